@@ -1,0 +1,213 @@
+// General matrix multiply, the kernel under dense layers and (through im2col) convolutions.
+//
+//   C[M,N] = op(A)[M,K] * op(B)[K,N]      (accumulate = 0)
+//   C[M,N] += op(A)[M,K] * op(B)[K,N]     (accumulate = 1)
+// op(A) = A stored row-major [M,K], or A stored [K,M] when transA = 1;
+// op(B) = B stored row-major [K,N], or B stored [N,K] when transB = 1.
+//
+// Goto/BLIS structure: op(B) is packed into KC x NR slivers, op(A) into MC x KC panels of MR-row
+// slivers, and a register-tiled MR x NR micro-kernel runs over the packed data. Packing absorbs the
+// transposes, so every form runs the same micro-kernel at the same speed.
+//
+// Summation order is fixed: each C element is summed over k = 0..K-1 in order within a KC block,
+// and the blocks are added into C in order. It depends only on (M, N, K), never on the machine.
+//
+// `work` is caller-provided scratch of GEMM_WORK_FLOATS floats (16-byte aligned): the kernel
+// allocates nothing.
+
+import { madd, fmadd } from "./simd";
+
+// Micro-tile: 4 rows x 8 columns = eight f32x4 accumulators, two B vectors and one broadcast A
+// value live in registers (11 of the 16 xmm registers V8 has on x64).
+const MR: i32 = 4;
+const NR: i32 = 8;
+// K depth of a packed block: a B sliver (KC*NR floats = 8 KiB) stays in L1.
+const KC: i32 = 256;
+// Rows of A per packed panel: MC*KC floats = 96 KiB, resident in L2.
+const MC: i32 = 96;
+// Columns of B per packed block: KC*NC floats = 4 MiB at most.
+const NC: i32 = 4096;
+
+// Floats of scratch the caller must provide: packed A panel, packed B block, one edge tile.
+export const GEMM_WORK_FLOATS: i32 = MC * KC + KC * NC + MR * NR;
+
+export function gemmWorkFloats(): i32 {
+  return GEMM_WORK_FLOATS;
+}
+
+// Packs rows [i0, i0+mc) x depth [p0, p0+kc) of op(A) into MR-row slivers, each laid out
+// [kc][MR], zero-padded past the last row.
+function packA(transA: i32, M: i32, K: i32, a: usize, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const sliver = dst + (<usize>(ir * kc) << 2);
+    if (transA) {
+      // A stored [K, M]: the MR values of one k are contiguous.
+      for (let k = 0; k < kc; k++) {
+        const src = a + (<usize>((p0 + k) * M + i0 + ir) << 2);
+        const out = sliver + (<usize>(k * MR) << 2);
+        if (mr == MR) {
+          if (ASC_FEATURE_SIMD) {
+            v128.store(out, v128.load(src));
+            continue;
+          }
+        }
+        for (let r = 0; r < MR; r++) store<f32>(out + (<usize>r << 2), r < mr ? load<f32>(src + (<usize>r << 2)) : 0);
+      }
+    } else {
+      // A stored [M, K]: walk each row along k.
+      for (let r = 0; r < MR; r++) {
+        const out = sliver + (<usize>r << 2);
+        if (r < mr) {
+          const src = a + (<usize>((i0 + ir + r) * K + p0) << 2);
+          for (let k = 0; k < kc; k++) store<f32>(out + (<usize>(k * MR) << 2), load<f32>(src + (<usize>k << 2)));
+        } else {
+          for (let k = 0; k < kc; k++) store<f32>(out + (<usize>(k * MR) << 2), 0);
+        }
+      }
+    }
+  }
+}
+
+// Packs depth [p0, p0+kc) x columns [j0, j0+nc) of op(B) into NR-column slivers, each laid out
+// [kc][NR], zero-padded past the last column.
+function packB(transB: i32, N: i32, K: i32, b: usize, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const sliver = dst + (<usize>(jr * kc) << 2);
+    if (transB) {
+      // B stored [N, K]: each column of op(B) is a contiguous row of B.
+      for (let c = 0; c < NR; c++) {
+        const out = sliver + (<usize>c << 2);
+        if (c < nr) {
+          const src = b + (<usize>((j0 + jr + c) * K + p0) << 2);
+          for (let k = 0; k < kc; k++) store<f32>(out + (<usize>(k * NR) << 2), load<f32>(src + (<usize>k << 2)));
+        } else {
+          for (let k = 0; k < kc; k++) store<f32>(out + (<usize>(k * NR) << 2), 0);
+        }
+      }
+    } else {
+      // B stored [K, N]: the NR values of one k are contiguous.
+      for (let k = 0; k < kc; k++) {
+        const src = b + (<usize>((p0 + k) * N + j0 + jr) << 2);
+        const out = sliver + (<usize>(k * NR) << 2);
+        if (nr == NR) {
+          if (ASC_FEATURE_SIMD) {
+            v128.store(out, v128.load(src));
+            v128.store(out, v128.load(src, 16), 16);
+            continue;
+          }
+        }
+        for (let c = 0; c < NR; c++) store<f32>(out + (<usize>c << 2), c < nr ? load<f32>(src + (<usize>c << 2)) : 0);
+      }
+    }
+  }
+}
+
+// The MR x NR micro-kernel: tile[MR,NR] (+)= Ap[kc][MR]^T * Bp[kc][NR], tile row stride ldc bytes.
+// add = 0 stores the product, add = 1 adds it to the tile.
+function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+    let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      let a = v128.load32_splat(pa);
+      c00 = madd(a, b0, c00);
+      c01 = madd(a, b1, c01);
+      a = v128.load32_splat(pa, 4);
+      c10 = madd(a, b0, c10);
+      c11 = madd(a, b1, c11);
+      a = v128.load32_splat(pa, 8);
+      c20 = madd(a, b0, c20);
+      c21 = madd(a, b1, c21);
+      a = v128.load32_splat(pa, 12);
+      c30 = madd(a, b0, c30);
+      c31 = madd(a, b1, c31);
+      pa += MR << 2;
+      pb += NR << 2;
+    }
+    if (add) {
+      c00 = f32x4.add(v128.load(c), c00);
+      c01 = f32x4.add(v128.load(c, 16), c01);
+      c10 = f32x4.add(v128.load(c + ldc), c10);
+      c11 = f32x4.add(v128.load(c + ldc, 16), c11);
+      c20 = f32x4.add(v128.load(c + 2 * ldc), c20);
+      c21 = f32x4.add(v128.load(c + 2 * ldc, 16), c21);
+      c30 = f32x4.add(v128.load(c + 3 * ldc), c30);
+      c31 = f32x4.add(v128.load(c + 3 * ldc, 16), c31);
+    }
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    v128.store(c + ldc, c10);
+    v128.store(c + ldc, c11, 16);
+    v128.store(c + 2 * ldc, c20);
+    v128.store(c + 2 * ldc, c21, 16);
+    v128.store(c + 3 * ldc, c30);
+    v128.store(c + 3 * ldc, c31, 16);
+  } else {
+    // Scalar build: same order of operations per element as one SIMD lane above.
+    for (let r = 0; r < MR; r++) {
+      for (let j = 0; j < NR; j++) {
+        let s: f32 = 0;
+        for (let k = 0; k < kc; k++) {
+          s = fmadd(load<f32>(pa + (<usize>(k * MR + r) << 2)), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
+        }
+        const dst = c + <usize>r * ldc + (<usize>j << 2);
+        store<f32>(dst, add ? load<f32>(dst) + s : s);
+      }
+    }
+  }
+}
+
+export function gemm(
+  transA: i32, transB: i32, M: i32, N: i32, K: i32,
+  a: usize, b: usize, c: usize, accumulate: i32, work: usize,
+): void {
+  if (M <= 0 || N <= 0) return;
+  const ldc = <usize>N << 2;
+  if (K <= 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>M * ldc);
+    return;
+  }
+  const packedA = work;
+  const packedB = work + (<usize>(MC * KC) << 2);
+  const tile = packedB + (<usize>(KC * NC) << 2);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const add = pc > 0 || accumulate ? 1 : 0;
+      packB(transB, N, K, b, pc, kc, jc, nc, packedB);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA(transA, M, K, a, ic, mc, pc, kc, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pb = packedB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const pa = packedA + (<usize>(ir * kc) << 2);
+            const dst = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              micro(kc, pa, pb, dst, ldc, add);
+            } else {
+              // Edge tile: compute the full tile into scratch, then write the valid part.
+              micro(kc, pa, pb, tile, <usize>NR << 2, 0);
+              for (let r = 0; r < mr; r++) {
+                for (let j = 0; j < nr; j++) {
+                  const t = load<f32>(tile + (<usize>(r * NR + j) << 2));
+                  const out = dst + <usize>r * ldc + (<usize>j << 2);
+                  store<f32>(out, add ? load<f32>(out) + t : t);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+// Every kernel the engine calls. Kernels take byte offsets into the one linear memory and integer
+// or float scalars, allocate nothing and return nothing (reductions write to an out pointer).
+export { gemm, gemmWorkFloats } from "./gemm";
+export { im2col, col2im } from "./conv";
+export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool";
+export {
+  reluForward, reluBackward, leakyReluForward, leakyReluBackward, eluForward, eluBackward,
+  tanhForward, tanhBackward, sigmoidForward, sigmoidBackward,
+} from "./activation";
+export { biasAdd, biasGrad } from "./bias";
+export { batchNormForwardTrain, batchNormForwardInference, batchNormBackward } from "./batchnorm";
+export { softmaxCrossEntropy, softmaxCrossEntropyDense, softmax, meanSquaredError } from "./loss";
+export { sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, adagradUpdate } from "./optim";
+export { columnNorms, rowNorms, countBelow, sumSquares } from "./norms";
+export { fill, copy, scale, axpy, maskMultiply } from "./elementwise";

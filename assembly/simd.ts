@@ -1,0 +1,22 @@
+// Build-variant switches shared by every kernel.
+//
+// One source compiles three ways (asconfig.json targets):
+//   simd     plain f32x4 SIMD; the default, bit-identical on every machine;
+//   relaxed  f32x4 SIMD plus relaxed-SIMD fused multiply-add (faster, not bit-identical);
+//   scalar   no SIMD at all, for runtimes without it.
+// Kernels put their vector loop under `if (ASC_FEATURE_SIMD)` and finish with a scalar loop that
+// also serves as the whole kernel in the scalar build. The scalar loops use the same operation
+// order per element as the vector lanes, so the simd and scalar builds give identical bits.
+
+// a*b + c on four lanes: a fused multiply-add in the relaxed build, mul then add otherwise.
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// The scalar twin of madd: identical rounding to one lane of the plain-SIMD madd.
+// @ts-ignore: decorator
+@inline export function fmadd(a: f32, b: f32, c: f32): f32 {
+  return c + a * b;
+}

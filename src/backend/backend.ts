@@ -1,0 +1,122 @@
+import type { Ptr } from './arena.js';
+
+/**
+ * Geometry of a convolution or pooling window over an NHWC input (see src/ops/geometry.ts):
+ * input [N, H, W, C], window KH x KW, strides SH x SW, padding PT (top) and PL (left),
+ * output OH x OW.
+ */
+export interface WindowGeometry {
+  N: number;
+  H: number;
+  W: number;
+  C: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  PT: number;
+  PL: number;
+  OH: number;
+  OW: number;
+}
+
+/** The activations slimtrain has kernels for. */
+export type ActivationKind = 'relu' | 'leakyRelu' | 'elu' | 'tanh' | 'sigmoid';
+
+/**
+ * One method per kernel, on pointers into the engine's memory (f32 unless noted) and integers.
+ * `reference.ts` defines each one in plain TypeScript; `wasm.ts` runs the WebAssembly kernels of
+ * assembly/, which must agree with it. Shapes are in elements; matrices are row-major.
+ * Kernels do not validate: the layer or op above them checks shapes once.
+ */
+export interface Backend {
+  readonly name: string;
+
+  /**
+   * C[M,N] = op(A) * op(B), or C += ... with accumulate. op(A) is A [M,K], or A stored [K,M] when
+   * transA; op(B) is B [K,N], or B stored [N,K] when transB.
+   */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, accumulate: boolean): void;
+
+  /** cols[N*OH*OW, KH*KW*C] = the patches of x [N,H,W,C], columns ordered (kh, kw, c); padding reads 0. */
+  im2col(x: Ptr, cols: Ptr, g: WindowGeometry): void;
+  /** dx [N,H,W,C] = the sum of every cols entry into the input element it came from (overwrites dx). */
+  col2im(cols: Ptr, dx: Ptr, g: WindowGeometry): void;
+
+  /** y [N,OH,OW,C] = window max; argmax (i32, same shape; 0 to skip) = flat index into x of the first max. */
+  maxPoolForward(x: Ptr, y: Ptr, argmax: Ptr, g: WindowGeometry): void;
+  /** dx [inSize] = 0, then dx[argmax[i]] += dy[i] for i < outSize. */
+  maxPoolBackward(dy: Ptr, argmax: Ptr, dx: Ptr, outSize: number, inSize: number): void;
+  /** y = mean over the in-bounds part of each window (padding is not counted). */
+  avgPoolForward(x: Ptr, y: Ptr, g: WindowGeometry): void;
+  /** dx = the backward of avgPoolForward (overwrites dx). */
+  avgPoolBackward(dy: Ptr, dx: Ptr, g: WindowGeometry): void;
+
+  /** y[0..n) = f(x); alpha is leaky ReLU's slope or ELU's scale. y may alias x. */
+  activationForward(kind: ActivationKind, x: Ptr, y: Ptr, n: number, alpha: number): void;
+  /** dx = dy * f'(x), given x and y = f(x). dx may alias dy. */
+  activationBackward(kind: ActivationKind, x: Ptr, y: Ptr, dy: Ptr, dx: Ptr, n: number, alpha: number): void;
+
+  /** y[r, c] += b[c] over y [rows, cols]. */
+  biasAdd(y: Ptr, b: Ptr, rows: number, cols: number): void;
+  /** db[c] = sum over r of dy[r, c] (+= with accumulate). */
+  biasGrad(dy: Ptr, db: Ptr, rows: number, cols: number, accumulate: boolean): void;
+
+  /** Batch statistics of x [rows, C] into mean, variance (biased); y = gamma*(x-mean)/sqrt(var+eps)+beta. */
+  batchNormForwardTrain(x: Ptr, y: Ptr, gamma: Ptr, beta: Ptr, mean: Ptr, variance: Ptr, rows: number, C: number, eps: number): void;
+  /** The same transform with given (moving) statistics. */
+  batchNormForwardInference(x: Ptr, y: Ptr, gamma: Ptr, beta: Ptr, mean: Ptr, variance: Ptr, rows: number, C: number, eps: number): void;
+  /** Backward of the training transform: dx, and dgamma, dbeta (overwritten). dx may alias dy. */
+  batchNormBackward(
+    x: Ptr, dy: Ptr, gamma: Ptr, mean: Ptr, variance: Ptr, dx: Ptr, dgamma: Ptr, dbeta: Ptr, rows: number, C: number, eps: number,
+  ): void;
+
+  /**
+   * Softmax cross-entropy of logits [rows, classes] with i32 labels [rows]: losses[r] per row, and
+   * grad = (softmax - onehot) * gradScale unless grad is 0.
+   */
+  softmaxCrossEntropy(logits: Ptr, labels: Ptr, grad: Ptr, losses: Ptr, rows: number, classes: number, gradScale: number): void;
+  /** The same with target distributions [rows, classes]: grad = (softmax * sum(t) - t) * gradScale. */
+  softmaxCrossEntropyDense(logits: Ptr, targets: Ptr, grad: Ptr, losses: Ptr, rows: number, classes: number, gradScale: number): void;
+  /** probs [rows, classes] = softmax of each row of logits. */
+  softmax(logits: Ptr, probs: Ptr, rows: number, classes: number): void;
+  /** losses[r] = mean over columns of (pred - target)^2; grad = 2*(pred - target)*gradScale unless 0. */
+  meanSquaredError(pred: Ptr, target: Ptr, grad: Ptr, losses: Ptr, rows: number, cols: number, gradScale: number): void;
+
+  /** w -= lr * g */
+  sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number): void;
+  /** v = mu*v + g; w -= lr*v, or w -= lr*(g + mu*v) with nesterov. */
+  momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, nesterov: boolean): void;
+  /** m, v moments; w = w - decay*w - stepSize*m/(sqrt(v)*denomScale + eps) (see assembly/optim.ts). */
+  adamUpdate(
+    w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number,
+    stepSize: number, beta1: number, beta2: number, eps: number, denomScale: number, decay: number,
+  ): void;
+  /** RMSprop with momentum, optionally centered (mg) and with eps outside the root. */
+  rmspropUpdate(
+    w: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: number,
+    lr: number, rho: number, momentum: number, eps: number, centered: boolean, epsOutside: boolean,
+  ): void;
+  /** acc += g^2; w -= lr*g/sqrt(acc + eps), or /(sqrt(acc) + eps) with epsOutside. */
+  adagradUpdate(w: Ptr, g: Ptr, acc: Ptr, n: number, lr: number, eps: number, epsOutside: boolean): void;
+
+  /** out[k] = L2 norm of column k of w [rows, cols]: the group norms of the methods page. */
+  columnNorms(w: Ptr, out: Ptr, rows: number, cols: number): void;
+  /** out[r] = L2 norm of row r of w [rows, cols]. */
+  rowNorms(w: Ptr, out: Ptr, rows: number, cols: number): void;
+  /** The number of i < n with |x[i]| < eps. */
+  countBelow(x: Ptr, n: number, eps: number): number;
+  /** Sum of x[i]^2, accumulated in f64. */
+  sumSquares(x: Ptr, n: number): number;
+
+  /** x[0..n) = value */
+  fill(x: Ptr, n: number, value: number): void;
+  /** dst[0..n) = src[0..n) */
+  copy(src: Ptr, dst: Ptr, n: number): void;
+  /** x *= a */
+  scale(x: Ptr, n: number, a: number): void;
+  /** y += a * x */
+  axpy(y: Ptr, x: Ptr, n: number, a: number): void;
+  /** x *= mask, elementwise */
+  maskMultiply(x: Ptr, mask: Ptr, n: number): void;
+}

@@ -1,0 +1,95 @@
+import { SlimtrainError, ArgumentError } from '../errors.js';
+import { Arena } from './arena.js';
+import type { Backend } from './backend.js';
+import { chooseBuild, compileKernels, instantiateKernels, type KernelBuild, type SimdOption, type WasmSource } from './load.js';
+import { createReferenceBackend } from './reference.js';
+import { createWasmBackend } from './wasm.js';
+
+/** Options of `init`. Every field is optional. */
+export interface InitOptions {
+  /** Which kernel build runs (see SimdOption). Default 'auto'. */
+  simd?: SimdOption;
+  /** Override where the kernels come from: a compiled module, bytes, or a URL. Default: the bytes inlined in the package. */
+  wasm?: WasmSource;
+  /** 'wasm' (default) runs the WebAssembly kernels; 'reference' runs the plain-TypeScript definitions. */
+  backend?: 'wasm' | 'reference';
+  /** Initial size of the engine's memory in bytes. Default 16 MiB; it grows as needed. */
+  initialMemoryBytes?: number;
+  /** Upper bound of the engine's memory in bytes. Default 4 GiB (the wasm32 limit). */
+  maximumMemoryBytes?: number;
+}
+
+/**
+ * An engine: one WebAssembly memory, the arena that hands out its regions, and a backend whose
+ * kernels run on it. Models, optimizers and workspaces of one engine all live in its memory.
+ */
+export class Engine {
+  private disposed = false;
+
+  constructor(
+    private readonly arenaRef: Arena,
+    private readonly backendRef: Backend,
+    /** The kernel build running ('simd', 'relaxed', 'scalar') or 'reference'. */
+    readonly kernels: KernelBuild | 'reference',
+    /** The compiled module, to hand to a worker instead of compiling again (undefined for 'reference'). */
+    readonly module: WebAssembly.Module | undefined,
+  ) {}
+
+  get arena(): Arena {
+    this.check();
+    return this.arenaRef;
+  }
+
+  get backend(): Backend {
+    this.check();
+    return this.backendRef;
+  }
+
+  /** Drops the engine's memory. Using the engine afterwards throws. */
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private check(): void {
+    if (this.disposed) throw new SlimtrainError('this engine was disposed: create a new one with init()');
+  }
+}
+
+/**
+ * Creates an engine. The same call works in Node, browsers and Web Workers.
+ *
+ * @example
+ * const engine = await init();                 // plain SIMD kernels, inlined in the package
+ * const fast = await init({ simd: 'fastest' }); // relaxed SIMD where the runtime has it
+ */
+export async function init(options: InitOptions = {}): Promise<Engine> {
+  if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, 'an options object');
+  const backend = options.backend ?? 'wasm';
+  if (backend !== 'wasm' && backend !== 'reference') throw new ArgumentError('backend', backend, '"wasm" or "reference"');
+  const arena = new Arena({ initialBytes: options.initialMemoryBytes, maximumBytes: options.maximumMemoryBytes });
+  if (backend === 'reference') return new Engine(arena, createReferenceBackend(arena), 'reference', undefined);
+  const build = options.wasm === undefined ? chooseBuild(options.simd ?? 'auto') : overrideBuild(options.simd);
+  const module = await compileKernels(build, options.wasm);
+  const kernels = await instantiateKernels(module, arena.memory);
+  return new Engine(arena, createWasmBackend(build, kernels, arena), build, module);
+}
+
+/** With a wasm override the caller says which build it is; 'auto' means plain SIMD. */
+function overrideBuild(simd: SimdOption | undefined): KernelBuild {
+  switch (simd ?? 'auto') {
+    case 'auto':
+    case 'plain':
+      return 'simd';
+    case 'relaxed':
+    case 'fastest':
+      return 'relaxed';
+    case 'none':
+      return 'scalar';
+    default:
+      throw new ArgumentError('simd', simd, '"auto", "plain", "relaxed", "fastest" or "none"');
+  }
+}

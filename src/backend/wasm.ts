@@ -1,0 +1,80 @@
+import type { Arena, Ptr } from './arena.js';
+import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
+
+/** The raw exports of the kernel module (assembly/index.ts): numbers in, nothing out. */
+export interface KernelExports {
+  gemmWorkFloats(): number;
+  [kernel: string]: (...args: number[]) => number | void;
+}
+
+const ACTIVATIONS: Record<ActivationKind, [string, string]> = {
+  relu: ['reluForward', 'reluBackward'],
+  leakyRelu: ['leakyReluForward', 'leakyReluBackward'],
+  elu: ['eluForward', 'eluBackward'],
+  tanh: ['tanhForward', 'tanhBackward'],
+  sigmoid: ['sigmoidForward', 'sigmoidBackward'],
+};
+
+/**
+ * The Backend over the WebAssembly kernels: each method forwards pointers and integers to the
+ * export of the same name. The GEMM packing scratch and the reductions' out slot are allocated
+ * once here, so no kernel call allocates.
+ */
+export function createWasmBackend(name: string, kernels: KernelExports, arena: Arena): Backend {
+  const k = kernels;
+  const gemmWork = arena.allocF32(k.gemmWorkFloats());
+  const out = arena.alloc(8);
+  const win = (g: WindowGeometry): number[] => [g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW];
+  const flag = (b: boolean): number => (b ? 1 : 0);
+
+  return {
+    name,
+    gemm: (transA, transB, M, N, K, a, b, c, accumulate) =>
+      void k.gemm(flag(transA), flag(transB), M, N, K, a, b, c, flag(accumulate), gemmWork),
+    im2col: (x, cols, g) => void k.im2col(x, cols, ...win(g)),
+    col2im: (cols, dx, g) => void k.col2im(cols, dx, ...win(g)),
+    maxPoolForward: (x, y, argmax, g) => void k.maxPoolForward(x, y, argmax, ...win(g)),
+    maxPoolBackward: (dy, argmax, dx, outSize, inSize) => void k.maxPoolBackward(dy, argmax, dx, outSize, inSize),
+    avgPoolForward: (x, y, g) => void k.avgPoolForward(x, y, ...win(g)),
+    avgPoolBackward: (dy, dx, g) => void k.avgPoolBackward(dy, dx, ...win(g)),
+    activationForward: (kind, x, y, n, alpha) => void k[ACTIVATIONS[kind][0]](x, y, n, alpha),
+    activationBackward: (kind, x, y, dy, dx, n, alpha) => void k[ACTIVATIONS[kind][1]](x, y, dy, dx, n, alpha),
+    biasAdd: (y, b, rows, cols) => void k.biasAdd(y, b, rows, cols),
+    biasGrad: (dy, db, rows, cols, accumulate) => void k.biasGrad(dy, db, rows, cols, flag(accumulate)),
+    batchNormForwardTrain: (x, y, gamma, beta, mean, variance, rows, C, eps) =>
+      void k.batchNormForwardTrain(x, y, gamma, beta, mean, variance, rows, C, eps),
+    batchNormForwardInference: (x, y, gamma, beta, mean, variance, rows, C, eps) =>
+      void k.batchNormForwardInference(x, y, gamma, beta, mean, variance, rows, C, eps),
+    batchNormBackward: (x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps) =>
+      void k.batchNormBackward(x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps),
+    softmaxCrossEntropy: (logits, labels, grad, losses, rows, classes, gradScale) =>
+      void k.softmaxCrossEntropy(logits, labels, grad, losses, rows, classes, gradScale),
+    softmaxCrossEntropyDense: (logits, targets, grad, losses, rows, classes, gradScale) =>
+      void k.softmaxCrossEntropyDense(logits, targets, grad, losses, rows, classes, gradScale),
+    softmax: (logits, probs, rows, classes) => void k.softmax(logits, probs, rows, classes),
+    meanSquaredError: (pred, target, grad, losses, rows, cols, gradScale) =>
+      void k.meanSquaredError(pred, target, grad, losses, rows, cols, gradScale),
+    sgdUpdate: (w, g, n, lr) => void k.sgdUpdate(w, g, n, lr),
+    momentumUpdate: (w, g, v, n, lr, mu, nesterov) => void k.momentumUpdate(w, g, v, n, lr, mu, flag(nesterov)),
+    adamUpdate: (w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay) =>
+      void k.adamUpdate(w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay),
+    rmspropUpdate: (w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside) =>
+      void k.rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, momentum, eps, flag(centered), flag(epsOutside)),
+    adagradUpdate: (w, g, acc, n, lr, eps, epsOutside) => void k.adagradUpdate(w, g, acc, n, lr, eps, flag(epsOutside)),
+    columnNorms: (w, o, rows, cols) => void k.columnNorms(w, o, rows, cols),
+    rowNorms: (w, o, rows, cols) => void k.rowNorms(w, o, rows, cols),
+    countBelow(x: Ptr, n: number, eps: number) {
+      k.countBelow(x, n, eps, out);
+      return arena.i32(out, 1)[0];
+    },
+    sumSquares(x: Ptr, n: number) {
+      k.sumSquares(x, n, out);
+      return arena.f64(out, 1)[0];
+    },
+    fill: (x, n, value) => void k.fill(x, n, value),
+    copy: (src, dst, n) => void k.copy(src, dst, n),
+    scale: (x, n, a) => void k.scale(x, n, a),
+    axpy: (y, x, n, a) => void k.axpy(y, x, n, a),
+    maskMultiply: (x, mask, n) => void k.maskMultiply(x, mask, n),
+  };
+}

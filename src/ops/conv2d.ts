@@ -1,0 +1,98 @@
+import type { Ptr } from '../backend/arena.js';
+import type { WindowGeometry } from '../backend/backend.js';
+import type { Engine } from '../backend/engine.js';
+import { withBatch } from './geometry.js';
+
+/** Upper bound on one im2col buffer, in floats (16 MiB): large batches are processed in chunks. */
+const COLS_BUDGET_FLOATS = 4 * 2 ** 20;
+
+/**
+ * A 2-D convolution over NHWC data as im2col + GEMM, forward and both backward passes.
+ *   x  [N, H, W, C]       w  [KH, KW, C, CO] viewed as the [KH*KW*C, CO] matrix
+ *   y  [N, OH, OW, CO]    (no bias: the layer adds it)
+ * The batch is processed in chunks of samples whose column matrix fits COLS_BUDGET_FLOATS; the
+ * chunk size depends only on the shapes, so the summation order (and every result bit) does too.
+ * A 1x1, stride-1, unpadded convolution skips im2col: x already is the column matrix.
+ */
+export class Conv2D {
+  /** Samples per chunk. */
+  readonly chunk: number;
+  private readonly patch: number;
+  private readonly positions: number;
+  private readonly pointwise: boolean;
+  private cols: Ptr = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly geometry: WindowGeometry,
+    readonly filters: number,
+  ) {
+    const g = geometry;
+    this.patch = g.KH * g.KW * g.C;
+    this.positions = g.OH * g.OW;
+    this.pointwise = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
+    this.chunk = Math.max(1, Math.min(g.N, Math.floor(COLS_BUDGET_FLOATS / (this.positions * this.patch))));
+    if (!this.pointwise) this.cols = engine.arena.allocF32(this.chunk * this.positions * this.patch);
+  }
+
+  /** Floats of the im2col workspace this op holds. */
+  get workspaceFloats(): number {
+    return this.pointwise ? 0 : this.chunk * this.positions * this.patch;
+  }
+
+  /** y = conv(x, w). */
+  forward(x: Ptr, w: Ptr, y: Ptr): void {
+    const b = this.engine.backend;
+    this.forEachChunk((n0, n) => {
+      const rows = n * this.positions;
+      const cols = this.columns(x, n0, n);
+      b.gemm(false, false, rows, this.filters, this.patch, cols, w, y + n0 * this.positions * this.filters * 4, false);
+    });
+  }
+
+  /** dx = the gradient with respect to x, given dy. */
+  backwardInput(dy: Ptr, w: Ptr, dx: Ptr): void {
+    const b = this.engine.backend;
+    const g = this.geometry;
+    this.forEachChunk((n0, n) => {
+      const rows = n * this.positions;
+      const dyChunk = dy + n0 * this.positions * this.filters * 4;
+      const dxChunk = dx + n0 * g.H * g.W * g.C * 4;
+      if (this.pointwise) {
+        b.gemm(false, true, rows, this.patch, this.filters, dyChunk, w, dxChunk, false);
+      } else {
+        b.gemm(false, true, rows, this.patch, this.filters, dyChunk, w, this.cols, false);
+        b.col2im(this.cols, dxChunk, withBatch(g, n));
+      }
+    });
+  }
+
+  /** dw (+)= the gradient with respect to w, given x and dy. */
+  backwardFilter(x: Ptr, dy: Ptr, dw: Ptr, accumulate = false): void {
+    const b = this.engine.backend;
+    this.forEachChunk((n0, n) => {
+      const rows = n * this.positions;
+      const cols = this.columns(x, n0, n);
+      const dyChunk = dy + n0 * this.positions * this.filters * 4;
+      b.gemm(true, false, this.patch, this.filters, rows, cols, dyChunk, dw, accumulate || n0 > 0);
+    });
+  }
+
+  /** Returns the im2col workspace to the arena. */
+  dispose(): void {
+    if (this.cols) this.engine.arena.free(this.cols);
+    this.cols = 0;
+  }
+
+  private columns(x: Ptr, n0: number, n: number): Ptr {
+    const g = this.geometry;
+    const xChunk = x + n0 * g.H * g.W * g.C * 4;
+    if (this.pointwise) return xChunk;
+    this.engine.backend.im2col(xChunk, this.cols, withBatch(g, n));
+    return this.cols;
+  }
+
+  private forEachChunk(body: (n0: number, n: number) => void): void {
+    for (let n0 = 0; n0 < this.geometry.N; n0 += this.chunk) body(n0, Math.min(this.chunk, this.geometry.N - n0));
+  }
+}

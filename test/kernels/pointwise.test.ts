@@ -1,0 +1,116 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ActivationKind } from '../../src/backend/backend.js';
+import { BUILDS, expectClose, harness, nans, type Harness } from '../support/harness.js';
+import { rng, uniform } from '../support/random.js';
+
+const LENGTHS = [1, 3, 7, 17, 64, 129, 1000];
+const MATRICES = [
+  [1, 1],
+  [3, 7],
+  [17, 5],
+  [64, 129],
+  [129, 3],
+];
+const ACTIVATIONS: [ActivationKind, number][] = [
+  ['relu', 0],
+  ['leakyRelu', 0.2],
+  ['elu', 1.3],
+  ['tanh', 0],
+  ['sigmoid', 0],
+];
+
+describe.each(BUILDS)('pointwise kernels (%s build) against the reference', (build) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness(build);
+  });
+
+  it.each(ACTIVATIONS)('%s forward and backward', (kind, alpha) => {
+    for (const n of LENGTHS) {
+      const random = rng(n);
+      // Spread over [-6, 6] so tanh and sigmoid saturate; include exact zeros for the kink.
+      const x = uniform(random, n, -6, 6);
+      if (n > 2) x[1] = 0;
+      const [wf, rf] = h.both({ x, y: nans(n) }, (b, p) => b.activationForward(kind, p.x, p.y, n, alpha));
+      expectClose(wf.y, rf.y, { rtol: 2e-6, atol: 1e-7, label: `${kind} forward n=${n}` });
+      const dy = uniform(random, n);
+      const [wb, rb] = h.both({ x, y: rf.y, dy, dx: nans(n) }, (b, p) =>
+        b.activationBackward(kind, p.x, p.y, p.dy, p.dx, n, alpha),
+      );
+      expectClose(wb.dx, rb.dx, { rtol: 1e-6, atol: 1e-7, label: `${kind} backward n=${n}` });
+    }
+  });
+
+  it('activations work in place (y = x, dx = dy)', () => {
+    const x = new Float32Array([-2, -0.5, 0, 0.5, 2]);
+    const [w] = h.both({ x }, (b, p) => b.activationForward('leakyRelu', p.x, p.x, 5, 0.1));
+    expectClose(w.x, [-0.2, -0.05, 0, 0.5, 2], { rtol: 1e-7, atol: 0 });
+  });
+
+  it('bias add and bias gradient', () => {
+    for (const [rows, cols] of MATRICES) {
+      const random = rng(rows * cols);
+      const y = uniform(random, rows * cols);
+      const bias = uniform(random, cols);
+      const [w1, r1] = h.both({ y, bias }, (b, p) => b.biasAdd(p.y, p.bias, rows, cols));
+      expectClose(w1.y, r1.y, { rtol: 0, atol: 0, label: 'biasAdd' });
+      const db = uniform(random, cols);
+      for (const accumulate of [false, true]) {
+        const [w2, r2] = h.both({ y, db }, (b, p) => b.biasGrad(p.y, p.db, rows, cols, accumulate));
+        expectClose(w2.db, r2.db, { rtol: 1e-5, atol: 1e-5, label: `biasGrad ${rows}x${cols} acc=${accumulate}` });
+      }
+    }
+  });
+
+  it('column norms, row norms, counts and sums of squares', () => {
+    for (const [rows, cols] of MATRICES) {
+      const random = rng(rows + cols);
+      const w = uniform(random, rows * cols);
+      const [w1, r1] = h.both({ w, out: nans(cols) }, (b, p) => b.columnNorms(p.w, p.out, rows, cols));
+      expectClose(w1.out, r1.out, { rtol: 1e-5, atol: 0, label: 'columnNorms' });
+      const [w2, r2] = h.both({ w, out: nans(rows) }, (b, p) => b.rowNorms(p.w, p.out, rows, cols));
+      expectClose(w2.out, r2.out, { rtol: 1e-5, atol: 0, label: 'rowNorms' });
+    }
+    for (const n of LENGTHS) {
+      const x = uniform(rng(n + 1), n);
+      for (const eps of [0, 0.1, 0.5, 2]) {
+        let counts: number[] = [];
+        h.both({ x }, (b, p) => counts.push(b.countBelow(p.x, n, eps)));
+        expect(counts[0], `countBelow n=${n} eps=${eps}`).toBe(counts[1]);
+        counts = [];
+      }
+      const sums: number[] = [];
+      h.both({ x }, (b, p) => sums.push(b.sumSquares(p.x, n)));
+      expect(sums[0]).toBeCloseTo(sums[1], 10);
+    }
+  });
+
+  it('a dead column has norm exactly 0 and counts as below any threshold', () => {
+    const w = new Float32Array([3, 0, 1, 4, 0, -1]); // [2, 3]: column 1 is all zero
+    const [r] = h.both({ w, out: nans(3) }, (b, p) => b.columnNorms(p.w, p.out, 2, 3));
+    expect(Array.from(r.out)).toEqual([5, 0, Math.fround(Math.SQRT2)]);
+    let count = -1;
+    h.run(h.wasm, { w }, (b, p) => (count = b.countBelow(p.w, 6, 1e-30)));
+    expect(count).toBe(2);
+  });
+
+  it('fill, copy, scale, axpy and masked multiply', () => {
+    for (const n of LENGTHS) {
+      const random = rng(n + 2);
+      const x = uniform(random, n);
+      const y = uniform(random, n);
+      const mask = Float32Array.from(uniform(random, n), (v) => (v > 0 ? 1 : 0));
+      const cases: [string, (b: import('../../src/backend/backend.js').Backend, p: Record<'x' | 'y' | 'mask', number>) => void][] = [
+        ['fill', (b, p) => b.fill(p.y, n, 0.25)],
+        ['copy', (b, p) => b.copy(p.x, p.y, n)],
+        ['scale', (b, p) => b.scale(p.y, n, -1.5)],
+        ['axpy', (b, p) => b.axpy(p.y, p.x, n, 0.3)],
+        ['maskMultiply', (b, p) => b.maskMultiply(p.y, p.mask, n)],
+      ];
+      for (const [name, call] of cases) {
+        const [w, r] = h.both({ x, y, mask }, call);
+        expectClose(w.y, r.y, { rtol: 1e-6, atol: 1e-7, label: `${name} n=${n}` });
+      }
+    }
+  });
+});
