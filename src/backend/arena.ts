@@ -41,6 +41,17 @@ export class Arena {
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages });
   }
 
+  /**
+   * Keeps [0, end) out of every region: the kernel module's static data lives there. Called once,
+   * right after the kernels are instantiated and before anything is allocated.
+   */
+  reserveLow(end: number): void {
+    if (this.sizes.size > 0) throw new ArgumentError('reserveLow', end, 'a call before the first alloc');
+    if (!Number.isInteger(end) || end < 0) throw new ArgumentError('end', end, 'a non-negative integer');
+    this.top = Math.max(RESERVED, Math.ceil(end / ALIGN) * ALIGN);
+    this.ensure(this.top);
+  }
+
   /** Bytes currently handed out (including alignment padding). */
   get bytesInUse(): number {
     let total = 0;

@@ -4,6 +4,7 @@ import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
 /** The raw exports of the kernel module (assembly/index.ts): numbers in, nothing out. */
 export interface KernelExports {
   gemmWorkFloats(): number;
+  heapBase(): number;
   [kernel: string]: (...args: number[]) => number | void;
 }
 
@@ -22,6 +23,7 @@ const ACTIVATIONS: Record<ActivationKind, [string, string]> = {
  */
 export function createWasmBackend(name: string, kernels: KernelExports, arena: Arena): Backend {
   const k = kernels;
+  arena.reserveLow(k.heapBase());
   const gemmWork = arena.allocF32(k.gemmWorkFloats());
   const out = arena.alloc(8);
   const win = (g: WindowGeometry): number[] => [g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW];
