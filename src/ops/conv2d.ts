@@ -1,10 +1,11 @@
 import type { Ptr } from '../backend/arena.js';
 import type { WindowGeometry } from '../backend/backend.js';
 import type { Engine } from '../backend/engine.js';
+import { ArgumentError } from '../errors.js';
 import { withBatch } from './geometry.js';
 
-/** Upper bound on one im2col buffer, in floats (16 MiB): large batches are processed in chunks. */
-const COLS_BUDGET_FLOATS = 4 * 2 ** 20;
+/** Default upper bound on the im2col buffer, in floats (16 MiB): larger batches go in chunks. */
+export const COLS_BUDGET_FLOATS = 4 * 2 ** 20;
 
 /**
  * A 2-D convolution over NHWC data as im2col + GEMM, forward and both backward passes.
@@ -26,12 +27,15 @@ export class Conv2D {
     private readonly engine: Engine,
     readonly geometry: WindowGeometry,
     readonly filters: number,
+    /** Upper bound on the im2col buffer in floats; at least one sample's worth is always used. */
+    colsBudgetFloats = COLS_BUDGET_FLOATS,
   ) {
+    if (!Number.isInteger(filters) || filters < 1) throw new ArgumentError('filters', filters, 'a positive integer');
     const g = geometry;
     this.patch = g.KH * g.KW * g.C;
     this.positions = g.OH * g.OW;
     this.pointwise = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
-    this.chunk = Math.max(1, Math.min(g.N, Math.floor(COLS_BUDGET_FLOATS / (this.positions * this.patch))));
+    this.chunk = Math.max(1, Math.min(g.N, Math.floor(colsBudgetFloats / (this.positions * this.patch))));
     if (!this.pointwise) this.cols = engine.arena.allocF32(this.chunk * this.positions * this.patch);
   }
 

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Node 20 has relaxed SIMD only behind a flag: turn it on in the test workers so the relaxed
+// kernel build is tested too (newer Node versions have it on by default).
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    execArgv: nodeMajor < 22 ? ['--experimental-wasm-relaxed-simd'] : [],
+    testTimeout: 60_000,
+  },
+});
