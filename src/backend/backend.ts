@@ -108,6 +108,10 @@ export interface Backend {
   countBelow(x: Ptr, n: number, eps: number): number;
   /** Sum of x[i]^2, accumulated in f64. */
   sumSquares(x: Ptr, n: number): number;
+  /** Sum of |x[i]|, accumulated in f64. */
+  sumAbs(x: Ptr, n: number): number;
+  /** g += lambda * sign(w), sign(0) = 0: the L1 subgradient. */
+  addL1Gradient(g: Ptr, w: Ptr, n: number, lambda: number): void;
 
   /** x[0..n) = value */
   fill(x: Ptr, n: number, value: number): void;

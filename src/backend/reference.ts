@@ -385,6 +385,18 @@ export function createReferenceBackend(arena: Arena): Backend {
       return s;
     },
 
+    sumAbs(x, n) {
+      const h = f();
+      let s = 0;
+      for (let i = 0; i < n; i++) s += Math.abs(h[at(x) + i]);
+      return s;
+    },
+
+    addL1Gradient(g, w, n, lambda) {
+      const h = f();
+      for (let i = 0; i < n; i++) h[at(g) + i] += lambda * Math.sign(h[at(w) + i]);
+    },
+
     fill(x, n, value) {
       f().fill(value, at(x), at(x) + n);
     },

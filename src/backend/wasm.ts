@@ -73,6 +73,11 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       k.sumSquares(x, n, out);
       return arena.f64(out, 1)[0];
     },
+    sumAbs(x: Ptr, n: number) {
+      k.sumAbs(x, n, out);
+      return arena.f64(out, 1)[0];
+    },
+    addL1Gradient: (g, w, n, lambda) => void k.addL1Gradient(g, w, n, lambda),
     fill: (x, n, value) => void k.fill(x, n, value),
     copy: (src, dst, n) => void k.copy(src, dst, n),
     scale: (x, n, a) => void k.scale(x, n, a),

@@ -1,6 +1,6 @@
 import { beforeAll, describe, it } from 'vitest';
 import type { ActivationKind } from '../../src/backend/backend.js';
-import { Conv2D } from '../../src/ops/conv2d.js';
+import { Im2colConvolution } from '../../src/ops/im2col_convolution.js';
 import { windowGeometry } from '../../src/ops/geometry.js';
 import { checkGradient, dot } from '../support/finite_difference.js';
 import { harness, nans, type Harness } from '../support/harness.js';
@@ -74,7 +74,7 @@ describe('backward kernels against finite differences (simd build)', () => {
     checkGradient('avg pool', x, (x) => dot(r, avgY(x)), avgDx);
 
     const filters = 3;
-    const conv = new Conv2D(h.engine, g, filters);
+    const conv = new Im2colConvolution(h.engine, g, filters);
     const wSize = g.KH * g.KW * g.C * filters;
     const ySize = g.N * g.OH * g.OW * filters;
     const w = uniform(random, wSize);

@@ -85,6 +85,21 @@ describe.each(BUILDS)('pointwise kernels (%s build) against the reference', (bui
     }
   });
 
+  it('L1 subgradient and sum of absolute values', () => {
+    for (const n of LENGTHS) {
+      const random = rng(n + 9);
+      const w = uniform(random, n);
+      if (n > 3) w[2] = 0;
+      const g = uniform(random, n);
+      const [got, want] = h.both({ g, w }, (b, p) => b.addL1Gradient(p.g, p.w, n, 0.25));
+      expectClose(got.g, want.g, { rtol: 1e-6, atol: 1e-7, label: `addL1Gradient n=${n}` });
+      if (n > 3) expect(got.g[2]).toBe(g[2]);
+      const sums: number[] = [];
+      h.both({ w }, (b, p) => sums.push(b.sumAbs(p.w, n)));
+      expect(sums[0]).toBeCloseTo(sums[1], 10);
+    }
+  });
+
   it('a dead column has norm exactly 0 and counts as below any threshold', () => {
     const w = new Float32Array([3, 0, 1, 4, 0, -1]); // [2, 3]: column 1 is all zero
     const [r] = h.both({ w, out: nans(3) }, (b, p) => b.columnNorms(p.w, p.out, 2, 3));

@@ -15,7 +15,7 @@ export const COLS_BUDGET_FLOATS = 4 * 2 ** 20;
  * chunk size depends only on the shapes, so the summation order (and every result bit) does too.
  * A 1x1, stride-1, unpadded convolution skips im2col: x already is the column matrix.
  */
-export class Conv2D {
+export class Im2colConvolution {
   /** Samples per chunk. */
   readonly chunk: number;
   private readonly patch: number;
@@ -44,10 +44,10 @@ export class Conv2D {
     return this.pointwise ? 0 : this.chunk * this.positions * this.patch;
   }
 
-  /** y = conv(x, w). */
-  forward(x: Ptr, w: Ptr, y: Ptr): void {
+  /** y = conv(x, w) for the first `samples` samples (default: the geometry's N). */
+  forward(x: Ptr, w: Ptr, y: Ptr, samples = this.geometry.N): void {
     const b = this.engine.backend;
-    this.forEachChunk((n0, n) => {
+    this.forEachChunk(samples, (n0, n) => {
       const rows = n * this.positions;
       const cols = this.columns(x, n0, n);
       b.gemm(false, false, rows, this.filters, this.patch, cols, w, y + n0 * this.positions * this.filters * 4, false);
@@ -55,10 +55,10 @@ export class Conv2D {
   }
 
   /** dx = the gradient with respect to x, given dy. */
-  backwardInput(dy: Ptr, w: Ptr, dx: Ptr): void {
+  backwardInput(dy: Ptr, w: Ptr, dx: Ptr, samples = this.geometry.N): void {
     const b = this.engine.backend;
     const g = this.geometry;
-    this.forEachChunk((n0, n) => {
+    this.forEachChunk(samples, (n0, n) => {
       const rows = n * this.positions;
       const dyChunk = dy + n0 * this.positions * this.filters * 4;
       const dxChunk = dx + n0 * g.H * g.W * g.C * 4;
@@ -72,9 +72,9 @@ export class Conv2D {
   }
 
   /** dw (+)= the gradient with respect to w, given x and dy. */
-  backwardFilter(x: Ptr, dy: Ptr, dw: Ptr, accumulate = false): void {
+  backwardFilter(x: Ptr, dy: Ptr, dw: Ptr, accumulate = false, samples = this.geometry.N): void {
     const b = this.engine.backend;
-    this.forEachChunk((n0, n) => {
+    this.forEachChunk(samples, (n0, n) => {
       const rows = n * this.positions;
       const cols = this.columns(x, n0, n);
       const dyChunk = dy + n0 * this.positions * this.filters * 4;
@@ -96,7 +96,10 @@ export class Conv2D {
     return this.cols;
   }
 
-  private forEachChunk(body: (n0: number, n: number) => void): void {
-    for (let n0 = 0; n0 < this.geometry.N; n0 += this.chunk) body(n0, Math.min(this.chunk, this.geometry.N - n0));
+  private forEachChunk(samples: number, body: (n0: number, n: number) => void): void {
+    if (!(Number.isInteger(samples) && samples >= 0 && samples <= this.geometry.N)) {
+      throw new ArgumentError('samples', samples, `an integer in [0, ${this.geometry.N}] (the batch this op was sized for)`);
+    }
+    for (let n0 = 0; n0 < samples; n0 += this.chunk) body(n0, Math.min(this.chunk, samples - n0));
   }
 }

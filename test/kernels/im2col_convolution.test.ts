@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../src/backend/reference.js';
 import { Engine } from '../../src/backend/engine.js';
-import { Conv2D } from '../../src/ops/conv2d.js';
+import { Im2colConvolution } from '../../src/ops/im2col_convolution.js';
 import { windowGeometry } from '../../src/ops/geometry.js';
 import { BUILDS, expectClose, harness, nans, type Harness } from '../support/harness.js';
 import { rng, uniform } from '../support/random.js';
 import { WINDOW_CASES, caseName } from '../support/shapes.js';
 
-describe.each(BUILDS)('Conv2D op (%s build) against the same op on the reference backend', (build) => {
+describe.each(BUILDS)('Im2colConvolution op (%s build) against the same op on the reference backend', (build) => {
   let h: Harness;
   let refEngine: Engine;
   beforeAll(async () => {
@@ -32,7 +32,7 @@ describe.each(BUILDS)('Conv2D op (%s build) against the same op on the reference
     const results = [];
     // Whole batch in one chunk, one sample per chunk, and the reference.
     for (const [engine, budget] of [[h.engine, undefined], [h.engine, 1], [refEngine, undefined]] as const) {
-      const conv = new Conv2D(engine, g, filters, budget);
+      const conv = new Im2colConvolution(engine, g, filters, budget);
       if (budget === 1) expect(conv.chunk).toBe(1);
       results.push(
         h.run(engine.backend, { x, w, dy, y: nans(ySize), dx: nans(inSize), dw: nans(wSize), dwAcc: dw0 }, (_b, p) => {
@@ -56,7 +56,7 @@ describe.each(BUILDS)('Conv2D op (%s build) against the same op on the reference
 
   it('rejects a bad filter count', () => {
     const g = windowGeometry([1, 4, 4, 1], [3, 3], [1, 1], 'valid');
-    expect(() => new Conv2D(h.engine, g, 0)).toThrow(/filters = 0: expected a positive integer/);
+    expect(() => new Im2colConvolution(h.engine, g, 0)).toThrow(/filters = 0: expected a positive integer/);
   });
 });
 

@@ -1,0 +1,83 @@
+import type { Ptr } from '../backend/arena.js';
+import { ArgumentError } from '../errors.js';
+import { knownKeys, positiveInt } from '../validate.js';
+import { checkInitializer, type InitializerName } from './initializers.js';
+import { Layer, type LayerSpec, type ParamSpec, type Shape } from './layer.js';
+
+export interface DenseOptions {
+  units: number;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform' (as Keras). */
+  kernelInitializer?: InitializerName;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerName;
+  name?: string;
+}
+
+/**
+ * y = x W + b.   x [n, in], W [in, units] (column k = the group of output unit k), b [units]
+ *
+ * @example
+ * dense({ units: 10 })
+ */
+export class Dense extends Layer {
+  readonly type = 'dense';
+  readonly units: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+
+  constructor(options: DenseOptions) {
+    super();
+    knownKeys('dense', options, ['type', 'units', 'useBias', 'kernelInitializer', 'biasInitializer', 'name']);
+    this.units = positiveInt('dense.units', options.units);
+    this.useBias = options.useBias ?? true;
+    this.kernelInitializer = checkInitializer('dense.kernelInitializer', options.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = checkInitializer('dense.biasInitializer', options.biasInitializer ?? 'zeros');
+    this.name = options.name ?? '';
+  }
+
+  protected computeOutputShape(input: Shape): Shape {
+    if (input.length !== 1) throw new ArgumentError(`${this.name}: input shape`, input, 'a vector [features]: put a flatten layer before dense layers');
+    return [this.units];
+  }
+
+  params(): ParamSpec[] {
+    const fanIn = this.inputShape[0];
+    const list: ParamSpec[] = [
+      { name: 'kernel', shape: [fanIn, this.units], kind: 'kernel', trainable: true, init: this.kernelInitializer, fanIn, fanOut: this.units },
+    ];
+    if (this.useBias) list.push({ name: 'bias', shape: [this.units], kind: 'bias', trainable: true, init: this.biasInitializer, fanIn, fanOut: this.units });
+    return list;
+  }
+
+  forward(x: Ptr, y: Ptr, n: number): void {
+    const b = this.engine.backend;
+    b.gemm(false, false, n, this.units, this.inputShape[0], x, this.bound.kernel.ptr, y, false);
+    if (this.useBias) b.biasAdd(y, this.bound.bias.ptr, n, this.units);
+  }
+
+  backward(x: Ptr, _y: Ptr, dy: Ptr, dx: Ptr, n: number, needInput: boolean): void {
+    const b = this.engine.backend;
+    const fanIn = this.inputShape[0];
+    b.gemm(true, false, fanIn, this.units, n, x, dy, this.bound.kernel.grad, false);
+    if (this.useBias) b.biasGrad(dy, this.bound.bias.grad, n, this.units, false);
+    if (needInput) b.gemm(false, true, n, fanIn, this.units, dy, this.bound.kernel.ptr, dx, false);
+  }
+
+  flops(): number {
+    return 2 * this.inputShape[0] * this.units + (this.useBias ? this.units : 0);
+  }
+
+  toSpec(): LayerSpec {
+    return {
+      type: this.type,
+      name: this.name,
+      units: this.units,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    };
+  }
+}

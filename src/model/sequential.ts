@@ -1,0 +1,591 @@
+import type { Ptr } from '../backend/arena.js';
+import { init, type Engine } from '../backend/engine.js';
+import { ArgumentError, SlimtrainError } from '../errors.js';
+import { initialize } from '../layers/initializers.js';
+import { size, type Layer, type LayerSpec, type Shape } from '../layers/layer.js';
+import { layerFromSpec } from '../layers/registry.js';
+import { checkLoss, computeLoss, type LossName } from '../losses/loss.js';
+import { Chain, type Optimizer, type Transform } from '../optim/transform.js';
+import { Random } from '../random.js';
+import { fit, type FitOptions, type History } from '../train/fit.js';
+import { positiveInt } from '../validate.js';
+import { ParamSet, type TensorView } from './param_set.js';
+
+/** A model as plain JSON: what a file or a worker message carries. */
+export interface ModelSpec {
+  /** One sample's shape: [features] or [height, width, channels]. */
+  inputShape: number[];
+  layers: LayerSpec[];
+  /** Seeds initialisation and dropout. Default 0. */
+  seed?: number;
+}
+
+/** Integer class labels (length n) or float targets (length n * outputs: one-hot, soft labels, regression). */
+export type Targets = Int32Array | Uint8Array | Float32Array | readonly number[];
+
+/** A weight tensor in TensorFlow.js layout, named like 'dense_1/kernel'. */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+/** The loss was NaN or infinite: training stopped, and the model holds the last weights that gave a finite loss. */
+export class NonFiniteLossError extends SlimtrainError {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+  ) {
+    super(
+      `loss = ${loss} at step ${step}: expected a finite loss. Training stopped and the weights of the last step with ` +
+        'a finite loss were restored; lower the learning rate, clip gradients (clipByGlobalNorm) or check the inputs for NaN/Inf',
+    );
+  }
+}
+
+interface Workspace {
+  maxBatch: number;
+  input: Ptr;
+  /** Output of each layer (the input's pointer for layers that alias it). */
+  outputs: Ptr[];
+  gradA: Ptr;
+  gradB: Ptr;
+  labels: Ptr;
+  targets: Ptr;
+  losses: Ptr;
+  owned: Ptr[];
+}
+
+/**
+ * A stack of layers, trained on the engine's memory: all trainable parameters in one flat region
+ * (ParamSet), batch-norm statistics in another, and activations in a workspace sized once for the
+ * largest batch seen, so that training allocates nothing per step.
+ *
+ * @example
+ * const model = await Sequential.create({ inputShape: [784], layers: [
+ *   { type: 'dense', units: 100 }, { type: 'relu' }, { type: 'dense', units: 10 } ], seed: 1 });
+ * model.compile({ optimizer: chain(l2({ lambda: 1e-4 }), adam()), loss: 'crossEntropy' });
+ * const { loss } = model.trainStep(x, labels);
+ */
+export class Sequential {
+  readonly layers: Layer[];
+  readonly inputShape: Shape;
+  readonly seed: number;
+  /** Trainable parameters and their gradients. */
+  readonly params: ParamSet;
+  /** Non-trainable state (batch-norm moving statistics). */
+  readonly state: ParamSet;
+  private readonly tensorsByLayer: Map<Layer, TensorView[]>;
+  private readonly dropoutRandom: Random;
+  private workspace: Workspace | null = null;
+  private snapshot: Ptr = 0;
+  private optimizerChain: Chain | null = null;
+  private lossName: LossName = 'crossEntropy';
+  private steps = 0;
+  private disposed = false;
+
+  private constructor(
+    readonly engine: Engine,
+    layers: Layer[],
+    inputShape: Shape,
+    seed: number,
+  ) {
+    this.layers = layers;
+    this.inputShape = inputShape;
+    this.seed = seed;
+    this.dropoutRandom = Random.derive(seed, 'dropout');
+    // Build: shapes flow through the stack; each layer checks what it receives.
+    let shape = inputShape;
+    const counts = new Map<string, number>();
+    const names = new Set<string>();
+    layers.forEach((layer, i) => {
+      if (!layer.name) {
+        const k = (counts.get(layer.type) ?? 0) + 1;
+        counts.set(layer.type, k);
+        layer.name = `${layer.type}_${k}`;
+      }
+      if (names.has(layer.name)) throw new ArgumentError(`layers[${i}].name`, layer.name, 'a name no other layer has');
+      names.add(layer.name);
+      shape = layer.build(shape);
+    });
+    const trainable: Omit<TensorView, 'offset'>[] = [];
+    const fixed: Omit<TensorView, 'offset'>[] = [];
+    for (const layer of layers) {
+      for (const p of layer.params()) {
+        const view = { name: `${layer.name}/${p.name}`, layer: layer.name, kind: p.kind, shape: p.shape, size: size(p.shape) };
+        (p.trainable ? trainable : fixed).push(view);
+      }
+    }
+    this.params = new ParamSet(engine, trainable);
+    this.state = new ParamSet(engine, fixed);
+    this.tensorsByLayer = new Map(layers.map((l) => [l, this.tensorsOf(l)]));
+    // Initialise in layer order, declaration order, from the seed alone.
+    const random = Random.derive(seed, 'init');
+    for (const layer of layers) {
+      for (const p of layer.params()) {
+        const [set, t] = this.locate(`${layer.name}/${p.name}`);
+        initialize(p.init, set.values(t), p.fanIn, p.fanOut, random);
+      }
+    }
+  }
+
+  /**
+   * Builds a model from a spec (or from layer objects), on the given engine or a new one.
+   * Incompatible shapes fail here, naming the layer.
+   */
+  static async create(spec: ModelSpec | { inputShape: number[]; layers: Layer[]; seed?: number }, options: { engine?: Engine } = {}): Promise<Sequential> {
+    return Sequential.build(options.engine ?? (await init()), spec);
+  }
+
+  /** `create` on an engine the caller already has, synchronously. */
+  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: Layer[]; seed?: number }): Sequential {
+    if (spec === null || typeof spec !== 'object') throw new ArgumentError('spec', spec, 'a model spec { inputShape, layers, seed? }');
+    const inputShape = spec.inputShape;
+    if (!Array.isArray(inputShape) || inputShape.length < 1 || inputShape.length > 3) {
+      throw new ArgumentError('inputShape', inputShape, '[features] or [height, width, channels]');
+    }
+    inputShape.forEach((d, i) => positiveInt(`inputShape[${i}]`, d));
+    if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new ArgumentError('layers', spec.layers, 'a non-empty array of layers');
+    const layers = spec.layers.map((l, i) => (isLayer(l) ? l : layerFromSpec(l as LayerSpec, i)));
+    const seed = spec.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError('seed', seed, 'an integer in [0, 2^32)');
+    return new Sequential(engine, layers, inputShape, seed);
+  }
+
+  /** The model as JSON (architecture and seed; weights travel separately). */
+  toSpec(): ModelSpec {
+    return { inputShape: [...this.inputShape], layers: this.layers.map((l) => l.toSpec()), seed: this.seed };
+  }
+
+  get outputShape(): Shape {
+    return this.layers[this.layers.length - 1].outputShape;
+  }
+
+  get inputSize(): number {
+    return size(this.inputShape);
+  }
+
+  get outputSize(): number {
+    return size(this.outputShape);
+  }
+
+  /** Trainable plus non-trainable parameters, as Keras counts them. */
+  get parameterCount(): number {
+    return this.params.count + this.state.count;
+  }
+
+  /** Forward FLOPs per sample (2 per multiply-add). */
+  get flops(): number {
+    return this.layers.reduce((s, l) => s + l.flops(), 0);
+  }
+
+  /** Training steps taken so far. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** The optimizer chain set by compile. */
+  get optimizer(): Chain | null {
+    return this.optimizerChain;
+  }
+
+  get loss(): LossName {
+    return this.lossName;
+  }
+
+  /**
+   * Sets the optimizer chain and the loss. Compiling again starts a fresh optimizer state.
+   *
+   * @example
+   * model.compile({ optimizer: chain(l2({ lambda: 5e-4 }), adam({ lr: 1e-3 })), loss: 'crossEntropy' });
+   */
+  compile(options: { optimizer: Chain | Optimizer | Transform[]; loss?: LossName }): void {
+    this.check();
+    if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ optimizer, loss? }');
+    const opt = options.optimizer;
+    const c = opt instanceof Chain ? opt : Array.isArray(opt) ? new Chain(opt) : new Chain([opt as Optimizer]);
+    this.lossName = checkLoss('loss', options.loss ?? 'crossEntropy');
+    if (this.lossName === 'crossEntropy' && this.outputShape.length !== 1) {
+      throw new ArgumentError('loss', this.lossName, `a model whose output is a vector of logits (this one outputs [${this.outputShape}])`);
+    }
+    this.optimizerChain?.dispose();
+    this.optimizerChain = c;
+    c.init(this.engine, this.params);
+    this.steps = 0;
+  }
+
+  /**
+   * One training step on a batch: forward, loss, backward, optimizer chain. Returns the batch's
+   * mean loss (plus the transforms' penalties) and accuracy (for crossEntropy).
+   * A NaN/Inf loss throws NonFiniteLossError after restoring the last good weights.
+   */
+  trainStep(x: Float32Array, y: Targets, stepsPerEpoch = 1): { loss: number; accuracy: number } {
+    this.check();
+    const n = this.batchSize(x, 'x');
+    return this.trainOn(x, y, null, 0, n, stepsPerEpoch);
+  }
+
+  /**
+   * The batch's loss (training mode, with penalties) and the gradient of its data term with respect
+   * to every trainable tensor, and to the input when asked; the weights do not change.
+   */
+  lossAndGradients(x: Float32Array, y: Targets, options: { inputGradient?: boolean } = {}): {
+    loss: number;
+    gradients: NamedWeight[];
+    inputGradient?: Float32Array;
+  } {
+    this.check();
+    const n = this.batchSize(x, 'x');
+    this.ensureWorkspace(n);
+    this.loadInputs(x, n, 0, null);
+    const kind = this.loadTargets(y, n, 0, null);
+    this.forward(n, true);
+    const ws = this.workspace!;
+    const last = ws.outputs[this.layers.length - 1];
+    computeLoss(this.engine, this.lossName, last, kind === 'labels' ? ws.labels : 0, kind === 'targets' ? ws.targets : 0, ws.gradA, ws.losses, n, this.outputSize);
+    const loss = this.meanLoss(n) + (this.optimizerChain?.penalty(this.params) ?? 0);
+    const dx = this.backward(n, options.inputGradient ?? false);
+    const gradients = this.params.tensors.map((t) => ({ name: t.name, shape: [...t.shape], values: this.params.values(t, this.params.grad).slice() }));
+    const result: { loss: number; gradients: NamedWeight[]; inputGradient?: Float32Array } = { loss, gradients };
+    if (options.inputGradient) result.inputGradient = this.engine.arena.f32(dx, n * this.inputSize).slice();
+    return result;
+  }
+
+  /** Trains for some epochs: see `fit` in src/train/fit.ts for the options. */
+  fit(x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
+    return fit(this, x, y, options);
+  }
+
+  /**
+   * Outputs (logits for a classifier) of n = x.length / inputSize samples, in inference mode,
+   * in batches of at most `batchSize` (default 256).
+   */
+  predict(x: Float32Array, options: { batchSize?: number } = {}): Float32Array {
+    this.check();
+    const total = this.batchSize(x, 'x');
+    const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
+    this.ensureWorkspace(batch);
+    const out = new Float32Array(total * this.outputSize);
+    for (let start = 0; start < total; start += batch) {
+      const n = Math.min(batch, total - start);
+      this.loadInputs(x, n, start, null);
+      this.forward(n, false);
+      out.set(this.engine.arena.f32(this.workspace!.outputs[this.layers.length - 1], n * this.outputSize), start * this.outputSize);
+    }
+    return out;
+  }
+
+  /** Mean loss (without penalties) and accuracy over a dataset, in inference mode. */
+  evaluate(x: Float32Array, y: Targets, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    this.check();
+    const total = this.batchSize(x, 'x');
+    const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
+    this.ensureWorkspace(batch);
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < total; start += batch) {
+      const n = Math.min(batch, total - start);
+      this.loadInputs(x, n, start, null);
+      const kind = this.loadTargets(y, n, start, null, total);
+      this.forward(n, false);
+      const ws = this.workspace!;
+      const last = ws.outputs[this.layers.length - 1];
+      computeLoss(this.engine, this.lossName, last, kind === 'labels' ? ws.labels : 0, kind === 'targets' ? ws.targets : 0, 0, ws.losses, n, this.outputSize);
+      lossSum += this.meanLoss(n) * n;
+      if (this.lossName === 'crossEntropy') correct += this.accuracy(last, n, kind) * n;
+    }
+    return { loss: lossSum / total, accuracy: this.lossName === 'crossEntropy' ? correct / total : NaN };
+  }
+
+  /**
+   * A training step on rows indices[start .. start+n) of a dataset (rows start.. when indices is
+   * null): the batch is gathered straight into the engine's memory, with no copy of the dataset.
+   */
+  trainOn(x: Float32Array, y: Targets, indices: Int32Array | null, start: number, n: number, stepsPerEpoch: number): { loss: number; accuracy: number } {
+    this.check();
+    const chainRef = this.optimizerChain;
+    if (!chainRef) throw new SlimtrainError('the model is not compiled: call model.compile({ optimizer, loss }) before training');
+    this.ensureWorkspace(n);
+    this.loadInputs(x, n, start, indices);
+    const kind = this.loadTargets(y, n, start, indices, x.length / this.inputSize);
+    this.forward(n, true);
+    const ws = this.workspace!;
+    const last = ws.outputs[this.layers.length - 1];
+    computeLoss(this.engine, this.lossName, last, kind === 'labels' ? ws.labels : 0, kind === 'targets' ? ws.targets : 0, ws.gradA, ws.losses, n, this.outputSize);
+    const loss = this.meanLoss(n) + chainRef.penalty(this.params);
+    if (!Number.isFinite(loss)) {
+      this.restoreSnapshot();
+      throw new NonFiniteLossError(this.steps, loss);
+    }
+    this.takeSnapshot();
+    const accuracy = this.lossName === 'crossEntropy' ? this.accuracy(last, n, kind) : NaN;
+    this.backward(n);
+    chainRef.step({ engine: this.engine, params: this.params, step: this.steps, lr: chainRef.optimizer.learningRate(this.steps, stepsPerEpoch) });
+    this.steps++;
+    return { loss, accuracy };
+  }
+
+  /** Every weight (trainable and state) as named copies, in TensorFlow.js order: per layer, kernel, bias / gamma, beta, moving_mean, moving_variance. */
+  getWeights(): NamedWeight[] {
+    this.check();
+    const out: NamedWeight[] = [];
+    for (const layer of this.layers) {
+      for (const t of this.tensorsByLayer.get(layer)!) {
+        const set = t.kind === 'movingMean' || t.kind === 'movingVariance' ? this.state : this.params;
+        out.push({ name: t.name, shape: [...t.shape], values: set.values(t).slice() });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Replaces weights: an array in getWeights() order, or named values ({ 'dense_1/kernel': Float32Array }).
+   * Every value is checked (count and finiteness) before any is written.
+   */
+  setWeights(weights: readonly (NamedWeight | Float32Array)[] | Record<string, Float32Array | readonly number[]>): void {
+    this.check();
+    const all = this.getWeights();
+    const pending: [string, ArrayLike<number>][] = [];
+    if (Array.isArray(weights)) {
+      if (weights.length !== all.length) throw new ArgumentError('weights', weights, `${all.length} tensors (${all.map((w) => w.name).join(', ')})`);
+      weights.forEach((w, i) => pending.push([all[i].name, w instanceof Float32Array ? w : (w as NamedWeight).values]));
+    } else if (weights && typeof weights === 'object') {
+      for (const [name, values] of Object.entries(weights)) pending.push([name, values as ArrayLike<number>]);
+    } else {
+      throw new ArgumentError('weights', weights, 'an array of tensors or an object of name -> values');
+    }
+    for (const [name, values] of pending) {
+      const [, t] = this.locate(name);
+      if (!values || values.length !== t.size) throw new ArgumentError(`weights["${name}"]`, values, `${t.size} values (shape [${t.shape}])`);
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i])) throw new ArgumentError(`weights["${name}"][${i}]`, values[i], 'a finite number');
+      }
+    }
+    for (const [name, values] of pending) {
+      const [set, t] = this.locate(name);
+      set.values(t).set(values);
+    }
+  }
+
+  /** A table of layers, output shapes, parameters and FLOPs. */
+  summary(): string {
+    const rows = [['layer', 'type', 'output shape', 'params', 'FLOPs']];
+    for (const layer of this.layers) {
+      const count = this.tensorsByLayer.get(layer)!.reduce((s, t) => s + t.size, 0);
+      rows.push([layer.name, layer.type, `[${layer.outputShape.join(', ')}]`, String(count), String(layer.flops())]);
+    }
+    rows.push(['total', '', '', String(this.parameterCount), String(this.flops)]);
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    return rows.map((r) => r.map((v, c) => (c >= 3 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ')).join('\n');
+  }
+
+  /** Frees every region the model holds. The engine stays usable. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.freeWorkspace();
+    for (const l of this.layers) l.dispose();
+    this.optimizerChain?.dispose();
+    this.params.dispose();
+    this.state.dispose();
+    this.disposed = true;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  // --- internals ---
+
+  private check(): void {
+    if (this.disposed) throw new SlimtrainError('this model was disposed');
+    if (this.engine.isDisposed) throw new SlimtrainError("this model's engine was disposed");
+  }
+
+  private tensorsOf(layer: Layer): TensorView[] {
+    return layer.params().map((p) => this.locate(`${layer.name}/${p.name}`)[1]);
+  }
+
+  private locate(name: string): [ParamSet, TensorView] {
+    for (const set of [this.params, this.state]) {
+      const t = set.tensors.find((v) => v.name === name);
+      if (t) return [set, t];
+    }
+    throw new ArgumentError('weight name', name, `one of ${[...this.params.tensors, ...this.state.tensors].map((t) => t.name).join(', ')}`);
+  }
+
+  private batchSize(x: Float32Array, argument: string): number {
+    if (!(x instanceof Float32Array)) throw new ArgumentError(argument, x, 'a Float32Array');
+    const n = x.length / this.inputSize;
+    if (!Number.isInteger(n) || n < 1) {
+      throw new ArgumentError(`${argument}.length`, x.length, `a positive multiple of the input size ${this.inputSize} ([${this.inputShape}])`);
+    }
+    return n;
+  }
+
+  /** Sizes the workspace for batches of up to n samples (reallocated only when n grows). */
+  private ensureWorkspace(n: number): void {
+    if (this.workspace && this.workspace.maxBatch >= n) return;
+    this.freeWorkspace();
+    const arena = this.engine.arena;
+    const owned: Ptr[] = [];
+    const alloc = (floats: number): Ptr => {
+      const p = arena.allocF32(floats);
+      owned.push(p);
+      return p;
+    };
+    const input = alloc(n * this.inputSize);
+    let widest = this.inputSize;
+    const outputs: Ptr[] = [];
+    let previous = input;
+    for (const layer of this.layers) {
+      const out = layer.aliasesInput ? previous : alloc(n * layer.outputSize);
+      outputs.push(out);
+      previous = out;
+      widest = Math.max(widest, layer.outputSize);
+    }
+    const ws: Workspace = {
+      maxBatch: n,
+      input,
+      outputs,
+      gradA: alloc(n * widest),
+      gradB: alloc(n * widest),
+      labels: alloc(n),
+      targets: alloc(n * this.outputSize),
+      losses: alloc(n),
+      owned,
+    };
+    this.workspace = ws;
+    this.snapshot = arena.allocF32(this.params.size + this.state.size);
+    this.takeSnapshot();
+    for (const layer of this.layers) {
+      const bound: Record<string, { ptr: Ptr; grad: Ptr; size: number }> = {};
+      for (const t of this.tensorsByLayer.get(layer)!) {
+        const set = t.kind === 'movingMean' || t.kind === 'movingVariance' ? this.state : this.params;
+        bound[t.name.slice(layer.name.length + 1)] = { ptr: set.ptrOf(t), grad: set.ptrOf(t, set.grad), size: t.size };
+      }
+      layer.bind({ engine: this.engine, maxBatch: n, params: bound, random: this.dropoutRandom });
+    }
+  }
+
+  private freeWorkspace(): void {
+    if (!this.workspace) return;
+    for (const p of this.workspace.owned) this.engine.arena.free(p);
+    this.engine.arena.free(this.snapshot);
+    this.workspace = null;
+    this.snapshot = 0;
+  }
+
+  private takeSnapshot(): void {
+    const b = this.engine.backend;
+    b.copy(this.params.ptr, this.snapshot, this.params.size);
+    b.copy(this.state.ptr, this.snapshot + this.params.size * 4, this.state.size);
+  }
+
+  private restoreSnapshot(): void {
+    const b = this.engine.backend;
+    b.copy(this.snapshot, this.params.ptr, this.params.size);
+    b.copy(this.snapshot + this.params.size * 4, this.state.ptr, this.state.size);
+  }
+
+  /** Copies n samples into the input region: rows start.. of x, or rows indices[start..] when indices is given. */
+  private loadInputs(x: Float32Array, n: number, start: number, indices: Int32Array | null): void {
+    const size = this.inputSize;
+    const dst = this.engine.arena.f32(this.workspace!.input, n * size);
+    if (!indices) {
+      dst.set(x.subarray(start * size, (start + n) * size));
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const row = indices[start + i];
+      dst.set(x.subarray(row * size, (row + 1) * size), i * size);
+    }
+  }
+
+  /** Copies n targets into the labels (i32) or targets (f32) region and says which. */
+  private loadTargets(y: Targets, n: number, start: number, indices: Int32Array | null, total = n): 'labels' | 'targets' {
+    const ws = this.workspace!;
+    const outputs = this.outputSize;
+    if (!y || typeof (y as ArrayLike<number>).length !== 'number') throw new ArgumentError('y', y, 'integer labels or a Float32Array of targets');
+    const isLabels = this.lossName === 'crossEntropy' && y.length === total && !(outputs === 1 && y instanceof Float32Array);
+    if (isLabels) {
+      const dst = this.engine.arena.i32(ws.labels, n);
+      for (let i = 0; i < n; i++) {
+        const row = indices ? indices[start + i] : start + i;
+        const label = y[row];
+        if (!Number.isInteger(label) || label < 0 || label >= outputs) {
+          throw new ArgumentError(`y[${row}]`, label, `an integer class label in [0, ${outputs})`);
+        }
+        dst[i] = label;
+      }
+      return 'labels';
+    }
+    if (y.length !== total * outputs) {
+      throw new ArgumentError('y.length', y.length, `${total} labels or ${total * outputs} target values (${total} samples x ${outputs} outputs)`);
+    }
+    const dst = this.engine.arena.f32(ws.targets, n * outputs);
+    for (let i = 0; i < n; i++) {
+      const row = indices ? indices[start + i] : start + i;
+      for (let j = 0; j < outputs; j++) dst[i * outputs + j] = y[row * outputs + j];
+    }
+    return 'targets';
+  }
+
+  private forward(n: number, training: boolean): void {
+    const ws = this.workspace!;
+    let x = ws.input;
+    this.layers.forEach((layer, i) => {
+      layer.forward(x, ws.outputs[i], n, training);
+      x = ws.outputs[i];
+    });
+  }
+
+  /** Backpropagates from the loss gradient in gradA; returns the region holding dL/dinput when asked for it. */
+  private backward(n: number, inputGradient = false): Ptr {
+    const ws = this.workspace!;
+    const firstTrainable = this.layers.findIndex((l) => this.tensorsByLayer.get(l)!.some((t) => t.kind !== 'movingMean' && t.kind !== 'movingVariance'));
+    const stop = inputGradient ? 0 : Math.max(firstTrainable, 0);
+    let dy = ws.gradA;
+    let spare = ws.gradB;
+    for (let i = this.layers.length - 1; i >= stop; i--) {
+      const layer = this.layers[i];
+      if (layer.aliasesInput) continue;
+      const x = i === 0 ? ws.input : ws.outputs[i - 1];
+      layer.backward(x, ws.outputs[i], dy, spare, n, inputGradient || i > firstTrainable);
+      [dy, spare] = [spare, dy];
+    }
+    return dy;
+  }
+
+  private meanLoss(n: number): number {
+    const losses = this.engine.arena.f32(this.workspace!.losses, n);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += losses[i];
+    return s / n;
+  }
+
+  /** Fraction of rows whose largest logit is the label (or the target's largest entry). */
+  private accuracy(logits: Ptr, n: number, kind: 'labels' | 'targets'): number {
+    const k = this.outputSize;
+    const out = this.engine.arena.f32(logits, n * k);
+    const labels = kind === 'labels' ? this.engine.arena.i32(this.workspace!.labels, n) : null;
+    const targets = kind === 'targets' ? this.engine.arena.f32(this.workspace!.targets, n * k) : null;
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      const predicted = argmax(out, i * k, k);
+      const truth = labels ? labels[i] : argmax(targets!, i * k, k);
+      if (predicted === truth) correct++;
+    }
+    return correct / n;
+  }
+}
+
+function argmax(values: Float32Array, offset: number, k: number): number {
+  let best = 0;
+  for (let j = 1; j < k; j++) if (values[offset + j] > values[offset + best]) best = j;
+  return best;
+}
+
+function isLayer(value: unknown): value is Layer {
+  return typeof value === 'object' && value !== null && typeof (value as Layer).forward === 'function' && typeof (value as Layer).build === 'function';
+}
+

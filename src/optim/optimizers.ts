@@ -1,0 +1,212 @@
+import type { Ptr } from '../backend/arena.js';
+import type { Engine } from '../backend/engine.js';
+import type { ParamSet } from '../model/param_set.js';
+import { knownKeys, numberIn, oneOf, positiveNumber, nonNegativeNumber } from '../validate.js';
+import { checkSchedule, learningRate, type Schedule } from './schedules.js';
+import type { Optimizer, StepContext } from './transform.js';
+
+/**
+ * Where epsilon goes: 'tfjs' (the default, so that slimtrain matches TensorFlow.js step for step)
+ * or 'pytorch'. Adam: tfjs folds the bias corrections into the step size and adds eps to sqrt(v);
+ * PyTorch adds eps to sqrt(v_hat). RMSprop and Adagrad: tfjs puts eps inside the square root,
+ * PyTorch outside.
+ */
+export type Convention = 'tfjs' | 'pytorch';
+
+/** Shared bookkeeping: the schedule and the state regions, each the size of the parameter region. */
+abstract class BaseOptimizer implements Optimizer {
+  readonly kind = 'optimizer';
+  abstract readonly name: string;
+  protected engine!: Engine;
+  protected regions: { name: string; ptr: Ptr; size: number }[] = [];
+
+  constructor(readonly lr: Schedule) {}
+
+  learningRate(step: number, stepsPerEpoch: number): number {
+    return learningRate(this.lr, step, stepsPerEpoch);
+  }
+
+  init(engine: Engine, params: ParamSet): void {
+    this.dispose();
+    this.engine = engine;
+    this.regions = this.stateNames().map(([name, value]) => {
+      const ptr = engine.arena.allocF32(params.size);
+      engine.backend.fill(ptr, params.size, value);
+      return { name, ptr, size: params.size };
+    });
+  }
+
+  /** Names and initial values of the state regions. */
+  protected stateNames(): [string, number][] {
+    return [];
+  }
+
+  protected state(name: string): Ptr {
+    return this.regions.find((r) => r.name === name)!.ptr;
+  }
+
+  abstract update(context: StepContext): void;
+
+  stateRegions(): { name: string; ptr: number; size: number }[] {
+    return this.regions;
+  }
+
+  dispose(): void {
+    for (const r of this.regions) this.engine.arena.free(r.ptr);
+    this.regions = [];
+  }
+}
+
+class Sgd extends BaseOptimizer {
+  readonly name = 'sgd';
+  update({ engine, params, lr }: StepContext): void {
+    engine.backend.sgdUpdate(params.ptr, params.grad, params.size, lr);
+  }
+}
+
+class Momentum extends BaseOptimizer {
+  readonly name: string;
+  constructor(lr: Schedule, readonly momentum: number, readonly nesterov: boolean) {
+    super(lr);
+    this.name = nesterov ? 'nesterov' : 'momentum';
+  }
+  protected stateNames(): [string, number][] {
+    return [['velocity', 0]];
+  }
+  update({ engine, params, lr }: StepContext): void {
+    engine.backend.momentumUpdate(params.ptr, params.grad, this.state('velocity'), params.size, lr, this.momentum, this.nesterov);
+  }
+}
+
+class Adam extends BaseOptimizer {
+  constructor(
+    lr: Schedule,
+    readonly beta1: number,
+    readonly beta2: number,
+    readonly epsilon: number,
+    readonly convention: Convention,
+    readonly weightDecay: number,
+    readonly name: string,
+  ) {
+    super(lr);
+  }
+  protected stateNames(): [string, number][] {
+    return [['m', 0], ['v', 0]];
+  }
+  update({ engine, params, lr, step }: StepContext): void {
+    const t = step + 1;
+    const c1 = 1 - this.beta1 ** t;
+    const c2 = 1 - this.beta2 ** t;
+    const [stepSize, denomScale] = this.convention === 'tfjs' ? [(lr * Math.sqrt(c2)) / c1, 1] : [lr / c1, 1 / Math.sqrt(c2)];
+    engine.backend.adamUpdate(
+      params.ptr, params.grad, this.state('m'), this.state('v'), params.size,
+      stepSize, this.beta1, this.beta2, this.epsilon, denomScale, lr * this.weightDecay,
+    );
+  }
+}
+
+class RmsProp extends BaseOptimizer {
+  readonly name = 'rmsprop';
+  constructor(lr: Schedule, readonly rho: number, readonly momentum: number, readonly epsilon: number, readonly centered: boolean, readonly convention: Convention) {
+    super(lr);
+  }
+  protected stateNames(): [string, number][] {
+    return this.centered ? [['ms', 0], ['mom', 0], ['mg', 0]] : [['ms', 0], ['mom', 0]];
+  }
+  update({ engine, params, lr }: StepContext): void {
+    engine.backend.rmspropUpdate(
+      params.ptr, params.grad, this.state('ms'), this.state('mom'), this.centered ? this.state('mg') : 0, params.size,
+      lr, this.rho, this.momentum, this.epsilon, this.centered, this.convention === 'pytorch',
+    );
+  }
+}
+
+class Adagrad extends BaseOptimizer {
+  readonly name = 'adagrad';
+  constructor(lr: Schedule, readonly initialAccumulator: number, readonly epsilon: number, readonly convention: Convention) {
+    super(lr);
+  }
+  protected stateNames(): [string, number][] {
+    return [['accumulator', this.initialAccumulator]];
+  }
+  update({ engine, params, lr }: StepContext): void {
+    engine.backend.adagradUpdate(params.ptr, params.grad, this.state('accumulator'), params.size, lr, this.epsilon, this.convention === 'pytorch');
+  }
+}
+
+const CONVENTIONS = ['tfjs', 'pytorch'] as const;
+
+/** Plain SGD: w -= lr * g. */
+export function sgd(options: { lr: Schedule }): Optimizer {
+  knownKeys('sgd', options, ['lr']);
+  return new Sgd(checkSchedule('sgd.lr', options.lr));
+}
+
+/** Heavy-ball momentum (v = mu v + g; w -= lr v), or Nesterov's variant. Default momentum 0.9. */
+export function momentum(options: { lr: Schedule; momentum?: number; nesterov?: boolean }): Optimizer {
+  knownKeys('momentum', options, ['lr', 'momentum', 'nesterov']);
+  return new Momentum(checkSchedule('momentum.lr', options.lr), numberIn('momentum.momentum', options.momentum ?? 0.9, 0, 1, { openHigh: true }), options.nesterov ?? false);
+}
+
+export interface AdamOptions {
+  /** Default 1e-3. */
+  lr?: Schedule;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-7 (TensorFlow.js); PyTorch uses 1e-8. */
+  epsilon?: number;
+  convention?: Convention;
+}
+
+/**
+ * Adam, bias-corrected. Couple an L2 penalty to it with `chain(l2({ lambda }), adam())`, which is
+ * what makes ReLU networks group-sparse; for decoupled decay use adamw.
+ */
+export function adam(options: AdamOptions = {}): Optimizer {
+  knownKeys('adam', options, ['lr', 'beta1', 'beta2', 'epsilon', 'convention']);
+  return makeAdam('adam', options, 0);
+}
+
+/** AdamW (Loshchilov & Hutter): Adam plus w -= lr * weightDecay * w from the weight before the step. Default weightDecay 0.01. */
+export function adamw(options: AdamOptions & { weightDecay?: number } = {}): Optimizer {
+  knownKeys('adamw', options, ['lr', 'beta1', 'beta2', 'epsilon', 'convention', 'weightDecay']);
+  return makeAdam('adamw', options, nonNegativeNumber('adamw.weightDecay', options.weightDecay ?? 0.01));
+}
+
+function makeAdam(name: string, o: AdamOptions, weightDecay: number): Optimizer {
+  return new Adam(
+    checkSchedule(`${name}.lr`, o.lr ?? 1e-3),
+    numberIn(`${name}.beta1`, o.beta1 ?? 0.9, 0, 1, { openHigh: true }),
+    numberIn(`${name}.beta2`, o.beta2 ?? 0.999, 0, 1, { openHigh: true }),
+    positiveNumber(`${name}.epsilon`, o.epsilon ?? 1e-7),
+    oneOf(`${name}.convention`, o.convention ?? 'tfjs', CONVENTIONS),
+    weightDecay,
+    name,
+  );
+}
+
+/** RMSprop as TensorFlow.js defines it (defaults rho 0.9, momentum 0, epsilon 1e-7, not centered). */
+export function rmsprop(options: { lr?: Schedule; rho?: number; momentum?: number; epsilon?: number; centered?: boolean; convention?: Convention } = {}): Optimizer {
+  knownKeys('rmsprop', options, ['lr', 'rho', 'momentum', 'epsilon', 'centered', 'convention']);
+  return new RmsProp(
+    checkSchedule('rmsprop.lr', options.lr ?? 1e-3),
+    numberIn('rmsprop.rho', options.rho ?? 0.9, 0, 1, { openHigh: true }),
+    numberIn('rmsprop.momentum', options.momentum ?? 0, 0, 1, { openHigh: true }),
+    positiveNumber('rmsprop.epsilon', options.epsilon ?? 1e-7),
+    options.centered ?? false,
+    oneOf('rmsprop.convention', options.convention ?? 'tfjs', CONVENTIONS),
+  );
+}
+
+/** Adagrad (defaults: initial accumulator 0.1 as TensorFlow.js, epsilon 1e-7). */
+export function adagrad(options: { lr?: Schedule; initialAccumulator?: number; epsilon?: number; convention?: Convention } = {}): Optimizer {
+  knownKeys('adagrad', options, ['lr', 'initialAccumulator', 'epsilon', 'convention']);
+  return new Adagrad(
+    checkSchedule('adagrad.lr', options.lr ?? 0.01),
+    nonNegativeNumber('adagrad.initialAccumulator', options.initialAccumulator ?? 0.1),
+    positiveNumber('adagrad.epsilon', options.epsilon ?? 1e-7),
+    oneOf('adagrad.convention', options.convention ?? 'tfjs', CONVENTIONS),
+  );
+}

@@ -1,0 +1,98 @@
+import type { Engine } from '../backend/engine.js';
+import { ArgumentError } from '../errors.js';
+import type { ParamSet } from '../model/param_set.js';
+
+/** What every part of an optimizer chain sees at one training step. */
+export interface StepContext {
+  engine: Engine;
+  params: ParamSet;
+  /** Updates completed before this one (0 at the first update). */
+  step: number;
+  /** This step's learning rate, from the optimizer's schedule. */
+  lr: number;
+}
+
+/**
+ * A transform of the chain (design.md): coupled regularisers and gradient clipping act in
+ * `beforeUpdate` (on the gradients, before the optimizer's scaling), decoupled decays in
+ * `afterUpdate` (on the weights, after the step), masks in both. `penalty` is the term the
+ * transform adds to the loss, reported with it (0 for transforms that add none).
+ */
+export interface Transform {
+  readonly kind: 'transform';
+  readonly name: string;
+  init(engine: Engine, params: ParamSet): void;
+  beforeUpdate?(context: StepContext): void;
+  afterUpdate?(context: StepContext): void;
+  penalty?(params: ParamSet): number;
+  dispose?(): void;
+}
+
+/** An optimizer: turns gradients into a step applied to the weights, with its own state regions. */
+export interface Optimizer {
+  readonly kind: 'optimizer';
+  readonly name: string;
+  learningRate(step: number, stepsPerEpoch: number): number;
+  init(engine: Engine, params: ParamSet): void;
+  update(context: StepContext): void;
+  /** The optimizer's state regions (moments, accumulators), for checkpoints. */
+  stateRegions(): { name: string; ptr: number; size: number }[];
+  dispose(): void;
+}
+
+/**
+ * Transforms around one optimizer: every beforeUpdate in order, the optimizer's update, then every
+ * afterUpdate in order.
+ *
+ * @example
+ * chain(l2({ lambda: 1e-4 }), adam({ lr: 1e-3 }))   // coupled L2 + Adam: the implicit-sparsity recipe
+ * chain(adam({ lr: 1e-3 }), decoupledWeightDecay({ lambda: 1e-4 }))
+ */
+export class Chain {
+  readonly kind = 'chain';
+  readonly transforms: Transform[];
+  readonly optimizer: Optimizer;
+
+  constructor(parts: (Transform | Optimizer | Chain)[]) {
+    const flat = parts.flatMap((p) => (p instanceof Chain ? [...p.transforms, p.optimizer] : [p]));
+    flat.forEach((p, i) => {
+      if (p === null || typeof p !== 'object' || (p.kind !== 'transform' && p.kind !== 'optimizer')) {
+        throw new ArgumentError(`chain argument ${i}`, p, 'a transform (l2, l1, clipByGlobalNorm, ...) or an optimizer (sgd, adam, ...)');
+      }
+    });
+    const optimizers = flat.filter((p): p is Optimizer => p.kind === 'optimizer');
+    if (optimizers.length !== 1) {
+      throw new ArgumentError('chain', flat.map((p) => p.name), `exactly one optimizer (found ${optimizers.length})`);
+    }
+    this.optimizer = optimizers[0];
+    this.transforms = flat.filter((p): p is Transform => p.kind === 'transform');
+  }
+
+  init(engine: Engine, params: ParamSet): void {
+    this.optimizer.init(engine, params);
+    for (const t of this.transforms) t.init(engine, params);
+  }
+
+  /** One update of the weights from the gradients in params.grad. */
+  step(context: StepContext): void {
+    for (const t of this.transforms) t.beforeUpdate?.(context);
+    this.optimizer.update(context);
+    for (const t of this.transforms) t.afterUpdate?.(context);
+  }
+
+  /** The sum of the transforms' penalties at the current weights. */
+  penalty(params: ParamSet): number {
+    let total = 0;
+    for (const t of this.transforms) total += t.penalty?.(params) ?? 0;
+    return total;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    for (const t of this.transforms) t.dispose?.();
+  }
+}
+
+export function chain(...parts: (Transform | Optimizer | Chain)[]): Chain {
+  return new Chain(parts);
+}

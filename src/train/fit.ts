@@ -1,0 +1,180 @@
+import { ArgumentError } from '../errors.js';
+import type { Sequential, Targets } from '../model/sequential.js';
+import { Random } from '../random.js';
+import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
+
+export interface BatchLog {
+  epoch: number;
+  /** Batch index within the epoch. */
+  batch: number;
+  batches: number;
+  /** This batch's loss and accuracy. */
+  loss: number;
+  accuracy: number;
+  /** Training samples per second since the epoch started. */
+  samplesPerSecond: number;
+  /** Estimated seconds left in the whole fit. */
+  eta: number;
+}
+
+export interface EpochLog {
+  epoch: number;
+  /** Mean over the epoch's batches (weighted by batch size). */
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  seconds: number;
+  samplesPerSecond: number;
+  /** Learning rate of the epoch's last step. */
+  lr: number;
+}
+
+export interface History {
+  epochs: EpochLog[];
+  /** True when early stopping ended the fit. */
+  stoppedEarly: boolean;
+}
+
+export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
+
+export interface FitOptions {
+  epochs: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Reshuffle the training rows every epoch. Default true. */
+  shuffle?: boolean;
+  /** Seeds the shuffling. Default: the model's seed. */
+  seed?: number;
+  /** Scored after every epoch. */
+  validationData?: { x: Float32Array; y: Targets };
+  /** Holds out this fraction of the rows (the last ones, before shuffling, as Keras) for validation. */
+  validationSplit?: number;
+  onBatchEnd?: (log: BatchLog) => void;
+  onEpochEnd?: (log: EpochLog) => void;
+  /** Aborting stops the fit between batches: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Stop when `monitor` has not improved by minDelta for `patience` epochs. */
+  earlyStopping?: { monitor?: Monitor; patience: number; minDelta?: number; restoreBestWeights?: boolean };
+  /** Let the event loop run at least this often (ms), so a page stays responsive. Default 16; 0 never yields. */
+  yieldEveryMs?: number;
+}
+
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+/**
+ * Trains a compiled model for a number of epochs. Memory is flat: the model's workspace is sized
+ * once for the batch size and each batch is gathered straight into it.
+ *
+ * @example
+ * const history = await fit(model, x, labels, { epochs: 2, batchSize: 64, validationSplit: 0.1,
+ *   onEpochEnd: (e) => console.log(e.epoch, e.loss, e.valAccuracy) });
+ */
+export async function fit(model: Sequential, x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
+  if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ epochs, batchSize?, ... }');
+  knownKeys('fit options', options, [
+    'epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'onBatchEnd', 'onEpochEnd', 'signal', 'earlyStopping', 'yieldEveryMs',
+  ]);
+  const epochs = positiveInt('epochs', options.epochs);
+  const batchSize = positiveInt('batchSize', options.batchSize ?? 32);
+  const yieldEvery = nonNegativeNumber('yieldEveryMs', options.yieldEveryMs ?? 16);
+  if (!(x instanceof Float32Array)) throw new ArgumentError('x', x, 'a Float32Array');
+  const total = x.length / model.inputSize;
+  if (!Number.isInteger(total) || total < 1) throw new ArgumentError('x.length', x.length, `a positive multiple of the input size ${model.inputSize}`);
+  if (!y || (y.length !== total && y.length !== total * model.outputSize)) {
+    throw new ArgumentError('y.length', y?.length, `${total} labels or ${total * model.outputSize} targets, one per sample of x`);
+  }
+
+  // Validation rows: given, or split off the end.
+  let validation = options.validationData;
+  let trainRows = total;
+  if (options.validationSplit !== undefined) {
+    if (validation) throw new ArgumentError('validationSplit', options.validationSplit, 'not both validationSplit and validationData');
+    const split = numberIn('validationSplit', options.validationSplit, 0, 1, { openLow: true, openHigh: true });
+    const held = Math.floor(total * split);
+    if (held < 1 || held >= total) throw new ArgumentError('validationSplit', split, `a fraction that leaves both parts non-empty (${total} samples)`);
+    trainRows = total - held;
+    const perTarget = y.length / total;
+    validation = { x: x.subarray(trainRows * model.inputSize), y: sliceTargets(y, trainRows * perTarget) };
+  }
+
+  const stopping = options.earlyStopping;
+  let monitor: Monitor | null = null;
+  if (stopping) {
+    knownKeys('earlyStopping', stopping, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
+    monitor = oneOf('earlyStopping.monitor', stopping.monitor ?? (validation ? 'valLoss' : 'loss'), ['loss', 'accuracy', 'valLoss', 'valAccuracy'] as const);
+    nonNegativeInt('earlyStopping.patience', stopping.patience);
+    nonNegativeNumber('earlyStopping.minDelta', stopping.minDelta ?? 0);
+    if (monitor.startsWith('val') && !validation) throw new ArgumentError('earlyStopping.monitor', monitor, 'a training metric, or validation data to monitor');
+  }
+
+  const random = Random.derive(options.seed ?? model.seed, 'shuffle');
+  const indices = Int32Array.from({ length: trainRows }, (_, i) => i);
+  const batches = Math.ceil(trainRows / batchSize);
+  const history: History = { epochs: [], stoppedEarly: false };
+  const started = performance.now();
+  let lastYield = started;
+  let best = Infinity;
+  let bestWeights: ReturnType<Sequential['getWeights']> | null = null;
+  let sinceBest = 0;
+
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    if (options.shuffle ?? true) random.shuffle(indices);
+    const epochStart = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    let lr = 0;
+    for (let b = 0; b < batches; b++) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
+      const start = b * batchSize;
+      const n = Math.min(batchSize, trainRows - start);
+      lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
+      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, batches);
+      lossSum += loss * n;
+      correct += accuracy * n;
+      const now = performance.now();
+      if (options.onBatchEnd) {
+        const elapsed = (now - started) / 1000;
+        const done = epoch * batches + b + 1;
+        options.onBatchEnd({
+          epoch, batch: b, batches, loss, accuracy,
+          samplesPerSecond: (start + n) / ((now - epochStart) / 1000),
+          eta: (elapsed / done) * (epochs * batches - done),
+        });
+      }
+      if (yieldEvery > 0 && now - lastYield >= yieldEvery) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+    }
+    const seconds = (performance.now() - epochStart) / 1000;
+    const log: EpochLog = { epoch, loss: lossSum / trainRows, accuracy: correct / trainRows, seconds, samplesPerSecond: trainRows / seconds, lr };
+    if (validation) {
+      const v = model.evaluate(validation.x, validation.y, { batchSize: Math.max(batchSize, 256) });
+      log.valLoss = v.loss;
+      log.valAccuracy = v.accuracy;
+    }
+    history.epochs.push(log);
+    options.onEpochEnd?.(log);
+    if (stopping && monitor) {
+      const value = log[monitor] as number;
+      const score = monitor.endsWith('ccuracy') ? -value : value;
+      if (score < best - (stopping.minDelta ?? 0)) {
+        best = score;
+        sinceBest = 0;
+        if (stopping.restoreBestWeights) bestWeights = model.getWeights();
+      } else if (++sinceBest > stopping.patience) {
+        history.stoppedEarly = true;
+        break;
+      }
+    }
+  }
+  if (bestWeights) model.setWeights(bestWeights);
+  return history;
+}
+
+function sliceTargets(y: Targets, from: number): Targets {
+  if (Array.isArray(y)) return y.slice(from);
+  return (y as Int32Array | Uint8Array | Float32Array).subarray(from);
+}
