@@ -1,0 +1,150 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, type Engine } from '../../src/backend/engine.js';
+import { ParamSet } from '../../src/model/param_set.js';
+import { clipByGlobalNorm, decoupledWeightDecay, weightMask } from '../../src/optim/gradient_transforms.js';
+import { adagrad, adam, adamw, momentum, rmsprop, sgd } from '../../src/optim/optimizers.js';
+import { learningRate } from '../../src/optim/schedules.js';
+import { chain, type Chain } from '../../src/optim/transform.js';
+import { l1, l2 } from '../../src/regularize/coupled.js';
+import { expectClose } from '../support/harness.js';
+
+/** A kernel [2, 3] and a bias [3], with hand-picked weights and gradients. */
+const W = [0.5, -1, 2, 0, 0.25, -0.75];
+const B = [0.1, -0.2, 0.3];
+const GW = [0.1, 0.2, -0.3, 0.4, -0.5, 0.6];
+const GB = [1, -1, 0.5];
+
+describe('optimizer chains', () => {
+  let engine: Engine;
+  let params: ParamSet;
+  beforeAll(async () => {
+    engine = await init();
+  });
+
+  function setup(): ParamSet {
+    params = new ParamSet(engine, [
+      { name: 'd/bias', layer: 'd', kind: 'bias', shape: [3], size: 3 },
+      { name: 'd/kernel', layer: 'd', kind: 'kernel', shape: [2, 3], size: 6 },
+    ]);
+    params.values(params.tensor('d/kernel')).set(W);
+    params.values(params.tensor('d/bias')).set(B);
+    return params;
+  }
+
+  function step(c: Chain, times = 1): { w: number[]; b: number[] } {
+    for (let t = 0; t < times; t++) {
+      params.values(params.tensor('d/kernel'), params.grad).set(GW);
+      params.values(params.tensor('d/bias'), params.grad).set(GB);
+      c.step({ engine, params, step: t, lr: c.optimizer.learningRate(t, 10) });
+    }
+    return { w: Array.from(params.values(params.tensor('d/kernel'))), b: Array.from(params.values(params.tensor('d/bias'))) };
+  }
+
+  it('puts kernels first in the region, so the default selector is one range', () => {
+    setup();
+    expect(params.tensor('d/kernel').offset).toBe(0);
+    expect(params.ranges()).toEqual([[0, 16]]);
+    expect(params.ranges({ kinds: ['bias'] })).toEqual([[16, 16]]);
+    expect(params.ranges({ kinds: ['kernel', 'bias'] })).toEqual([[0, 32]]);
+    expect(params.ranges({ layers: ['other'] })).toEqual([]);
+  });
+
+  it('SGD with coupled L2 on kernels: w -= lr (g + lambda w); biases get no decay', () => {
+    setup();
+    const c = chain(l2({ lambda: 0.1 }), sgd({ lr: 0.5 }));
+    c.init(engine, params);
+    const { w, b } = step(c);
+    expectClose(w, W.map((v, i) => v - 0.5 * (GW[i] + 0.1 * v)), { rtol: 1e-6 });
+    expectClose(b, B.map((v, i) => v - 0.5 * GB[i]), { rtol: 1e-6 });
+    expect(c.penalty(params)).toBeCloseTo(0.05 * w.reduce((s, v) => s + v * v, 0), 6);
+  });
+
+  it('coupled L2 is scaled by Adam (the effect behind implicit sparsity); L1 adds lambda sign(w)', () => {
+    setup();
+    const c = chain(l2({ lambda: 0.1 }), l1({ lambda: 0.01 }), adam({ lr: 0.01 }));
+    c.init(engine, params);
+    const { w } = step(c);
+    // First Adam step: m = (1-b1) g', v = (1-b2) g'^2, step = lr sqrt(1-b2)/(1-b1) * m / (sqrt(v) + eps)
+    const expected = W.map((v, i) => {
+      const g = GW[i] + 0.1 * v + 0.01 * Math.sign(v);
+      const m = 0.1 * g;
+      const s = 0.001 * g * g;
+      return v - ((0.01 * Math.sqrt(0.001)) / 0.1) * (m / (Math.sqrt(s) + 1e-7));
+    });
+    expectClose(w, expected, { rtol: 1e-5, atol: 1e-7 });
+  });
+
+  it('AdamW decays from the weight before the step; decoupledWeightDecay after it', () => {
+    setup();
+    const a = adamw({ lr: 0.01, weightDecay: 0.1 });
+    const c = chain(a);
+    c.init(engine, params);
+    const { w, b } = step(c);
+    const adamStep = (g: number) => ((0.01 * Math.sqrt(0.001)) / 0.1) * ((0.1 * g) / (Math.sqrt(0.001 * g * g) + 1e-7));
+    expectClose(w, W.map((v, i) => v - 0.01 * 0.1 * v - adamStep(GW[i])), { rtol: 1e-5, atol: 1e-7 });
+    // adamw's fused decay applies to every trainable tensor, as in PyTorch's default param group
+    expectClose(b, B.map((v, i) => v - 0.01 * 0.1 * v - adamStep(GB[i])), { rtol: 1e-5, atol: 1e-7 });
+
+    setup();
+    const d = chain(sgd({ lr: 0.5 }), decoupledWeightDecay({ lambda: 0.2 }));
+    d.init(engine, params);
+    const r = step(d);
+    expectClose(r.w, W.map((v, i) => (v - 0.5 * GW[i]) * (1 - 0.5 * 0.2)), { rtol: 1e-6 });
+    expectClose(r.b, B.map((v, i) => v - 0.5 * GB[i]), { rtol: 1e-6 });
+  });
+
+  it('clips the global gradient norm before the optimizer', () => {
+    setup();
+    const c = chain(clipByGlobalNorm({ maxNorm: 0.5 }), sgd({ lr: 1 }));
+    c.init(engine, params);
+    const norm = Math.sqrt([...GW, ...GB].reduce((s, g) => s + g * g, 0));
+    const { w, b } = step(c);
+    expectClose(w, W.map((v, i) => v - (GW[i] * 0.5) / norm), { rtol: 1e-6 });
+    expectClose(b, B.map((v, i) => v - (GB[i] * 0.5) / norm), { rtol: 1e-6 });
+  });
+
+  it('a weight mask holds chosen weights at exactly zero through momentum and Adam steps', () => {
+    for (const opt of [momentum({ lr: 0.1 }), adam({ lr: 0.1 }), rmsprop({ lr: 0.1 }), adagrad({ lr: 0.1 })]) {
+      setup();
+      const c = chain(weightMask({ masks: { 'd/kernel': [1, 0, 1, 0, 1, 1] } }), opt);
+      c.init(engine, params);
+      const { w } = step(c, 5);
+      expect(Math.abs(w[1])).toBe(0);
+      expect(Math.abs(w[3])).toBe(0);
+      expect(w[0]).not.toBe(W[0]);
+    }
+  });
+
+  it('rejects malformed chains and options, naming them', () => {
+    expect(() => chain(l2({ lambda: 1 }))).toThrow(/exactly one optimizer \(found 0\)/);
+    expect(() => chain(sgd({ lr: 1 }), adam())).toThrow(/found 2/);
+    expect(() => chain({} as never)).toThrow(/chain argument 0/);
+    expect(() => adam({ lr: -1 })).toThrow(/adam.lr = -1: expected a finite number > 0/);
+    expect(() => adam({ beta1: 1 })).toThrow(/adam.beta1 = 1/);
+    expect(() => adam({ lr: 0.1, betta1: 0.9 } as never)).toThrow(/adam.betta1 = 0.9: expected no such option/);
+    expect(() => l2({ lambda: NaN })).toThrow(/l2.lambda = NaN/);
+    expect(() => sgd({ lr: { type: 'linear' } as never })).toThrow(/sgd.lr.type = "linear"/);
+    expect(() => l2({ lambda: 1, selector: { kinds: ['weights'] as never } })).toThrow(/l2.selector.kinds/);
+    setup();
+    const c = chain(weightMask({ masks: { 'd/kernel': [1, 0] } }), sgd({ lr: 1 }));
+    expect(() => c.init(engine, params)).toThrow(/6 values/);
+  });
+});
+
+describe('learning-rate schedules', () => {
+  it('constant, step, exponential and cosine with warmup', () => {
+    expect(learningRate(0.1, 1000, 10)).toBe(0.1);
+    const halving = { type: 'step', initial: 0.1, everyEpochs: 25 } as const;
+    expect(learningRate(halving, 24 * 100 + 99, 100)).toBeCloseTo(0.1, 12);
+    expect(learningRate(halving, 25 * 100, 100)).toBeCloseTo(0.05, 12);
+    expect(learningRate(halving, 75 * 100, 100)).toBeCloseTo(0.0125, 12);
+    expect(learningRate({ type: 'exponential', initial: 1, rate: 0.5, decaySteps: 10 }, 5, 1)).toBeCloseTo(Math.SQRT1_2, 12);
+    expect(learningRate({ type: 'exponential', initial: 1, rate: 0.5, decaySteps: 10, staircase: true }, 15, 1)).toBe(0.5);
+    const cosine = { type: 'cosine', initial: 1, totalSteps: 110, warmupSteps: 10, final: 0.1 } as const;
+    expect(learningRate(cosine, 0, 1)).toBeCloseTo(0.1, 12);
+    expect(learningRate(cosine, 9, 1)).toBeCloseTo(1, 12);
+    expect(learningRate(cosine, 60, 1)).toBeCloseTo(0.55, 12);
+    expect(learningRate(cosine, 110, 1)).toBeCloseTo(0.1, 12);
+    expect(learningRate(cosine, 500, 1)).toBeCloseTo(0.1, 12);
+  });
+});
