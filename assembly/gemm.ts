@@ -104,30 +104,37 @@ function packB(transB: i32, N: i32, K: i32, b: usize, p0: i32, kc: i32, j0: i32,
   }
 }
 
-// The MR x NR micro-kernel: tile[MR,NR] (+)= Ap[kc][MR]^T * Bp[kc][NR], tile row stride ldc bytes.
+// The MR x NR micro-kernel: tile[MR,NR] (+)= A[MR, kc] * Bp[kc][NR], tile row stride ldc bytes.
+// A is either a packed sliver [kc][MR] (lda = 0) or MR rows of a row-major matrix lda bytes apart,
+// read in place: packing A costs as much as the multiply when N is small (convolutions with few
+// filters), and reading rows directly costs the same four loads per k.
 // add = 0 stores the product, add = 1 adds it to the tile.
-function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: i32): void {
+function micro(kc: i32, pa: usize, lda: usize, pb: usize, c: usize, ldc: usize, add: i32): void {
+  // Per-row address steps: packed slivers interleave rows (4 bytes apart, 16 per k); direct rows
+  // are lda apart and advance 4 bytes per k.
+  const rowStep: usize = lda ? lda : 4;
+  const kStep: usize = lda ? 4 : MR << 2;
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
     let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-    for (let k = 0; k < kc; k++) {
+    const p1 = pa + rowStep, p2 = pa + 2 * rowStep, p3 = pa + 3 * rowStep;
+    for (let k: usize = 0, end = <usize>kc * kStep; k < end; k += kStep) {
       const b0 = v128.load(pb);
       const b1 = v128.load(pb, 16);
-      let a = v128.load32_splat(pa);
+      let a = v128.load32_splat(pa + k);
       c00 = madd(a, b0, c00);
       c01 = madd(a, b1, c01);
-      a = v128.load32_splat(pa, 4);
+      a = v128.load32_splat(p1 + k);
       c10 = madd(a, b0, c10);
       c11 = madd(a, b1, c11);
-      a = v128.load32_splat(pa, 8);
+      a = v128.load32_splat(p2 + k);
       c20 = madd(a, b0, c20);
       c21 = madd(a, b1, c21);
-      a = v128.load32_splat(pa, 12);
+      a = v128.load32_splat(p3 + k);
       c30 = madd(a, b0, c30);
       c31 = madd(a, b1, c31);
-      pa += MR << 2;
       pb += NR << 2;
     }
     if (add) {
@@ -154,7 +161,7 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: i32): v
       for (let j = 0; j < NR; j++) {
         let s: f32 = 0;
         for (let k = 0; k < kc; k++) {
-          s = fmadd(load<f32>(pa + (<usize>(k * MR + r) << 2)), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
+          s = fmadd(load<f32>(pa + <usize>r * rowStep + <usize>k * kStep), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
         }
         const dst = c + <usize>r * ldc + (<usize>j << 2);
         store<f32>(dst, add ? load<f32>(dst) + s : s);
@@ -176,27 +183,45 @@ export function gemm(
   const packedA = work;
   const packedB = work + (<usize>(MC * KC) << 2);
   const tile = packedB + (<usize>(KC * NC) << 2);
+  // K blocks of equal depth (e.g. 288 = 144 + 144, not 256 + 32): a shallow last block would pay
+  // the micro-kernel's fixed costs for little work.
+  const kBlocks = (K + KC - 1) / KC;
+  const kDepth = (K + kBlocks - 1) / kBlocks;
+  const lda: usize = transA ? 0 : <usize>K << 2;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
+    for (let pc = 0; pc < K; pc += kDepth) {
+      const kc = min(kDepth, K - pc);
       const add = pc > 0 || accumulate ? 1 : 0;
       packB(transB, N, K, b, pc, kc, jc, nc, packedB);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        packA(transA, M, K, a, ic, mc, pc, kc, packedA);
+        // Row-major A is read in place; only the transposed form, and a last partial sliver, are packed.
+        const direct = !transA;
+        if (!direct) packA(transA, M, K, a, ic, mc, pc, kc, packedA);
+        else if (mc % MR) packA(transA, M, K, a, ic + mc - mc % MR, mc % MR, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const pb = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const pa = packedA + (<usize>(ir * kc) << 2);
+            let pa: usize, aStride: usize;
+            if (!direct) {
+              pa = packedA + (<usize>(ir * kc) << 2);
+              aStride = 0;
+            } else if (mr == MR) {
+              pa = a + (<usize>(ic + ir) * K + pc << 2);
+              aStride = lda;
+            } else {
+              pa = packedA;
+              aStride = 0;
+            }
             const dst = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              micro(kc, pa, pb, dst, ldc, add);
+              micro(kc, pa, aStride, pb, dst, ldc, add);
             } else {
               // Edge tile: compute the full tile into scratch, then write the valid part.
-              micro(kc, pa, pb, tile, <usize>NR << 2, 0);
+              micro(kc, pa, aStride, pb, tile, <usize>NR << 2, 0);
               for (let r = 0; r < mr; r++) {
                 for (let j = 0; j < nr; j++) {
                   const t = load<f32>(tile + (<usize>(r * NR + j) << 2));
