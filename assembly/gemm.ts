@@ -105,15 +105,12 @@ function packB(transB: i32, N: i32, K: i32, b: usize, p0: i32, kc: i32, j0: i32,
 }
 
 // The MR x NR micro-kernel: tile[MR,NR] (+)= A[MR, kc] * Bp[kc][NR], tile row stride ldc bytes.
-// A is either a packed sliver [kc][MR] (lda = 0) or MR rows of a row-major matrix lda bytes apart,
-// read in place: packing A costs as much as the multiply when N is small (convolutions with few
-// filters), and reading rows directly costs the same four loads per k.
+// Element (r, k) of A is at pa + r*rowStep + k*kStep: a packed sliver [kc][MR] (rowStep 4,
+// kStep 16), or MR rows of a row-major matrix read in place (rowStep = row bytes, kStep 4). Packing
+// A costs as much as the multiply when N is small (convolutions with few filters), and reading rows
+// in place costs the same four loads per k.
 // add = 0 stores the product, add = 1 adds it to the tile.
-function micro(kc: i32, pa: usize, lda: usize, pb: usize, c: usize, ldc: usize, add: i32): void {
-  // Per-row address steps: packed slivers interleave rows (4 bytes apart, 16 per k); direct rows
-  // are lda apart and advance 4 bytes per k.
-  const rowStep: usize = lda ? lda : 4;
-  const kStep: usize = lda ? 4 : MR << 2;
+function micro(kc: i32, pa: usize, rowStep: usize, kStep: usize, pb: usize, c: usize, ldc: usize, add: i32): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -205,23 +202,23 @@ export function gemm(
           const pb = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            let pa: usize, aStride: usize;
+            let pa: usize, rowStep: usize, kStep: usize;
             if (!direct) {
               pa = packedA + (<usize>(ir * kc) << 2);
-              aStride = 0;
+              rowStep = 4; kStep = MR << 2;
             } else if (mr == MR) {
               pa = a + (<usize>(ic + ir) * K + pc << 2);
-              aStride = lda;
+              rowStep = lda; kStep = 4;
             } else {
               pa = packedA;
-              aStride = 0;
+              rowStep = 4; kStep = MR << 2;
             }
             const dst = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              micro(kc, pa, aStride, pb, dst, ldc, add);
+              micro(kc, pa, rowStep, kStep, pb, dst, ldc, add);
             } else {
               // Edge tile: compute the full tile into scratch, then write the valid part.
-              micro(kc, pa, aStride, pb, tile, <usize>NR << 2, 0);
+              micro(kc, pa, rowStep, kStep, pb, tile, <usize>NR << 2, 0);
               for (let r = 0; r < mr; r++) {
                 for (let j = 0; j < nr; j++) {
                   const t = load<f32>(tile + (<usize>(r * NR + j) << 2));
