@@ -48,21 +48,22 @@ export function momentumUpdate(w: usize, g: usize, v: usize, n: i32, lr: f32, mu
 }
 
 // Adam and AdamW in one kernel:
-//   m = beta1 * m + (1 - beta1) * g
-//   v = beta2 * v + (1 - beta2) * g^2
+//   m = beta1 * m + oneMinusBeta1 * g
+//   v = beta2 * v + oneMinusBeta2 * g^2
 //   w = w - decay * w - stepSize * m / (sqrt(v) * denomScale + eps)
-// The caller picks the convention through the scalars, with t the 1-based step:
-//   TensorFlow.js: stepSize = lr * sqrt(1 - beta2^t) / (1 - beta1^t), denomScale = 1
-//   PyTorch:       stepSize = lr / (1 - beta1^t),                    denomScale = 1 / sqrt(1 - beta2^t)
+// The caller computes (1 - beta) in f64 (as TensorFlow.js does, not 1 - f32(beta)) and picks the
+// form through the scalars, with t the 1-based step:
+//   TensorFlow.js and PyTorch: stepSize = lr / (1 - beta1^t), denomScale = 1 / sqrt(1 - beta2^t)
+//   TensorFlow (Python), "epsilon hat": stepSize = lr * sqrt(1 - beta2^t) / (1 - beta1^t), denomScale = 1
 // decay = lr * weightDecay gives AdamW (decoupled, from the weight before the step); 0 gives Adam.
 export function adamUpdate(
   w: usize, g: usize, m: usize, v: usize, n: i32,
-  stepSize: f32, beta1: f32, beta2: f32, eps: f32, denomScale: f32, decay: f32,
+  stepSize: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, eps: f32, denomScale: f32, decay: f32,
 ): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const b1 = f32x4.splat(beta1), c1 = f32x4.splat(1 - beta1);
-    const b2 = f32x4.splat(beta2), c2 = f32x4.splat(1 - beta2);
+    const b1 = f32x4.splat(beta1), c1 = f32x4.splat(oneMinusBeta1);
+    const b2 = f32x4.splat(beta2), c2 = f32x4.splat(oneMinusBeta2);
     const ve = f32x4.splat(eps), vs = f32x4.splat(denomScale), va = f32x4.splat(stepSize);
     const vd = f32x4.splat(decay);
     for (; i + 4 <= n; i += 4) {
@@ -80,8 +81,8 @@ export function adamUpdate(
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const gi = load<f32>(g + o);
-    const mi = beta1 * load<f32>(m + o) + (1 - beta1) * gi;
-    const vi = beta2 * load<f32>(v + o) + (1 - beta2) * (gi * gi);
+    const mi = beta1 * load<f32>(m + o) + oneMinusBeta1 * gi;
+    const vi = beta2 * load<f32>(v + o) + oneMinusBeta2 * (gi * gi);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
     const step = (stepSize * mi) / (Mathf.sqrt(vi) * denomScale + eps);
@@ -90,9 +91,9 @@ export function adamUpdate(
   }
 }
 
-// RMSprop:
-//   ms = rho * ms + (1 - rho) * g^2
-//   mg = rho * mg + (1 - rho) * g                       (centered only)
+// RMSprop (oneMinusRho = 1 - rho, computed by the caller in f64):
+//   ms = rho * ms + oneMinusRho * g^2
+//   mg = rho * mg + oneMinusRho * g                     (centered only)
 //   d  = ms - mg^2 (centered) or ms
 //   mom = momentum * mom + lr * g / sqrt(d + eps)       (TensorFlow.js: eps inside the root)
 //   mom = momentum * mom + lr * g / (sqrt(d) + eps)     (epsOutside = 1, PyTorch's placement)
@@ -100,11 +101,11 @@ export function adamUpdate(
 // With momentum = 0 this is w -= lr * g / denominator. mg may be 0 when not centered.
 export function rmspropUpdate(
   w: usize, g: usize, ms: usize, mom: usize, mg: usize, n: i32,
-  lr: f32, rho: f32, momentum: f32, eps: f32, centered: i32, epsOutside: i32,
+  lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, eps: f32, centered: i32, epsOutside: i32,
 ): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vr = f32x4.splat(rho), cr = f32x4.splat(1 - rho), vm = f32x4.splat(momentum);
+    const vr = f32x4.splat(rho), cr = f32x4.splat(oneMinusRho), vm = f32x4.splat(momentum);
     const ve = f32x4.splat(eps), vlr = f32x4.splat(lr);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
@@ -126,11 +127,11 @@ export function rmspropUpdate(
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const gi = load<f32>(g + o);
-    const msi = rho * load<f32>(ms + o) + (1 - rho) * (gi * gi);
+    const msi = rho * load<f32>(ms + o) + oneMinusRho * (gi * gi);
     store<f32>(ms + o, msi);
     let d = msi;
     if (centered) {
-      const mgi = rho * load<f32>(mg + o) + (1 - rho) * gi;
+      const mgi = rho * load<f32>(mg + o) + oneMinusRho * gi;
       store<f32>(mg + o, mgi);
       d = msi - mgi * mgi;
     }

@@ -29,7 +29,7 @@ export type { LossName } from './losses/loss.js';
 export { chain, Chain } from './optim/transform.js';
 export type { Transform, Optimizer, StepContext } from './optim/transform.js';
 export { sgd, momentum, adam, adamw, rmsprop, adagrad } from './optim/optimizers.js';
-export type { AdamOptions, Convention } from './optim/optimizers.js';
+export type { AdamOptions, AdamEpsilon, Convention } from './optim/optimizers.js';
 export { decoupledWeightDecay, clipByGlobalNorm, weightMask } from './optim/gradient_transforms.js';
 export { learningRate } from './optim/schedules.js';
 export type { Schedule } from './optim/schedules.js';

@@ -87,12 +87,15 @@ export interface Backend {
   sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number): void;
   /** v = mu*v + g; w -= lr*v, or w -= lr*(g + mu*v) with nesterov. */
   momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, nesterov: boolean): void;
-  /** m, v moments; w = w - decay*w - stepSize*m/(sqrt(v)*denomScale + eps) (see assembly/optim.ts). */
+  /**
+   * m = beta1 m + (1-beta1) g; v = beta2 v + (1-beta2) g^2; w = w - decay*w - stepSize*m/(sqrt(v)*denomScale + eps)
+   * (see assembly/optim.ts). The (1 - beta) factors are computed here in f64, as TensorFlow.js does.
+   */
   adamUpdate(
     w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number,
     stepSize: number, beta1: number, beta2: number, eps: number, denomScale: number, decay: number,
   ): void;
-  /** RMSprop with momentum, optionally centered (mg) and with eps outside the root. */
+  /** RMSprop with momentum, optionally centered (mg) and with eps outside the root; (1 - rho) in f64. */
   rmspropUpdate(
     w: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: number,
     lr: number, rho: number, momentum: number, eps: number, centered: boolean, epsOutside: boolean,

@@ -26,6 +26,18 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
   arena.reserveLow(k.heapBase());
   const gemmWork = arena.allocF32(k.gemmWorkFloats());
   const out = arena.alloc(8);
+  // f64 scratch for the kernels that sum over rows (batch norm, bias gradient): enough for 4096
+  // channels up front, grown (rarely) for wider layers, so training allocates nothing per step.
+  let workBytes = 4096 * 16;
+  let work = arena.alloc(workBytes);
+  const scratch = (bytes: number): Ptr => {
+    if (bytes > workBytes) {
+      arena.free(work);
+      workBytes = Math.max(bytes, 2 * workBytes);
+      work = arena.alloc(workBytes);
+    }
+    return work;
+  };
   const win = (g: WindowGeometry): number[] => [g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW];
   const flag = (b: boolean): number => (b ? 1 : 0);
 
@@ -42,13 +54,13 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     activationForward: (kind, x, y, n, alpha) => void k[ACTIVATIONS[kind][0]](x, y, n, alpha),
     activationBackward: (kind, x, y, dy, dx, n, alpha) => void k[ACTIVATIONS[kind][1]](x, y, dy, dx, n, alpha),
     biasAdd: (y, b, rows, cols) => void k.biasAdd(y, b, rows, cols),
-    biasGrad: (dy, db, rows, cols, accumulate) => void k.biasGrad(dy, db, rows, cols, flag(accumulate)),
+    biasGrad: (dy, db, rows, cols, accumulate) => void k.biasGrad(dy, db, rows, cols, flag(accumulate), scratch(cols * 8)),
     batchNormForwardTrain: (x, y, gamma, beta, mean, variance, rows, C, eps) =>
-      void k.batchNormForwardTrain(x, y, gamma, beta, mean, variance, rows, C, eps),
+      void k.batchNormForwardTrain(x, y, gamma, beta, mean, variance, rows, C, eps, scratch(C * 16)),
     batchNormForwardInference: (x, y, gamma, beta, mean, variance, rows, C, eps) =>
       void k.batchNormForwardInference(x, y, gamma, beta, mean, variance, rows, C, eps),
     batchNormBackward: (x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps) =>
-      void k.batchNormBackward(x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps),
+      void k.batchNormBackward(x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps, scratch(C * 16)),
     softmaxCrossEntropy: (logits, labels, grad, losses, rows, classes, gradScale) =>
       void k.softmaxCrossEntropy(logits, labels, grad, losses, rows, classes, gradScale),
     softmaxCrossEntropyDense: (logits, targets, grad, losses, rows, classes, gradScale) =>
@@ -59,9 +71,9 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     sgdUpdate: (w, g, n, lr) => void k.sgdUpdate(w, g, n, lr),
     momentumUpdate: (w, g, v, n, lr, mu, nesterov) => void k.momentumUpdate(w, g, v, n, lr, mu, flag(nesterov)),
     adamUpdate: (w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay) =>
-      void k.adamUpdate(w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay),
+      void k.adamUpdate(w, g, m, v, n, stepSize, beta1, beta2, 1 - beta1, 1 - beta2, eps, denomScale, decay),
     rmspropUpdate: (w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside) =>
-      void k.rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, momentum, eps, flag(centered), flag(epsOutside)),
+      void k.rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, 1 - rho, momentum, eps, flag(centered), flag(epsOutside)),
     adagradUpdate: (w, g, acc, n, lr, eps, epsOutside) => void k.adagradUpdate(w, g, acc, n, lr, eps, flag(epsOutside)),
     columnNorms: (w, o, rows, cols) => void k.columnNorms(w, o, rows, cols),
     rowNorms: (w, o, rows, cols) => void k.rowNorms(w, o, rows, cols),

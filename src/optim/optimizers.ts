@@ -6,12 +6,18 @@ import { checkSchedule, learningRate, type Schedule } from './schedules.js';
 import type { Optimizer, StepContext } from './transform.js';
 
 /**
- * Where epsilon goes: 'tfjs' (the default, so that slimtrain matches TensorFlow.js step for step)
- * or 'pytorch'. Adam: tfjs folds the bias corrections into the step size and adds eps to sqrt(v);
- * PyTorch adds eps to sqrt(v_hat). RMSprop and Adagrad: tfjs puts eps inside the square root,
- * PyTorch outside.
+ * Where epsilon goes in RMSprop and Adagrad: 'tfjs' (the default, so that slimtrain matches
+ * TensorFlow.js step for step) puts it inside the square root, 'pytorch' outside.
  */
 export type Convention = 'tfjs' | 'pytorch';
+
+/**
+ * Where Adam's epsilon goes: 'bias-corrected' (the default; TensorFlow.js and PyTorch,
+ * w -= lr m_hat / (sqrt(v_hat) + eps)) or 'epsilon-hat' (TensorFlow for Python and the Adam paper's
+ * efficient form, w -= lr sqrt(1 - beta2^t) / (1 - beta1^t) m / (sqrt(v) + eps), which is the
+ * first with eps scaled by sqrt(1 - beta2^t)).
+ */
+export type AdamEpsilon = 'bias-corrected' | 'epsilon-hat';
 
 /** Shared bookkeeping: the schedule and the state regions, each the size of the parameter region. */
 abstract class BaseOptimizer implements Optimizer {
@@ -84,7 +90,7 @@ class Adam extends BaseOptimizer {
     readonly beta1: number,
     readonly beta2: number,
     readonly epsilon: number,
-    readonly convention: Convention,
+    readonly epsilonForm: AdamEpsilon,
     readonly weightDecay: number,
     readonly name: string,
   ) {
@@ -97,7 +103,7 @@ class Adam extends BaseOptimizer {
     const t = step + 1;
     const c1 = 1 - this.beta1 ** t;
     const c2 = 1 - this.beta2 ** t;
-    const [stepSize, denomScale] = this.convention === 'tfjs' ? [(lr * Math.sqrt(c2)) / c1, 1] : [lr / c1, 1 / Math.sqrt(c2)];
+    const [stepSize, denomScale] = this.epsilonForm === 'bias-corrected' ? [lr / c1, 1 / Math.sqrt(c2)] : [(lr * Math.sqrt(c2)) / c1, 1];
     engine.backend.adamUpdate(
       params.ptr, params.grad, this.state('m'), this.state('v'), params.size,
       stepSize, this.beta1, this.beta2, this.epsilon, denomScale, lr * this.weightDecay,
@@ -157,7 +163,8 @@ export interface AdamOptions {
   beta2?: number;
   /** Default 1e-7 (TensorFlow.js); PyTorch uses 1e-8. */
   epsilon?: number;
-  convention?: Convention;
+  /** Default 'bias-corrected', as TensorFlow.js and PyTorch. */
+  epsilonForm?: AdamEpsilon;
 }
 
 /**
@@ -165,13 +172,13 @@ export interface AdamOptions {
  * what makes ReLU networks group-sparse; for decoupled decay use adamw.
  */
 export function adam(options: AdamOptions = {}): Optimizer {
-  knownKeys('adam', options, ['lr', 'beta1', 'beta2', 'epsilon', 'convention']);
+  knownKeys('adam', options, ['lr', 'beta1', 'beta2', 'epsilon', 'epsilonForm']);
   return makeAdam('adam', options, 0);
 }
 
 /** AdamW (Loshchilov & Hutter): Adam plus w -= lr * weightDecay * w from the weight before the step. Default weightDecay 0.01. */
 export function adamw(options: AdamOptions & { weightDecay?: number } = {}): Optimizer {
-  knownKeys('adamw', options, ['lr', 'beta1', 'beta2', 'epsilon', 'convention', 'weightDecay']);
+  knownKeys('adamw', options, ['lr', 'beta1', 'beta2', 'epsilon', 'epsilonForm', 'weightDecay']);
   return makeAdam('adamw', options, nonNegativeNumber('adamw.weightDecay', options.weightDecay ?? 0.01));
 }
 
@@ -181,7 +188,7 @@ function makeAdam(name: string, o: AdamOptions, weightDecay: number): Optimizer 
     numberIn(`${name}.beta1`, o.beta1 ?? 0.9, 0, 1, { openHigh: true }),
     numberIn(`${name}.beta2`, o.beta2 ?? 0.999, 0, 1, { openHigh: true }),
     positiveNumber(`${name}.epsilon`, o.epsilon ?? 1e-7),
-    oneOf(`${name}.convention`, o.convention ?? 'tfjs', CONVENTIONS),
+    oneOf(`${name}.epsilonForm`, o.epsilonForm ?? 'bias-corrected', ['bias-corrected', 'epsilon-hat'] as const),
     weightDecay,
     name,
   );

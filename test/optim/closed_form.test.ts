@@ -45,14 +45,14 @@ describe.each([...BUILDS, 'reference'] as const)('optimizer kernels (%s) against
     expectClose(out.w, Array.from(w0, (w, i) => w - lr * g[i] * factor), { rtol: 1e-5, atol: 1e-6, label: 'w' });
   });
 
-  it.each(['tfjs', 'pytorch'] as const)('Adam (%s convention) and AdamW', (convention) => {
+  it.each(['bias-corrected', 'epsilon-hat'] as const)('Adam (%s epsilon) and AdamW', (convention) => {
     const [lr, b1, b2, eps, wd] = [0.001, 0.9, 0.999, 1e-7, 0.01];
     for (const decay of [0, lr * wd]) {
       const out = h.run(b, { w: w0, g, m: zeros(), v: zeros() }, (k, p) => {
         for (let t = 1; t <= T; t++) {
           const c1 = 1 - b1 ** t;
           const c2 = 1 - b2 ** t;
-          const [stepSize, denomScale] = convention === 'tfjs' ? [(lr * Math.sqrt(c2)) / c1, 1] : [lr / c1, 1 / Math.sqrt(c2)];
+          const [stepSize, denomScale] = convention === 'epsilon-hat' ? [(lr * Math.sqrt(c2)) / c1, 1] : [lr / c1, 1 / Math.sqrt(c2)];
           k.adamUpdate(p.w, p.g, p.m, p.v, n, stepSize, b1, b2, eps, denomScale, decay);
         }
       });
@@ -60,7 +60,7 @@ describe.each([...BUILDS, 'reference'] as const)('optimizer kernels (%s) against
       const step = (gi: number, t: number) => {
         const c1 = 1 - b1 ** t;
         const c2 = 1 - b2 ** t;
-        return convention === 'tfjs'
+        return convention === 'epsilon-hat'
           ? ((lr * Math.sqrt(c2)) / c1) * ((c1 * gi) / (Math.sqrt(c2) * Math.abs(gi) + eps))
           : (lr / c1) * ((c1 * gi) / (Math.abs(gi) + eps));
       };

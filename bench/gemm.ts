@@ -1,0 +1,136 @@
+// bench:gemm — GFLOP/s of slimtrain's GEMM in its three storage forms (NN, NT, TN) beside
+// TensorFlow.js's wasm and cpu backends' matMul on the same shapes, in the same process, with the
+// fraction of the single-core WASM SIMD peak.
+//   npm run bench:gemm [-- --json] [-- --quick] [-- --relaxed]
+import * as tf from '@tensorflow/tfjs-core';
+import type { Engine } from '../src/backend/engine.js';
+import type { BenchRecord } from './support/bench-report.js';
+import { printReport } from './support/bench-report.js';
+import { startBenchSession } from './support/bench-session.js';
+import { caseRecord, measureCase, type CaseSpec, type PreparedOp } from './support/case-measurement.js';
+import { logProgress } from './support/progress-log.js';
+import { randomFloats } from './support/seeded-random.js';
+import { downloadF32, uploadF32 } from './support/slimtrain-engines.js';
+import { runTfjsOp, tfjsOpValues, type TfjsBackendName } from './support/tfjs-backends.js';
+
+/** C[M,N] = A[M,K] B[K,N]. */
+interface GemmShape {
+  M: number;
+  K: number;
+  N: number;
+  layer: string | null;
+}
+
+interface GemmForm {
+  form: 'NN' | 'NT' | 'TN';
+  /** A stored [K, M]. */
+  transA: boolean;
+  /** B stored [N, K]. */
+  transB: boolean;
+}
+
+const SQUARE: GemmShape[] = [128, 256, 512, 1024].map((n) => ({ M: n, K: n, N: n, layer: null }));
+// The dense layers of a 784-1000-500-10 MNIST MLP at batch 128. Training runs all three forms:
+// NN forward, NT for the input gradient, TN for the weight gradient.
+const MLP: GemmShape[] = [
+  { M: 128, K: 784, N: 1000, layer: 'mlp.dense1' },
+  { M: 128, K: 1000, N: 500, layer: 'mlp.dense2' },
+  { M: 128, K: 500, N: 10, layer: 'mlp.dense3' },
+];
+const QUICK: GemmShape[] = [SQUARE[0], SQUARE[1], MLP[0]];
+
+const FORMS: GemmForm[] = [
+  { form: 'NN', transA: false, transB: false },
+  { form: 'NT', transA: false, transB: true },
+  { form: 'TN', transA: true, transB: false },
+];
+
+/** tfjs cpu's time is estimated on 1/16, then 1/4 of the rows of A before the full size is run. */
+const CPU_ESTIMATE_SHRINKS = [16, 4];
+
+/** The rows x cols row-major matrix, stored transposed when `transposed`. */
+function storedAs(values: Float32Array, rows: number, cols: number, transposed: boolean): Float32Array {
+  if (!transposed) return values;
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+  return out;
+}
+
+function shapeLabel(s: GemmShape): string {
+  return `[${s.M}x${s.K}]x[${s.K}x${s.N}]`;
+}
+
+function gemmCase(shape: GemmShape, form: GemmForm, label: string): CaseSpec {
+  const { M, K, N } = shape;
+  // The same logical A and B for every form and implementation; only the storage differs.
+  const a = randomFloats(M * K, 1);
+  const b = randomFloats(K * N, 2);
+  const bStored = storedAs(b, K, N, form.transB);
+  const bShape: [number, number] = form.transB ? [N, K] : [K, N];
+  return {
+    label,
+    flops: 2 * M * N * K,
+    cpuEstimateShrinks: CPU_ESTIMATE_SHRINKS,
+    slimtrain(engine: Engine): PreparedOp {
+      const pa = uploadF32(engine, storedAs(a, M, K, form.transA));
+      const pb = uploadF32(engine, bStored);
+      const pc = engine.arena.allocF32(M * N);
+      const backend = engine.backend;
+      return {
+        run: () => backend.gemm(form.transA, form.transB, M, N, K, pa, pb, pc, false),
+        output: () => downloadF32(engine, pc, M * N),
+        dispose: () => [pa, pb, pc].forEach((p) => engine.arena.free(p)),
+      };
+    },
+    tfjs(_backend: TfjsBackendName, shrink: number): PreparedOp {
+      // Fewer rows of A (M / shrink), same K and N.
+      const rows = Math.max(1, Math.floor(M / shrink));
+      const aRows = a.subarray(0, rows * K);
+      const ta = tf.tensor2d(storedAs(aRows, rows, K, form.transA), form.transA ? [K, rows] : [rows, K]);
+      const tb = tf.tensor2d(bStored, bShape);
+      const op = (): tf.Tensor => tf.matMul(ta, tb, form.transA, form.transB);
+      return {
+        run: () => runTfjsOp(op),
+        output: () => tfjsOpValues(op),
+        dispose: () => tf.dispose([ta, tb]),
+      };
+    },
+  };
+}
+
+/** Runs the bench; `args` are the command-line flags (see support/bench-options.ts). */
+export async function main(args: readonly string[]): Promise<void> {
+  const session = await startBenchSession(args);
+  const shapes = session.options.quick ? QUICK : [...SQUARE, ...MLP];
+  const records: BenchRecord[] = [];
+  const total = shapes.length * FORMS.length;
+  for (const shape of shapes) {
+    for (const form of FORMS) {
+      const label = `gemm ${shapeLabel(shape)} ${form.form} (${records.length + 1}/${total})`;
+      const result = await measureCase(session, gemmCase(shape, form, label));
+      records.push(
+        caseRecord(
+          session,
+          { op: 'gemm', shape: shapeLabel(shape), form: form.form, layer: shape.layer, flops: 2 * shape.M * shape.N * shape.K, tfjs_wasm_kernel: null },
+          result,
+        ),
+      );
+    }
+  }
+  logProgress('done');
+  printReport(
+    records,
+    {
+      title: 'bench:gemm — C[M,N] = op(A) op(B), shapes [MxK]x[KxN]',
+      lines: session.describe(),
+      footnotes: [
+        'forms: NN = A[M,K] B[K,N]; NT = B stored [N,K]; TN = A stored [K,M] (tf.matMul(a, b, transposeA, transposeB)).',
+        'mlp.denseN: the dense layers of a 784-1000-500-10 MLP at batch 128 (training runs NN forward, NT for dX, TN for dW).',
+        'tfjs wasm: NN runs XNNPACK fully-connected, whose packed B is cached on the B tensor across calls (slimtrain packs B',
+        '  on every call); NT and TN run tfjs-wasm\'s scalar fallback loop (slow_batch_matmul in batch_mat_mul_impl.cc).',
+        'tfjs timings include dataSync() of the result and disposing it.',
+      ],
+    },
+    session.options.json,
+  );
+}

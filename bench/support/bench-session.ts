@@ -1,0 +1,67 @@
+// What every bench run sets up once: options, slimtrain engines, TensorFlow.js, the SIMD peak, the
+// timing budgets, and the header lines describing all of it.
+import { cpus, loadavg } from 'node:os';
+import { parseBenchOptions, type BenchOptions } from './bench-options.js';
+import { logProgress } from './progress-log.js';
+import { measureSimdPeak, type SimdPeak } from './simd-peak.js';
+import { createSlimtrainEngines, type SlimtrainEngines } from './slimtrain-engines.js';
+import { setUpTfjs, type TfjsSetup } from './tfjs-backends.js';
+
+/** Seconds per measurement. tfjs cpu is orders of magnitude slower, so it gets less. */
+export interface TimingBudget {
+  /** Timed seconds per op for slimtrain and tfjs wasm. */
+  targetSeconds: number;
+  /** Timed seconds per op for tfjs cpu. */
+  cpuTargetSeconds: number;
+  /** tfjs cpu is skipped (null) where one call is estimated to take longer than this. */
+  cpuMaxCallSeconds: number;
+}
+
+export interface BenchSession {
+  options: BenchOptions;
+  engines: SlimtrainEngines;
+  tfjs: TfjsSetup;
+  peak: SimdPeak;
+  budget: TimingBudget;
+  /** Header lines for the human-readable report. */
+  describe(): string[];
+}
+
+const FULL_BUDGET: TimingBudget = { targetSeconds: 0.4, cpuTargetSeconds: 0.3, cpuMaxCallSeconds: 2 };
+const QUICK_BUDGET: TimingBudget = { targetSeconds: 0.1, cpuTargetSeconds: 0.1, cpuMaxCallSeconds: 0.5 };
+
+/**
+ * Parses the arguments and sets everything up; progress goes to stderr.
+ *
+ * @example
+ * const session = await startBenchSession(['--quick']);
+ */
+export async function startBenchSession(args: readonly string[]): Promise<BenchSession> {
+  const options = parseBenchOptions(args);
+  const budget = options.quick ? QUICK_BUDGET : FULL_BUDGET;
+  logProgress('measuring the single-core WASM SIMD peak');
+  const peak = await measureSimdPeak(options.quick ? { runs: 3, runSeconds: 0.05 } : { runs: 5, runSeconds: 0.1 });
+  logProgress(
+    `peak: mul+add ${peak.mulAddGflops.toFixed(2)} GFLOP/s, relaxed_madd ${
+      peak.relaxedMaddGflops === null ? 'not validated' : `${peak.relaxedMaddGflops.toFixed(2)} GFLOP/s`
+    }`,
+  );
+  const engines = await createSlimtrainEngines();
+  const tfjs = await setUpTfjs();
+  if (options.relaxed && !engines.relaxed) {
+    logProgress('--relaxed: this runtime does not validate relaxed SIMD; the relaxed column stays empty');
+  }
+  // Other processes on the machine share its cores: the load average says how much to trust the numbers.
+  const loadAtStart = loadavg()[0];
+  const describe = (): string[] => [
+    `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; Node ${process.version}; every implementation on one thread`,
+    `single-core WASM SIMD peak (12 f32x4 chains, register-only): mul+add ${peak.mulAddGflops.toFixed(2)} GFLOP/s; relaxed_madd ${
+      peak.relaxedMaddGflops === null ? 'n/a (relaxed SIMD not validated; try --relaxed)' : `${peak.relaxedMaddGflops.toFixed(2)} GFLOP/s`
+    }`,
+    `slimtrain: plain SIMD build${engines.relaxed ? ' and relaxed-SIMD build ("relaxed" column)' : '; relaxed build not validated here (try --relaxed)'}`,
+    `TensorFlow.js ${tfjs.version}: wasm backend (${tfjs.wasmSimd ? 'SIMD' : 'no SIMD'}, ${tfjs.wasmThreads} thread) and cpu backend`,
+    `timing: fastest of samples (each >= 10 ms) over ${budget.targetSeconds} s per op after warm-up (tfjs cpu ${budget.cpuTargetSeconds} s; skipped where a call is estimated over ${budget.cpuMaxCallSeconds} s)` +
+      (options.quick ? ' [--quick: smoke run, not a measurement]' : ''),
+  ];
+  return { options, engines, tfjs, peak, budget, describe };
+}

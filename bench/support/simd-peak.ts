@@ -1,0 +1,87 @@
+// The single-core WebAssembly SIMD peak of this machine, measured rather than assumed: a loop
+// compiled from AssemblyScript at bench time that keeps 12 independent f32x4 accumulator chains in
+// registers, each doing acc = acc * m + d per iteration (8 flops). 12 chains cover the latency of a
+// dependent multiply and add on current x64 cores, so the loop is bound by SIMD throughput alone.
+// It touches no memory, so no GEMM or convolution can beat it on one core.
+import asc from 'assemblyscript/asc';
+
+/** GFLOP/s of the register-only loops; null where the runtime does not validate relaxed SIMD. */
+export interface SimdPeak {
+  /** f32x4.add(f32x4.mul(acc, m), d): the peak for the plain SIMD kernels. */
+  mulAddGflops: number;
+  /** f32x4.relaxed_madd(acc, m, d) (a fused multiply-add where the CPU has one). */
+  relaxedMaddGflops: number | null;
+}
+
+const CHAINS = 12;
+const FLOPS_PER_ITERATION = CHAINS * 8;
+
+/** AssemblyScript source of `peak(iterations, x, mul, add)`, with `step` the update of one chain. */
+function peakSource(step: (acc: string) => string): string {
+  const lines: string[] = [];
+  lines.push('export function peak(iterations: i32, x: f32, mul: f32, add: f32): f32 {');
+  lines.push('  const m = f32x4.splat(mul);');
+  lines.push('  const d = f32x4.splat(add);');
+  for (let i = 0; i < CHAINS; i++) lines.push(`  let a${i} = f32x4.splat(x + <f32>${i} * 0.01);`);
+  lines.push('  for (let i = 0; i < iterations; i++) {');
+  for (let i = 0; i < CHAINS; i++) lines.push(`    a${i} = ${step(`a${i}`)};`);
+  lines.push('  }');
+  // The result depends on every chain, so the optimizer cannot drop any of them.
+  let sum = 'a0';
+  for (let i = 1; i < CHAINS; i++) sum = `f32x4.add(${sum}, a${i})`;
+  lines.push(`  const s = ${sum};`);
+  lines.push('  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);');
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** Compiles in memory: asc's compileString reads no asconfig.json (the project's imports memory). */
+async function compilePeak(step: (acc: string) => string, features: string[]): Promise<Uint8Array> {
+  const result = await asc.compileString(peakSource(step), {
+    optimizeLevel: 3,
+    shrinkLevel: 0,
+    runtime: 'stub',
+    noAssert: true,
+    enable: features,
+  });
+  if (result.error || !result.binary) {
+    throw new Error(`compiling the SIMD peak loop failed: ${result.error?.message ?? 'no binary'}\n${result.stderr.toString()}`);
+  }
+  return result.binary;
+}
+
+type PeakFunction = (iterations: number, x: number, mul: number, add: number) => number;
+
+/** Best GFLOP/s over `runs` runs of about `runSeconds` each, after warm-up calls that let V8 tier up. */
+async function bestGflops(binary: Uint8Array, runs: number, runSeconds: number): Promise<number> {
+  const { instance } = await WebAssembly.instantiate(binary as BufferSource, {});
+  const peak = instance.exports.peak as PeakFunction;
+  // m < 1 and d > 0 keep every accumulator near d / (1 - m) = 1: no overflow, no denormals.
+  const call = (iterations: number): number => {
+    const start = performance.now();
+    peak(iterations, 1, 0.9999, 0.0001);
+    return (performance.now() - start) / 1000;
+  };
+  for (let i = 0; i < 3; i++) call(100_000);
+  const probe = 1_000_000;
+  const iterations = Math.max(probe, Math.round((probe * runSeconds) / Math.max(call(probe), 1e-6)));
+  let best = 0;
+  for (let r = 0; r < runs; r++) best = Math.max(best, (iterations * FLOPS_PER_ITERATION) / call(iterations) / 1e9);
+  return best;
+}
+
+/**
+ * Measures both peaks.
+ *
+ * @example
+ * const { mulAddGflops } = await measureSimdPeak({ runs: 5 });
+ */
+export async function measureSimdPeak(options: { runs: number; runSeconds: number }): Promise<SimdPeak> {
+  const plain = await compilePeak((a) => `f32x4.add(f32x4.mul(${a}, m), d)`, ['simd']);
+  const relaxed = await compilePeak((a) => `f32x4.relaxed_madd(${a}, m, d)`, ['simd', 'relaxed-simd']);
+  const mulAddGflops = await bestGflops(plain, options.runs, options.runSeconds);
+  const relaxedMaddGflops = WebAssembly.validate(relaxed as BufferSource)
+    ? await bestGflops(relaxed, options.runs, options.runSeconds)
+    : null;
+  return { mulAddGflops, relaxedMaddGflops };
+}
