@@ -7,10 +7,18 @@
 //
 // Goto/BLIS structure: op(B) is packed into KC x NR slivers, op(A) into MC x KC panels of MR-row
 // slivers, and a register-tiled MR x NR micro-kernel runs over the packed data. Packing absorbs the
-// transposes, so every form runs the same micro-kernel at the same speed.
+// transposes, so every form runs the same micro-kernel at the same speed. Row-major A is packed
+// with 4x4 shuffle transposes: with few output columns (convolutions with 20-64 filters) a scalar
+// packing loop would cost as much as the multiply itself.
 //
-// Summation order is fixed: each C element is summed over k = 0..K-1 in order within a KC block,
-// and the blocks are added into C in order. It depends only on (M, N, K), never on the machine.
+// Why 4x8 and no unrolling: V8 keeps 16 xmm registers; a 6x8 or 4x12 tile, or a k loop unrolled
+// twice, makes TurboFan hoist the loads and spill accumulators to the stack, 20-30% slower
+// (measured). The micro-kernel's addresses are immediate offsets from two pointers, so its loop
+// is 6 loads, 16 vector ops and 4 integer ops.
+//
+// Summation order is fixed: each C element is summed over k in order within a K block (K is split
+// into equal blocks of at most KC), and the blocks are added into C in order. It depends only on
+// (M, N, K), never on the machine.
 //
 // `work` is caller-provided scratch of GEMM_WORK_FLOATS floats (16-byte aligned): the kernel
 // allocates nothing.
@@ -55,14 +63,34 @@ function packA(transA: i32, M: i32, K: i32, a: usize, i0: i32, mc: i32, p0: i32,
         for (let r = 0; r < MR; r++) store<f32>(out + (<usize>r << 2), r < mr ? load<f32>(src + (<usize>r << 2)) : 0);
       }
     } else {
-      // A stored [M, K]: walk each row along k.
+      // A stored [M, K]: four rows at a time, transposed 4x4 with shuffles into [k][MR].
+      let k = 0;
+      if (ASC_FEATURE_SIMD) {
+        if (mr == MR) {
+          const r0 = a + (<usize>((i0 + ir) * K + p0) << 2);
+          const ld = <usize>K << 2;
+          for (; k + 4 <= kc; k += 4) {
+            const src = r0 + (<usize>k << 2);
+            const v0 = v128.load(src), v1 = v128.load(src + ld), v2 = v128.load(src + 2 * ld), v3 = v128.load(src + 3 * ld);
+            const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+            const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+            const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+            const out = sliver + (<usize>(k * MR) << 2);
+            v128.store(out, v128.shuffle<i64>(t0, t2, 0, 2));
+            v128.store(out, v128.shuffle<i64>(t0, t2, 1, 3), 16);
+            v128.store(out, v128.shuffle<i64>(t1, t3, 0, 2), 32);
+            v128.store(out, v128.shuffle<i64>(t1, t3, 1, 3), 48);
+          }
+        }
+      }
       for (let r = 0; r < MR; r++) {
         const out = sliver + (<usize>r << 2);
         if (r < mr) {
           const src = a + (<usize>((i0 + ir + r) * K + p0) << 2);
-          for (let k = 0; k < kc; k++) store<f32>(out + (<usize>(k * MR) << 2), load<f32>(src + (<usize>k << 2)));
+          for (let kk = k; kk < kc; kk++) store<f32>(out + (<usize>(kk * MR) << 2), load<f32>(src + (<usize>kk << 2)));
         } else {
-          for (let k = 0; k < kc; k++) store<f32>(out + (<usize>(k * MR) << 2), 0);
+          for (let kk = k; kk < kc; kk++) store<f32>(out + (<usize>(kk * MR) << 2), 0);
         }
       }
     }
@@ -104,34 +132,30 @@ function packB(transB: i32, N: i32, K: i32, b: usize, p0: i32, kc: i32, j0: i32,
   }
 }
 
-// The MR x NR micro-kernel: tile[MR,NR] (+)= A[MR, kc] * Bp[kc][NR], tile row stride ldc bytes.
-// Element (r, k) of A is at pa + r*rowStep + k*kStep: a packed sliver [kc][MR] (rowStep 4,
-// kStep 16), or MR rows of a row-major matrix read in place (rowStep = row bytes, kStep 4). Packing
-// A costs as much as the multiply when N is small (convolutions with few filters), and reading rows
-// in place costs the same four loads per k.
+// The MR x NR micro-kernel: tile[MR,NR] (+)= Ap[kc][MR]^T * Bp[kc][NR], tile row stride ldc bytes.
 // add = 0 stores the product, add = 1 adds it to the tile.
-function micro(kc: i32, pa: usize, rowStep: usize, kStep: usize, pb: usize, c: usize, ldc: usize, add: i32): void {
+function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: i32): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
     let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-    const p1 = pa + rowStep, p2 = pa + 2 * rowStep, p3 = pa + 3 * rowStep;
-    for (let k: usize = 0, end = <usize>kc * kStep; k < end; k += kStep) {
+    for (let k = 0; k < kc; k++) {
       const b0 = v128.load(pb);
       const b1 = v128.load(pb, 16);
-      let a = v128.load32_splat(pa + k);
+      let a = v128.load32_splat(pa);
       c00 = madd(a, b0, c00);
       c01 = madd(a, b1, c01);
-      a = v128.load32_splat(p1 + k);
+      a = v128.load32_splat(pa, 4);
       c10 = madd(a, b0, c10);
       c11 = madd(a, b1, c11);
-      a = v128.load32_splat(p2 + k);
+      a = v128.load32_splat(pa, 8);
       c20 = madd(a, b0, c20);
       c21 = madd(a, b1, c21);
-      a = v128.load32_splat(p3 + k);
+      a = v128.load32_splat(pa, 12);
       c30 = madd(a, b0, c30);
       c31 = madd(a, b1, c31);
+      pa += MR << 2;
       pb += NR << 2;
     }
     if (add) {
@@ -158,7 +182,7 @@ function micro(kc: i32, pa: usize, rowStep: usize, kStep: usize, pb: usize, c: u
       for (let j = 0; j < NR; j++) {
         let s: f32 = 0;
         for (let k = 0; k < kc; k++) {
-          s = fmadd(load<f32>(pa + <usize>r * rowStep + <usize>k * kStep), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
+          s = fmadd(load<f32>(pa + (<usize>(k * MR + r) << 2)), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
         }
         const dst = c + <usize>r * ldc + (<usize>j << 2);
         store<f32>(dst, add ? load<f32>(dst) + s : s);
@@ -180,11 +204,8 @@ export function gemm(
   const packedA = work;
   const packedB = work + (<usize>(MC * KC) << 2);
   const tile = packedB + (<usize>(KC * NC) << 2);
-  // K blocks of equal depth (e.g. 288 = 144 + 144, not 256 + 32): a shallow last block would pay
-  // the micro-kernel's fixed costs for little work.
   const kBlocks = (K + KC - 1) / KC;
   const kDepth = (K + kBlocks - 1) / kBlocks;
-  const lda: usize = transA ? 0 : <usize>K << 2;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kDepth) {
@@ -193,32 +214,19 @@ export function gemm(
       packB(transB, N, K, b, pc, kc, jc, nc, packedB);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        // Row-major A is read in place; only the transposed form, and a last partial sliver, are packed.
-        const direct = !transA;
-        if (!direct) packA(transA, M, K, a, ic, mc, pc, kc, packedA);
-        else if (mc % MR) packA(transA, M, K, a, ic + mc - mc % MR, mc % MR, pc, kc, packedA);
+        packA(transA, M, K, a, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const pb = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            let pa: usize, rowStep: usize, kStep: usize;
-            if (!direct) {
-              pa = packedA + (<usize>(ir * kc) << 2);
-              rowStep = 4; kStep = MR << 2;
-            } else if (mr == MR) {
-              pa = a + (<usize>(ic + ir) * K + pc << 2);
-              rowStep = lda; kStep = 4;
-            } else {
-              pa = packedA;
-              rowStep = 4; kStep = MR << 2;
-            }
+            const pa = packedA + (<usize>(ir * kc) << 2);
             const dst = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              micro(kc, pa, rowStep, kStep, pb, dst, ldc, add);
+              micro(kc, pa, pb, dst, ldc, add);
             } else {
               // Edge tile: compute the full tile into scratch, then write the valid part.
-              micro(kc, pa, rowStep, kStep, pb, tile, <usize>NR << 2, 0);
+              micro(kc, pa, pb, tile, <usize>NR << 2, 0);
               for (let r = 0; r < mr; r++) {
                 for (let j = 0; j < nr; j++) {
                   const t = load<f32>(tile + (<usize>(r * NR + j) << 2));
