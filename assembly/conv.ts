@@ -16,6 +16,21 @@
   return min(K, size + P - o * S);
 }
 
+// dst[0..bytes) = src[0..bytes) for the short runs of a patch row: memory.copy costs a call
+// per run, which dominates when a run is a few floats (5 floats per kernel row with C = 1).
+// @ts-ignore: decorator
+@inline function copyRun(dst: usize, src: usize, bytes: usize): void {
+  if (bytes > 128) {
+    memory.copy(dst, src, bytes);
+    return;
+  }
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; o + 16 <= bytes; o += 16) v128.store(dst + o, v128.load(src + o));
+  }
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
+}
+
 // cols = im2col(x); padded taps are written as zeros.
 export function im2col(
   x: usize, cols: usize, N: i32, H: i32, W: i32, C: i32,
@@ -37,7 +52,7 @@ export function im2col(
           for (let kh = kh0; kh < kh1; kh++) {
             const ih = oh * SH - PT + kh;
             const iw = ow * SW - PL + kw0;
-            memory.copy(row + <usize>(kh * KW + kw0) * tapLen, image + (<usize>((ih * W + iw) * C) << 2), run);
+            copyRun(row + <usize>(kh * KW + kw0) * tapLen, image + (<usize>((ih * W + iw) * C) << 2), run);
           }
         }
         row += rowLen;
