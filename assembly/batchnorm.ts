@@ -171,3 +171,33 @@ export function batchNormBackward(
     }
   }
 }
+
+// Backward of inference mode (moving statistics are constants):
+//   xhat = (x - mean) * istd,  istd = 1 / sqrt(variance + eps)
+//   dbeta[c] = sum_r dy,  dgamma[c] = sum_r dy * xhat     (f64 sums, overwritten)
+//   dx = dy * gamma * istd                                 (dx may alias dy)
+// work: 2*C f64.
+export function batchNormBackwardInference(
+  x: usize, dy: usize, gamma: usize, mean: usize, variance: usize,
+  dx: usize, dgamma: usize, dbeta: usize, rows: i32, C: i32, eps: f32, work: usize,
+): void {
+  const ld = <usize>C << 2;
+  const sumDy = work, sumDyXhat = work + (<usize>C << 3);
+  memory.fill(work, 0, <usize>C << 4);
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * ld, gr = dy + <usize>r * ld, dr = dx + <usize>r * ld;
+    for (let c = 0; c < C; c++) {
+      const o = <usize>c << 2, o8 = <usize>c << 3;
+      const istd: f32 = 1 / Mathf.sqrt(load<f32>(variance + o) + eps);
+      const xhat = (load<f32>(xr + o) - load<f32>(mean + o)) * istd;
+      const g = load<f32>(gr + o);
+      store<f64>(sumDy + o8, load<f64>(sumDy + o8) + <f64>g);
+      store<f64>(sumDyXhat + o8, load<f64>(sumDyXhat + o8) + <f64>(g * xhat));
+      store<f32>(dr + o, g * (load<f32>(gamma + o) * istd));
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    store<f32>(dbeta + (<usize>c << 2), <f32>load<f64>(sumDy + (<usize>c << 3)));
+    store<f32>(dgamma + (<usize>c << 2), <f32>load<f64>(sumDyXhat + (<usize>c << 3)));
+  }
+}

@@ -14,7 +14,7 @@ export {
   tanhForward, tanhBackward, sigmoidForward, sigmoidBackward,
 } from "./activation";
 export { biasAdd, biasGrad } from "./bias";
-export { batchNormForwardTrain, batchNormForwardInference, batchNormBackward } from "./batchnorm";
+export { batchNormForwardTrain, batchNormForwardInference, batchNormBackward, batchNormBackwardInference } from "./batchnorm";
 export { softmaxCrossEntropy, softmaxCrossEntropyDense, softmax, meanSquaredError } from "./loss";
 export { sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, adagradUpdate } from "./optim";
 export { columnNorms, rowNorms, countBelow, sumSquares } from "./norms";

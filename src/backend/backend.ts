@@ -66,6 +66,10 @@ export interface Backend {
   batchNormForwardTrain(x: Ptr, y: Ptr, gamma: Ptr, beta: Ptr, mean: Ptr, variance: Ptr, rows: number, C: number, eps: number): void;
   /** The same transform with given (moving) statistics. */
   batchNormForwardInference(x: Ptr, y: Ptr, gamma: Ptr, beta: Ptr, mean: Ptr, variance: Ptr, rows: number, C: number, eps: number): void;
+  /** Backward of the inference transform (statistics constant): dx = dy*gamma/sqrt(var+eps), dgamma, dbeta. */
+  batchNormBackwardInference(
+    x: Ptr, dy: Ptr, gamma: Ptr, mean: Ptr, variance: Ptr, dx: Ptr, dgamma: Ptr, dbeta: Ptr, rows: number, C: number, eps: number,
+  ): void;
   /** Backward of the training transform: dx, and dgamma, dbeta (overwritten). dx may alias dy. */
   batchNormBackward(
     x: Ptr, dy: Ptr, gamma: Ptr, mean: Ptr, variance: Ptr, dx: Ptr, dgamma: Ptr, dbeta: Ptr, rows: number, C: number, eps: number,

@@ -237,6 +237,23 @@ export function createReferenceBackend(arena: Arena): Backend {
       }
     },
 
+    batchNormBackwardInference(x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps) {
+      const h = f();
+      for (let c = 0; c < C; c++) {
+        const istd = 1 / Math.sqrt(h[at(variance) + c] + eps);
+        let sumDy = 0;
+        let sumDyXhat = 0;
+        for (let r = 0; r < rows; r++) {
+          const g = h[at(dy) + r * C + c];
+          sumDy += g;
+          sumDyXhat += g * (h[at(x) + r * C + c] - h[at(mean) + c]) * istd;
+          h[at(dx) + r * C + c] = g * h[at(gamma) + c] * istd;
+        }
+        h[at(dgamma) + c] = sumDyXhat;
+        h[at(dbeta) + c] = sumDy;
+      }
+    },
+
     softmaxCrossEntropy(logits, labels, grad, losses, rows, classes, gradScale) {
       const h = f();
       const idx = i32();

@@ -61,6 +61,8 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       void k.batchNormForwardInference(x, y, gamma, beta, mean, variance, rows, C, eps),
     batchNormBackward: (x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps) =>
       void k.batchNormBackward(x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps, scratch(C * 16)),
+    batchNormBackwardInference: (x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps) =>
+      void k.batchNormBackwardInference(x, dy, gamma, mean, variance, dx, dgamma, dbeta, rows, C, eps, scratch(C * 16)),
     softmaxCrossEntropy: (logits, labels, grad, losses, rows, classes, gradScale) =>
       void k.softmaxCrossEntropy(logits, labels, grad, losses, rows, classes, gradScale),
     softmaxCrossEntropyDense: (logits, targets, grad, losses, rows, classes, gradScale) =>

@@ -14,7 +14,9 @@ export interface BatchNormOptions {
 /**
  * Batch normalisation over the last axis (features of a dense layer, channels of a conv layer).
  * Training normalises with the batch mean and biased variance and updates the moving statistics
- * as TensorFlow.js does: moving -= (moving - batch) * (1 - momentum). Inference uses the moving ones.
+ * as TensorFlow.js does: moving -= (moving - batch) * (1 - momentum). Inference uses the moving ones;
+ * backward differentiates whichever mode the last forward ran in (inference mode: fine-tuning with
+ * frozen statistics).
  *
  * @example
  * batchNorm()
@@ -25,6 +27,8 @@ export class BatchNorm extends Layer {
   readonly epsilon: number;
   private mean: Ptr = 0;
   private variance: Ptr = 0;
+  /** The mode of the last forward pass, which backward differentiates. */
+  private training = true;
 
   constructor(options: BatchNormOptions = {}) {
     super();
@@ -69,6 +73,7 @@ export class BatchNorm extends Layer {
     const C = this.channels;
     const rows = (n * this.inputSize) / C;
     const { gamma, beta, moving_mean: movingMean, moving_variance: movingVariance } = this.bound;
+    this.training = training;
     if (!training) {
       b.batchNormForwardInference(x, y, gamma.ptr, beta.ptr, movingMean.ptr, movingVariance.ptr, rows, C, this.epsilon);
       return;
@@ -85,10 +90,13 @@ export class BatchNorm extends Layer {
 
   backward(x: Ptr, _y: Ptr, dy: Ptr, dx: Ptr, n: number): void {
     const C = this.channels;
-    const { gamma, beta } = this.bound;
-    this.engine.backend.batchNormBackward(
-      x, dy, gamma.ptr, this.mean, this.variance, dx, gamma.grad, beta.grad, (n * this.inputSize) / C, C, this.epsilon,
-    );
+    const rows = (n * this.inputSize) / C;
+    const { gamma, beta, moving_mean: movingMean, moving_variance: movingVariance } = this.bound;
+    if (this.training) {
+      this.engine.backend.batchNormBackward(x, dy, gamma.ptr, this.mean, this.variance, dx, gamma.grad, beta.grad, rows, C, this.epsilon);
+    } else {
+      this.engine.backend.batchNormBackwardInference(x, dy, gamma.ptr, movingMean.ptr, movingVariance.ptr, dx, gamma.grad, beta.grad, rows, C, this.epsilon);
+    }
   }
 
   flops(): number {

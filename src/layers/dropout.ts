@@ -16,6 +16,7 @@ export class Dropout extends Layer {
   readonly rate: number;
   private mask: Ptr = 0;
   private random!: Random;
+  private training = true;
 
   constructor(options: { rate: number; name?: string }) {
     super();
@@ -39,6 +40,7 @@ export class Dropout extends Layer {
     const b = this.engine.backend;
     const count = n * this.inputSize;
     b.copy(x, y, count);
+    this.training = training;
     if (!training || this.rate === 0) return;
     const mask = this.engine.arena.f32(this.mask, count);
     const keep = 1 / (1 - this.rate);
@@ -49,7 +51,7 @@ export class Dropout extends Layer {
   backward(_x: Ptr, _y: Ptr, dy: Ptr, dx: Ptr, n: number): void {
     const count = n * this.inputSize;
     this.engine.backend.copy(dy, dx, count);
-    if (this.rate > 0) this.engine.backend.maskMultiply(dx, this.mask, count);
+    if (this.training && this.rate > 0) this.engine.backend.maskMultiply(dx, this.mask, count);
   }
 
   toSpec(): LayerSpec {

@@ -226,10 +226,11 @@ export class Sequential {
   }
 
   /**
-   * The batch's loss (training mode, with penalties) and the gradient of its data term with respect
-   * to every trainable tensor, and to the input when asked; the weights do not change.
+   * The batch's loss (with penalties) and the gradient of its data term with respect to every
+   * trainable tensor, and to the input when asked; the weights do not change. Training mode by
+   * default (batch statistics, dropout); `training: false` differentiates the inference-mode model.
    */
-  lossAndGradients(x: Float32Array, y: Targets, options: { inputGradient?: boolean } = {}): {
+  lossAndGradients(x: Float32Array, y: Targets, options: { inputGradient?: boolean; training?: boolean } = {}): {
     loss: number;
     gradients: NamedWeight[];
     inputGradient?: Float32Array;
@@ -239,7 +240,7 @@ export class Sequential {
     this.ensureWorkspace(n);
     this.loadInputs(x, n, 0, null);
     const kind = this.loadTargets(y, n, 0, null);
-    this.forward(n, true);
+    this.forward(n, options.training ?? true);
     const ws = this.workspace!;
     const last = ws.outputs[this.layers.length - 1];
     computeLoss(this.engine, this.lossName, last, kind === 'labels' ? ws.labels : 0, kind === 'targets' ? ws.targets : 0, ws.gradA, ws.losses, n, this.outputSize);

@@ -22,6 +22,7 @@ const CASES: [string, number[], LayerSpec[]][] = [
   ['flatten into dense', [3, 3, 2], [{ type: 'conv2d', filters: 2, kernelSize: 2 }, { type: 'flatten' }, { type: 'dense', units: 3 }]],
   ['batch norm after dense (training mode)', [5], [{ type: 'dense', units: 4 }, { type: 'batchNorm' }]],
   ['batch norm after conv (training mode)', [4, 4, 2], [{ type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same' }, { type: 'batchNorm', epsilon: 0.01 }]],
+  ['dropout (training mode, fixed mask: rate 0)', [6], [{ type: 'dense', units: 5 }, { type: 'dropout', rate: 0 }]],
   ['relu', [6], [{ type: 'dense', units: 5 }, { type: 'relu' }]],
   ['leaky relu', [6], [{ type: 'dense', units: 5 }, { type: 'leakyRelu', alpha: 0.2 }]],
   ['elu', [6], [{ type: 'dense', units: 5 }, { type: 'elu', alpha: 0.7 }]],
@@ -67,6 +68,34 @@ describe('layer gradients against finite differences', () => {
         return model.lossAndGradients(x, y).loss;
       };
       checkGradient(g.name, w.values, loss, g.values, { h: 1e-3, rtol: 2e-2, atol: 2e-4 });
+      model.setWeights({ [g.name]: w.values });
+    }
+    model.dispose();
+  });
+
+  it.each([
+    ['batch norm after dense (inference mode)', [5], [{ type: 'dense', units: 4 }, { type: 'batchNorm' }, { type: 'tanh' }, { type: 'dense', units: 3 }]],
+    ['batch norm after conv, dropout (inference mode)', [4, 4, 2], [{ type: 'conv2d', filters: 3, kernelSize: 3 }, { type: 'batchNorm' }, { type: 'dropout', rate: 0.5 }, { type: 'flatten' }, { type: 'dense', units: 2 }]],
+  ] as [string, number[], LayerSpec[]][])('%s', (_name, inputShape, layers) => {
+    const model = Sequential.build(engine, { inputShape, layers, seed: 4 });
+    model.compile({ optimizer: sgd({ lr: 0.1 }), loss: 'meanSquaredError' });
+    const random = rng(17);
+    const n = 3;
+    // Move the moving statistics away from (0, 1) so that inference mode is not the identity.
+    const warm = uniform(random, 8 * model.inputSize, -2, 3);
+    for (let i = 0; i < 20; i++) model.trainStep(warm, uniform(random, 8 * model.outputSize));
+    const x = awayFromZero(random, n * model.inputSize, 0.1);
+    const y = uniform(random, n * model.outputSize);
+    const loss = (probe: Float32Array) => model.lossAndGradients(probe, y, { training: false }).loss;
+    const { gradients, inputGradient } = model.lossAndGradients(x, y, { inputGradient: true, training: false });
+    checkGradient('input', x, loss, inputGradient!, { h: 1e-3, rtol: 2e-2, atol: 2e-4 });
+    const weights = model.getWeights();
+    for (const g of gradients) {
+      const w = weights.find((v) => v.name === g.name)!;
+      checkGradient(g.name, w.values, (probe) => {
+        model.setWeights({ [g.name]: probe });
+        return model.lossAndGradients(x, y, { training: false }).loss;
+      }, g.values, { h: 1e-3, rtol: 2e-2, atol: 2e-4 });
       model.setWeights({ [g.name]: w.values });
     }
     model.dispose();

@@ -45,6 +45,14 @@ describe.each(BUILDS)('batch norm and losses (%s build) against the reference', 
       expectClose(wb.dbeta, rb.dbeta, { rtol: 1e-4, atol: 1e-4, label: `dbeta ${rows}x${C}` });
       expectClose(wb.dgamma, rb.dgamma, { rtol: 1e-4, atol: 1e-4, label: `dgamma ${rows}x${C}` });
       expectClose(wb.dx, rb.dx, { rtol: 1e-3, atol: 1e-4, label: `dx ${rows}x${C}` });
+
+      const [wbi, rbi] = h.both(
+        { x, dy, gamma, mean: rt.mean, variance: rt.variance, dx: nans(rows * C), dgamma: nans(C), dbeta: nans(C) },
+        (b, p) => b.batchNormBackwardInference(p.x, p.dy, p.gamma, p.mean, p.variance, p.dx, p.dgamma, p.dbeta, rows, C, eps),
+      );
+      expectClose(wbi.dbeta, rbi.dbeta, { rtol: 1e-5, atol: 1e-5, label: `inference dbeta ${rows}x${C}` });
+      expectClose(wbi.dgamma, rbi.dgamma, { rtol: 1e-5, atol: 1e-5, label: `inference dgamma ${rows}x${C}` });
+      expectClose(wbi.dx, rbi.dx, { rtol: 1e-5, atol: 1e-6, label: `inference dx ${rows}x${C}` });
     }
   });
 
