@@ -42,3 +42,5 @@ export { loadMnist } from './data/mnist.js';
 export type { Dataset } from './data/mnist.js';
 export { Random } from './random.js';
 export { SlimtrainError, ArgumentError, UnsupportedError, OutOfMemoryError } from './errors.js';
+export { optimizerFromSpec, transformFromSpec, OPTIMIZER_TYPES, TRANSFORM_TYPES } from './optim/spec.js';
+export type { OptimizerSpec } from './optim/spec.js';

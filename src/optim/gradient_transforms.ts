@@ -16,6 +16,7 @@ export function decoupledWeightDecay(options: { lambda: number; selector?: Selec
   return {
     kind: 'transform',
     name: 'decoupledWeightDecay',
+    spec: { type: 'decoupledWeightDecay', lambda, ...(options.selector ? { selector } : {}) },
     init() {},
     afterUpdate({ engine, params, lr }: StepContext) {
       for (const [offset, length] of params.ranges(selector)) engine.backend.scale(params.ptr + offset * 4, length, 1 - lr * lambda);
@@ -30,6 +31,7 @@ export function clipByGlobalNorm(options: { maxNorm: number }): Transform {
   return {
     kind: 'transform',
     name: 'clipByGlobalNorm',
+    spec: { type: 'clipByGlobalNorm', maxNorm },
     init() {},
     beforeUpdate({ engine, params }: StepContext) {
       const norm = Math.sqrt(engine.backend.sumSquares(params.grad, params.size));

@@ -23,6 +23,7 @@ export type AdamEpsilon = 'bias-corrected' | 'epsilon-hat';
 abstract class BaseOptimizer implements Optimizer {
   readonly kind = 'optimizer';
   abstract readonly name: string;
+  spec: { type: string; [option: string]: unknown } = { type: '' };
   protected engine!: Engine;
   protected regions: { name: string; ptr: Ptr; size: number }[] = [];
 
@@ -145,13 +146,17 @@ const CONVENTIONS = ['tfjs', 'pytorch'] as const;
 /** Plain SGD: w -= lr * g. */
 export function sgd(options: { lr: Schedule }): Optimizer {
   knownKeys('sgd', options, ['lr']);
-  return new Sgd(checkSchedule('sgd.lr', options.lr));
+  return withSpec(new Sgd(checkSchedule('sgd.lr', options.lr)), 'sgd', options);
 }
 
 /** Heavy-ball momentum (v = mu v + g; w -= lr v), or Nesterov's variant. Default momentum 0.9. */
 export function momentum(options: { lr: Schedule; momentum?: number; nesterov?: boolean }): Optimizer {
   knownKeys('momentum', options, ['lr', 'momentum', 'nesterov']);
-  return new Momentum(checkSchedule('momentum.lr', options.lr), numberIn('momentum.momentum', options.momentum ?? 0.9, 0, 1, { openHigh: true }), options.nesterov ?? false);
+  return withSpec(
+    new Momentum(checkSchedule('momentum.lr', options.lr), numberIn('momentum.momentum', options.momentum ?? 0.9, 0, 1, { openHigh: true }), options.nesterov ?? false),
+    'momentum',
+    options,
+  );
 }
 
 export interface AdamOptions {
@@ -173,16 +178,16 @@ export interface AdamOptions {
  */
 export function adam(options: AdamOptions = {}): Optimizer {
   knownKeys('adam', options, ['lr', 'beta1', 'beta2', 'epsilon', 'epsilonForm']);
-  return makeAdam('adam', options, 0);
+  return withSpec(makeAdam('adam', options, 0), 'adam', options);
 }
 
 /** AdamW (Loshchilov & Hutter): Adam plus w -= lr * weightDecay * w from the weight before the step. Default weightDecay 0.01. */
 export function adamw(options: AdamOptions & { weightDecay?: number } = {}): Optimizer {
   knownKeys('adamw', options, ['lr', 'beta1', 'beta2', 'epsilon', 'epsilonForm', 'weightDecay']);
-  return makeAdam('adamw', options, nonNegativeNumber('adamw.weightDecay', options.weightDecay ?? 0.01));
+  return withSpec(makeAdam('adamw', options, nonNegativeNumber('adamw.weightDecay', options.weightDecay ?? 0.01)), 'adamw', options);
 }
 
-function makeAdam(name: string, o: AdamOptions, weightDecay: number): Optimizer {
+function makeAdam(name: string, o: AdamOptions, weightDecay: number): Adam {
   return new Adam(
     checkSchedule(`${name}.lr`, o.lr ?? 1e-3),
     numberIn(`${name}.beta1`, o.beta1 ?? 0.9, 0, 1, { openHigh: true }),
@@ -197,23 +202,28 @@ function makeAdam(name: string, o: AdamOptions, weightDecay: number): Optimizer 
 /** RMSprop as TensorFlow.js defines it (defaults rho 0.9, momentum 0, epsilon 1e-7, not centered). */
 export function rmsprop(options: { lr?: Schedule; rho?: number; momentum?: number; epsilon?: number; centered?: boolean; convention?: Convention } = {}): Optimizer {
   knownKeys('rmsprop', options, ['lr', 'rho', 'momentum', 'epsilon', 'centered', 'convention']);
-  return new RmsProp(
+  return withSpec(new RmsProp(
     checkSchedule('rmsprop.lr', options.lr ?? 1e-3),
     numberIn('rmsprop.rho', options.rho ?? 0.9, 0, 1, { openHigh: true }),
     numberIn('rmsprop.momentum', options.momentum ?? 0, 0, 1, { openHigh: true }),
     positiveNumber('rmsprop.epsilon', options.epsilon ?? 1e-7),
     options.centered ?? false,
     oneOf('rmsprop.convention', options.convention ?? 'tfjs', CONVENTIONS),
-  );
+  ), 'rmsprop', options);
 }
 
 /** Adagrad (defaults: initial accumulator 0.1 as TensorFlow.js, epsilon 1e-7). */
 export function adagrad(options: { lr?: Schedule; initialAccumulator?: number; epsilon?: number; convention?: Convention } = {}): Optimizer {
   knownKeys('adagrad', options, ['lr', 'initialAccumulator', 'epsilon', 'convention']);
-  return new Adagrad(
+  return withSpec(new Adagrad(
     checkSchedule('adagrad.lr', options.lr ?? 0.01),
     nonNegativeNumber('adagrad.initialAccumulator', options.initialAccumulator ?? 0.1),
     positiveNumber('adagrad.epsilon', options.epsilon ?? 1e-7),
     oneOf('adagrad.convention', options.convention ?? 'tfjs', CONVENTIONS),
-  );
+  ), 'adagrad', options);
+}
+
+function withSpec<T extends BaseOptimizer>(optimizer: T, type: string, options: object): T {
+  optimizer.spec = { type, ...JSON.parse(JSON.stringify(options)) };
+  return optimizer;
 }

@@ -21,6 +21,8 @@ export interface StepContext {
 export interface Transform {
   readonly kind: 'transform';
   readonly name: string;
+  /** The JSON that rebuilds this transform with `transformFromSpec` (undefined for ones holding arrays, like weightMask). */
+  readonly spec?: { type: string; [option: string]: unknown };
   init(engine: Engine, params: ParamSet): void;
   beforeUpdate?(context: StepContext): void;
   afterUpdate?(context: StepContext): void;
@@ -32,6 +34,8 @@ export interface Transform {
 export interface Optimizer {
   readonly kind: 'optimizer';
   readonly name: string;
+  /** The JSON that rebuilds this optimizer with `optimizerFromSpec`. */
+  readonly spec: { type: string; [option: string]: unknown };
   learningRate(step: number, stepsPerEpoch: number): number;
   init(engine: Engine, params: ParamSet): void;
   update(context: StepContext): void;
@@ -90,6 +94,12 @@ export class Chain {
   dispose(): void {
     this.optimizer.dispose();
     for (const t of this.transforms) t.dispose?.();
+  }
+
+  /** The chain as JSON: the optimizer's spec with its transforms, or undefined if a transform has none. */
+  toSpec(): ({ type: string; transforms: { type: string }[] } & Record<string, unknown>) | undefined {
+    if (this.transforms.some((t) => !t.spec)) return undefined;
+    return { ...this.optimizer.spec, transforms: this.transforms.map((t) => t.spec!) };
   }
 }
 

@@ -18,6 +18,7 @@ export function l2(options: { lambda: number; selector?: Selector }): Transform 
   return {
     kind: 'transform',
     name: 'l2',
+    spec: { type: 'l2', lambda, ...(options.selector ? { selector } : {}) },
     init(_engine: Engine, _params: ParamSet) {},
     beforeUpdate({ engine, params }: StepContext) {
       for (const [offset, length] of params.ranges(selector)) {
@@ -45,6 +46,7 @@ export function l1(options: { lambda: number; selector?: Selector }): Transform 
   return {
     kind: 'transform',
     name: 'l1',
+    spec: { type: 'l1', lambda, ...(options.selector ? { selector } : {}) },
     init() {},
     beforeUpdate({ engine, params }: StepContext) {
       for (const [offset, length] of params.ranges(selector)) {

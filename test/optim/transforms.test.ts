@@ -5,6 +5,7 @@ import { clipByGlobalNorm, decoupledWeightDecay, weightMask } from '../../src/op
 import { adagrad, adam, adamw, momentum, rmsprop, sgd } from '../../src/optim/optimizers.js';
 import { learningRate } from '../../src/optim/schedules.js';
 import { chain, type Chain } from '../../src/optim/transform.js';
+import { optimizerFromSpec } from '../../src/optim/spec.js';
 import { l1, l2 } from '../../src/regularize/coupled.js';
 import { expectClose } from '../support/harness.js';
 
@@ -126,6 +127,38 @@ describe('optimizer chains', () => {
     setup();
     const c = chain(weightMask({ masks: { 'd/kernel': [1, 0] } }), sgd({ lr: 1 }));
     expect(() => c.init(engine, params)).toThrow(/6 values/);
+  });
+});
+
+describe('optimizer specs', () => {
+  it('round-trip through JSON and behave like the chain they describe', async () => {
+    const engine = await init();
+    const built = chain(l2({ lambda: 0.1 }), clipByGlobalNorm({ maxNorm: 5 }), adam({ lr: 0.01, beta2: 0.99 }), decoupledWeightDecay({ lambda: 0.001 }));
+    const spec = built.toSpec()!;
+    expect(spec).toEqual({
+      type: 'adam', lr: 0.01, beta2: 0.99,
+      transforms: [{ type: 'l2', lambda: 0.1 }, { type: 'clipByGlobalNorm', maxNorm: 5 }, { type: 'decoupledWeightDecay', lambda: 0.001 }],
+    });
+    const rebuilt = optimizerFromSpec(JSON.parse(JSON.stringify(spec)));
+    expect(rebuilt.toSpec()).toEqual(spec);
+    const results = [built, rebuilt].map((c) => {
+      const params = new ParamSet(engine, [{ name: 'd/kernel', layer: 'd', kind: 'kernel', shape: [2, 3], size: 6 }]);
+      params.values(params.tensor('d/kernel')).set(W);
+      c.init(engine, params);
+      for (let t = 0; t < 3; t++) {
+        params.values(params.tensor('d/kernel'), params.grad).set(GW);
+        c.step({ engine, params, step: t, lr: c.optimizer.learningRate(t, 1) });
+      }
+      return Array.from(params.values(params.tensor('d/kernel')));
+    });
+    expect(results[1]).toEqual(results[0]);
+  });
+
+  it('name what is wrong in a bad spec', () => {
+    expect(() => optimizerFromSpec({ type: 'adamax' })).toThrow(/optimizer.type = "adamax": expected one of sgd, momentum, adam/);
+    expect(() => optimizerFromSpec({ type: 'adam', transforms: [{ type: 'l3' }] })).toThrow(/optimizer.transforms\[0\].type = "l3"/);
+    expect(() => optimizerFromSpec({ type: 'sgd' })).toThrow(/sgd.lr = undefined/);
+    expect(() => optimizerFromSpec({ type: 'adam', transforms: [{ type: 'l2', lambda: -1 }] })).toThrow(/l2.lambda = -1/);
   });
 });
 
