@@ -1,0 +1,136 @@
+import type { Engine } from '../backend/engine.js';
+import { SlimtrainError } from '../errors.js';
+import { Sequential, type ModelSpec, type NamedWeight } from '../model/sequential.js';
+import { crc32 } from './crc32.js';
+
+/**
+ * slimtrain's model file: one self-describing blob.
+ *
+ *   bytes 0-7    magic "SLIMTRN\0"
+ *   bytes 8-11   manifest length L (u32, little-endian)
+ *   bytes 12-15  CRC-32 of everything after byte 15 (manifest and data)
+ *   bytes 16..   manifest: UTF-8 JSON (ModelManifest), padded with spaces to a multiple of 4
+ *   then         the tensor data: f32 little-endian, each tensor at its manifest offset
+ *
+ * The manifest names the format version, the model spec, and every tensor's name, shape, dtype,
+ * offset and length; the checksum covers the manifest too, so that a flipped bit in the spec (an
+ * activation's alpha, say) cannot load as a silently different model.
+ */
+export interface ModelManifest {
+  format: 'slimtrain-model';
+  version: number;
+  spec: ModelSpec;
+  tensors: { name: string; shape: number[]; dtype: 'float32'; offset: number; length: number }[];
+  dataBytes: number;
+  /** Free-form facts about how the model was made (dataset, epochs, accuracy, ...). */
+  metadata: Record<string, unknown>;
+}
+
+export const MODEL_FORMAT_VERSION = 1;
+const MAGIC = [0x53, 0x4c, 0x49, 0x4d, 0x54, 0x52, 0x4e, 0x00]; // "SLIMTRN\0"
+const HEADER = 16;
+
+/** The bytes are not a (supported, intact) slimtrain model file; the message says what is wrong. */
+export class ModelFileError extends SlimtrainError {}
+
+/**
+ * Serialises a model's spec and weights (batch-norm statistics included).
+ *
+ * @example
+ * const bytes = encodeModel(model, { dataset: 'mnist' });
+ * const copy = decodeModel(bytes); // { manifest, weights }
+ */
+export function encodeModel(model: Sequential, metadata: Record<string, unknown> = {}): Uint8Array {
+  const weights = model.getWeights();
+  let offset = 0;
+  const tensors = weights.map((w) => {
+    const entry = { name: w.name, shape: w.shape, dtype: 'float32' as const, offset, length: w.values.length };
+    offset += w.values.length * 4;
+    return entry;
+  });
+  const data = new Uint8Array(offset);
+  const view = new DataView(data.buffer);
+  for (const [i, w] of weights.entries()) {
+    for (let j = 0; j < w.values.length; j++) view.setFloat32(tensors[i].offset + 4 * j, w.values[j], true);
+  }
+  const manifest: ModelManifest = {
+    format: 'slimtrain-model',
+    version: MODEL_FORMAT_VERSION,
+    spec: model.toSpec(),
+    tensors,
+    dataBytes: data.length,
+    metadata,
+  };
+  let json = JSON.stringify(manifest);
+  while (new TextEncoder().encode(json).length % 4) json += ' ';
+  const text = new TextEncoder().encode(json);
+  const out = new Uint8Array(HEADER + text.length + data.length);
+  out.set(MAGIC, 0);
+  out.set(text, HEADER);
+  out.set(data, HEADER + text.length);
+  const header = new DataView(out.buffer);
+  header.setUint32(8, text.length, true);
+  header.setUint32(12, crc32(out.subarray(HEADER)), true);
+  return out;
+}
+
+/** Parses and checks a model file: magic, manifest, version, every tensor's bounds and the checksum. */
+export function decodeModel(bytes: Uint8Array, source = 'model file'): { manifest: ModelManifest; weights: NamedWeight[] } {
+  if (!(bytes instanceof Uint8Array)) throw new ModelFileError(`${source}: expected the file's bytes as a Uint8Array`);
+  if (bytes.length < HEADER || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new ModelFileError(`${source}: not a slimtrain model file (the first bytes are not "SLIMTRN")`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(8, true);
+  if (HEADER + length > bytes.length) throw new ModelFileError(`${source}: truncated: the manifest claims ${length} bytes, the file has ${bytes.length - HEADER}`);
+  let manifest: ModelManifest;
+  try {
+    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + length)));
+  } catch (e) {
+    throw new ModelFileError(`${source}: the manifest is not valid JSON (${(e as Error).message})`);
+  }
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'slimtrain-model') {
+    throw new ModelFileError(`${source}: the manifest's format is ${JSON.stringify((manifest as { format?: unknown })?.format)}: expected "slimtrain-model"`);
+  }
+  if (!Number.isInteger(manifest.version) || manifest.version < 1) throw new ModelFileError(`${source}: version ${JSON.stringify(manifest.version)}: expected a positive integer`);
+  if (manifest.version > MODEL_FORMAT_VERSION) {
+    throw new ModelFileError(`${source}: format version ${manifest.version} is newer than this slimtrain reads (${MODEL_FORMAT_VERSION}): upgrade slimtrain`);
+  }
+  const data = bytes.subarray(HEADER + length);
+  if (data.length !== manifest.dataBytes) {
+    throw new ModelFileError(`${source}: ${data.length} data bytes: expected ${manifest.dataBytes}${data.length < manifest.dataBytes ? ' (truncated)' : ''}`);
+  }
+  const sum = crc32(bytes.subarray(HEADER));
+  const stored = view.getUint32(12, true);
+  if (sum !== stored) throw new ModelFileError(`${source}: checksum ${sum.toString(16)} does not match the stored ${stored.toString(16)}: the file is corrupted`);
+  if (!Array.isArray(manifest.tensors)) throw new ModelFileError(`${source}: the manifest has no tensor list`);
+  const dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const weights = manifest.tensors.map((t, i) => {
+    const count = Array.isArray(t.shape) ? t.shape.reduce((a, b) => a * b, 1) : NaN;
+    if (typeof t.name !== 'string' || t.dtype !== 'float32' || !Number.isInteger(t.offset) || t.offset < 0 || t.offset % 4 || t.length !== count || t.offset + 4 * t.length > data.length) {
+      throw new ModelFileError(`${source}: tensor ${i} (${JSON.stringify(t.name)}) has an invalid name, dtype, shape, offset or length`);
+    }
+    const values = new Float32Array(t.length);
+    for (let j = 0; j < t.length; j++) values[j] = dataView.getFloat32(t.offset + 4 * j, true);
+    return { name: t.name, shape: [...t.shape], values };
+  });
+  return { manifest, weights };
+}
+
+/** Rebuilds the model a file describes, with its weights, on the given engine. */
+export function modelFromBytes(engine: Engine, bytes: Uint8Array, source = 'model file'): { model: Sequential; manifest: ModelManifest } {
+  const { manifest, weights } = decodeModel(bytes, source);
+  let model: Sequential;
+  try {
+    model = Sequential.build(engine, manifest.spec);
+  } catch (e) {
+    throw new ModelFileError(`${source}: its model spec does not build: ${(e as Error).message}`);
+  }
+  try {
+    model.setWeights(weights);
+  } catch (e) {
+    model.dispose();
+    throw new ModelFileError(`${source}: its weights do not fit its model: ${(e as Error).message}`);
+  }
+  return { model, manifest };
+}

@@ -1,0 +1,196 @@
+/**
+ * The charts of a report page: a JSON description per chart (ChartSpec, written by the report
+ * renderer into the page) and the small script that draws each one with uPlot in the browser.
+ * All decisions about what to plot are made in TypeScript; the page script only draws.
+ */
+
+/** How axis ticks and legend values are printed. */
+export type ValueFormat =
+  | 'number' // 4 significant digits
+  | 'percent' // a fraction in [0, 1], printed as 97.3%
+  | 'count' // an integer
+  | 'epoch' // an integer epoch count; ticks on whole epochs only
+  | 'log10'; // a log10 value; ticks on whole decades, printed as powers of ten
+
+export interface ChartSeries {
+  label: string;
+  /** One value per x; null is a gap. */
+  values: (number | null)[];
+  /** CSS color, '#rrggbb'. */
+  color: string;
+  dashed?: boolean;
+}
+
+export interface ChartSpec {
+  /** id of the empty <div> the chart is drawn into. */
+  id: string;
+  kind: 'lines' | 'bars';
+  /** Plot height in CSS pixels (the width follows the container). */
+  height: number;
+  x: { label: string; format: ValueFormat; values: number[]; min?: number; max?: number };
+  /** min/max fix an end of the axis; floor/ceiling bound the automatic range (e.g. 0 and 1 for fractions). */
+  y: { label: string; format: ValueFormat; min?: number; max?: number; floor?: number; ceiling?: number };
+  series: ChartSeries[];
+  /** Dashed vertical lines with a label, at x positions. */
+  markers?: { x: number; label: string }[];
+  /** Hide the legend (e.g. a single-series chart whose title says what it is). */
+  legend?: boolean;
+}
+
+/**
+ * Reads the ChartSpec[] from <script id="report-charts" type="application/json"> and draws each
+ * chart into its container with the global `uPlot`. Charts follow their container's width.
+ * Plain ES2017 so it runs unchanged in any current browser; no network access.
+ */
+export const CHART_PAGE_SCRIPT = String.raw`(function () {
+  'use strict';
+  var specs = JSON.parse(document.getElementById('report-charts').textContent);
+  if (typeof uPlot !== 'function') {
+    specs.forEach(function (spec) {
+      var el = document.getElementById(spec.id);
+      if (el) { el.textContent = 'The chart library did not load.'; el.className += ' chart-error'; }
+    });
+    return;
+  }
+  var SUPERSCRIPT = { '-': '\u207b', '0': '\u2070', '1': '\u00b9', '2': '\u00b2', '3': '\u00b3', '4': '\u2074', '5': '\u2075', '6': '\u2076', '7': '\u2077', '8': '\u2078', '9': '\u2079' };
+  function powerOfTen(exponent) {
+    if (exponent === 0) return '1';
+    if (exponent === 1) return '10';
+    return '10' + String(exponent).replace(/[-0-9]/g, function (c) { return SUPERSCRIPT[c]; });
+  }
+  // Decimals that print a tick step exactly: 0.025 as a percent (2.5) needs 1.
+  function decimals(step) {
+    var text = String(+step.toPrecision(6));
+    var dot = text.indexOf('.');
+    return dot < 0 ? 0 : text.length - dot - 1;
+  }
+  function format(value, kind, tick, step) {
+    if (value === null || value === undefined || !isFinite(value)) return '\u2013';
+    switch (kind) {
+      case 'percent': return (value * 100).toFixed(tick ? Math.min(4, decimals(step * 100)) : 2) + '%';
+      case 'count': case 'epoch': return String(Math.round(value));
+      case 'log10':
+        if (tick) return Math.abs(value - Math.round(value)) < 1e-9 ? powerOfTen(Math.round(value)) : '';
+        return Math.pow(10, value).toExponential(2);
+      default:
+        if (tick) return String(+value.toPrecision(3));
+        return Math.abs(value) >= 1e-3 || value === 0 ? String(+value.toPrecision(4)) : value.toExponential(3);
+    }
+  }
+  var INTEGER_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000];
+  function range(min, max, axis) {
+    var lo = axis.min, hi = axis.max;
+    if (lo === undefined || hi === undefined) {
+      if (min === null || max === null || !isFinite(min) || !isFinite(max)) { min = 0; max = 1; }
+      var pad = (max - min) * 0.08 || Math.abs(max) * 0.1 || 1;
+      if (lo === undefined) lo = min - pad;
+      if (hi === undefined) hi = max + pad;
+      if (axis.floor !== undefined) lo = Math.max(lo, axis.floor);
+      if (axis.ceiling !== undefined) hi = Math.min(hi, axis.ceiling);
+    }
+    return [lo, hi];
+  }
+  function draw(spec) {
+    var el = document.getElementById(spec.id);
+    if (!el) return;
+    var bars = spec.kind === 'bars';
+    var series = [{ label: spec.x.label, value: function (u, v) { return format(v, spec.x.format, false); } }];
+    spec.series.forEach(function (s) {
+      var one = {
+        label: s.label,
+        stroke: s.color,
+        width: bars ? 1 : 2,
+        spanGaps: false,
+        value: function (u, v) { return format(v, spec.y.format, false); }
+      };
+      if (s.dashed) one.dash = [7, 5];
+      if (bars) {
+        one.fill = s.color + '8c';
+        one.paths = uPlot.paths.bars({ size: [1, Infinity], gap: 1, align: 0 });
+        one.points = { show: false };
+      } else {
+        one.points = { size: 6, fill: s.color };
+      }
+      series.push(one);
+    });
+    function axis(config, isX) {
+      var out = {
+        label: config.label,
+        labelSize: 22,
+        labelFont: '600 12px system-ui, sans-serif',
+        font: '12px system-ui, sans-serif',
+        stroke: '#444',
+        grid: { stroke: '#e6e6e6', width: 1 },
+        ticks: { stroke: '#ccc', width: 1, size: 4 },
+        values: function (u, ticks, axisIndex, space, step) { return ticks.map(function (t) { return format(t, config.format, true, step); }); }
+      };
+      if (config.format === 'epoch' || config.format === 'count' || config.format === 'log10') out.incrs = INTEGER_STEPS;
+      out.size = isX ? 38 : 56;
+      return out;
+    }
+    var markers = spec.markers || [];
+    var options = {
+      width: Math.max(240, el.clientWidth),
+      height: spec.height,
+      series: series,
+      legend: { show: spec.legend !== false, live: true },
+      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+      scales: {
+        x: { time: false, range: function (u, min, max) {
+          var r = range(min, max, spec.x);
+          return r[0] === r[1] ? [r[0] - 1, r[1] + 1] : r;
+        } },
+        y: { range: function (u, min, max) { return range(min, max, spec.y); } }
+      },
+      axes: [axis(spec.x, true), axis(spec.y, false)],
+      hooks: {
+        // With the cursor off the plot, the legend shows the last x's values instead of dashes.
+        setLegend: [function (u) {
+          var n = spec.x.values.length;
+          if (u.legend.idx == null && n > 0) u.setLegend({ idx: n - 1 }, false);
+        }],
+        draw: [function (u) {
+          if (!markers.length) return;
+          var ctx = u.ctx, box = u.bbox, ratio = window.devicePixelRatio || 1;
+          ctx.save();
+          markers.forEach(function (m) {
+            var px = Math.round(u.valToPos(m.x, 'x', true)) + 0.5;
+            if (px < box.left || px > box.left + box.width) return;
+            ctx.strokeStyle = '#c0392b';
+            ctx.lineWidth = 1.5 * ratio;
+            ctx.setLineDash([5 * ratio, 4 * ratio]);
+            ctx.beginPath();
+            ctx.moveTo(px, box.top);
+            ctx.lineTo(px, box.top + box.height);
+            ctx.stroke();
+            ctx.setLineDash([]);
+            ctx.fillStyle = '#c0392b';
+            ctx.font = 11 * ratio + 'px system-ui, sans-serif';
+            var onRight = px < box.left + box.width * 0.7;
+            ctx.textAlign = onRight ? 'left' : 'right';
+            ctx.textBaseline = 'top';
+            ctx.fillText(m.label, px + (onRight ? 4 : -4) * ratio, box.top + 4 * ratio);
+          });
+          ctx.restore();
+        }]
+      }
+    };
+    var data = [spec.x.values].concat(spec.series.map(function (s) { return s.values; }));
+    var plot = new uPlot(options, data, el);
+    if (typeof ResizeObserver === 'function') {
+      var width = options.width;
+      new ResizeObserver(function () {
+        var next = Math.max(240, el.clientWidth);
+        if (next !== width) { width = next; plot.setSize({ width: next, height: spec.height }); }
+      }).observe(el);
+    }
+  }
+  specs.forEach(function (spec) {
+    try { draw(spec); } catch (error) {
+      var el = document.getElementById(spec.id);
+      if (el) { el.textContent = 'This chart could not be drawn: ' + error; el.className += ' chart-error'; }
+      throw error;
+    }
+  });
+})();
+`;

@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, type Engine } from '../../src/backend/engine.js';
+import { crc32 } from '../../src/io/crc32.js';
+import { decodeModel, encodeModel, modelFromBytes, ModelFileError } from '../../src/io/model_file.js';
+import { loadModelFile, saveModelFile } from '../../src/io/model_files_node.js';
+import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
+import { adam } from '../../src/optim/optimizers.js';
+import { rng, uniform } from '../support/random.js';
+
+const SPEC: ModelSpec = {
+  inputShape: [6, 6, 1],
+  layers: [
+    { type: 'conv2d', filters: 3, kernelSize: 3 }, { type: 'batchNorm' }, { type: 'relu' }, { type: 'avgPool2d' },
+    { type: 'flatten' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 4 }, { type: 'leakyRelu', alpha: 0.1 }, { type: 'dense', units: 3 },
+  ],
+  seed: 3,
+};
+
+/** A model file with its manifest edited (same length) and its checksum recomputed: a valid file. */
+function editManifest(bytes: Uint8Array, edit: (text: string) => string): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const length = view.getUint32(8, true);
+  const text = edit(new TextDecoder().decode(bytes.subarray(16, 16 + length)));
+  const out = bytes.slice();
+  out.set(new TextEncoder().encode(text), 16);
+  new DataView(out.buffer).setUint32(12, crc32(out.subarray(16)), true);
+  return out;
+}
+
+describe('model files', () => {
+  let engine: Engine;
+  let model: Sequential;
+  const x = uniform(rng(1), 5 * 36, 0, 1);
+  beforeAll(async () => {
+    engine = await init();
+    model = Sequential.build(engine, SPEC);
+    model.compile({ optimizer: adam({ lr: 0.01 }), loss: 'crossEntropy' });
+    for (let i = 0; i < 5; i++) model.trainStep(x, new Int32Array([0, 1, 2, 0, 1]));
+  });
+
+  it('round-trip every layer type, batch-norm statistics included: identical predictions', () => {
+    const bytes = encodeModel(model, { note: 'test' });
+    const { model: copy, manifest } = modelFromBytes(engine, bytes);
+    expect(manifest.metadata).toEqual({ note: 'test' });
+    expect(copy.toSpec()).toEqual(model.toSpec());
+    expect(Array.from(copy.predict(x))).toEqual(Array.from(model.predict(x)));
+    copy.dispose();
+  });
+
+  it('checks the CRC-32 against the standard check value', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('rejects corrupted, truncated and newer-version files with clear errors', () => {
+    const bytes = encodeModel(model);
+    expect(() => decodeModel(bytes.slice(0, bytes.length - 1), 'm.slim')).toThrow(/m.slim: \d+ data bytes: expected \d+ \(truncated\)/);
+    expect(() => decodeModel(bytes.slice(0, 20), 'm.slim')).toThrow(/truncated/);
+    const flipped = bytes.slice();
+    flipped[flipped.length - 3] ^= 0x10;
+    expect(() => decodeModel(flipped, 'm.slim')).toThrow(/checksum .* the file is corrupted/);
+    expect(() => decodeModel(new Uint8Array(100), 'm.slim')).toThrow(/not a slimtrain model file/);
+    const newer = editManifest(bytes, (text) => text.replace('"version":1', '"version":9'));
+    expect(() => decodeModel(newer, 'm.slim')).toThrow(/format version 9 is newer than this slimtrain reads \(1\)/);
+  });
+
+  it('every byte flip and truncation either loads the same model or fails with a ModelFileError', () => {
+    const bytes = encodeModel(model);
+    const random = rng(99);
+    const reference = Array.from(model.predict(x));
+    let rejected = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const corrupt = bytes.slice(0, trial % 3 === 0 ? Math.floor(random() * bytes.length) : bytes.length);
+      if (trial % 3 !== 0) corrupt[Math.floor(random() * corrupt.length)] ^= 1 << Math.floor(random() * 8);
+      try {
+        const { model: m } = modelFromBytes(engine, corrupt);
+        // Accepted: then it must be the same model (a flip in JSON whitespace padding, say).
+        expect(Array.from(m.predict(x))).toEqual(reference);
+        m.dispose();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ModelFileError);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(250);
+  });
+
+  it('saves atomically: a process killed while saving leaves the previous file intact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-'));
+    const path = join(dir, 'model.slim');
+    saveModelFile(model, path);
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    // A child that saves a much larger model in a loop; killed with SIGKILL mid-way.
+    const script = `
+      import { Sequential, saveModelFile } from 'slimtrain';
+      const big = await Sequential.create({ inputShape: [2000], layers: [{ type: 'dense', units: 2000 }] });
+      for (;;) saveModelFile(big, ${JSON.stringify(path)});
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGKILL');
+    await exited;
+    const after = readFileSync(path);
+    // Either the old file or a complete new one: never a torn one.
+    const decoded = decodeModel(new Uint8Array(after), path);
+    expect([10, 2]).toContain(decoded.weights.length);
+    // Leftover temporary files are allowed (the kill interrupted a write), the target is whole.
+    expect(readdirSync(dir).filter((f) => f === 'model.slim')).toHaveLength(1);
+    const { model: loaded } = loadModelFile(engine, path);
+    loaded.dispose();
+  }, 20_000);
+
+  it('names the problem when a file does not exist or its spec does not build', () => {
+    expect(() => loadModelFile(engine, '/nonexistent/m.slim')).toThrow(/model file \/nonexistent\/m.slim does not exist/);
+    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-'));
+    const broken = editManifest(encodeModel(model), (text) => text.replace('"units":4', '"units":0'));
+    writeFileSync(join(dir, 'b.slim'), broken);
+    expect(() => loadModelFile(engine, join(dir, 'b.slim'))).toThrow(/its model spec does not build: dense.units = 0/);
+  });
+});
