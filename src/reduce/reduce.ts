@@ -1,0 +1,240 @@
+import { ArgumentError } from '../errors.js';
+import type { Layer, LayerSpec } from '../layers/layer.js';
+import { Sequential, type ModelSpec } from '../model/sequential.js';
+import { windowGeometry } from '../ops/geometry.js';
+import { measureSparsity, type ThresholdChoice } from '../sparsity/measure.js';
+import { knownKeys } from '../validate.js';
+import { propagateConstant, type WeightMap } from './constant_propagation.js';
+import { flattenedRows, foldConstantInputs, keepColumns, keepEntries, keepInputChannels, keepRows } from './surgery.js';
+
+/** Why a unit was removed. */
+export type RemovalReason = 'dead' | 'unused' | 'dead and unused';
+
+/** What reduction did to one weighted layer's output units; replayable with applyReduction. */
+export interface LayerReductionRecord {
+  layer: string;
+  units: number;
+  /** Unit indices kept, ascending. */
+  kept: number[];
+  /** Removed units: 'dead' = incoming group ||w_k|| < xi (its constant output is folded into the next layer); 'unused' = outgoing weights below xi. */
+  removed: { unit: number; reason: RemovalReason; constant: number }[];
+  /** Dead units kept because folding their nonzero constant through the next layer's zero padding would be inexact. */
+  keptForPadding: number[];
+}
+
+export interface ReductionRecord {
+  threshold: ThresholdChoice;
+  layers: LayerReductionRecord[];
+}
+
+export interface ReduceOptions {
+  /** Dead-group threshold; default: measureSparsity's choice. */
+  xi?: number;
+  /**
+   * Remove dead units whose constant output enters a zero-padded convolution: the fold is then
+   * exact only away from the borders. Default false (such units are kept).
+   */
+  allowPaddingDeviation?: boolean;
+}
+
+/** Layers that may sit between two weighted layers. */
+const PASS_THROUGH = new Set(['batchNorm', 'relu', 'leakyRelu', 'elu', 'tanh', 'sigmoid', 'maxPool2d', 'avgPool2d', 'dropout', 'flatten']);
+
+interface Segment {
+  layer: Layer;
+  next: Layer;
+  between: Layer[];
+}
+
+function segments(model: Sequential): { segments: Segment[]; weighted: Layer[] } {
+  const weighted = model.layers.filter((l) => l.type === 'dense' || l.type === 'conv2d');
+  const out: Segment[] = [];
+  for (let i = 0; i + 1 < weighted.length; i++) {
+    const a = model.layers.indexOf(weighted[i]);
+    const b = model.layers.indexOf(weighted[i + 1]);
+    const between = model.layers.slice(a + 1, b);
+    const odd = between.find((l) => !PASS_THROUGH.has(l.type));
+    if (odd) throw new ArgumentError(`layer ${odd.name}`, odd.type, `a layer reduction can see through (${[...PASS_THROUGH].join(', ')})`);
+    out.push({ layer: weighted[i], next: weighted[i + 1], between });
+  }
+  return { segments: out, weighted };
+}
+
+/** The kernel rows of `next` that unit k of the previous layer feeds. */
+function rowsFed(segment: Segment): (k: number) => number[] {
+  const { layer, next } = segment;
+  const units = layer.outputShape[layer.outputShape.length - 1];
+  if (next.type === 'conv2d') {
+    const [KH, KW] = (next as unknown as { kernelSize: [number, number] }).kernelSize;
+    return (k) => Array.from({ length: KH * KW }, (_, t) => t * units + k);
+  }
+  // Dense: after a flatten of [H, W, units] each unit feeds H*W rows; else one.
+  const positions = next.inputShape[0] / units;
+  return (k) => Array.from({ length: positions }, (_, p) => p * units + k);
+}
+
+/** True when the next convolution zero-pads its input, so constants are not constant at its borders. */
+function padded(next: Layer): boolean {
+  if (next.type !== 'conv2d') return false;
+  const n = next as unknown as { kernelSize: [number, number]; strides: [number, number]; padding: 'same' | 'valid' };
+  const g = windowGeometry([1, ...next.inputShape], n.kernelSize, n.strides, n.padding);
+  return (g.OH - 1) * g.SH + g.KH - g.H > 0 || (g.OW - 1) * g.SW + g.KW - g.W > 0;
+}
+
+function weightMap(model: Sequential): WeightMap {
+  return new Map(model.getWeights().map((w) => [w.name, { shape: w.shape, values: w.values }]));
+}
+
+function norm(values: Float32Array, rows: number[], cols: number): number {
+  let s = 0;
+  for (const r of rows) for (let j = 0; j < cols; j++) s += values[r * cols + j] ** 2;
+  return Math.sqrt(s);
+}
+
+/**
+ * Decides which units to remove (dead: incoming group norm below xi; unused: outgoing weights
+ * below xi) and the constants dead units still output, without changing the model.
+ */
+export function planReduction(model: Sequential, options: ReduceOptions = {}): ReductionRecord {
+  knownKeys('reduce options', options, ['xi', 'allowPaddingDeviation']);
+  const sparsity = measureSparsity(model, options.xi === undefined ? {} : { xi: options.xi });
+  const { xi } = sparsity.threshold;
+  const weights = weightMap(model);
+  const { segments: segs } = segments(model);
+  const layers = segs.map((segment, i): LayerReductionRecord => {
+    const { layer, next, between } = segment;
+    const units = sparsity.layers[i].units;
+    const dead = new Set(sparsity.layers[i].dead);
+    const nextKernel = weights.get(`${next.name}/kernel`)!;
+    const nextCols = nextKernel.shape[nextKernel.shape.length - 1];
+    const rows = rowsFed(segment);
+    const bias = weights.get(`${layer.name}/bias`)?.values;
+    const removed: LayerReductionRecord['removed'] = [];
+    const keptForPadding: number[] = [];
+    const kept: number[] = [];
+    for (let k = 0; k < units; k++) {
+      const unused = norm(nextKernel.values, rows(k), nextCols) < xi;
+      if (unused) {
+        removed.push({ unit: k, reason: dead.has(k) ? 'dead and unused' : 'unused', constant: 0 });
+      } else if (dead.has(k)) {
+        const constant = propagateConstant(bias ? bias[k] : 0, k, between, weights);
+        if (constant !== 0 && padded(next) && !options.allowPaddingDeviation) keptForPadding.push(k);
+        else removed.push({ unit: k, reason: 'dead', constant });
+      }
+    }
+    const gone = new Set(removed.map((r) => r.unit));
+    for (let k = 0; k < units; k++) if (!gone.has(k)) kept.push(k);
+    if (kept.length === 0) {
+      // A layer with no unit left would end the network; keep its strongest unit.
+      const norms = sparsity.layers[i].norms;
+      const strongest = norms.indexOf(Math.max(...norms));
+      kept.push(strongest);
+      removed.splice(removed.findIndex((r) => r.unit === strongest), 1);
+    }
+    return { layer: layer.name, units, kept, removed, keptForPadding };
+  });
+  return { threshold: sparsity.threshold, layers };
+}
+
+/**
+ * Builds the physically smaller model a record describes: for each layer, cuts the removed units'
+ * kernel columns, biases and batch-norm entries, cuts the inputs they fed in the next weighted
+ * layer (rows; conv input channels; the H*W rows of a channel after a flatten), and folds the
+ * constants of dead units into the next layer's bias. The record can be replayed on a copy of the
+ * original model. Returns a new model on the same engine; the original is unchanged.
+ */
+export function applyReduction(model: Sequential, record: ReductionRecord): Sequential {
+  const weights = weightMap(model);
+  const { segments: segs } = segments(model);
+  if (record.layers.length !== segs.length) throw new ArgumentError('record.layers', record.layers.length, `${segs.length} entries, one per weighted layer but the last`);
+  const specs = model.toSpec().layers.map((l) => ({ ...l })) as LayerSpec[];
+  const specOf = (layer: Layer) => specs[model.layers.indexOf(layer)];
+  const set = (name: string, shape: number[], values: Float32Array) => weights.set(name, { shape, values });
+  segs.forEach((segment, i) => {
+    const r = record.layers[i];
+    const { layer, next, between } = segment;
+    if (r.layer !== layer.name) throw new ArgumentError(`record.layers[${i}].layer`, r.layer, `"${layer.name}"`);
+    const keep = r.kept;
+    if (keep.length === r.units && r.removed.length === 0) return;
+    // The constants dead units output, from the weights before any cut.
+    const bias = weights.get(`${layer.name}/bias`);
+    const constants = new Map(
+      r.removed.filter((x) => x.reason === 'dead').map((x) => [x.unit, propagateConstant(bias ? bias.values[x.unit] : 0, x.unit, between, weights)] as [number, number]),
+    );
+    // Cut the layer's outputs.
+    const kernel = weights.get(`${layer.name}/kernel`)!;
+    const rowsIn = kernel.values.length / r.units;
+    set(`${layer.name}/kernel`, [...kernel.shape.slice(0, -1), keep.length], keepColumns(kernel.values, rowsIn, r.units, keep));
+    if (bias) set(`${layer.name}/bias`, [keep.length], keepEntries(bias.values, keep));
+    const spec = specOf(layer);
+    if (layer.type === 'dense') spec.units = keep.length;
+    else spec.filters = keep.length;
+    for (const b of between) {
+      if (b.type !== 'batchNorm') continue;
+      for (const p of ['gamma', 'beta', 'moving_mean', 'moving_variance']) {
+        const w = weights.get(`${b.name}/${p}`)!;
+        set(`${b.name}/${p}`, [keep.length], keepEntries(w.values, keep));
+      }
+    }
+    // Fold dead units' constants into the next layer's bias, then cut the inputs they fed.
+    const nextKernel = weights.get(`${next.name}/kernel`)!;
+    const cols = nextKernel.shape[nextKernel.shape.length - 1];
+    const rows = rowsFed(segment);
+    const nextBias = weights.get(`${next.name}/bias`);
+    if ([...constants.values()].some((c) => c !== 0)) {
+      const folded = foldConstantInputs(nextKernel.values, cols, nextBias ? nextBias.values : new Float32Array(cols), constants, rows);
+      set(`${next.name}/bias`, [cols], folded);
+      specOf(next).useBias = true;
+    }
+    if (next.type === 'conv2d') {
+      const taps = nextKernel.shape[0] * nextKernel.shape[1];
+      set(`${next.name}/kernel`, [nextKernel.shape[0], nextKernel.shape[1], keep.length, cols], keepInputChannels(nextKernel.values, taps, r.units, cols, keep));
+    } else {
+      const positions = next.inputShape[0] / r.units;
+      const keptRows = flattenedRows(positions, r.units, keep);
+      set(`${next.name}/kernel`, [keptRows.length, cols], keepRows(nextKernel.values, cols, keptRows));
+    }
+  });
+  const spec: ModelSpec = { inputShape: [...model.inputShape], layers: specs, seed: model.seed };
+  const reduced = Sequential.build(model.engine, spec);
+  const values: Record<string, Float32Array> = {};
+  for (const w of reduced.getWeights()) values[w.name] = weights.get(w.name)?.values ?? w.values;
+  reduced.setWeights(values);
+  return reduced;
+}
+
+/**
+ * The original model with the groups a record removes zeroed (dead units' incoming weights,
+ * unused units' outgoing weights): what the reduced model must reproduce.
+ */
+export function zeroRemovedGroups(model: Sequential, record: ReductionRecord): Sequential {
+  const copy = Sequential.build(model.engine, model.toSpec());
+  const weights = weightMap(model);
+  const { segments: segs } = segments(model);
+  segs.forEach((segment, i) => {
+    const r = record.layers[i];
+    const kernel = weights.get(`${segment.layer.name}/kernel`)!;
+    const next = weights.get(`${segment.next.name}/kernel`)!;
+    const cols = next.shape[next.shape.length - 1];
+    const rows = rowsFed(segment);
+    for (const x of r.removed) {
+      if (x.reason !== 'unused') for (let row = 0; row < kernel.values.length / r.units; row++) kernel.values[row * r.units + x.unit] = 0;
+      if (x.reason !== 'dead') for (const row of rows(x.unit)) next.values.fill(0, row * cols, (row + 1) * cols);
+    }
+  });
+  copy.setWeights(Object.fromEntries([...weights].map(([name, w]) => [name, w.values])));
+  return copy;
+}
+
+/**
+ * Removes dead and unused units: returns a physically smaller model (same engine) and the record
+ * of what was removed. The reduced model predicts what the original does with those groups zeroed.
+ *
+ * @example
+ * const { model: small, record } = reduce(model);
+ * console.log(model.parameterCount, '->', small.parameterCount);
+ */
+export function reduce(model: Sequential, options: ReduceOptions = {}): { model: Sequential; record: ReductionRecord } {
+  const record = planReduction(model, options);
+  return { model: applyReduction(model, record), record };
+}

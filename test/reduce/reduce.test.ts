@@ -1,0 +1,177 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, type Engine } from '../../src/backend/engine.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import type { LayerSpec } from '../../src/layers/layer.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { adam } from '../../src/optim/optimizers.js';
+import { applyReduction, planReduction, reduce, zeroRemovedGroups } from '../../src/reduce/reduce.js';
+import { chooseThreshold, measureSparsity } from '../../src/sparsity/measure.js';
+import { rng, uniform } from '../support/random.js';
+
+/** Sets the incoming group (kernel column / filter) of the given units of a layer to zero. */
+function killUnits(model: Sequential, layer: string, units: number[]): void {
+  const kernel = model.getWeights().find((w) => w.name === `${layer}/kernel`)!;
+  const cols = kernel.shape[kernel.shape.length - 1];
+  for (let r = 0; r < kernel.values.length / cols; r++) for (const k of units) kernel.values[r * cols + k] = 0;
+  model.setWeights({ [kernel.name]: kernel.values });
+}
+
+/** Sets biases, batch-norm statistics and the like to random values so constants are not trivial. */
+function randomizeNonKernels(model: Sequential, seed: number): void {
+  const random = rng(seed);
+  const values: Record<string, Float32Array> = {};
+  for (const w of model.getWeights()) {
+    if (w.name.endsWith('/bias') || w.name.endsWith('/beta') || w.name.endsWith('/moving_mean')) values[w.name] = uniform(random, w.values.length, -0.5, 0.5);
+    if (w.name.endsWith('/gamma') || w.name.endsWith('/moving_variance')) values[w.name] = uniform(random, w.values.length, 0.5, 2);
+  }
+  model.setWeights(values);
+}
+
+function maxAbs(a: Float32Array): number {
+  return a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+}
+
+function expectSamePredictions(reduced: Sequential, reference: Sequential, x: Float32Array, label: string): number {
+  const got = reduced.predict(x);
+  const want = reference.predict(x);
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  expect(worst, `${label}: max |logit difference|`).toBeLessThanOrEqual(1e-5 * maxAbs(want));
+  const k = reduced.outputSize;
+  for (let r = 0; r < got.length / k; r++) {
+    const arg = (v: Float32Array) => v.subarray(r * k, (r + 1) * k).reduce((b, x, i, a) => (x > a[b] ? i : b), 0);
+    expect(arg(got), `${label}: argmax of row ${r}`).toBe(arg(want));
+  }
+  return worst;
+}
+
+describe('reduce', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await init();
+  });
+
+  const CASES: [string, number[], LayerSpec[], Record<string, number[]>][] = [
+    ['dense -> relu -> dense', [7], [{ type: 'dense', units: 6 }, { type: 'relu' }, { type: 'dense', units: 3 }], { dense_1: [0, 2, 5] }],
+    ['dense -> batchNorm -> elu -> dense', [5], [{ type: 'dense', units: 6 }, { type: 'batchNorm' }, { type: 'elu' }, { type: 'dense', units: 4 }], { dense_1: [1, 4] }],
+    ['dense -> tanh -> dense -> sigmoid -> dense (no bias)', [4], [{ type: 'dense', units: 5 }, { type: 'tanh' }, { type: 'dense', units: 5 }, { type: 'sigmoid' }, { type: 'dense', units: 2, useBias: false }], { dense_1: [3], dense_2: [0, 1] }],
+    [
+      'conv -> batchNorm -> relu -> maxPool -> conv -> relu -> avgPool(same) -> flatten -> dense',
+      [10, 10, 2],
+      [
+        { type: 'conv2d', filters: 5, kernelSize: 3 }, { type: 'batchNorm' }, { type: 'relu' }, { type: 'maxPool2d' },
+        { type: 'conv2d', filters: 4, kernelSize: 2 }, { type: 'leakyRelu', alpha: 0.1 }, { type: 'avgPool2d', poolSize: 3, strides: 2, padding: 'same' },
+        { type: 'flatten' }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 3 },
+      ],
+      { conv2d_1: [1, 3], conv2d_2: [2] },
+    ],
+  ];
+
+  it.each(CASES)('%s: smaller, and the same logits as the original with those groups zeroed', (_name, inputShape, layers, kill) => {
+    const model = Sequential.build(engine, { inputShape, layers, seed: 2 });
+    randomizeNonKernels(model, 5);
+    for (const [layer, units] of Object.entries(kill)) killUnits(model, layer, units);
+    const { model: reduced, record } = reduce(model, { xi: 1e-6 });
+    for (const [layer, units] of Object.entries(kill)) {
+      const r = record.layers.find((l) => l.layer === layer)!;
+      expect(r.removed.map((x) => x.unit).sort()).toEqual(units);
+      expect(r.kept.length).toBe(r.units - units.length);
+    }
+    expect(reduced.parameterCount).toBeLessThan(model.parameterCount);
+    expect(reduced.flops).toBeLessThan(model.flops);
+    const x = uniform(rng(9), 6 * model.inputSize, -1, 2);
+    const reference = zeroRemovedGroups(model, record);
+    expectSamePredictions(reduced, reference, x, 'reduced vs zeroed');
+    // The killed groups were exactly zero already, so the original predicts the same too.
+    expectSamePredictions(reduced, model, x, 'reduced vs original');
+    // Replaying the record on a copy gives the same model.
+    const copy = Sequential.build(engine, model.toSpec());
+    copy.setWeights(model.getWeights());
+    const replayed = applyReduction(copy, record);
+    expect(Array.from(replayed.predict(x))).toEqual(Array.from(reduced.predict(x)));
+    // Idempotent: nothing is left to remove.
+    const again = reduce(reduced, { xi: 1e-6 });
+    expect(again.model.toSpec()).toEqual(reduced.toSpec());
+    for (const m of [model, reduced, reference, copy, replayed, again.model]) m.dispose();
+  });
+
+  it('keeps the architecture when no unit is dead', () => {
+    const model = Sequential.build(engine, { inputShape: CASES[3][1], layers: CASES[3][2], seed: 1 });
+    const { model: same, record } = reduce(model, { xi: 1e-6 });
+    expect(same.toSpec()).toEqual(model.toSpec());
+    expect(record.layers.every((l) => l.removed.length === 0)).toBe(true);
+  });
+
+  it('removes units whose outgoing weights are all zero, with no fold', () => {
+    const model = Sequential.build(engine, { inputShape: [4], layers: [{ type: 'dense', units: 5 }, { type: 'relu' }, { type: 'dense', units: 3 }], seed: 3 });
+    randomizeNonKernels(model, 1);
+    const next = model.getWeights().find((w) => w.name === 'dense_2/kernel')!;
+    next.values.fill(0, 2 * 3, 3 * 3); // row 2: everything unit 2 feeds
+    model.setWeights({ 'dense_2/kernel': next.values });
+    const { model: reduced, record } = reduce(model, { xi: 1e-6 });
+    expect(record.layers[0].removed).toEqual([{ unit: 2, reason: 'unused', constant: 0 }]);
+    expectSamePredictions(reduced, model, uniform(rng(4), 20, -1, 1), 'unused unit');
+  });
+
+  it('keeps a dead channel with a nonzero constant before a zero-padded conv, unless allowed; then only the borders differ', () => {
+    const layers: LayerSpec[] = [
+      { type: 'conv2d', filters: 3, kernelSize: 1 }, { type: 'relu' },
+      { type: 'conv2d', filters: 2, kernelSize: 3, padding: 'same' },
+    ];
+    const model = Sequential.build(engine, { inputShape: [5, 5, 1], layers, seed: 4 });
+    model.setWeights({ 'conv2d_1/bias': [0.7, -0.3, 0.2] });
+    killUnits(model, 'conv2d_1', [0, 1]); // unit 0 outputs relu(0.7) = 0.7, unit 1 outputs relu(-0.3) = 0
+    const kept = reduce(model, { xi: 1e-6 });
+    expect(kept.record.layers[0].keptForPadding).toEqual([0]);
+    expect(kept.record.layers[0].removed.map((r) => r.unit)).toEqual([1]);
+    const x = uniform(rng(1), 2 * 25, -1, 1);
+    expectSamePredictions(kept.model, model, x, 'zero constant removed exactly');
+    const allowed = reduce(model, { xi: 1e-6, allowPaddingDeviation: true });
+    expect(allowed.record.layers[0].removed.map((r) => r.unit)).toEqual([0, 1]);
+    const got = allowed.model.predict(x);
+    const want = model.predict(x);
+    // Interior positions (rows and columns 1..3) are exact; borders differ by the padded taps.
+    for (let n = 0; n < 2; n++)
+      for (let h = 0; h < 5; h++)
+        for (let w = 0; w < 5; w++)
+          for (let f = 0; f < 2; f++) {
+            const i = ((n * 5 + h) * 5 + w) * 2 + f;
+            if (h > 0 && h < 4 && w > 0 && w < 4) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-5);
+          }
+    expect(maxAbs(got.map((v, i) => v - want[i]))).toBeGreaterThan(1e-3);
+  });
+
+  it('chooses xi in the gap between dead and live norms, or a fixed value without one', () => {
+    const gap = chooseThreshold([1e-9, 3e-9, 0, 0.4, 0.5, 0.9]);
+    expect(gap.rule).toBe('gap');
+    expect(gap.xi).toBeGreaterThan(3e-9);
+    expect(gap.xi).toBeLessThan(0.4);
+    const none = chooseThreshold([0.1, 0.3, 0.5, 0.9]);
+    expect(none).toMatchObject({ rule: 'fixed', xi: 1e-6 });
+  });
+
+  it('on real MNIST batches: a trained LeNet-like model with dead groups reduces to the same predictions', async () => {
+    const { train, test } = loadMnist({ limit: 3000, testLimit: 500 });
+    const model = Sequential.build(engine, {
+      inputShape: [28, 28, 1],
+      layers: [
+        { type: 'conv2d', filters: 8, kernelSize: 5 }, { type: 'batchNorm' }, { type: 'relu' }, { type: 'maxPool2d' },
+        { type: 'conv2d', filters: 12, kernelSize: 5 }, { type: 'relu' }, { type: 'maxPool2d' },
+        { type: 'flatten' }, { type: 'dense', units: 64 }, { type: 'relu' }, { type: 'dense', units: 10 },
+      ],
+      seed: 1,
+    });
+    model.compile({ optimizer: adam({ lr: 2e-3 }), loss: 'crossEntropy' });
+    await model.fit(train.x, train.y, { epochs: 1, batchSize: 64 });
+    killUnits(model, 'conv2d_1', [0, 5]);
+    killUnits(model, 'conv2d_2', [3, 4, 11]);
+    killUnits(model, 'dense_1', Array.from({ length: 20 }, (_, i) => 3 * i));
+    const measured = measureSparsity(model);
+    expect(measured.threshold.rule).toBe('gap');
+    expect(measured.deadHiddenUnits).toBe(25);
+    const { model: reduced } = reduce(model);
+    expect(reduced.parameterCount).toBeLessThan(0.75 * model.parameterCount);
+    expectSamePredictions(reduced, model, test.x, 'MNIST test batch');
+    expect(reduced.evaluate(test.x, test.y).accuracy).toBe(model.evaluate(test.x, test.y).accuracy);
+  }, 60_000);
+});
