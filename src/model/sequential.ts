@@ -302,12 +302,17 @@ export class Sequential {
    * A training step on rows indices[start .. start+n) of a dataset (rows start.. when indices is
    * null): the batch is gathered straight into the engine's memory, with no copy of the dataset.
    */
-  trainOn(x: Float32Array, y: Targets, indices: Int32Array | null, start: number, n: number, stepsPerEpoch: number): { loss: number; accuracy: number } {
+  trainOn(
+    x: Float32Array, y: Targets, indices: Int32Array | null, start: number, n: number, stepsPerEpoch: number,
+    augment?: (batch: Float32Array, n: number) => void,
+  ): { loss: number; accuracy: number } {
     this.check();
     const chainRef = this.optimizerChain;
     if (!chainRef) throw new SlimtrainError('the model is not compiled: call model.compile({ optimizer, loss }) before training');
     this.ensureWorkspace(n);
     this.loadInputs(x, n, start, indices);
+    // A fresh view: an earlier one would have detached if the memory grew.
+    augment?.(this.engine.arena.f32(this.workspace!.input, n * this.inputSize), n);
     const kind = this.loadTargets(y, n, start, indices, x.length / this.inputSize);
     this.forward(n, true);
     const ws = this.workspace!;

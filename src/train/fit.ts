@@ -1,4 +1,5 @@
 import { ArgumentError } from '../errors.js';
+import type { BatchAugmentation } from '../data/augment.js';
 import type { Sequential, Targets } from '../model/sequential.js';
 import { Random } from '../random.js';
 import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
@@ -58,6 +59,11 @@ export interface FitOptions {
   earlyStopping?: { monitor?: Monitor; patience: number; minDelta?: number; restoreBestWeights?: boolean };
   /** Let the event loop run at least this often (ms), so a page stays responsive. Default 16; 0 never yields. */
   yieldEveryMs?: number;
+  /**
+   * Transforms each training batch in place after it is gathered (e.g. imageAugmentation's random
+   * crops and flips), from its own generator seeded like the shuffle. Never applied to validation.
+   */
+  augment?: BatchAugmentation;
 }
 
 const yieldToEventLoop = (): Promise<void> =>
@@ -74,7 +80,7 @@ const yieldToEventLoop = (): Promise<void> =>
 export async function fit(model: Sequential, x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
   if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ epochs, batchSize?, ... }');
   knownKeys('fit options', options, [
-    'epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'onBatchEnd', 'onEpochEnd', 'signal', 'earlyStopping', 'yieldEveryMs',
+    'epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'onBatchEnd', 'onEpochEnd', 'signal', 'earlyStopping', 'yieldEveryMs', 'augment',
   ]);
   const epochs = positiveInt('epochs', options.epochs);
   const batchSize = positiveInt('batchSize', options.batchSize ?? 32);
@@ -110,6 +116,9 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   }
 
   const random = Random.derive(options.seed ?? model.seed, 'shuffle');
+  if (options.augment !== undefined && typeof options.augment !== 'function') throw new ArgumentError('augment', options.augment, 'a function (batch, n, random) => void');
+  const augmentRandom = Random.derive(options.seed ?? model.seed, 'augment');
+  const augment = options.augment && ((batch: Float32Array, n: number) => options.augment!(batch, n, augmentRandom));
   const indices = Int32Array.from({ length: trainRows }, (_, i) => i);
   const batches = Math.ceil(trainRows / batchSize);
   const history: History = { epochs: [], stoppedEarly: false };
@@ -130,7 +139,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
       lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
-      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, batches);
+      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, batches, augment);
       lossSum += loss * n;
       correct += accuracy * n;
       const now = performance.now();

@@ -157,6 +157,25 @@ describe('fit', () => {
     model.dispose();
   });
 
+  it('passes every training batch, and only training batches, through augment', async () => {
+    const { x, y } = toy(100, 8);
+    const model = Sequential.build(engine, SPEC);
+    model.compile({ optimizer: adam({ lr: 0.01 }), loss: 'crossEntropy' });
+    const seen: number[] = [];
+    await model.fit(x, y, {
+      epochs: 2, batchSize: 32, validationSplit: 0.2,
+      augment: (batch, n, random) => {
+        expect(batch.length).toBe(n * 12);
+        seen.push(n);
+        batch.fill(random.next());
+      },
+    });
+    // 80 training rows: batches of 32, 32, 16 in each of 2 epochs.
+    expect(seen).toEqual([32, 32, 16, 32, 32, 16]);
+    await expect(model.fit(x, y, { epochs: 1, augment: 3 as never })).rejects.toThrow(/augment = 3: expected a function/);
+    model.dispose();
+  });
+
   it('rejects bad arguments, naming them', async () => {
     const { x, y } = toy(20, 7);
     const model = Sequential.build(engine, SPEC);

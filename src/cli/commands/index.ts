@@ -1,0 +1,9 @@
+// The commands of `slimtrain`: adding one is a file in this folder and a line here.
+import type { Command } from '../command.js';
+import { bench } from './bench.js';
+import { evaluate } from './eval.js';
+import { info } from './info.js';
+import { predict } from './predict.js';
+import { train } from './train.js';
+
+export const COMMANDS: Command[] = [train, evaluate, predict, bench, info];

@@ -1,0 +1,55 @@
+import { init } from '../../backend/engine.js';
+import { DATASET_NAMES, loadDataset } from '../../data/load_dataset.js';
+import { standardizeChannels, type ChannelStatistics } from '../../data/normalize.js';
+import { loadModelFile } from '../../io/model_files_node.js';
+import { UsageError, type Command, type CommandIo } from '../command.js';
+import { choiceFlag, numberFlag, parseFlags } from '../flags.js';
+
+const HELP = `usage: slimtrain predict --model FILE [options]
+
+Prints a saved model's predictions (class and probability) for test samples of a dataset.
+
+  --model FILE          a model saved by slimtrain train --save
+  --dataset D           ${DATASET_NAMES.join(', ')} (default: the dataset it was trained on, else mnist)
+  --data DIR            folder with the dataset files (default $SLIMTRAIN_DATA)
+  --count N             how many test samples, from the first (default 10)
+  --json                print JSON: one object per sample
+`;
+
+export const predict: Command = {
+  name: 'predict',
+  summary: 'print a saved model’s predictions for test samples',
+  help: HELP,
+  async run(argv: string[], io: CommandIo): Promise<number> {
+    const v = parseFlags('predict', argv, { model: { type: 'string' }, dataset: { type: 'string' }, data: { type: 'string' }, count: { type: 'string' }, json: { type: 'boolean' } });
+    if (v.help) {
+      io.out(HELP);
+      return 0;
+    }
+    if (typeof v.model !== 'string' || v.model === '') throw new UsageError('slimtrain predict: --model FILE is required');
+    const count = numberFlag('count', v.count, 10, { integer: true, min: 1 });
+    const engine = await init();
+    const { model, manifest } = loadModelFile(engine, v.model);
+    const trainedOn = manifest.metadata.dataset as string | undefined;
+    const dataset = choiceFlag('dataset', v.dataset, DATASET_NAMES.includes(trainedOn as never) ? (trainedOn as (typeof DATASET_NAMES)[number]) : 'mnist', DATASET_NAMES);
+    const { test } = await loadDataset(dataset, { dir: (v.data as string | undefined) ?? io.env.SLIMTRAIN_DATA, limit: 1, testLimit: count });
+    // A model trained on standardized inputs carries the training set's channel statistics.
+    const standardization = manifest.metadata.standardization as ChannelStatistics | undefined;
+    if (standardization) standardizeChannels(test, standardization);
+    const logits = model.predict(test.x);
+    const k = model.outputSize;
+    const rows = [];
+    for (let i = 0; i < test.y.length; i++) {
+      const row = logits.subarray(i * k, (i + 1) * k);
+      const max = Math.max(...row);
+      const exp = Array.from(row, (z) => Math.exp(z - max));
+      const sum = exp.reduce((a, b) => a + b, 0);
+      const predicted = exp.indexOf(Math.max(...exp));
+      rows.push({ index: i, predicted, probability: exp[predicted] / sum, label: test.y[i] });
+    }
+    if (v.json) io.out(`${JSON.stringify(rows)}\n`);
+    else for (const r of rows) io.out(`#${r.index}: predicted ${r.predicted} (p = ${r.probability.toFixed(3)}), label ${r.label}${r.predicted === r.label ? '' : '  <- wrong'}\n`);
+    model.dispose();
+    return 0;
+  },
+};

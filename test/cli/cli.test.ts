@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = `${root}dist/cli.js`;
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, SLIMTRAIN_DATA: '' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// The command line as a user runs it: the built package's bin, in a subprocess.
+describe('slimtrain command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slimtrain-cli-'));
+  const model = join(dir, 'mnist.slim');
+  const report = join(dir, 'report.html');
+
+  it('train --epochs 1 on an MNIST subset prints progress and a JSON result above 90% accuracy, saves and reports', () => {
+    const r = run(['train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '20000', '--batch-size', '32', '--test-limit', '2000', '--l2', '1e-4', '--json', '--save', model, '--report', report]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/epoch 1\/1: loss [\d.]+, acc [\d.]+%, \d+ samples\/s/);
+    expect(r.stderr).toMatch(/group sparsity/);
+    const result = JSON.parse(r.stdout);
+    expect(result.test_accuracy).toBeGreaterThan(0.9);
+    expect(result.epochs).toBe(1);
+    expect(result.sparsity.layers.map((l: { name: string }) => l.name)).toEqual(['dense_1', 'dense_2', 'dense_3']);
+    expect(result.reduced).toBeNull();
+    expect(readFileSync(report, 'utf8')).toMatch(/<html/i);
+
+    const e = run(['eval', '--model', model, '--test-limit', '2000', '--json']);
+    expect(e.status, e.stderr).toBe(0);
+    // The saved model scores exactly what the trained one did.
+    expect(JSON.parse(e.stdout).test_accuracy).toBe(result.test_accuracy);
+
+    const p = run(['predict', '--model', model, '--count', '3', '--json']);
+    expect(p.status, p.stderr).toBe(0);
+    expect(JSON.parse(p.stdout).map((row: { label: number }) => row.label)).toEqual([7, 2, 1]);
+  }, 120_000);
+
+  it.each([
+    [['train', '--epochs', '0'], /--epochs = "0": expected an integer >= 1/],
+    [['train', '--optimiser', 'adam'], /Unknown option '--optimiser'/],
+    [['train', '--optimizer', 'adamax'], /--optimizer = "adamax": expected one of sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad/],
+    [['train', '--lr', 'fast'], /--lr = "fast": expected a number > 0/],
+    [['train', '--dataset', 'imagenet'], /--dataset = "imagenet": expected one of mnist, fashion-mnist, cifar10/],
+    [['train', '--model', 'resnet'], /--model = "resnet": expected one of mlp, lenet-300-100, lenet5, cifar-cnn or a .json model spec file/],
+    [['train', '--schedule', 'step'], /--schedule = "step": expected constant, step:EPOCHS/],
+    [['train', '--momentum', '0.9'], /--momentum = "0.9": only momentum, nesterov and rmsprop take a momentum/],
+    [['train', '--report', 'out.pdf'], /--report = "out.pdf": expected a file name ending in .html/],
+    [['train', 'extra'], /unexpected argument "extra"/],
+    [['eval'], /--model FILE is required/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ])('%j exits non-zero naming the flag', (args, message) => {
+    const r = run(args as string[]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message as RegExp);
+  });
+
+  it('a dataset it cannot find is a clear error saying where it looked', () => {
+    const r = run(['train', '--dataset', 'cifar10', '--data', '/nonexistent']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\/nonexistent/);
+    expect(r.stderr).toMatch(/--data|SLIMTRAIN_DATA/);
+  });
+
+  it('every command has --help', () => {
+    for (const command of ['train', 'eval', 'predict', 'bench', 'info']) {
+      const r = run([command, '--help']);
+      expect(r.status, command).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: slimtrain ${command}`));
+    }
+    expect(run(['--help']).stdout).toMatch(/commands:\n {2}train/);
+  });
+});
