@@ -17,10 +17,14 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 describe('slimtrain command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slimtrain-cli-'));
   const model = join(dir, 'mnist.slim');
+  const small = join(dir, 'mnist-reduced.slim');
   const report = join(dir, 'report.html');
 
   it('train --epochs 1 on an MNIST subset prints progress and a JSON result above 90% accuracy, saves and reports', () => {
-    const r = run(['train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '20000', '--batch-size', '32', '--test-limit', '2000', '--l2', '1e-4', '--json', '--save', model, '--report', report]);
+    const r = run([
+      'train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '20000', '--batch-size', '32', '--test-limit', '2000',
+      '--l2', '1e-4', '--json', '--save', model, '--save-reduced', small, '--report', report,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/epoch 1\/1: loss [\d.]+, acc [\d.]+%, \d+ samples\/s/);
     expect(r.stderr).toMatch(/group sparsity/);
@@ -28,8 +32,23 @@ describe('slimtrain command line', () => {
     expect(result.test_accuracy).toBeGreaterThan(0.9);
     expect(result.epochs).toBe(1);
     expect(result.sparsity.layers.map((l: { name: string }) => l.name)).toEqual(['dense_1', 'dense_2', 'dense_3']);
-    expect(result.reduced).toBeNull();
+    expect(result.sparsity.xi).toBeGreaterThan(0);
+    // Reduction ran: never larger, the same predictions as the original with removed groups zeroed.
+    expect(result.reduced.params_after).toBeLessThanOrEqual(result.reduced.params_before);
+    expect(result.reduced.max_logit_diff_relative).toBeLessThanOrEqual(1e-5);
+    expect(result.reduced.test_accuracy_after).toBe(result.test_accuracy);
     expect(readFileSync(report, 'utf8')).toMatch(/<html/i);
+
+    const s = run(['sparsity', '--model', model, '--json']);
+    expect(s.status, s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout).dead_hidden_units).toBe(result.sparsity.dead_hidden_units);
+
+    const out = join(dir, 'again.slim');
+    const d = run(['reduce', '--model', model, '--out', out, '--json']);
+    expect(d.status, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout).params_after).toBe(result.reduced.params_after);
+    const es = run(['eval', '--model', small, '--test-limit', '2000', '--json']);
+    expect(JSON.parse(es.stdout).test_accuracy).toBe(result.test_accuracy);
 
     const e = run(['eval', '--model', model, '--test-limit', '2000', '--json']);
     expect(e.status, e.stderr).toBe(0);
@@ -53,6 +72,8 @@ describe('slimtrain command line', () => {
     [['train', '--report', 'out.pdf'], /--report = "out.pdf": expected a file name ending in .html/],
     [['train', 'extra'], /unexpected argument "extra"/],
     [['eval'], /--model FILE is required/],
+    [['reduce', '--model', 'm.slim'], /--out FILE is required/],
+    [['sparsity', '--model', 'x.slim', '--xi=-1'], /--xi = "-1": expected a number >= 0/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('%j exits non-zero naming the flag', (args, message) => {
     const r = run(args as string[]);
@@ -68,7 +89,7 @@ describe('slimtrain command line', () => {
   });
 
   it('every command has --help', () => {
-    for (const command of ['train', 'eval', 'predict', 'bench', 'info']) {
+    for (const command of ['train', 'eval', 'predict', 'sparsity', 'reduce', 'bench', 'info']) {
       const r = run([command, '--help']);
       expect(r.status, command).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: slimtrain ${command}`));

@@ -4,6 +4,8 @@ import { bench } from './bench.js';
 import { evaluate } from './eval.js';
 import { info } from './info.js';
 import { predict } from './predict.js';
+import { reduce } from './reduce.js';
+import { sparsity } from './sparsity.js';
 import { train } from './train.js';
 
-export const COMMANDS: Command[] = [train, evaluate, predict, bench, info];
+export const COMMANDS: Command[] = [train, evaluate, predict, sparsity, reduce, bench, info];

@@ -12,12 +12,16 @@ import { modelSpecFromFlag } from '../model_source.js';
 import { OPTIMIZER_FLAGS, OPTIMIZER_HELP, optimizerFromFlags } from '../optimizer_flags.js';
 import { MODEL_PRESETS } from '../presets.js';
 import { ProgressDisplay } from '../progress.js';
-import { sparsityTable, sparsitySummary, type SparsitySnapshot } from '../sparsity_table.js';
+import { sparsityJson, sparsityTable, type SparsitySnapshot } from '../sparsity_table.js';
+import { measureSparsity } from '../../sparsity/measure.js';
+import { reduce } from '../../reduce/reduce.js';
+import { reductionReport, reductionTable } from '../../reduce/report.js';
 
 const HELP = `usage: slimtrain train [options]
 
-Trains a model, reports how many units ended with (numerically) zero incoming weights, and
-optionally saves the model and writes an HTML report.
+Trains a model, measures how many units ended with (numerically) zero incoming weights, removes
+them (a physically smaller model with the same predictions), prints both, and optionally saves
+the models and writes an HTML report.
 
 model and data:
   --model M             ${MODEL_PRESETS.join(', ')} or a model spec .json file (default mlp)
@@ -35,9 +39,17 @@ training:
   --batch-size N        default 64
   --seed N              seeds initialisation, shuffling and dropout (default 1)
 ${OPTIMIZER_HELP}
+sparsity and reduction:
+  --xi X                group-norm threshold of a dead unit (default: from the gap between the
+                        dead and live clusters of log10 norms, else 1e-6)
+  --allow-padding-deviation
+                        also remove dead channels that feed a zero-padded convolution (inexact
+                        at the borders)
+  --no-reduce           measure only
+
 output:
-  --xi X                group-norm threshold of a dead unit (default 1e-3)
   --save FILE           write the trained model (atomically)
+  --save-reduced FILE   write the reduced model
   --checkpoint FILE     write the model after every epoch (atomically)
   --report FILE.html    write an HTML report with plots
   --json                print one JSON result object on stdout (the text goes to stderr)
@@ -59,7 +71,10 @@ export const train: Command = {
       'batch-size': { type: 'string' },
       seed: { type: 'string' },
       xi: { type: 'string' },
+      'allow-padding-deviation': { type: 'boolean' },
+      'no-reduce': { type: 'boolean' },
       save: { type: 'string' },
+      'save-reduced': { type: 'string' },
       checkpoint: { type: 'string' },
       report: { type: 'string' },
       json: { type: 'boolean' },
@@ -78,8 +93,8 @@ export const train: Command = {
     const limit = v.limit === undefined ? undefined : numberFlag('limit', v.limit, 0, { integer: true, min: 1 });
     const testLimit = v['test-limit'] === undefined ? undefined : numberFlag('test-limit', v['test-limit'], 0, { integer: true, min: 1 });
     const split = v['validation-split'] === undefined ? undefined : numberFlag('validation-split', v['validation-split'], 0, { min: 0, max: 1, exclusiveMin: true });
-    const xi = numberFlag('xi', v.xi, 1e-3, { min: 0 });
-    for (const flag of ['save', 'checkpoint', 'report', 'data', 'model'] as const) {
+    const xi = v.xi === undefined ? undefined : numberFlag('xi', v.xi, 0, { min: 0 });
+    for (const flag of ['save', 'save-reduced', 'checkpoint', 'report', 'data', 'model'] as const) {
       if (v[flag] === '') throw new UsageError(`--${flag} = "": expected a ${flag === 'data' ? 'folder' : flag === 'model' ? 'model' : 'file name'}`);
     }
     if (v.report !== undefined && !String(v.report).endsWith('.html')) throw new UsageError(`--report = ${JSON.stringify(v.report)}: expected a file name ending in .html`);
@@ -118,15 +133,29 @@ export const train: Command = {
       onEpochEnd: (e) => {
         progress.epoch(e);
         epochLogs.push(e);
-        snapshots.push({ epoch: e.epoch, layers: groupNorms(model), xi });
+        snapshots.push({ epoch: e.epoch, layers: groupNorms(model) });
         if (v.checkpoint !== undefined) saveModelFile(model, String(v.checkpoint), { dataset, epoch: e.epoch + 1, loss: e.loss, standardization });
       },
     });
     const evaluation = model.evaluate(test.x, test.y);
     const seconds = (performance.now() - started) / 1000;
-    const final = snapshots[snapshots.length - 1];
     say(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, test loss ${evaluation.loss.toFixed(4)}, ${seconds.toFixed(1)} s\n\n`);
-    say(`${sparsityTable(final)}\n`);
+    const sparsity = measureSparsity(model, xi === undefined ? {} : { xi });
+    say(`${sparsityTable(sparsity)}\n\n`);
+    let reduced: ReturnType<typeof reduce> | undefined;
+    let reducedJson: Record<string, unknown> | null = null;
+    if (!v['no-reduce']) {
+      reduced = reduce(model, { ...(xi === undefined ? {} : { xi }), allowPaddingDeviation: v['allow-padding-deviation'] === true });
+      const sample = test.x.subarray(0, Math.min(test.y.length, 1000) * model.inputSize);
+      const report = reductionReport(model, reduced.model, reduced.record, sample);
+      const after = reduced.model.evaluate(test.x, test.y);
+      reducedJson = { ...report, test_accuracy_before: evaluation.accuracy, test_accuracy_after: after.accuracy };
+      say(`${reductionTable(report)}\ntest accuracy after reduction ${(100 * after.accuracy).toFixed(2)}% (before ${(100 * evaluation.accuracy).toFixed(2)}%)\n`);
+      if (v['save-reduced'] !== undefined) {
+        saveModelFile(reduced.model, String(v['save-reduced']), { dataset, reducedFrom: v.save ?? null, testAccuracy: after.accuracy, standardization, record: reduced.record });
+        say(`saved ${v['save-reduced']}\n`);
+      }
+    }
     if (v.save !== undefined) {
       saveModelFile(model, String(v.save), { dataset, epochs, testAccuracy: evaluation.accuracy, seed, standardization });
       say(`saved ${v.save}\n`);
@@ -134,7 +163,8 @@ export const train: Command = {
     if (v.report !== undefined) {
       const { writeTrainingReport } = await import('../report_writer.js');
       writeTrainingReport(String(v.report), {
-        model, dataset, history: epochLogs, snapshots, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, testSamples: test.y.length, startedAt, argv,
+        model, dataset, history: epochLogs, snapshots, sparsity, reduction: reducedJson, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
+        testSamples: test.y.length, startedAt, argv,
       });
       say(`wrote ${v.report}\n`);
     }
@@ -149,12 +179,13 @@ export const train: Command = {
           parameters: model.parameterCount,
           flops: model.flops,
           history: history.epochs,
-          sparsity: sparsitySummary(final),
-          reduced: null,
+          sparsity: sparsityJson(sparsity),
+          reduced: reducedJson,
           saved: v.save ?? null,
         })}\n`,
       );
     }
+    reduced?.model.dispose();
     model.dispose();
     return 0;
   },

@@ -1,0 +1,86 @@
+import { encodeModel } from '../io/model_file.js';
+import type { Sequential } from '../model/sequential.js';
+import type { ReductionRecord } from './reduce.js';
+import { zeroRemovedGroups } from './reduce.js';
+
+/** What a reduction changed, measured: the JSON of `slimtrain train --json` under "reduced". */
+export interface ReductionReport {
+  params_before: number;
+  params_after: number;
+  flops_before: number;
+  flops_after: number;
+  /** Model file sizes (encodeModel). */
+  bytes_before: number;
+  bytes_after: number;
+  /** Inference time per sample, in ms, at batch 1 and batch 64. */
+  latency_ms_before: { batch1: number; batch64: number };
+  latency_ms_after: { batch1: number; batch64: number };
+  /** max |reduced logits - original-with-removed-groups-zeroed logits| on the sample, and that relative to max |logit|. */
+  max_logit_diff: number;
+  max_logit_diff_relative: number;
+  xi: number;
+  xi_rule: string;
+  layers: { name: string; units: number; kept: number; removed: number; kept_for_padding: number }[];
+}
+
+function latency(model: Sequential, x: Float32Array, batch: number): number {
+  const rows = Math.min(batch, x.length / model.inputSize);
+  const input = x.subarray(0, rows * model.inputSize);
+  model.predict(input, { batchSize: rows });
+  let calls = 0;
+  const start = performance.now();
+  while (performance.now() - start < 150 || calls < 3) {
+    model.predict(input, { batchSize: rows });
+    calls++;
+  }
+  return (performance.now() - start) / calls / rows;
+}
+
+/**
+ * Measures a reduction on a data sample: sizes, FLOPs, latency, and how far the reduced model's
+ * logits are from the original's with the removed groups zeroed (the invariant; ~1e-6 expected).
+ */
+export function reductionReport(original: Sequential, reduced: Sequential, record: ReductionRecord, sample: Float32Array): ReductionReport {
+  const reference = zeroRemovedGroups(original, record);
+  const want = reference.predict(sample);
+  const got = reduced.predict(sample);
+  reference.dispose();
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return {
+    params_before: original.parameterCount,
+    params_after: reduced.parameterCount,
+    flops_before: original.flops,
+    flops_after: reduced.flops,
+    bytes_before: encodeModel(original).length,
+    bytes_after: encodeModel(reduced).length,
+    latency_ms_before: { batch1: latency(original, sample, 1), batch64: latency(original, sample, 64) },
+    latency_ms_after: { batch1: latency(reduced, sample, 1), batch64: latency(reduced, sample, 64) },
+    max_logit_diff: diff,
+    max_logit_diff_relative: scale > 0 ? diff / scale : 0,
+    xi: record.threshold.xi,
+    xi_rule: record.threshold.rule,
+    layers: record.layers.map((l) => ({ name: l.layer, units: l.units, kept: l.kept.length, removed: l.removed.length, kept_for_padding: l.keptForPadding.length })),
+  };
+}
+
+/** The report as a before/after table. */
+export function reductionTable(r: ReductionReport): string {
+  const pct = (a: number, b: number) => `${b >= a ? '+' : ''}${((100 * (b - a)) / a).toFixed(1)}%`;
+  const rows = [
+    ['', 'before', 'after', 'change'],
+    ['parameters', String(r.params_before), String(r.params_after), pct(r.params_before, r.params_after)],
+    ['FLOPs/sample', String(r.flops_before), String(r.flops_after), pct(r.flops_before, r.flops_after)],
+    ['file bytes', String(r.bytes_before), String(r.bytes_after), pct(r.bytes_before, r.bytes_after)],
+    ['ms/sample, batch 1', r.latency_ms_before.batch1.toFixed(4), r.latency_ms_after.batch1.toFixed(4), pct(r.latency_ms_before.batch1, r.latency_ms_after.batch1)],
+    ['ms/sample, batch 64', r.latency_ms_before.batch64.toFixed(4), r.latency_ms_after.batch64.toFixed(4), pct(r.latency_ms_before.batch64, r.latency_ms_after.batch64)],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const table = rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+  const layers = r.layers.map((l) => `  ${l.name}: ${l.kept} of ${l.units} units kept${l.kept_for_padding ? ` (${l.kept_for_padding} dead ones kept: zero padding)` : ''}`).join('\n');
+  return `reduction (xi = ${r.xi.toExponential(2)}, ${r.xi_rule}):\n${table}\n${layers}\nmax |logit difference| vs the original with the removed groups zeroed: ${r.max_logit_diff.toExponential(2)} (${r.max_logit_diff_relative.toExponential(2)} relative)`;
+}
