@@ -1,7 +1,7 @@
 // What every bench run sets up once: options, slimtrain engines, TensorFlow.js, the SIMD peak, the
 // timing budgets, and the header lines describing all of it.
 import { cpus, loadavg } from 'node:os';
-import { parseBenchOptions, type BenchOptions } from './bench-options.js';
+import { parseBenchOptions, type BenchOptions, type BenchOptionSpec } from './bench-options.js';
 import { logProgress } from './progress-log.js';
 import { measureSimdPeak, type SimdPeak } from './simd-peak.js';
 import { createSlimtrainEngines, type SlimtrainEngines } from './slimtrain-engines.js';
@@ -25,6 +25,8 @@ export interface BenchSession {
   budget: TimingBudget;
   /** Header lines for the human-readable report. */
   describe(): string[];
+  /** The lines of describe() about the machine and the implementations, without the timing line. */
+  describeSetup(): string[];
 }
 
 const FULL_BUDGET: TimingBudget = { targetSeconds: 0.4, cpuTargetSeconds: 0.3, cpuMaxCallSeconds: 2 };
@@ -36,8 +38,8 @@ const QUICK_BUDGET: TimingBudget = { targetSeconds: 0.1, cpuTargetSeconds: 0.1, 
  * @example
  * const session = await startBenchSession(['--quick']);
  */
-export async function startBenchSession(args: readonly string[]): Promise<BenchSession> {
-  const options = parseBenchOptions(args);
+export async function startBenchSession(args: readonly string[], spec: BenchOptionSpec = {}): Promise<BenchSession> {
+  const options = parseBenchOptions(args, spec);
   const budget = options.quick ? QUICK_BUDGET : FULL_BUDGET;
   logProgress('measuring the single-core WASM SIMD peak');
   const peak = await measureSimdPeak(options.quick ? { runs: 3, runSeconds: 0.05 } : { runs: 5, runSeconds: 0.1 });
@@ -53,15 +55,18 @@ export async function startBenchSession(args: readonly string[]): Promise<BenchS
   }
   // Other processes on the machine share its cores: the load average says how much to trust the numbers.
   const loadAtStart = loadavg()[0];
-  const describe = (): string[] => [
+  const describeSetup = (): string[] => [
     `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; Node ${process.version}; every implementation on one thread`,
     `single-core WASM SIMD peak (12 f32x4 chains, register-only): mul+add ${peak.mulAddGflops.toFixed(2)} GFLOP/s; relaxed_madd ${
       peak.relaxedMaddGflops === null ? 'n/a (relaxed SIMD not validated; try --relaxed)' : `${peak.relaxedMaddGflops.toFixed(2)} GFLOP/s`
     }`,
     `slimtrain: plain SIMD build${engines.relaxed ? ' and relaxed-SIMD build ("relaxed" column)' : '; relaxed build not validated here (try --relaxed)'}`,
     `TensorFlow.js ${tfjs.version}: wasm backend (${tfjs.wasmSimd ? 'SIMD' : 'no SIMD'}, ${tfjs.wasmThreads} thread) and cpu backend`,
+  ];
+  const describe = (): string[] => [
+    ...describeSetup(),
     `timing: fastest of samples (each >= 10 ms) over ${budget.targetSeconds} s per op after warm-up (tfjs cpu ${budget.cpuTargetSeconds} s; skipped where a call is estimated over ${budget.cpuMaxCallSeconds} s)` +
       (options.quick ? ' [--quick: smoke run, not a measurement]' : ''),
   ];
-  return { options, engines, tfjs, peak, budget, describe };
+  return { options, engines, tfjs, peak, budget, describe, describeSetup };
 }

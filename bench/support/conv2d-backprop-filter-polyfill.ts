@@ -45,3 +45,44 @@ export function conv2dBackpropFilterPolyfill(
     return tf.transpose(dwByChannel, [1, 2, 0, 3]) as tf.Tensor4D;
   });
 }
+
+/** The polyfill as a kernel, for training through tfjs-layers (whose conv2d gradient runs the kernel). */
+export const CONV2D_BACKPROP_FILTER_KERNEL_POLYFILL = `wasm Conv2DBackpropFilter registered as the ${CONV2D_BACKPROP_FILTER_POLYFILL}`;
+
+/** The kernel's call does not fit the polyfill: stride or layout other than what the bench models use. */
+export class UnsupportedBackpropFilterError extends Error {
+  constructor(attribute: string, value: unknown, expected: string) {
+    super(`the wasm Conv2DBackpropFilter polyfill got ${attribute} = ${JSON.stringify(value)}: expected ${expected}`);
+    this.name = 'UnsupportedBackpropFilterError';
+  }
+}
+
+/**
+ * Registers the polyfill as the wasm backend's Conv2DBackpropFilter kernel, so that tf.grad of a
+ * conv2d, and with it tfjs-layers training of a CNN, runs on wasm. Stride 1, NHWC, 'same' or
+ * 'valid' padding; anything else throws. A kernel already registered (tfjs' own, in a version that
+ * has one, or this one from an earlier call) is left in place; returns whether this call registered.
+ *
+ * @example
+ * registerConv2dBackpropFilterPolyfill();
+ * await tfModel.trainOnBatch(xs, ys); // on the wasm backend
+ */
+export function registerConv2dBackpropFilterPolyfill(): boolean {
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return false;
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const { x, dy } = inputs;
+      // Ops hand their kernels Tensors; the polyfill runs ops on them.
+      if (!(x instanceof tf.Tensor) || !(dy instanceof tf.Tensor)) throw new UnsupportedBackpropFilterError('inputs', 'TensorInfo', 'tf.Tensor inputs');
+      const { strides, pad, dataFormat, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+      const [strideH, strideW] = typeof strides === 'number' ? [strides, strides] : strides;
+      if (strideH !== 1 || strideW !== 1) throw new UnsupportedBackpropFilterError('strides', strides, '1');
+      if (dataFormat !== 'NHWC') throw new UnsupportedBackpropFilterError('dataFormat', dataFormat, "'NHWC'");
+      if (pad !== 'same' && pad !== 'valid') throw new UnsupportedBackpropFilterError('pad', pad, "'same' or 'valid'");
+      return conv2dBackpropFilterPolyfill(x as tf.Tensor4D, dy as tf.Tensor4D, [filterShape[0], filterShape[1]], pad);
+    },
+  });
+  return true;
+}

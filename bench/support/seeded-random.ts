@@ -18,3 +18,17 @@ export function randomFloats(n: number, seed: number): Float32Array {
   }
   return out;
 }
+
+/**
+ * n integer class labels uniform in [0, classes), from the same generator as randomFloats.
+ *
+ * @example
+ * randomLabels(128, 10, 2) // the same 128 labels on every run
+ */
+export function randomLabels(n: number, classes: number, seed: number): Int32Array {
+  const uniform = randomFloats(n, seed);
+  const labels = new Int32Array(n);
+  // uniform is in [-1, 1): map to [0, 1), then to a class.
+  for (let i = 0; i < n; i++) labels[i] = Math.min(classes - 1, Math.floor(((uniform[i] + 1) / 2) * classes));
+  return labels;
+}

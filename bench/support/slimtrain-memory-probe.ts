@@ -1,0 +1,79 @@
+// The child side of slimtrain's memory measurement (see slimtrain-memory.ts): a fresh Node process
+// that loads only slimtrain (no TensorFlow.js), trains one bench model for a few steps and prints
+// one JSON line with its memory. Run as `node build/bench/slimtrain-memory-probe.mjs <model> <batch> <steps>`.
+import { readFileSync } from 'node:fs';
+import { init } from '../../src/backend/engine.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { randomFloats, randomLabels } from './seeded-random.js';
+import { inputSize, slimtrainOptimizer, slimtrainSpec, trainModel } from './train-models.js';
+
+/** What the probe prints. Bytes. */
+export interface MemoryProbeResult {
+  model: string;
+  batch: number;
+  steps: number;
+  /** Resident set size after loading slimtrain and creating its engine, before the model exists. */
+  baselineRssBytes: number;
+  /** High-water resident set size of the whole process after the steps (see peakRssSource). */
+  peakRssBytes: number;
+  /** 'VmHWM': Linux's high-water mark of this process image; 'sampled': the largest RSS read after each step. */
+  peakRssSource: 'VmHWM' | 'sampled';
+  /** Size of the engine's WebAssembly.Memory after the steps (it only grows). */
+  wasmMemoryBytes: number;
+  /** Bytes the engine's arena had handed out after the steps (model, optimizer state, workspace). */
+  arenaInUseBytes: number;
+}
+
+/**
+ * @example
+ * await runMemoryProbe(['cifar', '128', '3']); // prints {"model":"cifar",...}
+ */
+/**
+ * Linux's VmHWM (peak RSS of this process image), or null where /proc is not there. Not getrusage's
+ * ru_maxrss: Linux carries that across fork and exec, so a child spawned by the bench would report
+ * the bench process's own RSS whenever that is larger.
+ */
+function highWaterMark(): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function runMemoryProbe(args: readonly string[]): Promise<void> {
+  const [name, batchArg, stepsArg] = args;
+  const model = trainModel(name);
+  const batch = Number(batchArg);
+  const steps = Number(stepsArg);
+  if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(steps) || steps < 1) {
+    throw new Error(`memory probe: expected <model> <batch> <steps> with positive integers, got ${JSON.stringify(args)}`);
+  }
+  // The same data as the timed run: the inputs are part of what a training process holds.
+  const x = randomFloats(batch * inputSize(model), 1);
+  const labels = randomLabels(batch, model.classes, 2);
+  const engine = await init({ simd: 'plain' });
+  const baselineRssBytes = process.memoryUsage().rss;
+  const net = Sequential.build(engine, slimtrainSpec(model));
+  net.compile({ optimizer: slimtrainOptimizer(), loss: 'crossEntropy' });
+  // slimtrain allocates its memory when the model is built and at the first step, and nothing per
+  // step after that, so the RSS after each step also bounds the peak where VmHWM is missing.
+  let sampled = process.memoryUsage().rss;
+  for (let i = 0; i < steps; i++) {
+    net.trainStep(x, labels);
+    sampled = Math.max(sampled, process.memoryUsage().rss);
+  }
+  const hwm = highWaterMark();
+  const result: MemoryProbeResult = {
+    model: name,
+    batch,
+    steps,
+    baselineRssBytes,
+    peakRssBytes: hwm ?? sampled,
+    peakRssSource: hwm === null ? 'sampled' : 'VmHWM',
+    wasmMemoryBytes: engine.arena.byteLength,
+    arenaInUseBytes: engine.arena.bytesInUse,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

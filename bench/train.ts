@@ -1,0 +1,397 @@
+// bench:train — steady-state training throughput (samples/s at batch 128) of three models, slimtrain
+// beside TensorFlow.js tfjs-layers on its wasm (one thread) and cpu backends, in the same process,
+// from the same initial weights; slimtrain's peak memory; and the arithmetic ceiling of each model
+// at the single-core WASM SIMD peak.
+//   npm run bench:train [-- --json] [-- --quick] [-- --relaxed] [-- --models mlp,lenet5,cifar]
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { init } from '../src/backend/engine.js';
+import { Sequential, type NamedWeight } from '../src/model/sequential.js';
+import { startBenchSession, type BenchSession } from './support/bench-session.js';
+import { CONV2D_BACKPROP_FILTER_KERNEL_POLYFILL, registerConv2dBackpropFilterPolyfill } from './support/conv2d-backprop-filter-polyfill.js';
+import { logProgress } from './support/progress-log.js';
+import { randomFloats, randomLabels } from './support/seeded-random.js';
+import { measureSlimtrainMemory } from './support/slimtrain-memory.js';
+import { measureInterleavedThroughput, type Throughput, type ThroughputOptions } from './support/step-throughput.js';
+import { useTfjsBackend, type TfjsBackendName } from './support/tfjs-backends.js';
+import { buildTfjsModel, copyWeightsToTfjs, tfjsBatch, tfjsTrainStep } from './support/tfjs-train-models.js';
+import type { TrainRecord } from './support/train-report.js';
+import { printTrainReport } from './support/train-report.js';
+import {
+  inputSize,
+  KERAS_L2,
+  LEARNING_RATE,
+  slimtrainOptimizer,
+  slimtrainSpec,
+  TRAIN_BATCH,
+  TRAIN_MODEL_NAMES,
+  trainModel,
+  type TrainModel,
+} from './support/train-models.js';
+
+interface TrainBudget {
+  /** slimtrain and tfjs wasm at batch 128, interleaved (maxTimedSeconds counts both). */
+  throughput: ThroughputOptions;
+  /** tfjs cpu at batch 128, where a step is estimated to fit cpuMaxStepSeconds. */
+  cpuThroughput: ThroughputOptions;
+  /** tfjs cpu runs at the largest batch 128 / 2^k whose step is estimated to take at most this long. */
+  cpuMaxStepSeconds: number;
+  /** Samples in the loss-agreement check (two steps on each side, from the same weights). */
+  checkBatch: number;
+  /** Steps of the memory probe (the first one allocates everything; more show it stays flat). */
+  memorySteps: number;
+}
+
+const FULL_BUDGET: TrainBudget = {
+  throughput: { warmupSteps: 2, warmupSeconds: 1, maxWarmupSeconds: 12, windowSeconds: 1, windows: 5, maxTimedSeconds: 14 },
+  cpuThroughput: { warmupSteps: 1, warmupSeconds: 0, maxWarmupSeconds: 0, windowSeconds: 1, windows: 3, maxTimedSeconds: 8 },
+  cpuMaxStepSeconds: 10,
+  checkBatch: 2,
+  memorySteps: 3,
+};
+
+const QUICK_BUDGET: TrainBudget = {
+  throughput: { warmupSteps: 1, warmupSeconds: 0.2, maxWarmupSeconds: 2, windowSeconds: 0.3, windows: 2, maxTimedSeconds: 2 },
+  cpuThroughput: { warmupSteps: 1, warmupSeconds: 0, maxWarmupSeconds: 0, windowSeconds: 0.3, windows: 1, maxTimedSeconds: 0 },
+  cpuMaxStepSeconds: 2,
+  checkBatch: 1,
+  memorySteps: 1,
+};
+
+/**
+ * Largest difference between the two libraries' losses over the check's two steps, relative to the
+ * first loss, that still counts as agreement. The step-1 loss compares the forward pass and the L2 penalty, the
+ * step-2 loss the gradients and the Adam update; float32 summation order alone gives ~1e-6.
+ */
+const LOSS_TOLERANCE = 1e-4;
+
+const MB = 2 ** 20;
+
+/** The same batch for every step and every implementation: random inputs in [-1, 1), random labels. */
+interface TrainData {
+  x: Float32Array;
+  labels: Int32Array;
+}
+
+function trainData(model: TrainModel, n: number): TrainData {
+  return { x: randomFloats(n * inputSize(model), 1), labels: randomLabels(n, model.classes, 2) };
+}
+
+/** The first n samples of `data`. */
+function firstSamples(model: TrainModel, data: TrainData, n: number): TrainData {
+  return { x: data.x.subarray(0, n * inputSize(model)), labels: data.labels.subarray(0, n) };
+}
+
+/** slimtrain's side of the agreement check: its initial weights and the losses of its first two steps. */
+interface Reference {
+  weights: NamedWeight[];
+  losses: number[];
+  forwardFlops: number;
+}
+
+async function slimtrainReference(model: TrainModel, check: TrainData): Promise<Reference> {
+  const net = await Sequential.create(slimtrainSpec(model));
+  try {
+    net.compile({ optimizer: slimtrainOptimizer(), loss: 'crossEntropy' });
+    const weights = net.getWeights();
+    const losses = [net.trainStep(check.x, check.labels).loss, net.trainStep(check.x, check.labels).loss];
+    return { weights, losses, forwardFlops: net.flops };
+  } finally {
+    net.dispose();
+    net.engine.dispose();
+  }
+}
+
+/** A compiled slimtrain model on a fresh engine of the given kernel build, and its training step. */
+interface SlimtrainTrainer {
+  step(): void;
+  dispose(): void;
+}
+
+async function slimtrainTrainer(model: TrainModel, data: TrainData, simd: 'plain' | 'fastest'): Promise<SlimtrainTrainer> {
+  const engine = await init({ simd });
+  const net = Sequential.build(engine, slimtrainSpec(model));
+  net.compile({ optimizer: slimtrainOptimizer(), loss: 'crossEntropy' });
+  return {
+    step: () => void net.trainStep(data.x, data.labels),
+    dispose: () => {
+      net.dispose();
+      engine.dispose();
+    },
+  };
+}
+
+/**
+ * max over steps of |loss - slimtrain's loss|, relative to slimtrain's first loss (~ln 10): the
+ * loss's own scale. A later loss can be far smaller (two steps on one sample nearly fit it), and
+ * relative to itself rounding differences would look large.
+ */
+function relativeLossError(losses: readonly number[], reference: readonly number[]): number {
+  return Math.max(...losses.map((l, i) => (Number.isFinite(l) ? Math.abs(l - reference[i]) / Math.abs(reference[0]) : Infinity)));
+}
+
+/** One tfjs backend's run: the agreement check's result, and what `measure` returned. */
+interface TfjsRun<T> {
+  lossError: number;
+  /** Seconds of the check's second step (at checkBatch samples). */
+  checkStepSeconds: number;
+  result: T;
+}
+
+/**
+ * Builds the tfjs model on `backend` with slimtrain's initial weights, runs the agreement check
+ * (two steps at checkBatch), then `measure`; disposes the model and its optimizer and reports any
+ * tensors left behind.
+ */
+async function withTfjsModel<T>(
+  backend: TfjsBackendName,
+  model: TrainModel,
+  reference: Reference,
+  check: TrainData,
+  notes: string[],
+  measure: (net: tfl.LayersModel, checkStepSeconds: number) => Promise<T>,
+): Promise<TfjsRun<T>> {
+  await useTfjsBackend(backend);
+  const tensorsBefore = tf.memory().numTensors;
+  const net = buildTfjsModel(model);
+  try {
+    copyWeightsToTfjs(reference.weights, net);
+    const batch = tfjsBatch(model, check.x, check.labels);
+    const losses: number[] = [];
+    let checkStepSeconds = 0;
+    try {
+      losses.push(await tfjsTrainStep(net, batch));
+      const start = performance.now();
+      losses.push(await tfjsTrainStep(net, batch));
+      checkStepSeconds = (performance.now() - start) / 1000;
+    } finally {
+      tf.dispose([batch.xs, batch.ys]);
+    }
+    const lossError = relativeLossError(losses, reference.losses);
+    logProgress(`${model.name}: tfjs ${backend} losses ${losses.map((l) => l.toFixed(6)).join(', ')} vs slimtrain's ${reference.losses.map((l) => l.toFixed(6)).join(', ')}: relative error ${lossError.toExponential(1)}`);
+    if (!(lossError <= LOSS_TOLERANCE)) {
+      notes.push(`MISMATCH tfjs ${backend} vs slimtrain loss: relative error ${lossError.toExponential(2)} over the first two steps`);
+      logProgress(`WARNING ${model.name}: tfjs ${backend} and slimtrain losses disagree (${lossError.toExponential(2)} > ${LOSS_TOLERANCE})`);
+      process.exitCode = 1;
+    }
+    const result = await measure(net, checkStepSeconds);
+    return { lossError, checkStepSeconds, result };
+  } finally {
+    net.optimizer?.dispose();
+    net.dispose();
+    const left = tf.memory().numTensors - tensorsBefore;
+    if (left !== 0) logProgress(`WARNING ${model.name}: tfjs ${backend} left ${left} tensors behind`);
+  }
+}
+
+/**
+ * The tfjs model timed at batch 128 interleaved with `others` (slimtrain's steps, see
+ * measureInterleavedThroughput); the tfjs result comes last.
+ */
+async function tfjsThroughput(net: tfl.LayersModel, model: TrainModel, data: TrainData, others: readonly (() => unknown)[], options: ThroughputOptions): Promise<Throughput[]> {
+  const batch = tfjsBatch(model, data.x, data.labels);
+  try {
+    return await measureInterleavedThroughput([...others, () => tfjsTrainStep(net, batch)], options);
+  } finally {
+    tf.dispose([batch.xs, batch.ys]);
+  }
+}
+
+interface CpuResult {
+  samplesPerSecond: number;
+  batch: number;
+  estimated: boolean;
+}
+
+/** The fastest of `steps` tfjs steps at `n` samples (the first n of `data`), in seconds. */
+async function timeTfjsSteps(net: tfl.LayersModel, model: TrainModel, data: TrainData, n: number, steps: number): Promise<number> {
+  const part = firstSamples(model, data, n);
+  const batch = tfjsBatch(model, part.x, part.labels);
+  try {
+    let fastest = Infinity;
+    for (let i = 0; i < steps; i++) {
+      const start = performance.now();
+      await tfjsTrainStep(net, batch);
+      fastest = Math.min(fastest, (performance.now() - start) / 1000);
+    }
+    return fastest;
+  } finally {
+    tf.dispose([batch.xs, batch.ys]);
+  }
+}
+
+/**
+ * Seconds of a step of n samples, a + b n, through the last two timed (batch, seconds) points: a
+ * step has costs that do not shrink with the batch (the Adam update and the L2 penalty over every
+ * weight), so a small batch's time scaled up proportionally can overestimate a large one's by 10x
+ * or more. With one point, proportional (an overestimate, which is the safe side).
+ */
+function predictStepSeconds(points: readonly [number, number][], n: number): number {
+  const [n1, t1] = points[points.length - 1];
+  if (points.length === 1) return (t1 / n1) * n;
+  const [n0, t0] = points[points.length - 2];
+  const perSample = Math.max(0, (t1 - t0) / (n1 - n0));
+  const fixed = Math.max(0, t1 - perSample * n1);
+  return fixed + perSample * n;
+}
+
+/**
+ * tfjs cpu, time-boxed. The check's second step (on a model two steps old, so still warming up)
+ * gives a first, proportional prediction; then one step is timed at batch 4, 8, ... (doubling)
+ * while the predicted batch-128 step (predictStepSeconds over the timed steps) is over
+ * cpuMaxStepSeconds and the next batch is itself predicted to fit. tfjs cpu then runs at the
+ * largest batch 128 / 2^k predicted to fit; below 128 the samples/s come from the faster of two
+ * steps at that batch and are marked as an estimate.
+ */
+async function tfjsCpu(net: tfl.LayersModel, model: TrainModel, data: TrainData, checkStepSeconds: number, budget: TrainBudget, notes: string[]): Promise<CpuResult> {
+  const max = budget.cpuMaxStepSeconds;
+  const check: [number, number] = [budget.checkBatch, checkStepSeconds];
+  const probes: [number, number][] = [];
+  const predict = (n: number): number => predictStepSeconds(probes.length ? probes : [check], n);
+  for (let n = budget.checkBatch * 2; n < TRAIN_BATCH; n *= 2) {
+    if (predict(TRAIN_BATCH) <= max || predict(n) > max) break;
+    logProgress(`${model.name}: tfjs cpu: a batch-${TRAIN_BATCH} step predicted at ${predict(TRAIN_BATCH).toFixed(1)} s; timing one step at batch ${n}`);
+    probes.push([n, await timeTfjsSteps(net, model, data, n, 1)]);
+  }
+  let batch = TRAIN_BATCH;
+  while (batch > budget.checkBatch && predict(batch) > max) batch = Math.max(budget.checkBatch, batch / 2);
+  if (batch === TRAIN_BATCH) {
+    const [cpu] = await tfjsThroughput(net, model, data, [], budget.cpuThroughput);
+    return { samplesPerSecond: TRAIN_BATCH / cpu.bestSecondsPerStep, batch, estimated: false };
+  }
+  const fullStep = predict(TRAIN_BATCH).toFixed(0);
+  logProgress(`${model.name}: tfjs cpu: a batch-${TRAIN_BATCH} step would take ~${fullStep} s; timing batch ${batch} instead`);
+  const earlier = [check, ...probes].find(([n]) => n === batch)?.[1];
+  const seconds = earlier === undefined ? await timeTfjsSteps(net, model, data, batch, 2) : Math.min(earlier, await timeTfjsSteps(net, model, data, batch, 1));
+  notes.push(`tfjs cpu estimated: a batch-${TRAIN_BATCH} step would take ~${fullStep} s, so samples/s are from the faster of two steps at batch ${batch}`);
+  return { samplesPerSecond: batch / seconds, batch, estimated: true };
+}
+
+function round(value: number): number {
+  return Number(value.toPrecision(4));
+}
+
+async function benchModel(session: BenchSession, model: TrainModel, budget: TrainBudget, progress: string): Promise<TrainRecord> {
+  const notes: string[] = [];
+  const data = trainData(model, TRAIN_BATCH);
+  const check = firstSamples(model, data, budget.checkBatch);
+  const hasConv = model.layers.some((l) => l.kind === 'conv2d');
+
+  logProgress(`${progress} ${model.name}: slimtrain memory, in a separate process`);
+  const memory = await measureSlimtrainMemory(model.name, TRAIN_BATCH, budget.memorySteps);
+
+  logProgress(`${progress} ${model.name}: slimtrain reference losses (batch ${budget.checkBatch})`);
+  const reference = await slimtrainReference(model, check);
+
+  // slimtrain and tfjs wasm are timed interleaved, window by window (see step-throughput.ts).
+  const trainers = [await slimtrainTrainer(model, data, 'plain')];
+  if (session.engines.relaxed) trainers.push(await slimtrainTrainer(model, data, 'fastest'));
+  logProgress(`${progress} ${model.name}: slimtrain${trainers.length > 1 ? ', slimtrain relaxed' : ''} and tfjs wasm${hasConv ? ' (Conv2DBackpropFilter polyfill)' : ''}, interleaved`);
+  let wasm: TfjsRun<Throughput[]>;
+  try {
+    wasm = await withTfjsModel('wasm', model, reference, check, notes, (net) =>
+      tfjsThroughput(
+        net,
+        model,
+        data,
+        trainers.map((t) => () => t.step()),
+        budget.throughput,
+      ),
+    );
+  } finally {
+    trainers.forEach((t) => t.dispose());
+  }
+  const [plain, ...rest] = wasm.result;
+  const tfjsWasm = rest.pop()!;
+  const relaxed = rest[0] ?? null;
+  const samplesPerSecond = (t: Throughput) => TRAIN_BATCH / t.bestSecondsPerStep;
+  logProgress(
+    `${model.name}: slimtrain ${samplesPerSecond(plain).toFixed(1)} samples/s (${(1000 * plain.bestSecondsPerStep).toFixed(1)} ms/step), ` +
+      `tfjs wasm ${samplesPerSecond(tfjsWasm).toFixed(1)} samples/s (${(1000 * tfjsWasm.bestSecondsPerStep).toFixed(0)} ms/step), ${plain.windows} rounds`,
+  );
+
+  logProgress(`${progress} ${model.name}: tfjs cpu`);
+  const cpu = await withTfjsModel('cpu', model, reference, check, notes, (net, checkStepSeconds) => tfjsCpu(net, model, data, checkStepSeconds, budget, notes));
+  logProgress(`${model.name}: tfjs cpu ${cpu.result.samplesPerSecond.toFixed(2)} samples/s${cpu.result.estimated ? ` (estimated at batch ${cpu.result.batch})` : ''}`);
+  await useTfjsBackend('wasm');
+
+  const slimtrain = samplesPerSecond(plain);
+  const wasmRate = samplesPerSecond(tfjsWasm);
+  const trainingFlops = 3 * reference.forwardFlops;
+  const ceiling = (session.peak.mulAddGflops * 1e9) / trainingFlops;
+  return {
+    model: model.name,
+    slimtrain_samples_per_s: round(slimtrain),
+    tfjs_wasm_samples_per_s: round(wasmRate),
+    tfjs_cpu_samples_per_s: round(cpu.result.samplesPerSecond),
+    slimtrain_peak_rss_mb: round(memory.peakRssBytes / MB),
+    slimtrain_rss_baseline_mb: round(memory.baselineRssBytes / MB),
+    slimtrain_wasm_memory_mb: round(memory.wasmMemoryBytes / MB),
+    slimtrain_relaxed_samples_per_s: relaxed === null ? null : round(samplesPerSecond(relaxed)),
+    slimtrain_median_samples_per_s: round(TRAIN_BATCH / plain.medianSecondsPerStep),
+    tfjs_wasm_median_samples_per_s: round(TRAIN_BATCH / tfjsWasm.medianSecondsPerStep),
+    ratio_vs_tfjs_wasm: round(slimtrain / wasmRate),
+    ratio_vs_tfjs_cpu: round(slimtrain / cpu.result.samplesPerSecond),
+    tfjs_wasm_conv2d_backprop_filter: hasConv ? CONV2D_BACKPROP_FILTER_KERNEL_POLYFILL : null,
+    tfjs_cpu_batch: cpu.result.batch,
+    tfjs_cpu_estimated: cpu.result.estimated,
+    tfjs_wasm_loss_error: Number(wasm.lossError.toPrecision(2)),
+    tfjs_cpu_loss_error: Number(cpu.lossError.toPrecision(2)),
+    batch: TRAIN_BATCH,
+    description: model.description,
+    forward_flops_per_sample: reference.forwardFlops,
+    training_flops_per_sample: trainingFlops,
+    ceiling_samples_per_s: round(ceiling),
+    slimtrain_fraction_of_peak: round(slimtrain / ceiling),
+    note: notes.length ? notes.join('; ') : null,
+  };
+}
+
+/** Runs the bench; `args` are the command-line flags (see support/bench-options.ts). */
+export async function main(args: readonly string[]): Promise<void> {
+  const started = performance.now();
+  const session = await startBenchSession(args, { models: TRAIN_MODEL_NAMES });
+  const budget = session.options.quick ? QUICK_BUDGET : FULL_BUDGET;
+  const registered = registerConv2dBackpropFilterPolyfill();
+  logProgress(registered ? 'registered the Conv2DBackpropFilter polyfill kernel on tfjs wasm' : 'tfjs wasm already has a Conv2DBackpropFilter kernel: not polyfilled');
+  const models = (session.options.models ?? TRAIN_MODEL_NAMES).map(trainModel);
+  const records: TrainRecord[] = [];
+  for (const model of models) {
+    records.push(await benchModel(session, model, budget, `(${records.length + 1}/${models.length})`));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  logProgress(`done in ${seconds.toFixed(0)} s`);
+  const t = budget.throughput;
+  printTrainReport(
+    records,
+    {
+      title: `bench:train — training samples/s at batch ${TRAIN_BATCH}, slimtrain beside TensorFlow.js tfjs-layers, same models, same process`,
+      lines: [
+        ...session.describeSetup(),
+        `timing: warm-up per implementation (>= ${t.warmupSteps} steps and ${t.warmupSeconds} s, at most ${t.maxWarmupSeconds} s); then slimtrain and tfjs wasm alternate windows of whole steps of >= ${t.windowSeconds} s,`,
+        `  up to ${t.windows} rounds (fewer once ${t.maxTimedSeconds} s are timed), so load changes hit both alike; samples/s of each one's fastest window (JSON also has the median)` +
+          (session.options.quick ? ' [--quick: smoke run, not a measurement]' : ''),
+        `tfjs cpu: alone, at batch ${TRAIN_BATCH} where a step is predicted (from single steps at growing batches) under ${budget.cpuMaxStepSeconds} s, otherwise the faster of two steps`,
+        '  at the largest batch 128/2^k that is (marked est.: samples/s at that batch)',
+        `agreement: each tfjs model starts from slimtrain's initial weights; the losses of the first two steps on ${budget.checkBatch} sample(s) must agree to ${LOSS_TOLERANCE} of the first loss`,
+        `run took ${seconds.toFixed(0)} s`,
+      ],
+      footnotes: [
+        `slimtrain: Sequential.trainStep; chain(l2({ lambda: ${2 * KERAS_L2} }), adam({ lr: ${LEARNING_RATE} })), loss 'crossEntropy' (softmax CE from logits) on integer labels; a relu layer after every conv2d and hidden dense.`,
+        `tfjs: tfjs-layers model.trainOnBatch; tf.train.adam(${LEARNING_RATE}); kernelRegularizer l2({ l2: ${KERAS_L2} }) on every kernel (slimtrain's lambda = 2 x Keras' l2);`,
+        "  conv2d/dense with activation 'relu', maxPooling2d 2x2, a linear last dense, and loss tf.losses.softmaxCrossEntropy on one-hot labels",
+        "  (the from-logits loss slimtrain computes; tfjs-layers' own 'categoricalCrossentropy' would need a softmax layer).",
+        "  tfjs-core's Node build registers no gradients; tfjs-layers' Node build registers its own copy of all of them on import, which",
+        '  tf.variableGrads (inside optimizer.minimize) uses; no extra import is needed.',
+        `(polyfill): tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so CNN training on wasm needs one: ${CONV2D_BACKPROP_FILTER_KERNEL_POLYFILL}.`,
+        'ceiling: training FLOPs per sample = 3 x forward (model.flops: forward, input gradient, weight gradient); samples/s = SIMD mul+add peak / that.',
+        'memory: each model trained for a few steps at batch 128 in a fresh Node process that loads slimtrain alone (TensorFlow.js shares this',
+        "  process's RSS and never returns it): peak RSS = that process's high-water mark (Linux VmHWM; its RSS before the model existed is in",
+        "  the JSON as slimtrain_rss_baseline_mb); wasm mem = size of slimtrain's WebAssembly memory (parameters, gradients, Adam moments,",
+        '  activations, im2col buffers).',
+        'data: seeded random inputs in [-1, 1) and labels; the same batch every step.',
+      ],
+    },
+    session.options.json,
+  );
+}
