@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 describe('the README', () => {
   it('gives both commands of a fresh clone', () => {
     const readme = readFileSync(`${root}README.md`, 'utf8');
-    expect(readme).toContain('npm ci && npm run example:mnist');
+    expect(readme).toContain('npm ci && npx slimtrain train --dataset mnist');
     expect(readme).toMatch(/^npm test\b/m);
   });
 
