@@ -191,6 +191,45 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: i32): v
   }
 }
 
+// The MR x 4 micro-kernel for a last sliver of at most 4 columns (N = 10, 20, 50, ...): it reads
+// only the first half of each packed B row, so an edge sliver costs half a full one. Same operation
+// order per element as micro().
+function microHalf(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(pb);
+      c0 = madd(v128.load32_splat(pa), b0, c0);
+      c1 = madd(v128.load32_splat(pa, 4), b0, c1);
+      c2 = madd(v128.load32_splat(pa, 8), b0, c2);
+      c3 = madd(v128.load32_splat(pa, 12), b0, c3);
+      pa += MR << 2;
+      pb += NR << 2;
+    }
+    if (add) {
+      c0 = f32x4.add(v128.load(c), c0);
+      c1 = f32x4.add(v128.load(c + ldc), c1);
+      c2 = f32x4.add(v128.load(c + 2 * ldc), c2);
+      c3 = f32x4.add(v128.load(c + 3 * ldc), c3);
+    }
+    v128.store(c, c0);
+    v128.store(c + ldc, c1);
+    v128.store(c + 2 * ldc, c2);
+    v128.store(c + 3 * ldc, c3);
+  } else {
+    for (let r = 0; r < MR; r++) {
+      for (let j = 0; j < 4; j++) {
+        let s: f32 = 0;
+        for (let k = 0; k < kc; k++) {
+          s = fmadd(load<f32>(pa + (<usize>(k * MR + r) << 2)), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
+        }
+        const dst = c + <usize>r * ldc + (<usize>j << 2);
+        store<f32>(dst, add ? load<f32>(dst) + s : s);
+      }
+    }
+  }
+}
+
 export function gemm(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,
   a: usize, b: usize, c: usize, accumulate: i32, work: usize,
@@ -225,8 +264,10 @@ export function gemm(
             if (mr == MR && nr == NR) {
               micro(kc, pa, pb, dst, ldc, add);
             } else {
-              // Edge tile: compute the full tile into scratch, then write the valid part.
-              micro(kc, pa, pb, tile, <usize>NR << 2, 0);
+              // Edge tile: compute the tile into scratch (half of it when at most 4 columns are
+              // real), then write the valid part.
+              if (nr <= 4) microHalf(kc, pa, pb, tile, <usize>NR << 2, 0);
+              else micro(kc, pa, pb, tile, <usize>NR << 2, 0);
               for (let r = 0; r < mr; r++) {
                 for (let j = 0; j < nr; j++) {
                   const t = load<f32>(tile + (<usize>(r * NR + j) << 2));

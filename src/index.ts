@@ -75,3 +75,5 @@ export { reduce, planReduction, applyReduction, zeroRemovedGroups } from './redu
 export type { ReductionRecord, LayerReductionRecord, ReduceOptions, RemovalReason } from './reduce/reduce.js';
 export { reductionReport, reductionTable } from './reduce/report.js';
 export type { ReductionReport } from './reduce/report.js';
+export { presetSpec, MODEL_PRESETS } from './model/presets.js';
+export type { ModelPreset } from './model/presets.js';

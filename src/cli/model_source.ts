@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ModelSpec } from '../model/sequential.js';
 import { UsageError } from './command.js';
-import { MODEL_PRESETS, presetSpec, type ModelPreset } from './presets.js';
+import { MODEL_PRESETS, presetSpec, type ModelPreset } from '../model/presets.js';
 
 /** `--model`: a preset name or a JSON model-spec file (`{ inputShape?, layers, seed? }`). */
 export function modelSpecFromFlag(value: string, inputShape: number[], classes: number, seed: number): ModelSpec {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist.js';
+import { presetSpec } from '../../src/model/presets.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { adam } from '../../src/optim/optimizers.js';
 
@@ -21,22 +22,7 @@ describe('learning MNIST', () => {
   }, 300_000);
 
   it('LeNet-5 trained on all of MNIST for 2 epochs reaches 98.5% test accuracy', async () => {
-    const model = await Sequential.create({
-      inputShape: [28, 28, 1],
-      layers: [
-        { type: 'conv2d', filters: 20, kernelSize: 5 },
-        { type: 'relu' },
-        { type: 'maxPool2d', poolSize: 2 },
-        { type: 'conv2d', filters: 50, kernelSize: 5 },
-        { type: 'relu' },
-        { type: 'maxPool2d', poolSize: 2 },
-        { type: 'flatten' },
-        { type: 'dense', units: 500 },
-        { type: 'relu' },
-        { type: 'dense', units: 10 },
-      ],
-      seed: 1,
-    });
+    const model = await Sequential.create(presetSpec('lenet5', [28, 28, 1], 10, 1));
     model.compile({ optimizer: adam({ lr: 1e-3 }), loss: 'crossEntropy' });
     await model.fit(train.x, train.y, { epochs: 2, batchSize: 64 });
     const { accuracy } = model.evaluate(test.x, test.y);

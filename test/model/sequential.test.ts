@@ -1,27 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
+import { presetSpec } from '../../src/model/presets.js';
 import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
 import { adam, sgd } from '../../src/optim/optimizers.js';
 import { dense, relu } from '../../src/layers/registry.js';
 import { expectClose } from '../support/harness.js';
 import { rng, uniform } from '../support/random.js';
 
-const LENET5: ModelSpec = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', filters: 20, kernelSize: 5 },
-    { type: 'relu' },
-    { type: 'maxPool2d', poolSize: 2 },
-    { type: 'conv2d', filters: 50, kernelSize: 5 },
-    { type: 'relu' },
-    { type: 'maxPool2d', poolSize: 2 },
-    { type: 'flatten' },
-    { type: 'dense', units: 500 },
-    { type: 'relu' },
-    { type: 'dense', units: 10 },
-  ],
-  seed: 5,
-};
+const LENET5: ModelSpec = presetSpec('lenet5', [28, 28, 1], 10, 5);
 
 describe('Sequential', () => {
   let engine: Engine;

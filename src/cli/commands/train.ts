@@ -10,7 +10,7 @@ import { UsageError, type Command, type CommandIo } from '../command.js';
 import { choiceFlag, numberFlag, parseFlags } from '../flags.js';
 import { modelSpecFromFlag } from '../model_source.js';
 import { OPTIMIZER_FLAGS, OPTIMIZER_HELP, optimizerFromFlags } from '../optimizer_flags.js';
-import { MODEL_PRESETS } from '../presets.js';
+import { MODEL_PRESETS } from '../../model/presets.js';
 import { ProgressDisplay } from '../progress.js';
 import { sparsityJson, sparsityTable, type SparsitySnapshot } from '../sparsity_table.js';
 import { measureSparsity } from '../../sparsity/measure.js';

@@ -1,4 +1,4 @@
-import type { ModelSpec } from '../model/sequential.js';
+import type { ModelSpec } from './sequential.js';
 
 /**
  * The named models of `slimtrain train --model NAME`, for an input shape [H, W, C] and a class count.
