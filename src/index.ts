@@ -77,3 +77,5 @@ export { reductionReport, reductionTable } from './reduce/report.js';
 export type { ReductionReport } from './reduce/report.js';
 export { presetSpec, MODEL_PRESETS } from './model/presets.js';
 export type { ModelPreset } from './model/presets.js';
+export { deadUnitsByActivation } from './sparsity/dead_activations.js';
+export type { LayerActivationDeadness } from './sparsity/dead_activations.js';

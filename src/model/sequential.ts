@@ -252,6 +252,19 @@ export class Sequential {
     return result;
   }
 
+  /**
+   * Every layer's output for n = x.length / inputSize samples in inference mode (copies; for
+   * inspection, e.g. finding units whose activation is constant on a data sample).
+   */
+  layerOutputs(x: Float32Array): Float32Array[] {
+    this.check();
+    const n = this.batchSize(x, 'x');
+    this.ensureWorkspace(n);
+    this.loadInputs(x, n, 0, null);
+    this.forward(n, false);
+    return this.layers.map((l, i) => this.engine.arena.f32(this.workspace!.outputs[i], n * l.outputSize).slice());
+  }
+
   /** Trains for some epochs: see `fit` in src/train/fit.ts for the options. */
   fit(x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
     return fit(this, x, y, options);

@@ -175,3 +175,23 @@ describe('reduce', () => {
     expect(reduced.evaluate(test.x, test.y).accuracy).toBe(model.evaluate(test.x, test.y).accuracy);
   }, 60_000);
 });
+
+describe('dead units by activation', () => {
+  it('finds units that never fire (ReLU with a negative bias) and units with zero weights (constant)', async () => {
+    const { deadUnitsByActivation } = await import('../../src/sparsity/dead_activations.js');
+    const engine = await init();
+    const model = Sequential.build(engine, {
+      inputShape: [4, 4, 1],
+      layers: [{ type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'relu' }, { type: 'maxPool2d' }, { type: 'flatten' }, { type: 'dense', units: 3 }, { type: 'sigmoid' }, { type: 'dense', units: 2 }],
+      seed: 1,
+    });
+    // Channel 1: bias -100 never fires on inputs in [0, 1]; channel 2: zero weights, bias 0.5 -> constant 0.5.
+    model.setWeights({ 'conv2d_1/bias': [0, -100, 0.5, 0] });
+    killUnits(model, 'conv2d_1', [2]);
+    killUnits(model, 'dense_1', [0]);
+    const result = deadUnitsByActivation(model, uniform(rng(3), 20 * 16, 0, 1));
+    expect(result[0]).toMatchObject({ layer: 'conv2d_1', observed: 'maxPool2d_1', units: 4, zero: [1], constant: [2] });
+    // dense_1 unit 0 has zero weights: sigmoid(bias 0) = 0.5 on every sample.
+    expect(result[1]).toMatchObject({ layer: 'dense_1', observed: 'sigmoid_1', units: 3, zero: [], constant: [0] });
+  });
+});

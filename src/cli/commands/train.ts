@@ -13,6 +13,7 @@ import { OPTIMIZER_FLAGS, OPTIMIZER_HELP, optimizerFromFlags } from '../optimize
 import { MODEL_PRESETS } from '../../model/presets.js';
 import { ProgressDisplay } from '../progress.js';
 import { sparsityJson, sparsityTable, type SparsitySnapshot } from '../sparsity_table.js';
+import { deadUnitsByActivation } from '../../sparsity/dead_activations.js';
 import { measureSparsity } from '../../sparsity/measure.js';
 import { reduce } from '../../reduce/reduce.js';
 import { reductionReport, reductionTable } from '../../reduce/report.js';
@@ -141,7 +142,13 @@ export const train: Command = {
     const seconds = (performance.now() - started) / 1000;
     say(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, test loss ${evaluation.loss.toFixed(4)}, ${seconds.toFixed(1)} s\n\n`);
     const sparsity = measureSparsity(model, xi === undefined ? {} : { xi });
-    say(`${sparsityTable(sparsity)}\n\n`);
+    say(`${sparsityTable(sparsity)}\n`);
+    // The activation view beside the weight view: units that do not vary on 512 test samples.
+    const byActivation = deadUnitsByActivation(model, test.x.subarray(0, Math.min(512, test.y.length) * model.inputSize));
+    for (const l of byActivation) {
+      say(`${l.layer}: on ${Math.min(512, test.y.length)} test samples, ${l.zero.length} units output only 0 and ${l.constant.length} a nonzero constant (after ${l.observed})\n`);
+    }
+    say('\n');
     let reduced: ReturnType<typeof reduce> | undefined;
     let reducedJson: Record<string, unknown> | null = null;
     if (!v['no-reduce']) {
@@ -179,7 +186,7 @@ export const train: Command = {
           parameters: model.parameterCount,
           flops: model.flops,
           history: history.epochs,
-          sparsity: sparsityJson(sparsity),
+          sparsity: { ...sparsityJson(sparsity), by_activation: byActivation.map((l) => ({ name: l.layer, observed: l.observed, zero: l.zero.length, constant: l.constant.length })) },
           reduced: reducedJson,
           saved: v.save ?? null,
         })}\n`,
