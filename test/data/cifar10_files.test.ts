@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CIFAR10_CLASSES } from '../../src/data/cifar10.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { loadDataset } from '../../src/data/load_dataset.js';
-import { hasSharedFile, sharedData, titleFor } from './shared_data.js';
+import { hasSharedFile, sharedData, titleFor } from '../support/shared_data.js';
 
 const present = hasSharedFile('cifar-10/cifar-10-binary.tar.gz');
 

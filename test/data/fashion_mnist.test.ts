@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
 import { loadDataset } from '../../src/data/load_dataset.js';
-import { hasSharedFile, sharedData, titleFor } from './shared_data.js';
+import { hasSharedFile, sharedData, titleFor } from '../support/shared_data.js';
 
 const present = hasSharedFile('fashion-mnist/train-images-idx3-ubyte.gz');
 

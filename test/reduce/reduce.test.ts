@@ -7,6 +7,7 @@ import { adam } from '../../src/optim/optimizers.js';
 import { applyReduction, planReduction, reduce, zeroRemovedGroups } from '../../src/reduce/reduce.js';
 import { chooseThreshold, measureSparsity } from '../../src/sparsity/measure.js';
 import { rng, uniform } from '../support/random.js';
+import { hasSharedFile, sharedData, titleFor } from '../support/shared_data.js';
 
 /** Sets the incoming group (kernel column / filter) of the given units of a layer to zero. */
 function killUnits(model: Sequential, layer: string, units: number[]): void {
@@ -193,5 +194,47 @@ describe('dead units by activation', () => {
     expect(result[0]).toMatchObject({ layer: 'conv2d_1', observed: 'maxPool2d_1', units: 4, zero: [1], constant: [2] });
     // dense_1 unit 0 has zero weights: sigmoid(bias 0) = 0.5 on every sample.
     expect(result[1]).toMatchObject({ layer: 'dense_1', observed: 'sigmoid_1', units: 3, zero: [], constant: [0] });
+  });
+});
+
+describe(titleFor('reduce on real Fashion-MNIST batches', 'fashion-mnist/t10k-images-idx3-ubyte.gz'), () => {
+  it.skipIf(!hasSharedFile('fashion-mnist/t10k-images-idx3-ubyte.gz'))('a trained CNN with dead channels and units reduces to the same logits', async () => {
+    const { loadDataset } = await import('../../src/data/load_dataset.js');
+    const { train, test } = await loadDataset('fashion-mnist', { dir: sharedData, limit: 2000, testLimit: 500 });
+    const engine = await init();
+    const model = Sequential.build(engine, {
+      inputShape: [28, 28, 1],
+      layers: [
+        { type: 'conv2d', filters: 8, kernelSize: 3 }, { type: 'relu' }, { type: 'maxPool2d' },
+        { type: 'conv2d', filters: 8, kernelSize: 3, padding: 'same' }, { type: 'batchNorm' }, { type: 'relu' }, { type: 'avgPool2d' },
+        { type: 'flatten' }, { type: 'dense', units: 32 }, { type: 'elu' }, { type: 'dense', units: 10 },
+      ],
+      seed: 2,
+    });
+    model.compile({ optimizer: adam({ lr: 2e-3 }), loss: 'crossEntropy' });
+    await model.fit(train.x, train.y, { epochs: 1, batchSize: 32 });
+    killUnits(model, 'conv2d_2', [0, 6]);
+    killUnits(model, 'dense_1', [1, 2, 30]);
+    const { model: reduced, record } = reduce(model);
+    expect(record.layers.map((l) => l.removed.length)).toEqual([0, 2, 3]);
+    expectSamePredictions(reduced, zeroRemovedGroups(model, record), test.x, 'Fashion-MNIST test batch');
+  }, 60_000);
+});
+
+describe('surgery functions', () => {
+  it('cut columns, rows, entries and conv input channels of hand-built arrays, and fold constants', async () => {
+    const s = await import('../../src/reduce/surgery.js');
+    // [[1, 2, 3], [4, 5, 6]]
+    const m = new Float32Array([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(s.keepColumns(m, 2, 3, [0, 2]))).toEqual([1, 3, 4, 6]);
+    expect(Array.from(s.keepRows(m, 3, [1]))).toEqual([4, 5, 6]);
+    expect(Array.from(s.keepEntries(new Float32Array([9, 8, 7]), [2, 0]))).toEqual([7, 9]);
+    // A conv kernel [1, 2, C=2, F=1]: taps t, channel c -> value 10 t + c.
+    expect(Array.from(s.keepInputChannels(new Float32Array([0, 1, 10, 11]), 2, 2, 1, [1]))).toEqual([1, 11]);
+    // After a flatten of 3 positions x 2 channels, channel 1 feeds rows 1, 3, 5.
+    expect(s.flattenedRows(3, 2, [1])).toEqual([1, 3, 5]);
+    // bias [0.5, 0] + constant 2 from input 1 (rows 1 of [[1, 2], [3, 4]]): [0.5 + 6, 0 + 8]
+    const folded = s.foldConstantInputs(new Float32Array([1, 2, 3, 4]), 2, new Float32Array([0.5, 0]), new Map([[1, 2]]), (i) => [i]);
+    expect(Array.from(folded)).toEqual([6.5, 8]);
   });
 });
