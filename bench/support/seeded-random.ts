@@ -1,3 +1,4 @@
+import { Random } from '../../src/random.js';
 // Deterministic inputs, so that every run (and every implementation) multiplies the same numbers.
 
 /**
@@ -7,16 +8,8 @@
  * randomFloats(4, 1) // the same four values on every run
  */
 export function randomFloats(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let state = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
+  const random = new Random(seed);
+  return Float32Array.from({ length: n }, () => random.uniform(-1, 1));
 }
 
 /**

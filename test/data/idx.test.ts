@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { idxBytes } from '../support/idx_bytes.js';
 import { DataFormatError, parseIdx } from '../../src/data/idx.js';
 import { loadMnist } from '../../src/data/mnist.js';
 
-function idx(dims: number[], data: number[]): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out.set([0, 0, 8, dims.length]);
-  const view = new DataView(out.buffer);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
+const idx = idxBytes;
 
 describe('IDX reader', () => {
   it('parses dimensions and data', () => {

@@ -1,18 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { idxBytes } from '../support/idx_bytes.js';
 import { DataFormatError } from '../../src/data/data_format_error.js';
 import { gunzip } from '../../src/data/gzip.js';
 import { decodeIdx } from '../../src/data/idx.js';
 import { datasetFromIdx } from '../../src/data/idx_dataset.js';
 
-function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out.set([0, 0, 8, dims.length]);
-  const view = new DataView(out.buffer);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
+const idx = idxBytes;
 
 const images = idx([3, 2, 2], [0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8]);
 const labels = idx([3], [4, 0, 9]);

@@ -1,9 +1,9 @@
 import { init } from '../../backend/engine.js';
-import { DATASET_NAMES, loadDataset } from '../../data/load_dataset.js';
-import { standardizeChannels, type ChannelStatistics } from '../../data/normalize.js';
+import { DATASET_NAMES } from '../../data/load_dataset.js';
 import { loadModelFile } from '../../io/model_files_node.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
-import { choiceFlag, numberFlag, parseFlags } from '../flags.js';
+import { testSetForModel } from '../saved_model_data.js';
+import { numberFlag, parseFlags } from '../flags.js';
 
 const HELP = `usage: slimtrain eval --model FILE [options]
 
@@ -29,16 +29,8 @@ export const evaluate: Command = {
     if (typeof v.model !== 'string' || v.model === '') throw new UsageError('slimtrain eval: --model FILE is required');
     const engine = await init();
     const { model, manifest } = loadModelFile(engine, v.model);
-    const trainedOn = manifest.metadata.dataset as string | undefined;
-    const dataset = choiceFlag('dataset', v.dataset, DATASET_NAMES.includes(trainedOn as never) ? (trainedOn as (typeof DATASET_NAMES)[number]) : 'mnist', DATASET_NAMES);
     const testLimit = v['test-limit'] === undefined ? undefined : numberFlag('test-limit', v['test-limit'], 0, { integer: true, min: 1 });
-    const { test } = await loadDataset(dataset, { dir: (v.data as string | undefined) ?? io.env.SLIMTRAIN_DATA, limit: 1, testLimit });
-    // A model trained on standardized inputs carries the training set's channel statistics.
-    const standardization = manifest.metadata.standardization as ChannelStatistics | undefined;
-    if (standardization) standardizeChannels(test, standardization);
-    if (test.x.length / test.y.length !== model.inputSize) {
-      throw new UsageError(`--dataset = ${dataset}: its samples have ${test.x.length / test.y.length} values but the model takes ${model.inputSize} ([${model.inputShape}])`);
-    }
+    const { dataset, test } = await testSetForModel(model, manifest, v, io, testLimit);
     const result = model.evaluate(test.x, test.y);
     if (v.json) io.out(`${JSON.stringify({ test_accuracy: result.accuracy, loss: result.loss, samples: test.y.length, dataset })}\n`);
     else io.out(`${dataset}: test accuracy ${(100 * result.accuracy).toFixed(2)}%, loss ${result.loss.toFixed(4)} on ${test.y.length} samples\n`);

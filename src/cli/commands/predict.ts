@@ -1,9 +1,9 @@
 import { init } from '../../backend/engine.js';
-import { DATASET_NAMES, loadDataset } from '../../data/load_dataset.js';
-import { standardizeChannels, type ChannelStatistics } from '../../data/normalize.js';
+import { DATASET_NAMES } from '../../data/load_dataset.js';
 import { loadModelFile } from '../../io/model_files_node.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
-import { choiceFlag, numberFlag, parseFlags } from '../flags.js';
+import { testSetForModel } from '../saved_model_data.js';
+import { numberFlag, parseFlags } from '../flags.js';
 
 const HELP = `usage: slimtrain predict --model FILE [options]
 
@@ -30,12 +30,7 @@ export const predict: Command = {
     const count = numberFlag('count', v.count, 10, { integer: true, min: 1 });
     const engine = await init();
     const { model, manifest } = loadModelFile(engine, v.model);
-    const trainedOn = manifest.metadata.dataset as string | undefined;
-    const dataset = choiceFlag('dataset', v.dataset, DATASET_NAMES.includes(trainedOn as never) ? (trainedOn as (typeof DATASET_NAMES)[number]) : 'mnist', DATASET_NAMES);
-    const { test } = await loadDataset(dataset, { dir: (v.data as string | undefined) ?? io.env.SLIMTRAIN_DATA, limit: 1, testLimit: count });
-    // A model trained on standardized inputs carries the training set's channel statistics.
-    const standardization = manifest.metadata.standardization as ChannelStatistics | undefined;
-    if (standardization) standardizeChannels(test, standardization);
+    const { dataset, test } = await testSetForModel(model, manifest, v, io, count);
     const logits = model.predict(test.x);
     const k = model.outputSize;
     const rows = [];

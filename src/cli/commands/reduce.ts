@@ -1,11 +1,11 @@
 import { init } from '../../backend/engine.js';
-import { DATASET_NAMES, loadDataset } from '../../data/load_dataset.js';
-import { standardizeChannels, type ChannelStatistics } from '../../data/normalize.js';
+import { DATASET_NAMES } from '../../data/load_dataset.js';
 import { loadModelFile, saveModelFile } from '../../io/model_files_node.js';
 import { reduce as reduceModel } from '../../reduce/reduce.js';
 import { reductionReport, reductionTable } from '../../reduce/report.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
-import { choiceFlag, numberFlag, parseFlags } from '../flags.js';
+import { testSetForModel } from '../saved_model_data.js';
+import { numberFlag, parseFlags } from '../flags.js';
 
 const HELP = `usage: slimtrain reduce --model FILE --out FILE [options]
 
@@ -41,16 +41,11 @@ export const reduce: Command = {
     if (typeof v.out !== 'string' || v.out === '') throw new UsageError('slimtrain reduce: --out FILE is required');
     const engine = await init();
     const { model, manifest } = loadModelFile(engine, v.model);
-    const trainedOn = manifest.metadata.dataset as string | undefined;
-    const dataset = choiceFlag('dataset', v.dataset, DATASET_NAMES.includes(trainedOn as never) ? (trainedOn as (typeof DATASET_NAMES)[number]) : 'mnist', DATASET_NAMES);
     const { model: smaller, record } = reduceModel(model, {
       ...(v.xi === undefined ? {} : { xi: numberFlag('xi', v.xi, 0, { min: 0 }) }),
       allowPaddingDeviation: v['allow-padding-deviation'] === true,
     });
-    const { test } = await loadDataset(dataset, { dir: (v.data as string | undefined) ?? io.env.SLIMTRAIN_DATA, limit: 1, testLimit: 1000 });
-    const standardization = manifest.metadata.standardization as ChannelStatistics | undefined;
-    if (standardization) standardizeChannels(test, standardization);
-    if (test.x.length / test.y.length !== model.inputSize) throw new UsageError(`--dataset = ${dataset}: its samples do not fit the model's input [${model.inputShape}]`);
+    const { test } = await testSetForModel(model, manifest, v, io, 1000);
     const report = reductionReport(model, smaller, record, test.x);
     saveModelFile(smaller, v.out, { ...manifest.metadata, reducedFrom: v.model, record });
     io.out(v.json ? `${JSON.stringify({ ...report, out: v.out })}\n` : `${reductionTable(report)}\nwrote ${v.out}\n`);
