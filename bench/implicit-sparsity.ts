@@ -2,8 +2,9 @@
 // Rectifier Neural Networks" (methods page, method 1): ReLU + coupled L2 + Adam (or RMSprop) leaves
 // whole hidden units with zero incoming weights; SGD, momentum, no L2 or smooth activations do not.
 //
-//   npm run experiment:implicit-sparsity -- [--epochs 5] [--jobs 2] [--limit N] [--lambda 5e-4]
-//       [--data DIR] [--cifar-epochs 2] [--no-cifar] [--out docs/experiments]
+//   npm run experiment:implicit-sparsity -- [--epochs 5] [--long-epochs 30] [--jobs 2] [--limit N]
+//       [--lambda 5e-4] [--lambda-lenet 3e-3] [--data DIR] [--cifar-epochs 2] [--no-cifar]
+//       [--out docs/experiments]
 //
 // The grid runs in --jobs child processes; every finished run is appended to a JSONL file, and
 // runs already there are skipped, so an interrupted experiment resumes where it stopped. At the
@@ -25,7 +26,7 @@ import { reduce } from '../src/reduce/reduce.js';
 import { measureSparsity } from '../src/sparsity/measure.js';
 
 let values: Record<string, string | boolean | undefined>;
-let epochs = 0, cifarEpochs = 0, jobs = 1, lambda = 0, lambdaLenet = 0;
+let epochs = 0, cifarEpochs = 0, longEpochs = 0, jobs = 1, lambda = 0, lambdaLenet = 0;
 let limit: number | undefined;
 let dataDir = '', outDir = '', results = '';
 
@@ -35,6 +36,7 @@ function configure(args: string[]): void {
   options: {
     epochs: { type: 'string', default: '5' },
     'cifar-epochs': { type: 'string', default: '2' },
+    'long-epochs': { type: 'string', default: '30' },
     jobs: { type: 'string', default: '2' },
     limit: { type: 'string' },
     lambda: { type: 'string', default: '5e-4' },
@@ -47,6 +49,7 @@ function configure(args: string[]): void {
   }));
   epochs = number('epochs', values.epochs as string, true);
   cifarEpochs = number('cifar-epochs', values['cifar-epochs'] as string, true);
+  longEpochs = number('long-epochs', values['long-epochs'] as string, true);
   jobs = Math.max(1, number('jobs', values.jobs as string, true));
   lambda = number('lambda', values.lambda as string);
   lambdaLenet = number('lambda-lenet', values['lambda-lenet'] as string);
@@ -87,6 +90,12 @@ function grid(): Run[] {
       for (const on of [true, false]) {
         runs.push({ id: `mnist/${optimizer}/${activation}/${on ? 'l2' : 'none'}`, dataset: 'mnist', model: 'mlp', optimizer, activation, l2: on ? lambda : 0, epochs });
       }
+  // The two runs that matter most, for longer: Adam + ReLU + L2 against SGD + ReLU + L2.
+  if (longEpochs > 0) {
+    for (const optimizer of ['adam', 'sgd'] as const) {
+      runs.push({ id: `mnist/${optimizer}/relu/l2/${longEpochs}ep`, dataset: 'mnist', model: 'mlp', optimizer, activation: 'relu', l2: lambda, epochs: longEpochs });
+    }
+  }
   // The same question without batch norm, where units die within a few epochs: LeNet-300-100.
   for (const optimizer of ['adam', 'rmsprop', 'sgd', 'momentum'] as const)
     for (const activation of ['relu', 'tanh'])
@@ -164,10 +173,13 @@ async function worker(index: number): Promise<void> {
 
 function histogramSvg(rows: Record<string, unknown>[]): string {
   const pick = (id: string) => rows.find((r) => r.id === id);
+  const long = rows.find((r) => String(r.id).startsWith('mnist/adam/relu/l2/'));
+  const suffix = long ? String(long.id).slice('mnist/adam/relu/l2'.length) : '';
   const series = [
-    ['mnist/adam/relu/l2', 'Adam + ReLU + L2', '#d62728'],
-    ['mnist/sgd/relu/l2', 'SGD + ReLU + L2', '#1f77b4'],
+    [`mnist/adam/relu/l2${suffix}`, `Adam + ReLU + L2${suffix ? ` (${suffix.slice(1)})` : ''}`, '#d62728'],
+    [`mnist/sgd/relu/l2${suffix}`, `SGD + ReLU + L2${suffix ? ` (${suffix.slice(1)})` : ''}`, '#1f77b4'],
     ['mnist/adam/relu/none', 'Adam + ReLU, no L2', '#2ca02c'],
+    ['mnist-lenet/adam/relu/l2', 'LeNet-300-100, Adam + ReLU + L2', '#9467bd'],
   ].filter(([id]) => pick(id));
   const lo = -46;
   const hi = 1;
@@ -183,7 +195,7 @@ function histogramSvg(rows: Record<string, unknown>[]): string {
   const y = (c: number) => H - B - ((H - B - 20) * Math.log10(1 + c)) / Math.log10(1 + max);
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
   svg += `<rect width="${W}" height="${H}" fill="white"/>`;
-  svg += `<text x="${W / 2}" y="14" text-anchor="middle" font-size="13">Hidden-unit group norms after training (MNIST, 1000 units): log10 ||w_k||</text>`;
+  svg += `<text x="${W / 2}" y="14" text-anchor="middle" font-size="13">Hidden-unit group norms after training (MNIST): log10 ||w_k||</text>`;
   for (let t = lo + 1; t <= hi; t += 5) svg += `<text x="${x(t - lo)}" y="${H - B + 14}" text-anchor="middle">${t <= -45 ? '0' : `1e${t}`}</text>`;
   svg += `<text x="${W / 2}" y="${H - 8}" text-anchor="middle">group norm (log scale; exact zeros in the first bin); bar height: log(1 + units)</text>`;
   counts.forEach((c, s) => {
@@ -228,7 +240,9 @@ accuracy is in the last column. Epoch counts are far below the paper's 100 to fi
 LeNet-300-100 rows (784-300-100-10, no batch norm) use lambda = ${lambdaLenet}: the same question
 on a network without batch norm, where units die within a few epochs.
 
-Command: \`npm run experiment:implicit-sparsity -- --epochs ${epochs} --cifar-epochs ${cifarEpochs}\`
+Adam + ReLU + L2 and SGD + ReLU + L2 also ran for ${longEpochs} epochs (the rows with that count).
+
+Command: \`npm run experiment:implicit-sparsity -- --epochs ${epochs} --long-epochs ${longEpochs} --cifar-epochs ${cifarEpochs}\`
 
 ${table}
 
