@@ -69,6 +69,8 @@ describe('slimtrain command line', () => {
     [['train', '--model', 'resnet'], /--model = "resnet": expected one of mlp, lenet-300-100, lenet5, cifar-cnn or a .json model spec file/],
     [['train', '--schedule', 'step'], /--schedule = "step": expected constant, step:EPOCHS/],
     [['train', '--momentum', '0.9'], /--momentum = "0.9": only momentum, nesterov and rmsprop take a momentum/],
+    [['train', '--patience', '-2'], /Option '--patience' argument is ambiguous|--patience = "-2"/],
+    [['train', '--patience', 'x'], /--patience = "x": expected an integer >= 0/],
     [['train', '--report', 'out.pdf'], /--report = "out.pdf": expected a file name ending in .html/],
     [['train', 'extra'], /unexpected argument "extra"/],
     [['eval'], /--model FILE is required/],

@@ -39,6 +39,8 @@ training:
   --epochs N            default 3
   --batch-size N        default 64
   --seed N              seeds initialisation, shuffling and dropout (default 1)
+  --patience N          stop early when the validation loss (or, without --validation-split,
+                        the training loss) has not improved for N epochs
 ${OPTIMIZER_HELP}
 sparsity and reduction:
   --xi X                group-norm threshold of a dead unit (default: from the gap between the
@@ -71,6 +73,7 @@ export const train: Command = {
       epochs: { type: 'string' },
       'batch-size': { type: 'string' },
       seed: { type: 'string' },
+      patience: { type: 'string' },
       xi: { type: 'string' },
       'allow-padding-deviation': { type: 'boolean' },
       'no-reduce': { type: 'boolean' },
@@ -95,6 +98,7 @@ export const train: Command = {
     const testLimit = v['test-limit'] === undefined ? undefined : numberFlag('test-limit', v['test-limit'], 0, { integer: true, min: 1 });
     const split = v['validation-split'] === undefined ? undefined : numberFlag('validation-split', v['validation-split'], 0, { min: 0, max: 1, exclusiveMin: true });
     const xi = v.xi === undefined ? undefined : numberFlag('xi', v.xi, 0, { min: 0 });
+    const patience = v.patience === undefined ? undefined : numberFlag('patience', v.patience, 0, { integer: true, min: 0 });
     for (const flag of ['save', 'save-reduced', 'checkpoint', 'report', 'data', 'model'] as const) {
       if (v[flag] === '') throw new UsageError(`--${flag} = "": expected a ${flag === 'data' ? 'folder' : flag === 'model' ? 'model' : 'file name'}`);
     }
@@ -130,6 +134,7 @@ export const train: Command = {
       batchSize,
       validationSplit: split,
       augment,
+      ...(patience === undefined ? {} : { earlyStopping: { patience, restoreBestWeights: true } }),
       onBatchEnd: (b) => progress.batch(b),
       onEpochEnd: (e) => {
         progress.epoch(e);
@@ -138,6 +143,7 @@ export const train: Command = {
         if (v.checkpoint !== undefined) saveModelFile(model, String(v.checkpoint), { dataset, epoch: e.epoch + 1, loss: e.loss, standardization });
       },
     });
+    if (history.stoppedEarly) say(`stopped early after ${history.epochs.length} epochs (no improvement for ${patience}); the best epoch's weights were restored\n`);
     const evaluation = model.evaluate(test.x, test.y);
     const seconds = (performance.now() - started) / 1000;
     say(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, test loss ${evaluation.loss.toFixed(4)}, ${seconds.toFixed(1)} s\n\n`);
