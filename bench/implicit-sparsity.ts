@@ -221,6 +221,9 @@ function writeReport(): void {
       `| ${r.dataset} | ${r.model} | ${r.optimizer} | ${r.activation} | ${r.l2 || 'off'} | ${r.epochs} | ${pct(r.test_accuracy)} | ${r.dead_units} of ${r.hidden_units} (${pct(r.dead_units / r.hidden_units)}) | ${r.params_after} of ${r.params_before} | ${pct(r.reduced_accuracy)} |`),
   ].join('\n');
   writeFileSync(`${outDir}/implicit-sparsity.svg`, histogramSvg(rows));
+  // Hand-written findings live beside the generated table and are kept across regenerations.
+  const notesFile = `${outDir}/implicit-sparsity.notes.md`;
+  const notes = existsSync(notesFile) ? `${readFileSync(notesFile, 'utf8').trim()}\n\n` : '';
   const md = `# Implicit group sparsity from Adam + L2 + ReLU (reproduction)
 
 Claim (Yaguchi et al., ICMLA 2018; methods page, method 1): training with ReLU, a coupled L2 penalty
@@ -242,7 +245,7 @@ on a network without batch norm, where units die within a few epochs.
 
 Adam + ReLU + L2 and SGD + ReLU + L2 also ran for ${longEpochs} epochs (the rows with that count).
 
-Command: \`npm run experiment:implicit-sparsity -- --epochs ${epochs} --long-epochs ${longEpochs} --cifar-epochs ${cifarEpochs}\`
+${notes}Command: \`npm run experiment:implicit-sparsity -- --epochs ${epochs} --long-epochs ${longEpochs} --cifar-epochs ${cifarEpochs}\`
 
 ${table}
 
