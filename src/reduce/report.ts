@@ -23,17 +23,31 @@ export interface ReductionReport {
   layers: { name: string; units: number; kept: number; removed: number; kept_for_padding: number }[];
 }
 
-function latency(model: Sequential, x: Float32Array, batch: number): number {
-  const rows = Math.min(batch, x.length / model.inputSize);
-  const input = x.subarray(0, rows * model.inputSize);
-  model.predict(input, { batchSize: rows });
+/** ms per sample of model.predict on `rows` samples: the best of several short windows. */
+function latencyWindow(model: Sequential, input: Float32Array, rows: number): number {
   let calls = 0;
   const start = performance.now();
-  while (performance.now() - start < 150 || calls < 3) {
+  while (performance.now() - start < 50 || calls < 2) {
     model.predict(input, { batchSize: rows });
     calls++;
   }
   return (performance.now() - start) / calls / rows;
+}
+
+/**
+ * Latency of two models at one batch size, measured in alternating windows (best of five each),
+ * so that JIT warm-up and a noisy machine affect both alike.
+ */
+function latencyPair(a: Sequential, b: Sequential, x: Float32Array, batch: number): [number, number] {
+  const rows = Math.min(batch, x.length / a.inputSize);
+  const input = x.subarray(0, rows * a.inputSize);
+  a.predict(input, { batchSize: rows });
+  b.predict(input, { batchSize: rows });
+  let best: [number, number] = [Infinity, Infinity];
+  for (let round = 0; round < 5; round++) {
+    best = [Math.min(best[0], latencyWindow(a, input, rows)), Math.min(best[1], latencyWindow(b, input, rows))];
+  }
+  return best;
 }
 
 /**
@@ -51,6 +65,8 @@ export function reductionReport(original: Sequential, reduced: Sequential, recor
     diff = Math.max(diff, Math.abs(got[i] - want[i]));
     scale = Math.max(scale, Math.abs(want[i]));
   }
+  const batch1 = latencyPair(original, reduced, sample, 1);
+  const batch64 = latencyPair(original, reduced, sample, 64);
   return {
     params_before: original.parameterCount,
     params_after: reduced.parameterCount,
@@ -58,8 +74,8 @@ export function reductionReport(original: Sequential, reduced: Sequential, recor
     flops_after: reduced.flops,
     bytes_before: encodeModel(original).length,
     bytes_after: encodeModel(reduced).length,
-    latency_ms_before: { batch1: latency(original, sample, 1), batch64: latency(original, sample, 64) },
-    latency_ms_after: { batch1: latency(reduced, sample, 1), batch64: latency(reduced, sample, 64) },
+    latency_ms_before: { batch1: batch1[0], batch64: batch64[0] },
+    latency_ms_after: { batch1: batch1[1], batch64: batch64[1] },
     max_logit_diff: diff,
     max_logit_diff_relative: scale > 0 ? diff / scale : 0,
     xi: record.threshold.xi,
