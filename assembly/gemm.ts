@@ -230,6 +230,42 @@ function microHalf(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: i32
   }
 }
 
+// C[M,N] (+)= A[M,K] * B[K,N] for M < MR (a batch of 1-3 samples at inference), without packing:
+// packing would copy all of B to use it once or twice. Same K blocks and the same per-element
+// order of operations as the packed path, so results do not depend on the batch size.
+function gemmFewRows(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: i32, kDepth: i32): void {
+  const ldb = <usize>N << 2;
+  for (let m = 0; m < M; m++) {
+    const arow = a + (<usize>(m * K) << 2);
+    const crow = c + <usize>m * ldb;
+    for (let pc = 0; pc < K; pc += kDepth) {
+      const kc = min(kDepth, K - pc);
+      const add = pc > 0 || accumulate;
+      let j = 0;
+      if (ASC_FEATURE_SIMD) {
+        for (; j + 4 <= N; j += 4) {
+          let acc = f32x4.splat(0);
+          let pb = b + <usize>pc * ldb + (<usize>j << 2);
+          for (let k = 0; k < kc; k++) {
+            acc = madd(v128.load32_splat(arow + (<usize>(pc + k) << 2)), v128.load(pb), acc);
+            pb += ldb;
+          }
+          const dst = crow + (<usize>j << 2);
+          v128.store(dst, add ? f32x4.add(v128.load(dst), acc) : acc);
+        }
+      }
+      for (; j < N; j++) {
+        let acc: f32 = 0;
+        for (let k = 0; k < kc; k++) {
+          acc = fmadd(load<f32>(arow + (<usize>(pc + k) << 2)), load<f32>(b + <usize>(pc + k) * ldb + (<usize>j << 2)), acc);
+        }
+        const dst = crow + (<usize>j << 2);
+        store<f32>(dst, add ? load<f32>(dst) + acc : acc);
+      }
+    }
+  }
+}
+
 export function gemm(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,
   a: usize, b: usize, c: usize, accumulate: i32, work: usize,
@@ -245,6 +281,10 @@ export function gemm(
   const tile = packedB + (<usize>(KC * NC) << 2);
   const kBlocks = (K + KC - 1) / KC;
   const kDepth = (K + kBlocks - 1) / kBlocks;
+  if (M < MR && !transA && !transB) {
+    gemmFewRows(M, N, K, a, b, c, accumulate, kDepth);
+    return;
+  }
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kDepth) {

@@ -25,6 +25,7 @@ function cases(): Case[] {
   const list: Case[] = [
     ['gemm NN', { a: u(M * K), b: u(K * N), c: nans(M * N) }, (b, p) => b.gemm(false, false, M, N, K, p.a, p.b, p.c, false)],
     ['gemm NT', { a: u(M * K), b: u(K * N), c: u(M * N) }, (b, p) => b.gemm(false, true, M, N, K, p.a, p.b, p.c, true)],
+    ['gemm NN, 3 rows', { a: u(3 * K), b: u(K * N), c: u(3 * N) }, (b, p) => b.gemm(false, false, 3, N, K, p.a, p.b, p.c, true)],
     ['gemm TN', { a: u(M * K), b: u(K * N), c: nans(M * N) }, (b, p) => b.gemm(true, false, M, N, K, p.a, p.b, p.c, false)],
     ['im2col', { x: u(inSize), cols: nans(colSize) }, (b, p) => b.im2col(p.x, p.cols, g)],
     ['col2im', { cols: u(colSize), dx: nans(inSize) }, (b, p) => b.col2im(p.cols, p.dx, g)],

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILDS, expectClose, harness, type Harness } from '../support/harness.js';
+import { BUILDS, expectClose, harness, nans, type Harness } from '../support/harness.js';
 import { rng, uniform } from '../support/random.js';
 
 const SIZES = [1, 3, 7, 17, 64, 129];
@@ -59,6 +59,18 @@ describe.each(BUILDS)('gemm (%s build) against the reference', (build) => {
 
   it('handles the training shapes in all forms', () => {
     for (const [transA, transB] of FORMS.slice(0, 3)) check(128, 500, 1000, transA, transB, false, 11);
+  });
+
+  it('a batch of 1-3 rows (unpacked path) gives the same bits as those rows inside a larger batch', () => {
+    const [N, K] = [37, 600];
+    const random = rng(12);
+    const a = uniform(random, 64 * K);
+    const b = h.put(uniform(random, K * N));
+    const whole = h.run(h.wasm, { a, c: nans(64 * N) }, (k, p) => k.gemm(false, false, 64, N, K, p.a, b, p.c, false)).c;
+    for (const M of [1, 2, 3]) {
+      const few = h.run(h.wasm, { a: a.slice(0, M * K), c: nans(M * N) }, (k, p) => k.gemm(false, false, M, N, K, p.a, b, p.c, false)).c;
+      expect(Array.from(few)).toEqual(Array.from(whole.slice(0, M * N)));
+    }
   });
 
   it('K = 0 gives zeros, or leaves C alone when accumulating', () => {
