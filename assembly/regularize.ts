@@ -37,3 +37,60 @@ export function sumAbs(x: usize, n: i32, out: usize): void {
   for (; i < n; i++) s += Math.abs(<f64>load<f32>(x + (<usize>i << 2)));
   store<f64>(out, s);
 }
+
+// Decoupled p-norm weight decay (pWD, Outmezguine & Levi 2024), in two halves around the step:
+//   before: x = |w|^(2 - p)                       (from the weight before the optimizer's step)
+//   after:  w = w * x / (x + c),  c = p * lr * lambda > 0
+// Stable for 0 < p < 1: nothing is divided by zero, and w = 0 stays 0. p = 2 gives w / (1 + c).
+export function pnormDecayPrepare(w: usize, x: usize, n: i32, exponent: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, Mathf.pow(Mathf.abs(load<f32>(w + o)), exponent));
+  }
+}
+
+export function pnormDecayApply(w: usize, x: usize, n: i32, c: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vc = f32x4.splat(c);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const xi = v128.load(x + o);
+      v128.store(w + o, f32x4.div(f32x4.mul(v128.load(w + o), xi), f32x4.add(xi, vc)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const xi = load<f32>(x + o);
+    store<f32>(w + o, (load<f32>(w + o) * xi) / (xi + c));
+  }
+}
+
+// Proximal L1 (soft thresholding): w = sign(w) * max(|w| - t, 0).
+export function softThreshold(w: usize, n: i32, t: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(w + o);
+    const m = Mathf.abs(v) - t;
+    store<f32>(w + o, m > 0 ? (v > 0 ? m : -m) : 0);
+  }
+}
+
+// w[r, c] *= s[c] over a [rows, cols] matrix: per-group (column) scaling.
+export function scaleColumns(w: usize, s: usize, rows: i32, cols: i32): void {
+  const ld = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = w + <usize>r * ld;
+    let c = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; c + 4 <= cols; c += 4) {
+        const o = <usize>c << 2;
+        v128.store(row + o, f32x4.mul(v128.load(row + o), v128.load(s + o)));
+      }
+    }
+    for (; c < cols; c++) {
+      const o = <usize>c << 2;
+      store<f32>(row + o, load<f32>(row + o) * load<f32>(s + o));
+    }
+  }
+}

@@ -79,3 +79,5 @@ export { presetSpec, MODEL_PRESETS } from './model/presets.js';
 export type { ModelPreset } from './model/presets.js';
 export { deadUnitsByActivation } from './sparsity/dead_activations.js';
 export type { LayerActivationDeadness } from './sparsity/dead_activations.js';
+export { pnormDecay, proximalL1 } from './regularize/decoupled.js';
+export { groupLasso } from './regularize/group_lasso.js';

@@ -119,6 +119,14 @@ export interface Backend {
   sumAbs(x: Ptr, n: number): number;
   /** g += lambda * sign(w), sign(0) = 0: the L1 subgradient. */
   addL1Gradient(g: Ptr, w: Ptr, n: number, lambda: number): void;
+  /** x = |w|^exponent (exponent = 2 - p): the first half of the p-norm decay, before the step. */
+  pnormDecayPrepare(w: Ptr, x: Ptr, n: number, exponent: number): void;
+  /** w = w * x / (x + c): the second half, after the step. */
+  pnormDecayApply(w: Ptr, x: Ptr, n: number, c: number): void;
+  /** w = sign(w) * max(|w| - t, 0): proximal L1. */
+  softThreshold(w: Ptr, n: number, t: number): void;
+  /** w[r, c] *= s[c] over w [rows, cols]. */
+  scaleColumns(w: Ptr, s: Ptr, rows: number, cols: number): void;
 
   /** x[0..n) = value */
   fill(x: Ptr, n: number, value: number): void;

@@ -414,6 +414,26 @@ export function createReferenceBackend(arena: Arena): Backend {
       for (let i = 0; i < n; i++) h[at(g) + i] += lambda * Math.sign(h[at(w) + i]);
     },
 
+    pnormDecayPrepare(w, x, n, exponent) {
+      const h = f();
+      for (let i = 0; i < n; i++) h[at(x) + i] = Math.abs(h[at(w) + i]) ** exponent;
+    },
+
+    pnormDecayApply(w, x, n, c) {
+      const h = f();
+      for (let i = 0; i < n; i++) h[at(w) + i] = (h[at(w) + i] * h[at(x) + i]) / (h[at(x) + i] + c);
+    },
+
+    softThreshold(w, n, t) {
+      const h = f();
+      for (let i = 0; i < n; i++) h[at(w) + i] = Math.sign(h[at(w) + i]) * Math.max(Math.abs(h[at(w) + i]) - t, 0);
+    },
+
+    scaleColumns(w, s, rows, cols) {
+      const h = f();
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) h[at(w) + r * cols + c] *= h[at(s) + c];
+    },
+
     fill(x, n, value) {
       f().fill(value, at(x), at(x) + n);
     },

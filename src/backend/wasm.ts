@@ -92,6 +92,10 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       return arena.f64(out, 1)[0];
     },
     addL1Gradient: (g, w, n, lambda) => void k.addL1Gradient(g, w, n, lambda),
+    pnormDecayPrepare: (w, x, n, exponent) => void k.pnormDecayPrepare(w, x, n, exponent),
+    pnormDecayApply: (w, x, n, c) => void k.pnormDecayApply(w, x, n, c),
+    softThreshold: (w, n, t) => void k.softThreshold(w, n, t),
+    scaleColumns: (w, s, rows, cols) => void k.scaleColumns(w, s, rows, cols),
     fill: (x, n, value) => void k.fill(x, n, value),
     copy: (src, dst, n) => void k.copy(src, dst, n),
     scale: (x, n, a) => void k.scale(x, n, a),

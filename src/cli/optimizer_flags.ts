@@ -1,4 +1,6 @@
 import { l1, l2 } from '../regularize/coupled.js';
+import { pnormDecay, proximalL1 } from '../regularize/decoupled.js';
+import { groupLasso } from '../regularize/group_lasso.js';
 import { clipByGlobalNorm, decoupledWeightDecay } from '../optim/gradient_transforms.js';
 import { adagrad, adam, adamw, momentum, rmsprop, sgd } from '../optim/optimizers.js';
 import type { Schedule } from '../optim/schedules.js';
@@ -18,6 +20,10 @@ export const OPTIMIZER_FLAGS: Record<string, FlagSpec> = {
   l1: { type: 'string' },
   'weight-decay': { type: 'string' },
   'clip-norm': { type: 'string' },
+  'group-lasso': { type: 'string' },
+  'proximal-group-lasso': { type: 'string' },
+  'proximal-l1': { type: 'string' },
+  'pnorm-decay': { type: 'string' },
 };
 
 export const OPTIMIZER_HELP = `optimizer:
@@ -30,6 +36,11 @@ export const OPTIMIZER_HELP = `optimizer:
   --l1 X                coupled L1: X*sign(w) added to the gradient
   --weight-decay X      decoupled decay after the step (adamw's own decay with --optimizer adamw)
   --clip-norm X         clip the global gradient norm to X
+  --group-lasso X       coupled group lasso: X * w_k / ||w_k|| added to each output group's gradient
+  --proximal-group-lasso X
+                        proximal group lasso after the step: w_k *= max(0, 1 - lr X / ||w_k||)
+  --proximal-l1 X       proximal L1 after the step: w = sign(w) max(|w| - lr X, 0)
+  --pnorm-decay X:P     decoupled p-norm decay after the step (pAdam with adam), e.g. 3e-3:0.8
 `;
 
 function schedule(value: string | boolean | undefined, lr: number, totalSteps: number): Schedule {
@@ -60,6 +71,16 @@ export function optimizerFromFlags(values: Record<string, string | boolean | und
   if (values['clip-norm'] !== undefined) before.push(clipByGlobalNorm({ maxNorm: numberFlag('clip-norm', values['clip-norm'], 0, { min: 0, exclusiveMin: true }) }));
   if (values.l2 !== undefined) before.push(l2({ lambda: numberFlag('l2', values.l2, 0, { min: 0 }) }));
   if (values.l1 !== undefined) before.push(l1({ lambda: numberFlag('l1', values.l1, 0, { min: 0 }) }));
+  if (values['group-lasso'] !== undefined) before.push(groupLasso({ lambda: numberFlag('group-lasso', values['group-lasso'], 0, { min: 0 }) }));
+  if (values['proximal-group-lasso'] !== undefined) {
+    after.push(groupLasso({ lambda: numberFlag('proximal-group-lasso', values['proximal-group-lasso'], 0, { min: 0 }), form: 'proximal' }));
+  }
+  if (values['proximal-l1'] !== undefined) after.push(proximalL1({ lambda: numberFlag('proximal-l1', values['proximal-l1'], 0, { min: 0 }) }));
+  if (values['pnorm-decay'] !== undefined) {
+    const [lambda, p, extra] = String(values['pnorm-decay']).split(':');
+    if (p === undefined || extra !== undefined) throw new UsageError(`--pnorm-decay = ${JSON.stringify(values['pnorm-decay'])}: expected LAMBDA:P, e.g. 3e-3:0.8`);
+    after.push(pnormDecay({ lambda: numberFlag('pnorm-decay (lambda)', lambda, 0, { min: 0 }), p: numberFlag('pnorm-decay (p)', p, 0, { min: 0, max: 2, exclusiveMin: true }) }));
+  }
   const decay = values['weight-decay'] === undefined ? undefined : numberFlag('weight-decay', values['weight-decay'], 0, { min: 0 });
   if (values.momentum !== undefined && !['momentum', 'nesterov', 'rmsprop'].includes(name)) {
     throw new UsageError(`--momentum = ${JSON.stringify(values.momentum)}: only momentum, nesterov and rmsprop take a momentum (--optimizer is ${name})`);

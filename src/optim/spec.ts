@@ -1,5 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import { l1, l2 } from '../regularize/coupled.js';
+import { pnormDecay, proximalL1 } from '../regularize/decoupled.js';
+import { groupLasso } from '../regularize/group_lasso.js';
 import { clipByGlobalNorm, decoupledWeightDecay } from './gradient_transforms.js';
 import { adagrad, adam, adamw, momentum, rmsprop, sgd } from './optimizers.js';
 import { Chain, type Optimizer, type Transform } from './transform.js';
@@ -16,7 +18,7 @@ export interface OptimizerSpec {
 }
 
 const OPTIMIZERS: Record<string, (options: never) => Optimizer> = { sgd, momentum, adam, adamw, rmsprop, adagrad };
-const TRANSFORMS: Record<string, (options: never) => Transform> = { l2, l1, decoupledWeightDecay, clipByGlobalNorm };
+const TRANSFORMS: Record<string, (options: never) => Transform> = { l2, l1, decoupledWeightDecay, clipByGlobalNorm, pnormDecay, proximalL1, groupLasso };
 
 /** The optimizer types and transform types a spec may name. */
 export const OPTIMIZER_TYPES = Object.keys(OPTIMIZERS);

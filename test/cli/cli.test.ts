@@ -71,6 +71,8 @@ describe('slimtrain command line', () => {
     [['train', '--momentum', '0.9'], /--momentum = "0.9": only momentum, nesterov and rmsprop take a momentum/],
     [['train', '--patience', '-2'], /Option '--patience' argument is ambiguous|--patience = "-2"/],
     [['train', '--patience', 'x'], /--patience = "x": expected an integer >= 0/],
+    [['train', '--pnorm-decay', '3e-3'], /--pnorm-decay = "3e-3": expected LAMBDA:P/],
+    [['train', '--pnorm-decay', '3e-3:2.5'], /--pnorm-decay \(p\) = "2.5": expected a number > 0 <= 2/],
     [['train', '--report', 'out.pdf'], /--report = "out.pdf": expected a file name ending in .html/],
     [['train', 'extra'], /unexpected argument "extra"/],
     [['eval'], /--model FILE is required/],

@@ -51,6 +51,11 @@ function cases(): Case[] {
     ['rowNorms', { w: u(rows * C), out: nans(rows) }, (b, p) => b.rowNorms(p.w, p.out, rows, C)],
     ['axpy', { y: u(n), x: u(n) }, (b, p) => b.axpy(p.y, p.x, n, 0.37)],
     ['addL1Gradient', { g: u(n), w: u(n) }, (b, p) => b.addL1Gradient(p.g, p.w, n, 0.01)],
+    ['pnormDecay', { w: u(n), x: nans(n) }, (b, p) => {
+      b.pnormDecayPrepare(p.w, p.x, n, 1.2);
+      b.pnormDecayApply(p.w, p.x, n, 0.003);
+    }],
+    ['scaleColumns', { w: u(rows * C), s: u(C) }, (b, p) => b.scaleColumns(p.w, p.s, rows, C)],
     ['sgd', { w: u(n), g: u(n) }, (b, p) => b.sgdUpdate(p.w, p.g, n, 0.01)],
     ['momentum', { w: u(n), g: u(n), v: u(n) }, (b, p) => b.momentumUpdate(p.w, p.g, p.v, n, 0.01, 0.9, true)],
     ['adam', { w: u(n), g: u(n), m: u(n), v: u(n, 0, 1) }, (b, p) => b.adamUpdate(p.w, p.g, p.m, p.v, n, 0.001, 0.9, 0.999, 1e-7, 1, 1e-4)],
