@@ -81,3 +81,4 @@ export { deadUnitsByActivation } from './sparsity/dead_activations.js';
 export type { LayerActivationDeadness } from './sparsity/dead_activations.js';
 export { pnormDecay, proximalL1 } from './regularize/decoupled.js';
 export { groupLasso } from './regularize/group_lasso.js';
+export { datasetFromIdxArrays } from './data/idx_dataset.js';

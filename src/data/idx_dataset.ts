@@ -2,7 +2,7 @@ import { ArgumentError } from '../errors.js';
 import { knownKeys, positiveInt } from '../validate.js';
 import type { Dataset } from './dataset.js';
 import { DataFormatError } from './data_format_error.js';
-import { decodeIdx } from './idx.js';
+import { decodeIdx, type IdxArray } from './idx.js';
 import { UNIT_SCALE } from './pixel_scale.js';
 
 export interface IdxDatasetOptions {
@@ -26,14 +26,19 @@ export interface IdxDatasetOptions {
  * train.shape; // [28, 28, 1]
  */
 export async function datasetFromIdx(images: Uint8Array, labels: Uint8Array, options: IdxDatasetOptions = {}): Promise<Dataset> {
+  const pixels = await decodeIdx(images, options.imagesSource ?? 'images');
+  const targets = await decodeIdx(labels, options.labelsSource ?? 'labels');
+  return datasetFromIdxArrays(pixels, targets, options);
+}
+
+/** The same from IDX files already parsed (parseIdx / decodeIdx): checks shapes and labels, scales pixels. */
+export function datasetFromIdxArrays(pixels: IdxArray, targets: IdxArray, options: IdxDatasetOptions = {}): Dataset {
   knownKeys('datasetFromIdx options', options, ['limit', 'classes', 'imagesSource', 'labelsSource']);
   const classes = positiveInt('classes', options.classes ?? 10);
   if (classes > 256) throw new ArgumentError('classes', classes, 'at most 256 (labels are bytes)');
   const limit = options.limit === undefined ? Infinity : positiveInt('limit', options.limit);
   const imagesSource = options.imagesSource ?? 'images';
   const labelsSource = options.labelsSource ?? 'labels';
-  const pixels = await decodeIdx(images, imagesSource);
-  const targets = await decodeIdx(labels, labelsSource);
   if (pixels.dims.length !== 3 && pixels.dims.length !== 4) {
     throw new DataFormatError(`${imagesSource}: dimensions [${pixels.dims.join(', ')}]: expected images [n, height, width] or [n, height, width, channels]`);
   }

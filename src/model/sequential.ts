@@ -239,12 +239,8 @@ export class Sequential {
     const n = this.batchSize(x, 'x');
     this.ensureWorkspace(n);
     this.loadInputs(x, n, 0, null);
-    const kind = this.loadTargets(y, n, 0, null);
-    this.forward(n, options.training ?? true);
-    const ws = this.workspace!;
-    const last = ws.outputs[this.layers.length - 1];
-    computeLoss(this.engine, this.lossName, last, kind === 'labels' ? ws.labels : 0, kind === 'targets' ? ws.targets : 0, ws.gradA, ws.losses, n, this.outputSize);
-    const loss = this.meanLoss(n) + (this.optimizerChain?.penalty(this.params) ?? 0);
+    const { data } = this.forwardLoss(y, n, 0, null, n, options.training ?? true, true);
+    const loss = data + (this.optimizerChain?.penalty(this.params) ?? 0);
     const dx = this.backward(n, options.inputGradient ?? false);
     const gradients = this.params.tensors.map((t) => ({ name: t.name, shape: [...t.shape], values: this.params.values(t, this.params.grad).slice() }));
     const result: { loss: number; gradients: NamedWeight[]; inputGradient?: Float32Array } = { loss, gradients };
@@ -300,13 +296,9 @@ export class Sequential {
     for (let start = 0; start < total; start += batch) {
       const n = Math.min(batch, total - start);
       this.loadInputs(x, n, start, null);
-      const kind = this.loadTargets(y, n, start, null, total);
-      this.forward(n, false);
-      const ws = this.workspace!;
-      const last = ws.outputs[this.layers.length - 1];
-      computeLoss(this.engine, this.lossName, last, kind === 'labels' ? ws.labels : 0, kind === 'targets' ? ws.targets : 0, 0, ws.losses, n, this.outputSize);
-      lossSum += this.meanLoss(n) * n;
-      if (this.lossName === 'crossEntropy') correct += this.accuracy(last, n, kind) * n;
+      const { data, accuracy } = this.forwardLoss(y, n, start, null, total, false, false);
+      lossSum += data * n;
+      correct += accuracy * n;
     }
     return { loss: lossSum / total, accuracy: this.lossName === 'crossEntropy' ? correct / total : NaN };
   }
@@ -326,18 +318,13 @@ export class Sequential {
     this.loadInputs(x, n, start, indices);
     // A fresh view: an earlier one would have detached if the memory grew.
     augment?.(this.engine.arena.f32(this.workspace!.input, n * this.inputSize), n);
-    const kind = this.loadTargets(y, n, start, indices, x.length / this.inputSize);
-    this.forward(n, true);
-    const ws = this.workspace!;
-    const last = ws.outputs[this.layers.length - 1];
-    computeLoss(this.engine, this.lossName, last, kind === 'labels' ? ws.labels : 0, kind === 'targets' ? ws.targets : 0, ws.gradA, ws.losses, n, this.outputSize);
-    const loss = this.meanLoss(n) + chainRef.penalty(this.params);
+    const { data, accuracy } = this.forwardLoss(y, n, start, indices, x.length / this.inputSize, true, true);
+    const loss = data + chainRef.penalty(this.params);
     if (!Number.isFinite(loss)) {
       this.restoreSnapshot();
       throw new NonFiniteLossError(this.steps, loss);
     }
     this.takeSnapshot();
-    const accuracy = this.lossName === 'crossEntropy' ? this.accuracy(last, n, kind) : NaN;
     this.backward(n);
     chainRef.step({ engine: this.engine, params: this.params, step: this.steps, lr: chainRef.optimizer.learningRate(this.steps, stepsPerEpoch) });
     this.steps++;
@@ -547,6 +534,25 @@ export class Sequential {
       for (let j = 0; j < outputs; j++) dst[i * outputs + j] = y[row * outputs + j];
     }
     return 'targets';
+  }
+
+  /**
+   * Loads the targets of the n samples already in the input region, runs the forward pass and the
+   * loss (its gradient into gradA when withGradient): the batch's mean data loss and accuracy
+   * (NaN unless crossEntropy).
+   */
+  private forwardLoss(
+    y: Targets, n: number, start: number, indices: Int32Array | null, total: number, training: boolean, withGradient: boolean,
+  ): { data: number; accuracy: number } {
+    const kind = this.loadTargets(y, n, start, indices, total);
+    this.forward(n, training);
+    const ws = this.workspace!;
+    const last = ws.outputs[this.layers.length - 1];
+    computeLoss(
+      this.engine, this.lossName, last, kind === 'labels' ? ws.labels : 0, kind === 'targets' ? ws.targets : 0,
+      withGradient ? ws.gradA : 0, ws.losses, n, this.outputSize,
+    );
+    return { data: this.meanLoss(n), accuracy: this.lossName === 'crossEntropy' ? this.accuracy(last, n, kind) : NaN };
   }
 
   private forward(n: number, training: boolean): void {

@@ -4,7 +4,7 @@ import { loadMnist } from '../../src/data/mnist.js';
 import type { LayerSpec } from '../../src/layers/layer.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { adam } from '../../src/optim/optimizers.js';
-import { applyReduction, planReduction, reduce, zeroRemovedGroups } from '../../src/reduce/reduce.js';
+import { applyReduction, reduce, zeroRemovedGroups } from '../../src/reduce/reduce.js';
 import { chooseThreshold, measureSparsity } from '../../src/sparsity/measure.js';
 import { rng, uniform } from '../support/random.js';
 import { hasSharedFile, sharedData, titleFor } from '../support/shared_data.js';
