@@ -94,3 +94,55 @@ export function scaleColumns(w: usize, s: usize, rows: i32, cols: i32): void {
     }
   }
 }
+
+// w[r, c] *= s[r] over a [rows, cols] matrix: per-row scaling (the input groups of a dense kernel).
+export function scaleRows(w: usize, s: usize, rows: i32, cols: i32): void {
+  const ld = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = w + <usize>r * ld;
+    const f = load<f32>(s + (<usize>r << 2));
+    let c = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vf = f32x4.splat(f);
+      for (; c + 4 <= cols; c += 4) {
+        const o = <usize>c << 2;
+        v128.store(row + o, f32x4.mul(v128.load(row + o), vf));
+      }
+    }
+    for (; c < cols; c++) {
+      const o = <usize>c << 2;
+      store<f32>(row + o, load<f32>(row + o) * f);
+    }
+  }
+}
+
+// Selective relevance-based decay (Bonetta et al. 2022), coupled:
+//   g += twoGamma * exp(-|g| * invAlpha) * w
+// with the relevance factor computed from the data gradient g before it is changed.
+export function selectiveDecayGradient(g: usize, w: usize, n: i32, twoGamma: f32, invAlpha: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    store<f32>(g + o, gi + twoGamma * Mathf.exp(-Mathf.abs(gi) * invAlpha) * load<f32>(w + o));
+  }
+}
+
+// LOBSTER (Tartaglione et al.), after the step: w -= lambda * w * max(0, 1 - |g|).
+export function lobsterDecay(w: usize, g: usize, n: i32, lambda: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vl = f32x4.splat(lambda), one = f32x4.splat(1), zero = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const insensitivity = f32x4.max(zero, f32x4.sub(one, f32x4.abs(v128.load(g + o))));
+      const v = v128.load(w + o);
+      v128.store(w + o, f32x4.sub(v, f32x4.mul(f32x4.mul(vl, v), insensitivity)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(w + o);
+    const insensitivity = Mathf.max(<f32>0, <f32>1 - Mathf.abs(load<f32>(g + o)));
+    store<f32>(w + o, v - lambda * v * insensitivity);
+  }
+}

@@ -127,6 +127,12 @@ export interface Backend {
   softThreshold(w: Ptr, n: number, t: number): void;
   /** w[r, c] *= s[c] over w [rows, cols]. */
   scaleColumns(w: Ptr, s: Ptr, rows: number, cols: number): void;
+  /** w[r, c] *= s[r] over w [rows, cols]. */
+  scaleRows(w: Ptr, s: Ptr, rows: number, cols: number): void;
+  /** g += twoGamma * exp(-|g| * invAlpha) * w: selective relevance-based decay (coupled). */
+  selectiveDecayGradient(g: Ptr, w: Ptr, n: number, twoGamma: number, invAlpha: number): void;
+  /** w -= lambda * w * max(0, 1 - |g|): LOBSTER, after the step. */
+  lobsterDecay(w: Ptr, g: Ptr, n: number, lambda: number): void;
 
   /** x[0..n) = value */
   fill(x: Ptr, n: number, value: number): void;

@@ -434,6 +434,21 @@ export function createReferenceBackend(arena: Arena): Backend {
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) h[at(w) + r * cols + c] *= h[at(s) + c];
     },
 
+    scaleRows(w, s, rows, cols) {
+      const h = f();
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) h[at(w) + r * cols + c] *= h[at(s) + r];
+    },
+
+    selectiveDecayGradient(g, w, n, twoGamma, invAlpha) {
+      const h = f();
+      for (let i = 0; i < n; i++) h[at(g) + i] += twoGamma * Math.exp(-Math.abs(h[at(g) + i]) * invAlpha) * h[at(w) + i];
+    },
+
+    lobsterDecay(w, g, n, lambda) {
+      const h = f();
+      for (let i = 0; i < n; i++) h[at(w) + i] -= lambda * h[at(w) + i] * Math.max(0, 1 - Math.abs(h[at(g) + i]));
+    },
+
     fill(x, n, value) {
       f().fill(value, at(x), at(x) + n);
     },

@@ -2,6 +2,10 @@ import { ArgumentError } from '../errors.js';
 import { l1, l2 } from '../regularize/coupled.js';
 import { pnormDecay, proximalL1 } from '../regularize/decoupled.js';
 import { groupLasso } from '../regularize/group_lasso.js';
+import { groupHoyer, hoyerSquare } from '../regularize/hoyer.js';
+import { lobster, selectiveDecay } from '../regularize/selective.js';
+import { weightMask } from '../prune/mask.js';
+import { padam } from './presets.js';
 import { clipByGlobalNorm, decoupledWeightDecay } from './gradient_transforms.js';
 import { adagrad, adam, adamw, momentum, rmsprop, sgd } from './optimizers.js';
 import { Chain, type Optimizer, type Transform } from './transform.js';
@@ -18,10 +22,14 @@ export interface OptimizerSpec {
 }
 
 const OPTIMIZERS: Record<string, (options: never) => Optimizer> = { sgd, momentum, adam, adamw, rmsprop, adagrad };
-const TRANSFORMS: Record<string, (options: never) => Transform> = { l2, l1, decoupledWeightDecay, clipByGlobalNorm, pnormDecay, proximalL1, groupLasso };
+const TRANSFORMS: Record<string, (options: never) => Transform> = {
+  l2, l1, decoupledWeightDecay, clipByGlobalNorm, pnormDecay, proximalL1, groupLasso, hoyerSquare, groupHoyer, selectiveDecay, lobster, weightMask,
+};
+/** Named chains: `{ type: 'padam', lr, lambda, p }` is adam followed by pnormDecay. */
+const PRESETS: Record<string, (options: never) => Chain> = { padam };
 
 /** The optimizer types and transform types a spec may name. */
-export const OPTIMIZER_TYPES = Object.keys(OPTIMIZERS);
+export const OPTIMIZER_TYPES = [...Object.keys(OPTIMIZERS), ...Object.keys(PRESETS)];
 export const TRANSFORM_TYPES = Object.keys(TRANSFORMS);
 
 /** Builds a transform from `{ type, ...options }`. */
@@ -41,7 +49,7 @@ export function transformFromSpec(spec: { type: string; [option: string]: unknow
  */
 export function optimizerFromSpec(spec: OptimizerSpec): Chain {
   if (spec === null || typeof spec !== 'object') throw new ArgumentError('optimizer', spec, 'an optimizer spec { type, lr?, transforms? }');
-  const factory = OPTIMIZERS[spec.type];
+  const factory = OPTIMIZERS[spec.type] ?? PRESETS[spec.type];
   if (!factory) throw new ArgumentError('optimizer.type', spec.type, `one of ${OPTIMIZER_TYPES.join(', ')}`);
   const { type: _type, transforms = [], ...options } = spec;
   if (!Array.isArray(transforms)) throw new ArgumentError('optimizer.transforms', transforms, 'an array of transform specs');

@@ -23,10 +23,13 @@ export interface Transform {
   readonly name: string;
   /** The JSON that rebuilds this transform with `transformFromSpec` (undefined for ones holding arrays, like weightMask). */
   readonly spec?: { type: string; [option: string]: unknown };
-  init(engine: Engine, params: ParamSet): void;
+  /** Allocates the transform's state; `optimizer` is the chain's, for transforms that must reach its state (masks). */
+  init(engine: Engine, params: ParamSet, optimizer?: Optimizer): void;
   beforeUpdate?(context: StepContext): void;
   afterUpdate?(context: StepContext): void;
   penalty?(params: ParamSet): number;
+  /** Called by pruning (magnitudePrune, iterativePruning) after weights were removed at `step`. */
+  onPrune?(step: number): void;
   dispose?(): void;
 }
 
@@ -74,7 +77,7 @@ export class Chain {
 
   init(engine: Engine, params: ParamSet): void {
     this.optimizer.init(engine, params);
-    for (const t of this.transforms) t.init(engine, params);
+    for (const t of this.transforms) t.init(engine, params, this.optimizer);
   }
 
   /** One update of the weights from the gradients in params.grad. */

@@ -51,7 +51,11 @@ export interface FitOptions {
   validationData?: { x: Float32Array; y: Targets };
   /** Holds out this fraction of the rows (the last ones, before shuffling, as Keras) for validation. */
   validationSplit?: number;
-  onBatchEnd?: (log: BatchLog) => void;
+  /**
+   * Runs after every batch; returning 'stop' ends the fit there (History.stoppedEarly is then true,
+   * and the unfinished epoch is not logged). Any other return value is ignored.
+   */
+  onBatchEnd?: (log: BatchLog) => unknown;
   onEpochEnd?: (log: EpochLog) => void;
   /** Aborting stops the fit between batches: the promise rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -146,17 +150,22 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
       if (options.onBatchEnd) {
         const elapsed = (now - started) / 1000;
         const done = epoch * batches + b + 1;
-        options.onBatchEnd({
+        const verdict = options.onBatchEnd({
           epoch, batch: b, batches, loss, accuracy,
           samplesPerSecond: (start + n) / ((now - epochStart) / 1000),
           eta: (elapsed / done) * (epochs * batches - done),
         });
+        if (verdict === 'stop') {
+          history.stoppedEarly = true;
+          break;
+        }
       }
       if (yieldEvery > 0 && now - lastYield >= yieldEvery) {
         await yieldToEventLoop();
         lastYield = performance.now();
       }
     }
+    if (history.stoppedEarly) break;
     const seconds = (performance.now() - epochStart) / 1000;
     const log: EpochLog = { epoch, loss: lossSum / trainRows, accuracy: correct / trainRows, seconds, samplesPerSecond: trainRows / seconds, lr };
     if (validation) {

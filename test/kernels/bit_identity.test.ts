@@ -56,6 +56,9 @@ function cases(): Case[] {
       b.pnormDecayApply(p.w, p.x, n, 0.003);
     }],
     ['scaleColumns', { w: u(rows * C), s: u(C) }, (b, p) => b.scaleColumns(p.w, p.s, rows, C)],
+    ['scaleRows', { w: u(rows * C), s: u(rows) }, (b, p) => b.scaleRows(p.w, p.s, rows, C)],
+    ['selectiveDecayGradient', { g: u(n, -2, 2), w: u(n) }, (b, p) => b.selectiveDecayGradient(p.g, p.w, n, 0.02, 1.5)],
+    ['lobsterDecay', { w: u(n), g: u(n, -2, 2) }, (b, p) => b.lobsterDecay(p.w, p.g, n, 0.1)],
     ['sgd', { w: u(n), g: u(n) }, (b, p) => b.sgdUpdate(p.w, p.g, n, 0.01)],
     ['momentum', { w: u(n), g: u(n), v: u(n) }, (b, p) => b.momentumUpdate(p.w, p.g, p.v, n, 0.01, 0.9, true)],
     ['adam', { w: u(n), g: u(n), m: u(n), v: u(n, 0, 1) }, (b, p) => b.adamUpdate(p.w, p.g, p.m, p.v, n, 0.001, 0.9, 0.999, 1e-7, 1, 1e-4)],

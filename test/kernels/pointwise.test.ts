@@ -100,6 +100,48 @@ describe.each(BUILDS)('pointwise kernels (%s build) against the reference', (bui
     }
   });
 
+  it('regulariser kernels: p-norm decay, soft threshold, column and row scaling, selective decay, LOBSTER', () => {
+    for (const n of LENGTHS) {
+      const random = rng(n + 21);
+      const w = uniform(random, n);
+      if (n > 3) w[1] = 0;
+      const g = uniform(random, n, -2, 2);
+      const x = nans(n);
+      for (const exponent of [0.5, 1.2, 2]) {
+        const [got, want] = h.both({ w, x }, (b, p) => {
+          b.pnormDecayPrepare(p.w, p.x, n, exponent);
+          b.pnormDecayApply(p.w, p.x, n, 0.003);
+        });
+        expectClose(got.x, want.x, { rtol: 2e-6, atol: 1e-7, label: `pnormDecayPrepare n=${n} e=${exponent}` });
+        expectClose(got.w, want.w, { rtol: 2e-6, atol: 1e-7, label: `pnormDecayApply n=${n} e=${exponent}` });
+        if (n > 3) expect(got.w[1]).toBe(0);
+      }
+      const [st, stRef] = h.both({ w }, (b, p) => b.softThreshold(p.w, n, 0.3));
+      expectClose(st.w, stRef.w, { rtol: 1e-6, atol: 1e-7, label: `softThreshold n=${n}` });
+      const [sd, sdRef] = h.both({ g, w }, (b, p) => b.selectiveDecayGradient(p.g, p.w, n, 0.02, 1.5));
+      expectClose(sd.g, sdRef.g, { rtol: 2e-6, atol: 1e-7, label: `selectiveDecayGradient n=${n}` });
+      const [lo, loRef] = h.both({ w, g }, (b, p) => b.lobsterDecay(p.w, p.g, n, 0.1));
+      expectClose(lo.w, loRef.w, { rtol: 1e-6, atol: 1e-7, label: `lobsterDecay n=${n}` });
+    }
+    for (const [rows, cols] of MATRICES) {
+      const random = rng(rows * 31 + cols);
+      const w = uniform(random, rows * cols);
+      const [c1, c2] = h.both({ w, s: uniform(random, cols) }, (b, p) => b.scaleColumns(p.w, p.s, rows, cols));
+      expectClose(c1.w, c2.w, { rtol: 0, atol: 0, label: `scaleColumns ${rows}x${cols}` });
+      const [r1, r2] = h.both({ w, s: uniform(random, rows) }, (b, p) => b.scaleRows(p.w, p.s, rows, cols));
+      expectClose(r1.w, r2.w, { rtol: 0, atol: 0, label: `scaleRows ${rows}x${cols}` });
+    }
+  });
+
+  it('selective decay leaves relevant weights alone and LOBSTER spares sensitive ones', () => {
+    // |g| large: exp(-|g|/alpha) ~ 0, so only g remains; g = 0: the full 2 gamma w is added.
+    const [sd] = h.both({ g: new Float32Array([50, 0]), w: new Float32Array([1, 1]) }, (b, p) => b.selectiveDecayGradient(p.g, p.w, 2, 0.2, 1));
+    expectClose(sd.g, [50, 0.2], { rtol: 1e-6, atol: 1e-7 });
+    // |g| >= 1: no decay; g = 0: w -= lambda w.
+    const [lo] = h.both({ w: new Float32Array([2, 2, 2]), g: new Float32Array([-1.5, 0, 0.5]) }, (b, p) => b.lobsterDecay(p.w, p.g, 3, 0.1));
+    expectClose(lo.w, [2, 1.8, 1.9], { rtol: 1e-6, atol: 0 });
+  });
+
   it('a dead column has norm exactly 0 and counts as below any threshold', () => {
     const w = new Float32Array([3, 0, 1, 4, 0, -1]); // [2, 3]: column 1 is all zero
     const [r] = h.both({ w, out: nans(3) }, (b, p) => b.columnNorms(p.w, p.out, 2, 3));

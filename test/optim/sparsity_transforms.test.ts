@@ -6,7 +6,10 @@ import { optimizerFromSpec } from '../../src/optim/spec.js';
 import { chain, type Chain } from '../../src/optim/transform.js';
 import { pnormDecay, proximalL1 } from '../../src/regularize/decoupled.js';
 import { groupLasso } from '../../src/regularize/group_lasso.js';
-import { expectClose, harness, nans } from '../support/harness.js';
+import { lobster } from '../../src/regularize/selective.js';
+import { padam } from '../../src/optim/presets.js';
+import { adamw } from '../../src/optim/optimizers.js';
+import { expectClose } from '../support/harness.js';
 import { rng, uniform } from '../support/random.js';
 
 describe('sparsity transforms', () => {
@@ -87,22 +90,24 @@ describe('sparsity transforms', () => {
     expect(() => groupLasso({ lambda: 1, form: 'sideways' as never })).toThrow(/groupLasso.form = "sideways"/);
   });
 
-  it('the new kernels match the reference', async () => {
-    const h = await harness('simd');
-    const random = rng(8);
-    for (const n of [1, 7, 129]) {
-      const w = uniform(random, n);
-      const [a, b] = h.both({ w, x: nans(n) }, (k, p) => {
-        k.pnormDecayPrepare(p.w, p.x, n, 1.2);
-        k.pnormDecayApply(p.w, p.x, n, 0.01);
-      });
-      expectClose(a.w, b.w, { rtol: 1e-5, atol: 1e-7, label: 'pnorm decay' });
-      const [c, d] = h.both({ w }, (k, p) => k.softThreshold(p.w, n, 0.3));
-      expectClose(c.w, d.w, { rtol: 1e-6, atol: 1e-7, label: 'soft threshold' });
-    }
-    const m = uniform(random, 7 * 5);
-    const s = uniform(random, 5);
-    const [e, f] = h.both({ m, s }, (k, p) => k.scaleColumns(p.m, p.s, 7, 5));
-    expectClose(e.m, f.m, { rtol: 0, atol: 0, label: 'scale columns' });
+  it('LOBSTER after SGD: w -= lr g, then w -= lambda w max(0, 1 - |g|)', () => {
+    const w = [0.5, -1, 2, 0.25];
+    const g = [0.1, -2, 0.5, 0];
+    const got = run(chain(sgd({ lr: 0.1 }), lobster({ lambda: 0.2 })), w, [2, 2], 1, () => g);
+    expectClose(got, w.map((v, i) => { const s = v - 0.1 * g[i]; return s - 0.2 * s * Math.max(0, 1 - Math.abs(g[i])); }), { rtol: 1e-6 });
+  });
+
+  it('padam is adam followed by the p-norm decay, and a spec names it', () => {
+    const w = [0.5, -1, 2, 0.25];
+    const g = (t: number) => [0.1 * t, -0.2, 0.3, -0.05 * t];
+    const a = run(padam({ lr: 0.01, lambda: 3e-3, p: 0.8 }), w, [2, 2], 5, g, 0.01);
+    const b = run(chain(adam({ lr: 0.01 }), pnormDecay({ lambda: 3e-3, p: 0.8 })), w, [2, 2], 5, g, 0.01);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const spec = optimizerFromSpec({ type: 'padam', lr: 0.01, lambda: 3e-3, p: 0.8 }).toSpec();
+    expect(spec).toEqual({ type: 'adam', lr: 0.01, transforms: [{ type: 'pnormDecay', lambda: 3e-3, p: 0.8 }] });
+    // With p = 2 it is decoupled L2 after Adam; with lambda = 0 it is Adam.
+    const c = run(padam({ lr: 0.01, lambda: 0 }), w, [2, 2], 5, g, 0.01);
+    const d = run(chain(adamw({ lr: 0.01, weightDecay: 0 })), w, [2, 2], 5, g, 0.01);
+    expect(Array.from(c)).toEqual(Array.from(d));
   });
 });

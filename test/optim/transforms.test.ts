@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
 import { ParamSet } from '../../src/model/param_set.js';
-import { clipByGlobalNorm, decoupledWeightDecay, weightMask } from '../../src/optim/gradient_transforms.js';
+import { clipByGlobalNorm, decoupledWeightDecay } from '../../src/optim/gradient_transforms.js';
+import { weightMask } from '../../src/prune/mask.js';
 import { adagrad, adam, adamw, momentum, rmsprop, sgd } from '../../src/optim/optimizers.js';
 import { learningRate } from '../../src/optim/schedules.js';
 import { chain, type Chain } from '../../src/optim/transform.js';
