@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `slimtrain` command line: `slimtrain <command> [--flags]`; every command has --help.
+import { isMainThread, workerData } from 'node:worker_threads';
 import { SlimtrainError } from '../errors.js';
+import { SWEEP_WORKER_ROLE } from '../sweep/pool.js';
+import { sweepWorkerMain } from '../sweep/worker.js';
 import { UsageError, type CommandIo } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -42,9 +45,14 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2), {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  isTTY: process.stdout.isTTY === true,
-  env: process.env,
-});
+// The same bundle serves `slimtrain sweep`'s worker threads.
+if (!isMainThread && (workerData as { role?: string } | null)?.role === SWEEP_WORKER_ROLE) {
+  await sweepWorkerMain();
+} else {
+  process.exitCode = await main(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
+  });
+}

@@ -6,6 +6,7 @@ import { info } from './info.js';
 import { predict } from './predict.js';
 import { reduce } from './reduce.js';
 import { sparsity } from './sparsity.js';
+import { sweep } from './sweep.js';
 import { train } from './train.js';
 
-export const COMMANDS: Command[] = [train, evaluate, predict, sparsity, reduce, bench, info];
+export const COMMANDS: Command[] = [train, evaluate, predict, sparsity, reduce, sweep, bench, info];

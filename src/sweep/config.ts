@@ -1,0 +1,154 @@
+import { DATASET_NAMES, type DatasetName } from '../data/load_dataset.js';
+import { ArgumentError } from '../errors.js';
+import { MODEL_PRESETS, type ModelPreset } from '../model/presets.js';
+import type { ModelSpec } from '../model/sequential.js';
+import type { MagnitudePruneOptions } from '../prune/magnitude.js';
+import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
+import { knownKeys, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../validate.js';
+
+/**
+ * A sweep: methods x strengths x seeds, each run trained, optionally pruned and fine-tuned,
+ * measured and reduced. `"$strength"` anywhere in a method's optimizer spec stands for the strength.
+ *
+ * @example
+ * {
+ *   "name": "mnist-mlp", "dataset": "mnist", "model": "lenet-300-100", "epochs": 3, "seeds": [1],
+ *   "methods": [
+ *     { "name": "adam+l2", "optimizer": { "type": "adam", "transforms": [{ "type": "l2", "lambda": "$strength" }] },
+ *       "strengths": [1e-4, 1e-3] },
+ *     { "name": "padam", "optimizer": { "type": "padam", "lambda": "$strength", "p": 0.8 }, "strengths": [1e-3, 3e-3] }
+ *   ]
+ * }
+ */
+export interface SweepConfig {
+  /** Names the output files: <out>/<name>.jsonl, .md, .svg. */
+  name: string;
+  dataset: DatasetName;
+  /** Data folder (default: SLIMTRAIN_DATA). */
+  data?: string;
+  limit?: number;
+  testLimit?: number;
+  /** Per-channel standardisation with the training set's statistics. Default false. */
+  standardize?: boolean;
+  /** A preset name or a model spec ({ inputShape?, layers }). */
+  model: ModelPreset | Omit<ModelSpec, 'seed' | 'inputShape'> & { inputShape?: number[] };
+  epochs: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Default [1]. */
+  seeds?: number[];
+  /** Dead-group threshold for reduction. Default: measureSparsity's choice from the gap. */
+  xi?: number;
+  methods: SweepMethod[];
+  /** Worker threads. Default: one per core. */
+  jobs?: number;
+  /** Output folder. Default 'sweeps'. */
+  out?: string;
+  /** Free text for the report's setup section. */
+  description?: string;
+}
+
+export interface SweepMethod {
+  name: string;
+  optimizer: OptimizerSpec;
+  /** Values for "$strength". Default [0] (one run, for a method without a placeholder). */
+  strengths?: number[];
+  /** Epochs for this method (default: the sweep's). */
+  epochs?: number;
+  /** After training: magnitude-prune, then fine-tune with the pruned weights masked. */
+  prune?: MagnitudePruneOptions;
+  fineTune?: { epochs: number; optimizer?: OptimizerSpec };
+  /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs. */
+  iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
+}
+
+/** One run of the grid. */
+export interface SweepRun {
+  id: string;
+  method: string;
+  strength: number;
+  seed: number;
+}
+
+const PLACEHOLDER = '$strength';
+
+/** Replaces every "$strength" in a JSON value. */
+export function withStrength<T>(value: T, strength: number): T {
+  if (value === PLACEHOLDER) return strength as T;
+  if (Array.isArray(value)) return value.map((v) => withStrength(v, strength)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withStrength(v, strength)])) as T;
+  }
+  return value;
+}
+
+function numberList(argument: string, value: unknown, check: (a: string, v: unknown) => number): number[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(argument, value, 'a non-empty array of numbers');
+  return value.map((v, i) => check(`${argument}[${i}]`, v));
+}
+
+/** Checks a parsed sweep config, naming the first bad field; builds each method's optimizer once to check it. */
+export function checkSweepConfig(config: unknown): SweepConfig {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError('sweep config', config, 'a JSON object');
+  const c = config as SweepConfig;
+  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description']);
+  if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) throw new ArgumentError('name', c.name, 'a file-name-safe string (letters, digits, . _ -)');
+  oneOf('dataset', c.dataset, DATASET_NAMES);
+  if (c.data !== undefined && typeof c.data !== 'string') throw new ArgumentError('data', c.data, 'a folder path');
+  if (c.limit !== undefined) positiveInt('limit', c.limit);
+  if (c.testLimit !== undefined) positiveInt('testLimit', c.testLimit);
+  if (c.standardize !== undefined && typeof c.standardize !== 'boolean') throw new ArgumentError('standardize', c.standardize, 'true or false');
+  if (typeof c.model === 'string') oneOf('model', c.model, MODEL_PRESETS);
+  else if (c.model === null || typeof c.model !== 'object' || !Array.isArray(c.model.layers)) {
+    throw new ArgumentError('model', c.model, `one of ${MODEL_PRESETS.join(', ')} or a model spec { inputShape?, layers }`);
+  }
+  positiveInt('epochs', c.epochs);
+  if (c.batchSize !== undefined) positiveInt('batchSize', c.batchSize);
+  if (c.seeds !== undefined) numberList('seeds', c.seeds, (a, v) => numberIn(a, v, 0, 2 ** 32 - 1));
+  if (c.xi !== undefined) nonNegativeNumber('xi', c.xi);
+  if (c.jobs !== undefined) positiveInt('jobs', c.jobs);
+  if (c.out !== undefined && typeof c.out !== 'string') throw new ArgumentError('out', c.out, 'a folder path');
+  if (!Array.isArray(c.methods) || c.methods.length === 0) throw new ArgumentError('methods', c.methods, 'a non-empty array of { name, optimizer, strengths? }');
+  const names = new Set<string>();
+  c.methods.forEach((m, i) => {
+    const at = `methods[${i}]`;
+    if (m === null || typeof m !== 'object') throw new ArgumentError(at, m, '{ name, optimizer, strengths?, epochs?, prune?, fineTune?, iterative? }');
+    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'prune', 'fineTune', 'iterative']);
+    if (typeof m.name !== 'string' || !/^[\w.+-]+$/.test(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a short name (letters, digits, . _ + -)');
+    if (names.has(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a name no other method has');
+    names.add(m.name);
+    const strengths = m.strengths === undefined ? [0] : numberList(`${at}.strengths`, m.strengths, nonNegativeNumber);
+    if (m.epochs !== undefined) positiveInt(`${at}.epochs`, m.epochs);
+    // Building the optimizer checks every option of every transform, with the first strength.
+    try {
+      optimizerFromSpec(withStrength(m.optimizer, strengths[0])).dispose();
+    } catch (e) {
+      if (e instanceof ArgumentError) throw new ArgumentError(`${at}.optimizer (${e.argument})`, e.value, e.expected);
+      throw e;
+    }
+    if (m.fineTune !== undefined) {
+      if (!m.prune) throw new ArgumentError(`${at}.fineTune`, m.fineTune, 'a prune step to fine-tune after');
+      knownKeys(`${at}.fineTune`, m.fineTune, ['epochs', 'optimizer']);
+      positiveInt(`${at}.fineTune.epochs`, m.fineTune.epochs);
+      if (m.fineTune.optimizer) optimizerFromSpec(m.fineTune.optimizer).dispose();
+    }
+    if (m.iterative !== undefined) {
+      knownKeys(`${at}.iterative`, m.iterative, ['interval', 'fraction', 'floor', 'patience', 'validationSplit']);
+      positiveInt(`${at}.iterative.interval`, m.iterative.interval);
+      numberIn(`${at}.iterative.floor`, m.iterative.floor, 0, 1);
+      numberIn(`${at}.iterative.validationSplit`, m.iterative.validationSplit, 0, 1, { openLow: true, openHigh: true });
+    }
+  });
+  return c;
+}
+
+/** The grid, in a stable order: method, then strength, then seed. */
+export function sweepRuns(config: SweepConfig): SweepRun[] {
+  const runs: SweepRun[] = [];
+  for (const m of config.methods) {
+    for (const strength of m.strengths ?? [0]) {
+      for (const seed of config.seeds ?? [1]) runs.push({ id: `${m.name}/${strength}/seed${seed}`, method: m.name, strength, seed });
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,174 @@
+import type { SweepConfig } from './config.js';
+import type { SweepResult } from './run.js';
+
+/** One method x strength, averaged over its seeds. */
+export interface SweepPoint {
+  method: string;
+  strength: number;
+  seeds: number;
+  accuracy: number;
+  accuracyStd: number;
+  reducedAccuracy: number;
+  /** Nonzero parameters of the reduced model: what is left of the network. */
+  remaining: number;
+  params: number;
+  reducedParams: number;
+  flops: number;
+  reducedFlops: number;
+  kernelZeroFraction: number;
+  kernelBelowEpsFraction: number;
+  deadUnits: number;
+  hiddenUnits: number;
+  epochs: number;
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
+
+/** Averages the results per method and strength, in the config's order. */
+export function sweepPoints(config: SweepConfig, results: SweepResult[]): SweepPoint[] {
+  const points: SweepPoint[] = [];
+  for (const m of config.methods) {
+    for (const strength of m.strengths ?? [0]) {
+      const rs = results.filter((r) => r.method === m.name && r.strength === strength);
+      if (rs.length === 0) continue;
+      const avg = (f: (r: SweepResult) => number) => mean(rs.map(f));
+      points.push({
+        method: m.name,
+        strength,
+        seeds: rs.length,
+        accuracy: avg((r) => r.testAccuracy),
+        accuracyStd: std(rs.map((r) => r.testAccuracy)),
+        reducedAccuracy: avg((r) => r.reducedAccuracy),
+        remaining: avg((r) => r.reducedNonzeroParams),
+        params: rs[0].params,
+        reducedParams: avg((r) => r.reducedParams),
+        flops: rs[0].flops,
+        reducedFlops: avg((r) => r.reducedFlops),
+        kernelZeroFraction: avg((r) => r.kernelZeros / r.kernelWeights),
+        kernelBelowEpsFraction: avg((r) => r.kernelBelowEps / r.kernelWeights),
+        deadUnits: avg((r) => r.deadUnits),
+        hiddenUnits: rs[0].hiddenUnits,
+        epochs: rs[0].epochs,
+      });
+    }
+  }
+  return points;
+}
+
+const pct = (v: number, digits = 2) => `${(100 * v).toFixed(digits)}%`;
+const count = (v: number) => Math.round(v).toLocaleString('en-US');
+
+/** The markdown table of a sweep: one row per method and strength. */
+export function sweepTable(points: SweepPoint[]): string {
+  const rows = points.map((p) =>
+    `| ${p.method} | ${p.strength} | ${p.epochs} | ${pct(p.accuracy)}${p.seeds > 1 ? ` ± ${pct(p.accuracyStd)}` : ''} | ${pct(p.reducedAccuracy)} | ` +
+      `${count(p.remaining)} (${pct(p.remaining / p.params, 1)}) | ${count(p.reducedParams)} | ${pct(p.reducedFlops / p.flops, 1)} | ` +
+      `${pct(p.kernelZeroFraction, 1)} | ${Math.round(p.deadUnits)} of ${p.hiddenUnits} | ${p.seeds} |`,
+  );
+  return [
+    '| method | strength | epochs | test accuracy | reduced model accuracy | nonzero parameters left | dense parameters after reduction | FLOPs after reduction | kernel weights exactly 0 | removable units | seeds |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** 2000 -> 2k, 5e6 -> 5M. */
+function compact(v: number): string {
+  for (const [unit, size] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) if (v >= size) return `${+(v / size).toPrecision(3)}${unit}`;
+  return String(+v.toPrecision(3));
+}
+
+const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+}
+
+/**
+ * Two panels: reduced-model test accuracy against nonzero parameters left (log scale), and against
+ * FLOPs after reduction (log scale); one colour per method, its strengths joined in order.
+ */
+export function sweepSvg(points: SweepPoint[], title: string): string {
+  const methods = [...new Set(points.map((p) => p.method))];
+  const [W, H, panelW, top, bottom, left] = [1020, 400, 430, 40, 60, 60];
+  const accuracies = points.map((p) => p.reducedAccuracy);
+  let yLo = Math.min(...accuracies);
+  let yHi = Math.max(...accuracies);
+  const pad = Math.max(0.005, (yHi - yLo) * 0.08);
+  yLo = Math.max(0, yLo - pad);
+  yHi = Math.min(1, yHi + pad);
+  const y = (a: number) => top + (H - top - bottom) * (1 - (a - yLo) / (yHi - yLo || 1));
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 20 * Math.ceil(methods.length / 4)}" font-family="sans-serif" font-size="11">`;
+  svg += `<rect width="100%" height="100%" fill="white"/>`;
+  svg += `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`;
+  const panels: [string, (p: SweepPoint) => number][] = [
+    ['nonzero parameters left (log scale)', (p) => p.remaining],
+    ['FLOPs per sample after reduction (log scale)', (p) => p.reducedFlops],
+  ];
+  panels.forEach(([label, value], panel) => {
+    const x0 = left + panel * (panelW + 60);
+    const xs = points.map(value).filter((v) => v > 0);
+    let lo = Math.floor(Math.log10(Math.min(...xs)) * 2) / 2;
+    let hi = Math.ceil(Math.log10(Math.max(...xs)) * 2) / 2;
+    if (hi - lo < 0.5) (lo -= 0.25), (hi += 0.25);
+    const x = (v: number) => x0 + (panelW * (Math.log10(Math.max(v, 1)) - lo)) / (hi - lo);
+    svg += `<rect x="${x0}" y="${top}" width="${panelW}" height="${H - top - bottom}" fill="none" stroke="#999"/>`;
+    // Ticks at 1, 2 and 5 times each power of ten inside the range.
+    for (let d = Math.floor(lo); d <= hi; d++) {
+      for (const m of [1, 2, 5]) {
+        const v = m * 10 ** d;
+        if (Math.log10(v) < lo - 1e-9 || Math.log10(v) > hi + 1e-9) continue;
+        svg += `<line x1="${x(v)}" y1="${top}" x2="${x(v)}" y2="${H - bottom}" stroke="${m === 1 ? '#ddd' : '#f2f2f2'}"/>`;
+        svg += `<text x="${x(v)}" y="${H - bottom + 14}" text-anchor="middle">${compact(v)}</text>`;
+      }
+    }
+    for (let i = 0; i <= 5; i++) {
+      const a = yLo + ((yHi - yLo) * i) / 5;
+      svg += `<line x1="${x0}" y1="${y(a)}" x2="${x0 + panelW}" y2="${y(a)}" stroke="#eee"/>`;
+      svg += `<text x="${x0 - 4}" y="${y(a) + 4}" text-anchor="end">${(100 * a).toFixed(1)}%</text>`;
+    }
+    svg += `<text x="${x0 + panelW / 2}" y="${H - bottom + 32}" text-anchor="middle">${label}</text>`;
+    svg += `<text x="${x0 - 44}" y="${(top + H - bottom) / 2}" text-anchor="middle" transform="rotate(-90 ${x0 - 44} ${(top + H - bottom) / 2})">test accuracy (reduced model)</text>`;
+    methods.forEach((m, i) => {
+      const color = COLORS[i % COLORS.length];
+      const ps = points.filter((p) => p.method === m && value(p) > 0);
+      if (ps.length > 1) svg += `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${ps.map((p) => `${x(value(p)).toFixed(1)},${y(p.reducedAccuracy).toFixed(1)}`).join(' ')}"/>`;
+      for (const p of ps) {
+        svg += `<circle cx="${x(value(p)).toFixed(1)}" cy="${y(p.reducedAccuracy).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${m} strength ${p.strength}: ${pct(p.reducedAccuracy)}, ${count(value(p))}`)}</title></circle>`;
+      }
+    });
+  });
+  methods.forEach((m, i) => {
+    const lx = left + (i % 4) * 230;
+    const ly = H + 2 + 20 * Math.floor(i / 4);
+    svg += `<rect x="${lx}" y="${ly - 9}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${lx + 18}" y="${ly + 1}">${escapeXml(m)}</text>`;
+  });
+  return `${svg}</svg>\n`;
+}
+
+/** The sweep's markdown page: setup, the table and the plot. */
+export function sweepMarkdown(config: SweepConfig, points: SweepPoint[], command: string): string {
+  const model = typeof config.model === 'string' ? config.model : 'a custom model spec';
+  const methods = config.methods.map((m) => `- **${m.name}**: \`${JSON.stringify(m.optimizer)}\`${m.prune ? `, then prune \`${JSON.stringify(m.prune)}\`` : ''}` +
+    `${m.fineTune ? ` and fine-tune ${m.fineTune.epochs} epochs${m.fineTune.optimizer ? ` with \`${JSON.stringify(m.fineTune.optimizer)}\`` : ''}` : ''}` +
+    `${m.iterative ? `, trained with iterative pruning \`${JSON.stringify(m.iterative)}\`` : ''}; strengths ${(m.strengths ?? [0]).join(', ')}`);
+  return `# Sweep: ${config.name}
+
+${config.description ? `${config.description}\n\n` : ''}Dataset ${config.dataset}${config.limit ? ` (first ${config.limit} training samples)` : ''}, model ${model}, ` +
+    `${config.epochs} epochs, batch ${config.batchSize ?? 64}, seeds ${(config.seeds ?? [1]).join(', ')}. "$strength" in a method's optimizer is the strength column.
+
+${methods.join('\n')}
+
+Command: \`${command}\`
+
+Every run is trained, pruned and fine-tuned where its method says so, measured (kernel weights
+exactly 0, hidden units whose group norm is below xi), then physically reduced; "nonzero parameters
+left" counts the nonzero entries of the reduced model, and the plot shows the reduced model's test
+accuracy.
+
+${sweepTable(points)}
+
+![accuracy against size](${config.name}.svg)
+`;
+}

@@ -1,0 +1,68 @@
+import { parentPort } from 'node:worker_threads';
+import { init } from '../backend/engine.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadDataset } from '../data/load_dataset.js';
+import { standardizeSplits } from '../data/normalize.js';
+import type { SweepConfig, SweepRun } from './config.js';
+import { executeSweepRun, type RunProgress, type SweepResult } from './run.js';
+
+/** Parent -> worker. */
+export type SweepRequest = { type: 'run'; config: SweepConfig; run: SweepRun } | { type: 'exit' };
+/** Worker -> parent. */
+export type SweepReply =
+  | { type: 'progress'; id: string; progress: RunProgress }
+  | { type: 'result'; id: string; result: SweepResult }
+  | { type: 'error'; id: string; name: string; message: string; stack?: string };
+
+/** Loads (once per process or thread) the data a sweep config names, standardised if it asks. */
+export function sweepDataLoader(): (config: SweepConfig) => Promise<{ train: Dataset; test: Dataset }> {
+  const cache = new Map<string, Promise<{ train: Dataset; test: Dataset }>>();
+  return (config) => {
+    const key = JSON.stringify([config.dataset, config.data, config.limit, config.testLimit, config.standardize]);
+    let data = cache.get(key);
+    if (!data) {
+      data = loadDataset(config.dataset, {
+        ...(config.data !== undefined ? { dir: config.data } : {}),
+        ...(config.limit !== undefined ? { limit: config.limit } : {}),
+        ...(config.testLimit !== undefined ? { testLimit: config.testLimit } : {}),
+      }).then((d) => {
+        if (config.standardize) standardizeSplits(d);
+        return d;
+      });
+      cache.set(key, data);
+    }
+    return data;
+  };
+}
+
+/**
+ * The body of a sweep worker thread: one engine, data loaded once, runs executed one at a time as
+ * the parent sends them; progress is throttled to about 4 messages a second.
+ */
+export async function sweepWorkerMain(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('sweepWorkerMain runs inside a worker thread');
+  const engine = await init();
+  const load = sweepDataLoader();
+  port.on('message', async (request: SweepRequest) => {
+    if (request.type === 'exit') {
+      port.close();
+      return;
+    }
+    const { config, run } = request;
+    let last = 0;
+    try {
+      const data = await load(config);
+      const result = await executeSweepRun(engine, config, run, data, (progress) => {
+        const now = performance.now();
+        if (now - last < 250) return;
+        last = now;
+        port.postMessage({ type: 'progress', id: run.id, progress } satisfies SweepReply);
+      });
+      port.postMessage({ type: 'result', id: run.id, result } satisfies SweepReply);
+    } catch (e) {
+      const error = e as Error;
+      port.postMessage({ type: 'error', id: run.id, name: error.name, message: error.message, stack: error.stack } satisfies SweepReply);
+    }
+  });
+}

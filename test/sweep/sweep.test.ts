@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { init } from '../../src/backend/engine.js';
+import { createDataset } from '../../src/data/dataset.js';
+import { checkSweepConfig, sweepRuns, withStrength, type SweepConfig } from '../../src/sweep/config.js';
+import { sweepPoints, sweepSvg, sweepTable } from '../../src/sweep/report.js';
+import { executeSweepRun } from '../../src/sweep/run.js';
+import { rng, uniform } from '../support/random.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+const BASE = {
+  name: 'unit', dataset: 'mnist', model: { layers: [{ type: 'dense', units: 16 }, { type: 'relu' }, { type: 'dense', units: 3 }] }, epochs: 3, batchSize: 16,
+  methods: [
+    { name: 'adam+l2', optimizer: { type: 'adam', lr: 0.01, transforms: [{ type: 'l2', lambda: '$strength' }] }, strengths: [1e-4, 3e-2] },
+    { name: 'hoyer', optimizer: { type: 'adam', lr: 0.01, transforms: [{ type: 'hoyerSquare', lambda: '$strength' }] }, strengths: [1e-3], prune: { stdMultiple: 0.25 }, fineTune: { epochs: 1 } },
+  ],
+};
+
+describe('sweep config', () => {
+  it('expands methods x strengths x seeds and substitutes $strength', () => {
+    const config = checkSweepConfig({ ...BASE, seeds: [1, 2] });
+    expect(sweepRuns(config).map((r) => r.id)).toEqual([
+      'adam+l2/0.0001/seed1', 'adam+l2/0.0001/seed2', 'adam+l2/0.03/seed1', 'adam+l2/0.03/seed2', 'hoyer/0.001/seed1', 'hoyer/0.001/seed2',
+    ]);
+    expect(withStrength(BASE.methods[0].optimizer, 0.5)).toEqual({ type: 'adam', lr: 0.01, transforms: [{ type: 'l2', lambda: 0.5 }] });
+  });
+
+  it('names the bad field', () => {
+    const bad = (patch: object) => () => checkSweepConfig({ ...BASE, ...patch });
+    expect(bad({ dataset: 'imagenet' })).toThrow(/dataset = "imagenet": expected one of "mnist", "fashion-mnist", "cifar10"/);
+    expect(bad({ epochs: 0 })).toThrow(/epochs = 0: expected a positive integer/);
+    expect(bad({ methods: [] })).toThrow(/methods = \[\]: expected a non-empty array/);
+    expect(bad({ methods: [{ name: 'x', optimizer: { type: 'adma' } }] })).toThrow(/methods\[0\].optimizer \(optimizer.type\) = "adma": expected one of sgd/);
+    expect(bad({ methods: [{ name: 'x', optimizer: { type: 'adam', transforms: [{ type: 'l2', lambda: '$strength' }] }, strengths: [-1] }] })).toThrow(/methods\[0\].strengths\[0\] = -1/);
+    expect(bad({ methods: [{ name: 'x', optimizer: { type: 'adam' }, fineTune: { epochs: 1 } }] })).toThrow(/methods\[0\].fineTune = an object: expected a prune step/);
+    expect(bad({ methods: [BASE.methods[0], BASE.methods[0]] })).toThrow(/methods\[1\].name = "adam\+l2": expected a name no other method has/);
+    expect(bad({ lambda: 1 })).toThrow(/sweep config.lambda = 1: expected no such option/);
+  });
+});
+
+describe('sweep runs', () => {
+  it('train, prune and fine-tune, measure and reduce one run; the report aggregates', async () => {
+    const engine = await init();
+    const random = rng(3);
+    const make = (n: number) => {
+      const x = uniform(random, n * 8);
+      const y = Uint8Array.from({ length: n }, (_, i) => (x[i * 8] > 0.3 ? 2 : x[i * 8 + 1] > 0 ? 1 : 0));
+      return createDataset({ x, y, shape: [8], classes: 3 });
+    };
+    const data = { train: make(512), test: make(256) };
+    const config = checkSweepConfig(BASE) as SweepConfig;
+    const results = [];
+    for (const run of sweepRuns(config)) results.push(await executeSweepRun(engine, config, run, data));
+    for (const r of results) {
+      expect(r.params).toBe(8 * 16 + 16 + 16 * 3 + 3);
+      expect(r.reducedParams).toBeLessThanOrEqual(r.params);
+      expect(r.reducedNonzeroParams).toBeLessThanOrEqual(r.reducedParams);
+      expect(r.reducedFlops).toBeLessThanOrEqual(r.flops);
+      expect(r.testAccuracy).toBeGreaterThan(0.6);
+    }
+    // Pruning at 0.25 std removes weights, which stay zero through fine-tuning.
+    const hoyer = results.find((r) => r.method === 'hoyer')!;
+    expect(hoyer.kernelZeros).toBeGreaterThan(0);
+    expect(hoyer.nonzeroParams).toBeLessThan(hoyer.params - hoyer.kernelZeros + 1);
+    // The same seed gives the same run, bit for bit.
+    const again = await executeSweepRun(engine, config, sweepRuns(config)[0], data);
+    expect({ ...again, seconds: 0 }).toEqual({ ...results[0], seconds: 0 });
+    const points = sweepPoints(config, results);
+    expect(points.map((p) => [p.method, p.strength])).toEqual([['adam+l2', 1e-4], ['adam+l2', 3e-2], ['hoyer', 1e-3]]);
+    expect(sweepTable(points).split('\n')).toHaveLength(5);
+    expect(sweepSvg(points, 't')).toMatch(/^<svg[\s\S]*<circle[\s\S]*<\/svg>\n$/);
+  });
+
+  it('the CLI runs a grid on worker threads, appends JSONL, resumes and writes the table and plot', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-sweep-'));
+    const config = join(dir, 'grid.json');
+    writeFileSync(config, JSON.stringify({
+      name: 'grid', dataset: 'mnist', limit: 600, testLimit: 200, model: 'lenet-300-100', epochs: 1, out: join(dir, 'out'),
+      methods: [
+        { name: 'adam+l2', optimizer: { type: 'adam', transforms: [{ type: 'l2', lambda: '$strength' }] }, strengths: [1e-4, 1e-3] },
+        { name: 'padam', optimizer: { type: 'padam', lambda: '$strength', p: 0.8 }, strengths: [3e-3] },
+      ],
+    }));
+    const cli = (...args: string[]) => spawnSync(process.execPath, [`${root}dist/cli.js`, 'sweep', config, ...args], { encoding: 'utf8', env: { ...process.env, SLIMTRAIN_DATA: '' } });
+    const first = cli('--jobs', '2');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/3 runs, 0 already in .*grid.jsonl, 3 to go on 2 thread\(s\)/);
+    expect(first.stderr).toMatch(/\[1\] /); // the second thread ran something
+    const jsonl = join(dir, 'out', 'grid.jsonl');
+    const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id).sort()).toEqual(['adam+l2/0.0001/seed1', 'adam+l2/0.001/seed1', 'padam/0.003/seed1']);
+    expect(first.stdout).toMatch(/\| padam \| 0.003 \| 1 \|/);
+    expect(readFileSync(join(dir, 'out', 'grid.md'), 'utf8')).toMatch(/!\[accuracy against size\]\(grid.svg\)/);
+    expect(readFileSync(join(dir, 'out', 'grid.svg'), 'utf8')).toMatch(/<svg/);
+    // A line cut short by a crash is ignored and its run done again; finished runs are skipped.
+    const kept = readFileSync(jsonl, 'utf8').trim().split('\n');
+    writeFileSync(jsonl, `${kept.slice(0, 2).join('\n')}\n`);
+    appendFileSync(jsonl, kept[2].slice(0, 40));
+    const second = cli('--jobs', '1');
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/3 runs, 2 already in .*, 1 to go on 1 thread/);
+    const rerun = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => { try { return JSON.parse(l); } catch { return null; } }).filter(Boolean);
+    expect(rerun).toHaveLength(3);
+    // Same seed, same weights: the rerun reproduces the lost run exactly.
+    expect({ ...rerun[2], seconds: 0 }).toEqual({ ...JSON.parse(kept[2]), seconds: 0 });
+  }, 120_000);
+});
