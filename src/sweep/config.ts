@@ -8,7 +8,8 @@ import { knownKeys, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../v
 
 /**
  * A sweep: methods x strengths x seeds, each run trained, optionally pruned and fine-tuned,
- * measured and reduced. `"$strength"` anywhere in a method's optimizer spec stands for the strength.
+ * measured and reduced. `"$strength"` anywhere in a method (its optimizer, prune, fineTune or
+ * iterative options) stands for the strength.
  *
  * @example
  * {
@@ -126,6 +127,8 @@ export function checkSweepConfig(config: unknown): SweepConfig {
       if (e instanceof ArgumentError) throw new ArgumentError(`${at}.optimizer (${e.argument})`, e.value, e.expected);
       throw e;
     }
+    const prune = withStrength(m.prune, strengths[0]);
+    if (prune !== undefined && (prune === null || typeof prune !== 'object')) throw new ArgumentError(`${at}.prune`, m.prune, '{ threshold | stdMultiple | fraction, scope?, selector? }');
     if (m.fineTune !== undefined) {
       if (!m.prune) throw new ArgumentError(`${at}.fineTune`, m.fineTune, 'a prune step to fine-tune after');
       knownKeys(`${at}.fineTune`, m.fineTune, ['epochs', 'optimizer']);

@@ -72,7 +72,8 @@ export async function executeSweepRun(
   onProgress: (p: RunProgress) => void = () => {},
 ): Promise<SweepResult> {
   const started = performance.now();
-  const method = config.methods.find((m) => m.name === run.method)!;
+  // "$strength" may stand anywhere in the method: optimizer, prune, fine-tune or iterative options.
+  const method = withStrength(config.methods.find((m) => m.name === run.method)!, run.strength);
   const epochs = method.epochs ?? config.epochs;
   const batchSize = config.batchSize ?? 64;
   const { train, test } = data;
@@ -82,7 +83,7 @@ export async function executeSweepRun(
       : { inputShape: config.model.inputShape ?? train.shape, layers: config.model.layers, seed: run.seed };
   const model = Sequential.build(engine, spec);
   try {
-    let optimizer = optimizerFromSpec(withStrength(method.optimizer, run.strength));
+    let optimizer = optimizerFromSpec(method.optimizer);
     if (method.iterative && !optimizer.transforms.some((t) => t.name === 'weightMask')) optimizer = new Chain([optimizer, weightMask()]);
     model.compile({ optimizer, loss: 'crossEntropy' });
     const progress = (phase: RunProgress['phase'], total: number) => (b: BatchLog) =>
