@@ -1,6 +1,8 @@
 import { l1, l2 } from '../regularize/coupled.js';
 import { pnormDecay, proximalL1 } from '../regularize/decoupled.js';
 import { groupLasso } from '../regularize/group_lasso.js';
+import { groupHoyer, hoyerSquare } from '../regularize/hoyer.js';
+import { lobster, selectiveDecay } from '../regularize/selective.js';
 import { clipByGlobalNorm, decoupledWeightDecay } from '../optim/gradient_transforms.js';
 import { adagrad, adam, adamw, momentum, rmsprop, sgd } from '../optim/optimizers.js';
 import type { Schedule } from '../optim/schedules.js';
@@ -8,7 +10,7 @@ import { Chain, type Transform } from '../optim/transform.js';
 import { UsageError } from './command.js';
 import { choiceFlag, numberFlag, type FlagSpec } from './flags.js';
 
-export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'padam', 'rmsprop', 'adagrad'] as const;
 
 /** The flags that describe an optimizer chain, shared by every command that trains. */
 export const OPTIMIZER_FLAGS: Record<string, FlagSpec> = {
@@ -24,6 +26,10 @@ export const OPTIMIZER_FLAGS: Record<string, FlagSpec> = {
   'proximal-group-lasso': { type: 'string' },
   'proximal-l1': { type: 'string' },
   'pnorm-decay': { type: 'string' },
+  hoyer: { type: 'string' },
+  'group-hoyer': { type: 'string' },
+  'selective-decay': { type: 'string' },
+  lobster: { type: 'string' },
 };
 
 export const OPTIMIZER_HELP = `optimizer:
@@ -40,7 +46,16 @@ export const OPTIMIZER_HELP = `optimizer:
   --proximal-group-lasso X
                         proximal group lasso after the step: w_k *= max(0, 1 - lr X / ||w_k||)
   --proximal-l1 X       proximal L1 after the step: w = sign(w) max(|w| - lr X, 0)
-  --pnorm-decay X:P     decoupled p-norm decay after the step (pAdam with adam), e.g. 3e-3:0.8
+  --pnorm-decay X:P     decoupled p-norm decay after the step (pAdam with adam), e.g. 3e-3:0.8;
+                        --optimizer padam is adam with --pnorm-decay (default 1e-3:0.8)
+  --hoyer X             DeepHoyer's Hoyer-Square per kernel, X * (sum|w|)^2 / sum w^2, coupled
+  --group-hoyer X[:OUT:IN]
+                        DeepHoyer's Group-HS over output and input groups of every kernel, the
+                        two terms weighted OUT and IN (default 1:1)
+  --selective-decay G[:ALPHA]
+                        selective relevance decay: 2 G exp(-|g|/ALPHA) w added to the gradient
+                        (ALPHA default 1), kernels and biases
+  --lobster X           LOBSTER after the step: w -= X w max(0, 1 - |g|)
 `;
 
 function schedule(value: string | boolean | undefined, lr: number, totalSteps: number): Schedule {
@@ -76,6 +91,26 @@ export function optimizerFromFlags(values: Record<string, string | boolean | und
     after.push(groupLasso({ lambda: numberFlag('proximal-group-lasso', values['proximal-group-lasso'], 0, { min: 0 }), form: 'proximal' }));
   }
   if (values['proximal-l1'] !== undefined) after.push(proximalL1({ lambda: numberFlag('proximal-l1', values['proximal-l1'], 0, { min: 0 }) }));
+  if (values['selective-decay'] !== undefined) {
+    const [gamma, alpha, extra] = String(values['selective-decay']).split(':');
+    if (extra !== undefined) throw new UsageError(`--selective-decay = ${JSON.stringify(values['selective-decay'])}: expected GAMMA or GAMMA:ALPHA, e.g. 1e-3:1`);
+    // First in the chain: its relevance factor reads the data gradient.
+    before.unshift(selectiveDecay({ gamma: numberFlag('selective-decay (gamma)', gamma, 0, { min: 0 }), alpha: numberFlag('selective-decay (alpha)', alpha, 1, { min: 0, exclusiveMin: true }) }));
+  }
+  if (values.hoyer !== undefined) before.push(hoyerSquare({ lambda: numberFlag('hoyer', values.hoyer, 0, { min: 0 }) }));
+  if (values['group-hoyer'] !== undefined) {
+    const [lambda, out, input, extra] = String(values['group-hoyer']).split(':');
+    if (extra !== undefined || (out !== undefined && input === undefined)) {
+      throw new UsageError(`--group-hoyer = ${JSON.stringify(values['group-hoyer'])}: expected LAMBDA or LAMBDA:OUTPUT_WEIGHT:INPUT_WEIGHT, e.g. 1e-3 or 1e-3:1:0`);
+    }
+    before.push(groupHoyer({
+      lambda: numberFlag('group-hoyer (lambda)', lambda, 0, { min: 0 }),
+      outputWeight: numberFlag('group-hoyer (output weight)', out, 1, { min: 0 }),
+      inputWeight: numberFlag('group-hoyer (input weight)', input, 1, { min: 0 }),
+    }));
+  }
+  if (values.lobster !== undefined) after.push(lobster({ lambda: numberFlag('lobster', values.lobster, 0, { min: 0 }) }));
+  if (name === 'padam' && values['pnorm-decay'] === undefined) after.push(pnormDecay({ lambda: 1e-3, p: 0.8 }));
   if (values['pnorm-decay'] !== undefined) {
     const [lambda, p, extra] = String(values['pnorm-decay']).split(':');
     if (p === undefined || extra !== undefined) throw new UsageError(`--pnorm-decay = ${JSON.stringify(values['pnorm-decay'])}: expected LAMBDA:P, e.g. 3e-3:0.8`);
@@ -96,6 +131,7 @@ export function optimizerFromFlags(values: Record<string, string | boolean | und
       optimizer = momentum({ lr: rate, momentum: mu(0.9), nesterov: name === 'nesterov' });
       break;
     case 'adam':
+    case 'padam':
       optimizer = adam({ lr: rate });
       break;
     case 'adamw':

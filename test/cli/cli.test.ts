@@ -20,6 +20,23 @@ describe('slimtrain command line', () => {
   const small = join(dir, 'mnist-reduced.slim');
   const report = join(dir, 'report.html');
 
+  it('train with a DeepHoyer regulariser, prune at 0.25 std and fine-tune: the pruned weights are gone from the result', () => {
+    const r = run([
+      'train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '3000', '--test-limit', '500',
+      '--hoyer', '3e-4', '--prune', 'std:0.25', '--fine-tune-epochs', '1', '--json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.pruned.total).toBe(784 * 300 + 300 * 100 + 100 * 10);
+    expect(result.pruned.kept).toBeLessThan(result.pruned.total * 0.95);
+    // Every pruned weight is still exactly zero after fine-tuning: measured zeros >= pruned ones.
+    expect(result.sparsity.zero_weights).toBeGreaterThanOrEqual(result.pruned.total - result.pruned.kept);
+    expect(r.stderr).toMatch(/pruned \{"stdMultiple":0.25\}: \d+ of 266200 kernel weights kept/);
+    expect(run(['train', '--prune', 'std']).stderr).toMatch(/--prune = "std": expected std:S, fraction:F or threshold:T/);
+    expect(run(['train', '--fine-tune-epochs', '2']).stderr).toMatch(/fine-tuning follows --prune, which is missing/);
+    expect(run(['train', '--group-hoyer', '1e-3:1']).stderr).toMatch(/--group-hoyer = "1e-3:1": expected LAMBDA or LAMBDA:OUTPUT_WEIGHT:INPUT_WEIGHT/);
+  });
+
   it('train --epochs 1 on an MNIST subset prints progress and a JSON result above 90% accuracy, saves and reports', () => {
     const r = run([
       'train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '20000', '--batch-size', '32', '--test-limit', '2000',
@@ -63,7 +80,7 @@ describe('slimtrain command line', () => {
   it.each([
     [['train', '--epochs', '0'], /--epochs = "0": expected an integer >= 1/],
     [['train', '--optimiser', 'adam'], /Unknown option '--optimiser'/],
-    [['train', '--optimizer', 'adamax'], /--optimizer = "adamax": expected one of sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad/],
+    [['train', '--optimizer', 'adamax'], /--optimizer = "adamax": expected one of sgd, momentum, nesterov, adam, adamw, padam, rmsprop, adagrad/],
     [['train', '--lr', 'fast'], /--lr = "fast": expected a number > 0/],
     [['train', '--dataset', 'imagenet'], /--dataset = "imagenet": expected one of mnist, fashion-mnist, cifar10/],
     [['train', '--model', 'resnet'], /--model = "resnet": expected one of mlp, lenet-300-100, lenet5, cifar-cnn, fashion-cnn or a .json model spec file/],

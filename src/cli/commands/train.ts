@@ -17,6 +17,20 @@ import { deadUnitsByActivation } from '../../sparsity/dead_activations.js';
 import { measureSparsity } from '../../sparsity/measure.js';
 import { reduce } from '../../reduce/reduce.js';
 import { reductionReport, reductionTable } from '../../reduce/report.js';
+import { pruneAndFineTune } from '../../prune/fine_tune.js';
+import { magnitudePrune, type MagnitudePruneOptions } from '../../prune/magnitude.js';
+import { adam } from '../../optim/optimizers.js';
+
+/** --prune std:S | fraction:F | threshold:T, optionally :global. */
+function pruneFromFlag(value: string): MagnitudePruneOptions {
+  const [kind, amount, scope, extra] = value.split(':');
+  const keys = { std: 'stdMultiple', fraction: 'fraction', threshold: 'threshold' } as const;
+  if (!(kind in keys) || amount === undefined || (scope !== undefined && scope !== 'global') || extra !== undefined) {
+    throw new UsageError(`--prune = ${JSON.stringify(value)}: expected std:S, fraction:F or threshold:T, optionally followed by :global (e.g. std:0.25)`);
+  }
+  const n = numberFlag(`prune (${kind})`, amount, 0, { min: 0, ...(kind === 'fraction' ? { max: 1 } : {}) });
+  return { [keys[kind as keyof typeof keys]]: n, ...(scope ? { scope: 'global' as const } : {}) };
+}
 
 const HELP = `usage: slimtrain train [options]
 
@@ -42,6 +56,13 @@ training:
   --patience N          stop early when the validation loss (or, without --validation-split,
                         the training loss) has not improved for N epochs
 ${OPTIMIZER_HELP}
+pruning (after training, before measuring):
+  --prune C[:global]    magnitude pruning: std:S (|w| < S std of each kernel, DeepHoyer's 0.25),
+                        fraction:F (the smallest F of the weights) or threshold:T (|w| < T); per
+                        kernel unless :global
+  --fine-tune-epochs N  then train N more epochs with the pruned weights held at zero (default 0)
+  --fine-tune-lr X      Adam's learning rate for fine-tuning (default: --lr / 10, else 1e-4)
+
 sparsity and reduction:
   --xi X                group-norm threshold of a dead unit (default: from the gap between the
                         dead and live clusters of log10 norms, else 1e-6)
@@ -84,6 +105,9 @@ export const train: Command = {
       json: { type: 'boolean' },
       standardize: { type: 'boolean' },
       augment: { type: 'boolean' },
+      prune: { type: 'string' },
+      'fine-tune-epochs': { type: 'string' },
+      'fine-tune-lr': { type: 'string' },
       ...OPTIMIZER_FLAGS,
     });
     if (v.help) {
@@ -108,6 +132,10 @@ export const train: Command = {
     const say = json ? io.err : io.out;
 
     optimizerFromFlags(v, 1); // every optimizer flag is checked before the data is read
+    const prune = v.prune === undefined ? undefined : pruneFromFlag(String(v.prune));
+    const fineTuneEpochs = numberFlag('fine-tune-epochs', v['fine-tune-epochs'], 0, { integer: true, min: 0 });
+    if (fineTuneEpochs > 0 && !prune) throw new UsageError(`--fine-tune-epochs = ${fineTuneEpochs}: fine-tuning follows --prune, which is missing`);
+    const fineTuneLr = numberFlag('fine-tune-lr', v['fine-tune-lr'], numberFlag('lr', v.lr, 1e-3) / 10, { min: 0, exclusiveMin: true });
     const started = performance.now();
     const startedAt = new Date();
     const data = await loadDataset(dataset, { dir: (v.data as string | undefined) ?? io.env.SLIMTRAIN_DATA, limit, testLimit });
@@ -144,6 +172,20 @@ export const train: Command = {
       },
     });
     if (history.stoppedEarly) say(`stopped early after ${history.epochs.length} epochs (no improvement for ${patience}); the best epoch's weights were restored\n`);
+    let prunedJson: Record<string, unknown> | null = null;
+    if (prune) {
+      const before = model.evaluate(test.x, test.y).accuracy;
+      const tuned = fineTuneEpochs > 0
+        ? await pruneAndFineTune(model, trainSet.x, trainSet.y, {
+            prune, optimizer: adam({ lr: fineTuneLr }),
+            fit: { epochs: fineTuneEpochs, batchSize, onBatchEnd: (b) => progress.batch(b), onEpochEnd: (e) => progress.epoch(e) },
+          })
+        : { pruned: magnitudePrune(model, prune) };
+      const { kept, total } = tuned.pruned;
+      prunedJson = { criterion: prune, kept, total, test_accuracy_before: before, fine_tune_epochs: fineTuneEpochs };
+      say(`pruned ${JSON.stringify(prune)}: ${kept} of ${total} kernel weights kept (${((100 * kept) / total).toFixed(2)}%); ` +
+        `test accuracy before pruning ${(100 * before).toFixed(2)}%${fineTuneEpochs > 0 ? `, fine-tuned ${fineTuneEpochs} epochs at lr ${fineTuneLr}` : ''}\n`);
+    }
     const evaluation = model.evaluate(test.x, test.y);
     const seconds = (performance.now() - started) / 1000;
     say(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, test loss ${evaluation.loss.toFixed(4)}, ${seconds.toFixed(1)} s\n\n`);
@@ -194,6 +236,7 @@ export const train: Command = {
           history: history.epochs,
           sparsity: { ...sparsityJson(sparsity), by_activation: byActivation.map((l) => ({ name: l.layer, observed: l.observed, zero: l.zero.length, constant: l.constant.length })) },
           reduced: reducedJson,
+          pruned: prunedJson,
           saved: v.save ?? null,
         })}\n`,
       );
