@@ -33,7 +33,7 @@ function buildKernels() {
 async function buildBundle() {
   mkdirSync(join(root, 'dist'), { recursive: true });
   await esbuild.build({
-    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/worker/worker_entry.ts' },
     absWorkingDir: root,
     outdir: 'dist',
     bundle: true,
@@ -41,6 +41,19 @@ async function buildBundle() {
     platform: 'neutral',
     target: 'es2022',
     packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  // Browsers: self-contained ESM (the loader bundled in), the API and the trainer's worker script.
+  // Nothing in them may import a node: module (test/browser checks).
+  await esbuild.build({
+    entryPoints: { index: 'src/index.ts', worker: 'src/worker/worker_entry.ts' },
+    absWorkingDir: root,
+    outdir: 'dist/browser',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
     sourcemap: true,
     logLevel: 'warning',
   });

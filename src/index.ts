@@ -92,3 +92,7 @@ export type { MagnitudePruneOptions, MagnitudePruneResult } from './prune/magnit
 export { iterativePruning } from './prune/iterative.js';
 export type { IterativePruningOptions, IterativePruningResult, PruningEvaluation } from './prune/iterative.js';
 export { pruneAndFineTune } from './prune/fine_tune.js';
+export { createTrainer, TrainerError, TrainerGoneError } from './worker/client.js';
+export type { TrainerClient, CreateTrainerOptions, FitCallOptions } from './worker/client.js';
+export { serveTrainer } from './worker/server.js';
+export type { FitProgress, ModelInfo, RemoteFitOptions, Endpoint } from './worker/protocol.js';

@@ -1,0 +1,109 @@
+// The message protocol between a TrainerClient and the trainer it drives (in a Web Worker, a Node
+// worker thread, or the same thread over a MessageChannel). Every request carries an id; the
+// trainer answers it once with a result or an error, and may send progress events under the same
+// id before that (fit). Large arrays travel as transferable buffers.
+import type { LossName } from '../losses/loss.js';
+import type { ModelSpec, NamedWeight, Targets } from '../model/sequential.js';
+import type { OptimizerSpec } from '../optim/spec.js';
+import type { ReduceOptions, ReductionRecord } from '../reduce/reduce.js';
+import type { ReductionReport } from '../reduce/report.js';
+import type { MeasureOptions, SparsityReport } from '../sparsity/measure.js';
+import type { EpochLog, History } from '../train/fit.js';
+import type { SimdOption } from '../backend/load.js';
+
+/** The fit options that cross the boundary (callbacks and the signal stay on the client). */
+export interface RemoteFitOptions {
+  epochs: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  seed?: number;
+  validationSplit?: number;
+  validationData?: { x: Float32Array; y: Targets };
+  earlyStopping?: { monitor?: 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy'; patience: number; minDelta?: number; restoreBestWeights?: boolean };
+  yieldEveryMs?: number;
+  /** Minimum milliseconds between progress events. Default 100. */
+  progressEveryMs?: number;
+}
+
+/** A fit's progress, at most every progressEveryMs and at the end of every epoch. */
+export interface FitProgress {
+  epoch: number;
+  epochs: number;
+  /** Batch within the epoch, and batches per epoch. */
+  batch: number;
+  batches: number;
+  /** Optimizer steps so far (the model's step counter). */
+  step: number;
+  loss: number;
+  accuracy: number;
+  samplesPerSecond: number;
+  /** Estimated seconds left in the fit. */
+  eta: number;
+  /** Present on the event that ends an epoch. */
+  epochLog?: EpochLog;
+}
+
+/** What `build` and `importModel` answer: the model as the trainer holds it. */
+export interface ModelInfo {
+  parameterCount: number;
+  flops: number;
+  inputShape: number[];
+  outputShape: number[];
+  summary: string;
+  spec: ModelSpec;
+}
+
+export interface Requests {
+  init: { args: { module?: WebAssembly.Module; simd?: SimdOption }; result: { kernels: string } };
+  build: { args: { spec: ModelSpec }; result: ModelInfo };
+  compile: { args: { optimizer: OptimizerSpec; loss?: LossName }; result: void };
+  fit: { args: { x: Float32Array; y: Targets; options: RemoteFitOptions }; result: History };
+  abort: { args: { target: number; reason: string }; result: void };
+  evaluate: { args: { x: Float32Array; y: Targets; batchSize?: number }; result: { loss: number; accuracy: number } };
+  predict: { args: { x: Float32Array; batchSize?: number }; result: Float32Array };
+  measureSparsity: { args: { options?: MeasureOptions }; result: SparsityReport };
+  reduce: { args: { options?: ReduceOptions; sample?: Float32Array }; result: { record: ReductionRecord; report: ReductionReport | null; model: ModelInfo } };
+  getWeights: { args: Record<string, never>; result: NamedWeight[] };
+  setWeights: { args: { weights: NamedWeight[] }; result: void };
+  exportModel: { args: { metadata?: Record<string, unknown> }; result: Uint8Array };
+  importModel: { args: { bytes: Uint8Array }; result: ModelInfo };
+  /** Test hook: throws inside the trainer (an uncaught error when `uncaught`), to exercise crash handling. */
+  fail: { args: { message: string; uncaught?: boolean }; result: void };
+  dispose: { args: Record<string, never>; result: void };
+}
+
+export type Operation = keyof Requests;
+
+export interface RequestMessage<K extends Operation = Operation> {
+  kind: 'request';
+  id: number;
+  op: K;
+  args: Requests[K]['args'];
+}
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export type ReplyMessage =
+  | { kind: 'result'; id: number; result: unknown }
+  | { kind: 'error'; id: number; error: SerializedError }
+  | { kind: 'progress'; id: number; progress: FitProgress };
+
+/** The two ends' common ground: a Web Worker, `self` in a worker, a MessagePort, a Node worker or its parentPort. */
+export interface Endpoint {
+  post(message: unknown, transfer?: Transferable[]): void;
+  listen(handler: (message: unknown) => void): void;
+}
+
+/** The buffers of typed arrays in a value (one level into arrays and objects), deduplicated, for transfer. */
+export function buffersOf(value: unknown, out = new Set<ArrayBuffer>(), depth = 0): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength) out.add(value.buffer);
+  } else if (depth < 3 && value !== null && typeof value === 'object') {
+    for (const v of Array.isArray(value) ? value : Object.values(value)) buffersOf(v, out, depth + 1);
+  }
+  return [...out];
+}

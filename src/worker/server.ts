@@ -1,0 +1,136 @@
+import { init, type Engine } from '../backend/engine.js';
+import { SlimtrainError } from '../errors.js';
+import { encodeModel, modelFromBytes } from '../io/model_file.js';
+import { Sequential } from '../model/sequential.js';
+import { optimizerFromSpec } from '../optim/spec.js';
+import { reduce } from '../reduce/reduce.js';
+import { reductionReport } from '../reduce/report.js';
+import { measureSparsity } from '../sparsity/measure.js';
+import { buffersOf, type Endpoint, type FitProgress, type ModelInfo, type Operation, type ReplyMessage, type RequestMessage, type Requests } from './protocol.js';
+
+type Handlers = { [K in Operation]: (args: Requests[K]['args'], id: number) => Promise<Requests[K]['result']> | Requests[K]['result'] };
+
+function info(model: Sequential): ModelInfo {
+  return {
+    parameterCount: model.parameterCount,
+    flops: model.flops,
+    inputShape: [...model.inputShape],
+    outputShape: [...model.outputShape],
+    summary: model.summary(),
+    spec: model.toSpec(),
+  };
+}
+
+/**
+ * Serves TrainerClient requests on an endpoint: one engine and one model, the same library calls
+ * as in the calling thread. Requests run one at a time in arrival order, except `abort`, which is
+ * handled at once so that it can stop a running fit between two batches.
+ */
+export function serveTrainer(endpoint: Endpoint): void {
+  let engine: Engine | null = null;
+  let model: Sequential | null = null;
+  const fits = new Map<number, AbortController>();
+  let queue: Promise<void> = Promise.resolve();
+
+  const needEngine = (): Engine => {
+    if (!engine) throw new SlimtrainError('the trainer is not initialised (createTrainer does this)');
+    return engine;
+  };
+  const needModel = (): Sequential => {
+    if (!model) throw new SlimtrainError('the trainer has no model: call build(spec) or importModel(bytes) first');
+    return model;
+  };
+  const replace = (next: Sequential) => {
+    model?.dispose();
+    model = next;
+    return info(next);
+  };
+
+  const handlers: Handlers = {
+    async init({ module, simd }) {
+      engine = await init({ ...(module ? { wasm: module } : {}), ...(simd ? { simd } : {}) });
+      return { kernels: engine.kernels };
+    },
+    build: ({ spec }) => replace(Sequential.build(needEngine(), spec)),
+    compile: ({ optimizer, loss }) => needModel().compile({ optimizer: optimizerFromSpec(optimizer), ...(loss ? { loss } : {}) }),
+    async fit({ x, y, options }, id) {
+      const m = needModel();
+      const controller = new AbortController();
+      fits.set(id, controller);
+      const { progressEveryMs = 100, ...fitOptions } = options;
+      let last = -Infinity;
+      const send = (progress: FitProgress) => endpoint.post({ kind: 'progress', id, progress } satisfies ReplyMessage);
+      let latest: FitProgress | null = null;
+      try {
+        return await m.fit(x, y, {
+          ...fitOptions,
+          signal: controller.signal,
+          onBatchEnd: (b) => {
+            latest = { epoch: b.epoch, epochs: options.epochs, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta };
+            const now = performance.now();
+            if (now - last >= progressEveryMs) {
+              last = now;
+              send(latest);
+            }
+          },
+          onEpochEnd: (e) => {
+            if (latest) send({ ...latest, epochLog: e });
+          },
+        });
+      } finally {
+        fits.delete(id);
+      }
+    },
+    abort({ target, reason }) {
+      fits.get(target)?.abort(new DOMException(reason, 'AbortError'));
+    },
+    evaluate: ({ x, y, batchSize }) => needModel().evaluate(x, y, batchSize ? { batchSize } : {}),
+    predict: ({ x, batchSize }) => needModel().predict(x, batchSize ? { batchSize } : {}),
+    measureSparsity: ({ options }) => measureSparsity(needModel(), options ?? {}),
+    reduce({ options, sample }) {
+      const m = needModel();
+      const { model: reduced, record } = reduce(m, options ?? {});
+      const report = sample ? reductionReport(m, reduced, record, sample) : null;
+      // The reduced model takes over, with the original's optimizer settings if it had them.
+      const chain = m.optimizer?.toSpec();
+      const loss = m.loss;
+      const next = replace(reduced);
+      if (chain) reduced.compile({ optimizer: optimizerFromSpec(chain), loss });
+      return { record, report, model: next };
+    },
+    getWeights: () => needModel().getWeights(),
+    setWeights: ({ weights }) => needModel().setWeights(weights),
+    exportModel: ({ metadata }) => encodeModel(needModel(), metadata ?? {}),
+    importModel: ({ bytes }) => replace(modelFromBytes(needEngine(), bytes).model),
+    fail({ message, uncaught }) {
+      if (uncaught) setTimeout(() => { throw new Error(message); }, 0);
+      else throw new SlimtrainError(message);
+    },
+    dispose() {
+      model?.dispose();
+      model = null;
+      engine?.dispose();
+      engine = null;
+    },
+  };
+
+  const reply = (message: ReplyMessage) => endpoint.post(message, message.kind === 'result' ? buffersOf(message.result) : []);
+
+  async function handle(request: RequestMessage): Promise<void> {
+    try {
+      const handler = handlers[request.op] as (args: unknown, id: number) => unknown;
+      if (!handler) throw new SlimtrainError(`unknown trainer operation ${JSON.stringify(request.op)}`);
+      reply({ kind: 'result', id: request.id, result: await handler(request.args, request.id) });
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      reply({ kind: 'error', id: request.id, error: { name: error.name, message: error.message, stack: error.stack } });
+    }
+  }
+
+  endpoint.listen((data) => {
+    const request = data as RequestMessage;
+    if (request?.kind !== 'request') return;
+    if (request.op === 'abort') void handle(request);
+    else queue = queue.then(() => handle(request));
+  });
+}

@@ -1,0 +1,219 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init } from '../../src/backend/engine.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { presetSpec } from '../../src/model/presets.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { optimizerFromSpec } from '../../src/optim/spec.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const artifacts = `${root}test-artifacts`;
+
+/** FNV-1a over the weights' bytes, as the demo page computes it. */
+function weightsHash(weights: { values: Float32Array }[]): string {
+  let h = 0x811c9dc5;
+  for (const w of weights) {
+    const bytes = new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength);
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+// The demo's fixed run: LeNet-300-100, the first 10,000 MNIST images, 3 epochs of batch 64 (471
+// steps), Adam lr 3e-3 with coupled L2 3e-3 (enough for some units to die), seed 1.
+const RUN = { model: 'lenet-300-100', limit: 10000, epochs: 3, batchSize: 64, lr: 3e-3, l2: 3e-3, seed: 1 } as const;
+
+describe.skipIf(!hasChromium)(
+  hasChromium ? 'in a real browser (headless chromium)' : `in a real browser: SKIPPED because ${CHROMIUM} does not exist (apt-get install -y chromium)`,
+  () => {
+    let browser: Browser;
+    let server: Server;
+    let url: string;
+    const errors: string[] = [];
+
+    beforeAll(async () => {
+      const { startDemoServer } = await import(`${root}examples/browser/serve.mjs`);
+      ({ server, url } = await startDemoServer({ port: 0 }));
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      server?.close();
+    });
+
+    async function open(): Promise<Page> {
+      const page = await browser.newPage({ viewport: { width: 1150, height: 1100 } });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url);
+      await page.waitForFunction(() => 'demo' in window);
+      return page;
+    }
+
+    it('runs the kernels on the SIMD build and matches the reference backend (a representative subset)', async () => {
+      const page = await open();
+      const result = await page.evaluate(async () => {
+        const st = (window as any).slimtrain;
+        const wasm = await st.init();
+        const ref = await st.init({ backend: 'reference' });
+        // Odd shapes through every kernel family a training step uses: conv (im2col + GEMM in
+        // three forms), pooling, batch norm, activations, bias, dense, softmax cross-entropy.
+        const spec = {
+          inputShape: [9, 7, 3], seed: 5,
+          layers: [
+            { type: 'conv2d', filters: 5, kernelSize: 3, padding: 'same' }, { type: 'batchNorm' }, { type: 'relu' }, { type: 'maxPool2d' },
+            { type: 'conv2d', filters: 6, kernelSize: 2, strides: 1 }, { type: 'elu' }, { type: 'avgPool2d' },
+            { type: 'flatten' }, { type: 'dense', units: 13 }, { type: 'tanh' }, { type: 'dense', units: 4 },
+          ],
+        };
+        const a = st.Sequential.build(wasm, spec);
+        const b = st.Sequential.build(ref, spec);
+        b.setWeights(a.getWeights());
+        const n = 11;
+        const x = Float32Array.from({ length: n * 9 * 7 * 3 }, (_, i) => Math.sin(i * 0.37));
+        const y = Int32Array.from({ length: n }, (_, i) => i % 4);
+        const ga = a.lossAndGradients(x, y, { training: true });
+        const gb = b.lossAndGradients(x, y, { training: true });
+        let worst = 0;
+        ga.gradients.forEach((g: { name: string; values: Float32Array }, t: number) => {
+          const r = gb.gradients[t].values;
+          let scale = 0;
+          for (const v of r) scale = Math.max(scale, Math.abs(v));
+          // Relative to the tensor's largest gradient, with a floor: a bias before batch norm has a ~0 gradient.
+          for (let i = 0; i < r.length; i++) worst = Math.max(worst, Math.abs(g.values[i] - r[i]) / Math.max(scale, 1e-3));
+        });
+        // And a bare GEMM with a transposed operand, and a few training steps.
+        const M = 37, N = 19, K = 53;
+        const run = (e: any) => {
+          const pa = e.arena.allocF32(M * K), pb = e.arena.allocF32(N * K), pc = e.arena.allocF32(M * N);
+          e.arena.f32(pa, M * K).set(Float32Array.from({ length: M * K }, (_, i) => Math.cos(i)));
+          e.arena.f32(pb, N * K).set(Float32Array.from({ length: N * K }, (_, i) => Math.sin(i * 1.3)));
+          e.backend.gemm(false, true, M, N, K, pa, pb, pc, false);
+          return e.arena.f32(pc, M * N).slice();
+        };
+        const c1 = run(wasm), c2 = run(ref);
+        let gemm = 0;
+        for (let i = 0; i < c1.length; i++) gemm = Math.max(gemm, Math.abs(c1[i] - c2[i]));
+        // SGD with momentum (Adam would amplify the ~1e-8 noise of the bias gradients before batch norm to full steps).
+        for (const m of [a, b]) m.compile({ optimizer: st.chain(st.momentum({ lr: 0.05 })), loss: 'crossEntropy' });
+        for (let s = 0; s < 3; s++) (a.trainStep(x, y), b.trainStep(x, y));
+        let weights = 0;
+        a.getWeights().forEach((w: { values: Float32Array }, t: number) => {
+          const r = b.getWeights()[t].values;
+          for (let i = 0; i < r.length; i++) weights = Math.max(weights, Math.abs(w.values[i] - r[i]));
+        });
+        return { kernels: wasm.kernels, loss: [ga.loss, gb.loss], worst, gemm, weights, simd: WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) };
+      });
+      expect(result.kernels).toBe('simd');
+      expect(Math.abs(result.loss[0] - result.loss[1])).toBeLessThan(1e-5);
+      expect(result.worst).toBeLessThan(1e-4);
+      expect(result.gemm).toBeLessThan(1e-4);
+      expect(result.weights).toBeLessThan(1e-5);
+      await page.close();
+    }, 60_000);
+
+    it('the demo trains in a worker above 90% with weights bit-identical to Node, reduces, downloads, and stays responsive', async () => {
+      // The same run in Node, in this process.
+      const engine = await init();
+      const { train } = loadMnist({ limit: RUN.limit });
+      const model = Sequential.build(engine, presetSpec(RUN.model, [784], 10, RUN.seed));
+      model.compile({ optimizer: optimizerFromSpec({ type: 'adam', lr: RUN.lr, transforms: [{ type: 'l2', lambda: RUN.l2 }] }), loss: 'crossEntropy' });
+      await model.fit(train.x, train.y, { epochs: RUN.epochs, batchSize: RUN.batchSize, seed: RUN.seed });
+      const nodeHash = weightsHash(model.getWeights());
+      model.dispose();
+
+      const page = await open();
+      await page.click('#load');
+      await page.waitForFunction(() => !(document.getElementById('train') as HTMLButtonElement).disabled, undefined, { timeout: 30_000 });
+      for (const [id, value] of Object.entries({ model: RUN.model, limit: RUN.limit, epochs: RUN.epochs, batch: RUN.batchSize, lr: RUN.lr, l2: RUN.l2, seed: RUN.seed })) {
+        if (id === 'model') await page.selectOption('#model', String(value));
+        else await page.fill(`#${id}`, String(value));
+      }
+      // Count animation frames while training: a frozen page would draw none.
+      await page.evaluate(() => {
+        (window as any).frameCount = 0;
+        const tick = () => { (window as any).frameCount++; requestAnimationFrame(tick); };
+        requestAnimationFrame(tick);
+      });
+      const t0 = Date.now();
+      await page.click('#train');
+      await page.waitForFunction(() => /^Done: test accuracy/.test(document.getElementById('status')!.textContent!), undefined, { timeout: 120_000 });
+      const seconds = (Date.now() - t0) / 1000;
+      const frames = await page.evaluate(() => (window as any).frameCount);
+      const text = await page.textContent('#status');
+      const [, accuracy, steps, , samplesPerSecond, hash] = text!.match(/test accuracy ([\d.]+)% after (\d+) steps in ([\d.]+) s \((\d+) samples\/s\)\. Weights ([0-9a-f]{8})/)!;
+      expect(Number(accuracy)).toBeGreaterThan(90);
+      expect(Number(steps)).toBe(471);
+      expect(hash, 'browser weights == Node weights, bit for bit').toBe(nodeHash);
+      // Headless chromium still draws frames while the worker trains (at least ~5 per second).
+      expect(frames).toBeGreaterThan(seconds * 5);
+      console.log(`demo: ${accuracy}% in ${seconds.toFixed(1)} s, ${samplesPerSecond} samples/s, weights ${hash} (Node ${nodeHash}), ${frames} frames`);
+
+      await page.waitForFunction(() => document.querySelectorAll('#chart-sparsity canvas').length > 0);
+      await page.click('#reduce');
+      await page.waitForSelector('#reduction table');
+      const cells = await page.$$eval('#reduction tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!)));
+      const [label, before, after] = cells.find((r) => r[0] === 'parameters')!;
+      expect(label).toBe('parameters');
+      expect(Number(after.replace(/,/g, ''))).toBeLessThan(Number(before.replace(/,/g, ''))); // dead units removed
+      const accuracy2 = cells.find((r) => r[0] === 'test accuracy')!;
+      expect(accuracy2[2]).toBe(accuracy2[1]); // the same predictions
+      const download = page.waitForEvent('download');
+      await page.click('#download');
+      const file = await download;
+      expect(file.suggestedFilename()).toBe('mnist-reduced.slim');
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: `${artifacts}/browser-demo.png`, fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 240_000);
+
+    it('cancel, a worker error and a terminated or crashed worker each surface as clear errors in the page', async () => {
+      const page = await open();
+      await page.evaluate(() => (window as any).demo.loadFromServer());
+      // Cancel mid-fit: the fit rejects with an AbortError carrying the reason, shown in the status.
+      const cancelled = await page.evaluate(async () => {
+        const demo = (window as any).demo;
+        const run = demo.train({ limit: 20000, epochs: 5 });
+        while (!/step \d+/.test(document.getElementById('status')!.textContent!)) await new Promise((r) => setTimeout(r, 20));
+        demo.cancel();
+        try { await run; return 'resolved'; } catch (e: any) { return `${e.name}: ${e.message} | ${document.getElementById('status')!.textContent}`; }
+      });
+      expect(cancelled).toBe('AbortError: cancelled by the user | AbortError: cancelled by the user');
+      // An error thrown in the worker crosses with its name, message and the worker's stack.
+      const remote = await page.evaluate(async () => {
+        try { await (window as any).demo.trainer.build({ inputShape: [4], layers: [{ type: 'dense', unit: 3 }] }); return null; } catch (e: any) {
+          return { name: e.name, message: e.message, stack: e.stack };
+        }
+      });
+      expect(remote!.name).toBe('ArgumentError');
+      expect(remote!.message).toMatch(/^dense.unit = 3: expected no such option/);
+      expect(remote!.stack).toMatch(/worker\.js/);
+      // The trainer still works after both.
+      expect(await page.evaluate(() => (window as any).demo.trainer.build({ inputShape: [4], layers: [{ type: 'dense', units: 3 }] }).then((i: any) => i.parameterCount))).toBe(15);
+      // Terminated while training: the fit rejects at once and the page says why.
+      const terminated = await page.evaluate(async () => {
+        const demo = (window as any).demo;
+        const run = demo.train({ limit: 20000, epochs: 5 });
+        while (!/step \d+/.test(document.getElementById('status')!.textContent!)) await new Promise((r) => setTimeout(r, 20));
+        void demo.trainer.terminate();
+        try { await run; return 'resolved'; } catch (e: any) { return `${e.name}: ${e.message} | ${document.getElementById('status')!.textContent}`; }
+      });
+      expect(terminated).toBe('TrainerGoneError: the trainer was terminated | TrainerGoneError: the trainer was terminated');
+      // A worker that crashes (an uncaught error inside it) rejects every pending call.
+      const crashed = await page.evaluate(async () => {
+        const st = (window as any).slimtrain;
+        const trainer = await st.createTrainer();
+        await trainer.fail('kaboom', { uncaught: true });
+        try { await trainer.evaluate(new Float32Array(4), [0]); return 'resolved'; } catch (e: any) { return `${e.name}: ${e.message}`; }
+      });
+      expect(crashed).toMatch(/^TrainerGoneError: the trainer's worker crashed: .*kaboom/);
+      await page.close();
+    }, 120_000);
+  },
+);
