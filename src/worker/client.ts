@@ -107,11 +107,14 @@ function workerEndpoint(worker: Worker | NodeWorker, onGone: (message: string) =
 
 function startWorker(url: URL | string): Worker | NodeWorker {
   if (typeof Worker === 'function') return new Worker(url, { type: 'module', name: 'slimtrain-trainer' });
-  const threads = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('node:worker_threads') as
-    | { Worker: new (url: URL | string) => NodeWorker }
+  const process = (globalThis as { process?: NodeProcess & { execArgv?: string[] } }).process;
+  const threads = process?.getBuiltinModule?.('node:worker_threads') as
+    | { Worker: new (url: URL | string, options: { execArgv: string[] }) => NodeWorker }
     | undefined;
   if (!threads) throw new SlimtrainError('createTrainer: this runtime has neither Web Workers nor node:worker_threads; pass worker: false');
-  return new threads.Worker(typeof url === 'string' && !url.includes('://') ? url : new URL(url));
+  // The thread inherits Node's flags, except those that only make sense for the main script.
+  const execArgv = (process?.execArgv ?? []).filter((a) => !/^--(input-type|eval|print)\b/.test(a));
+  return new threads.Worker(typeof url === 'string' && !url.includes('://') ? url : new URL(url), { execArgv });
 }
 
 /**
@@ -143,13 +146,13 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
   let endpoint: Endpoint & { terminate(): void };
   if (choice === false) {
     const channel = new MessageChannel();
-    serveTrainer({ post: (m, t) => channel.port2.postMessage(m, (t ?? []) as Transferable[]), listen: (h) => (channel.port2.onmessage = (e) => h(e.data)) });
+    const server = serveTrainer({ post: (m, t) => channel.port2.postMessage(m, (t ?? []) as Transferable[]), listen: (h) => (channel.port2.onmessage = (e) => h(e.data)) });
     endpoint = {
       post: (m, t) => channel.port1.postMessage(m, (t ?? []) as Transferable[]),
       listen: (h) => (channel.port1.onmessage = (e) => h(e.data)),
       terminate: () => {
+        server.close();
         channel.port1.close();
-        channel.port2.close();
       },
     };
   } else if (choice === true || typeof choice === 'string' || choice instanceof URL) {
@@ -221,10 +224,9 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
     importModel: (bytes) => request('importModel', { bytes }),
     fail: (message, o = {}) => request('fail', { message, ...(o.uncaught ? { uncaught: true } : {}) }),
     async terminate() {
-      if (!gone) {
-        await request('dispose', {}).catch(() => {});
-        onGone('the trainer was terminated');
-      }
+      // Pending calls reject at once; a worker is stopped (its memory goes with it), an in-thread
+      // trainer stops its fit at the next batch and frees its engine.
+      onGone('the trainer was terminated');
       endpoint.terminate();
     },
   };

@@ -26,7 +26,7 @@ function info(model: Sequential): ModelInfo {
  * as in the calling thread. Requests run one at a time in arrival order, except `abort`, which is
  * handled at once so that it can stop a running fit between two batches.
  */
-export function serveTrainer(endpoint: Endpoint): void {
+export function serveTrainer(endpoint: Endpoint): { close(): void } {
   let engine: Engine | null = null;
   let model: Sequential | null = null;
   const fits = new Map<number, AbortController>();
@@ -133,4 +133,12 @@ export function serveTrainer(endpoint: Endpoint): void {
     if (request.op === 'abort') void handle(request);
     else queue = queue.then(() => handle(request));
   });
+
+  return {
+    /** Stops a running fit at its next batch, then frees the model and the engine. */
+    close() {
+      for (const controller of fits.values()) controller.abort(new DOMException('the trainer was terminated', 'AbortError'));
+      queue = queue.then(() => void handlers.dispose({}, 0));
+    },
+  };
 }

@@ -157,7 +157,7 @@ describe.skipIf(!hasChromium)(
       await page.waitForFunction(() => document.querySelectorAll('#chart-sparsity canvas').length > 0);
       await page.click('#reduce');
       await page.waitForSelector('#reduction table');
-      const cells = await page.$$eval('#reduction tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!)));
+      const cells = await page.$$eval('#reduction tr', (rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent!)));
       const [label, before, after] = cells.find((r) => r[0] === 'parameters')!;
       expect(label).toBe('parameters');
       expect(Number(after.replace(/,/g, ''))).toBeLessThan(Number(before.replace(/,/g, ''))); // dead units removed

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -30,5 +30,60 @@ describe('the built package', () => {
     const out = execFileSync(process.execPath, [`${root}dist/cli.js`, 'info'], { encoding: 'utf8' });
     expect(out).toMatch(/^kernels: simd$/m);
     expect(() => execFileSync(process.execPath, [`${root}dist/cli.js`, 'frobnicate'], { stdio: 'pipe' })).toThrow(/unknown command "frobnicate"/);
+  });
+
+  it('browser bundles import no node: module, and the exports map names the API and the worker', () => {
+    for (const file of ['index.js', 'worker.js']) {
+      const text = readFileSync(`${root}dist/browser/${file}`, 'utf8');
+      expect(text, file).not.toMatch(/\bfrom\s*["']node:|\bimport\s*\(\s*["']node:|\brequire\s*\(\s*["']node:/);
+      // Node is reached only through process.getBuiltinModule, which browsers do not have.
+      expect(text).toMatch(/getBuiltinModule/);
+    }
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+    expect(pkg.sideEffects).toBe(false);
+    expect(pkg.exports['.'].browser).toBe('./dist/browser/index.js');
+    expect(pkg.exports['./worker']).toEqual({ browser: './dist/browser/worker.js', default: './dist/worker.js' });
+  });
+
+  it('createTrainer runs over Node worker threads with the weights of an in-thread run, bit for bit', () => {
+    const script = `
+      import { createTrainer, init, Sequential, optimizerFromSpec } from 'slimtrain';
+      const spec = { inputShape: [6], seed: 3, layers: [{ type: 'dense', units: 8 }, { type: 'relu' }, { type: 'dense', units: 3 }] };
+      const optimizer = { type: 'adam', lr: 0.01, transforms: [{ type: 'l2', lambda: 1e-3 }] };
+      const x = Float32Array.from({ length: 300 * 6 }, (_, i) => Math.sin(i * 0.7));
+      const y = Uint8Array.from({ length: 300 }, (_, i) => (x[i * 6] > 0 ? 1 : 0) + (x[i * 6 + 1] > 0.5 ? 1 : 0));
+      const bits = (ws) => ws.map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength).toString('hex')).join('');
+      const out = {};
+      for (const worker of [true, false]) {
+        const t = await createTrainer({ worker });
+        await t.build(spec);
+        await t.compile({ optimizer });
+        let events = 0;
+        await t.fit(x, y, { epochs: 3, batchSize: 16, seed: 2, progressEveryMs: 0, onProgress: () => events++ });
+        out[worker ? 'thread' : 'inline'] = { weights: bits(await t.getWeights()), events };
+        if (worker) {
+          try { await t.compile({ optimizer: { type: 'adma' } }); } catch (e) { out.error = [e.name, e.message, /worker\.js/.test(e.stack)]; }
+          const controller = new AbortController();
+          const run = t.fit(x, y, { epochs: 50, batchSize: 4, signal: controller.signal, onProgress: (p) => p.step > 20 && controller.abort(new Error('stop')) });
+          try { await run; } catch (e) { out.abort = [e.name, e.message]; }
+          const pending = t.fit(x, y, { epochs: 200, batchSize: 2 });
+          await t.terminate();
+          try { await pending; } catch (e) { out.terminated = [e.name, e.message]; }
+        } else await t.terminate();
+      }
+      const engine = await init();
+      const m = Sequential.build(engine, spec);
+      m.compile({ optimizer: optimizerFromSpec(optimizer) });
+      await m.fit(x, y, { epochs: 3, batchSize: 16, seed: 2 });
+      out.direct = bits(m.getWeights());
+      console.log(JSON.stringify(out));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }));
+    expect(out.thread.weights).toBe(out.direct);
+    expect(out.inline.weights).toBe(out.direct);
+    expect(out.thread.events).toBeGreaterThanOrEqual(3 * 19);
+    expect(out.error).toEqual(['ArgumentError', 'optimizer.type = "adma": expected one of sgd, momentum, adam, adamw, rmsprop, adagrad, padam', true]);
+    expect(out.abort).toEqual(['AbortError', 'stop']);
+    expect(out.terminated).toEqual(['TrainerGoneError', 'the trainer was terminated']);
   });
 });

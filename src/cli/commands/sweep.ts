@@ -69,6 +69,7 @@ function duration(seconds: number): string {
 /** Live status: on a terminal one line per worker redrawn in place; otherwise a line per start and finish. */
 class SweepProgress {
   private lines: string[] = [];
+  private lastLine: number[] = [];
   private drawn = 0;
   private lastDraw = 0;
   private finished = 0;
@@ -80,6 +81,7 @@ class SweepProgress {
     jobs: number,
   ) {
     this.lines = new Array(jobs).fill('idle');
+    this.lastLine = new Array(jobs).fill(performance.now());
   }
 
   private header(): string {
@@ -109,6 +111,7 @@ class SweepProgress {
 
   start(slot: number, run: SweepRun): void {
     this.lines[slot] = `${run.id}: starting`;
+    this.lastLine[slot] = performance.now();
     if (!this.io.isTTY) this.io.err(`[${slot}] ${run.id}: started\n`);
     this.draw(true);
   }
@@ -118,6 +121,12 @@ class SweepProgress {
       `${run.id}: ${p.phase} epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch + 1}/${p.batches}, loss ${p.loss.toFixed(4)}, ` +
       `${p.samplesPerSecond.toFixed(0)} samples/s, ETA ${duration(p.eta)}`;
     this.draw();
+    // Logs (not a terminal): a progress line per thread every 30 s.
+    const now = performance.now();
+    if (!this.io.isTTY && now - this.lastLine[slot] > 30_000) {
+      this.lastLine[slot] = now;
+      this.io.err(`[${slot}] ${this.lines[slot]}  (${this.header()})\n`);
+    }
   }
 
   done(slot: number, text: string): void {
