@@ -110,13 +110,16 @@ export class Random {
 
   /** The generator's state, to save in a checkpoint. */
   getState(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3, this.spare ?? NaN];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spare ?? NaN];
   }
 
-  setState(state: readonly number[]): void {
-    if (!Array.isArray(state) || state.length !== 5) throw new ArgumentError('state', state, 'five numbers from getState()');
-    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0);
-    this.spare = Number.isNaN(state[4]) ? null : state[4];
+  /** Continues where a generator with this state was. The cached normal may be NaN or null (JSON) for none. */
+  setState(state: readonly (number | null)[]): void {
+    if (!Array.isArray(state) || state.length !== 5 || state.slice(0, 4).some((v) => !Number.isInteger(v) || v! < -0x80000000 || v! > 0xffffffff)) {
+      throw new ArgumentError('state', state, 'five numbers from getState()');
+    }
+    [this.s0, this.s1, this.s2, this.s3] = state.slice(0, 4).map((v) => v! >>> 0);
+    this.spare = state[4] === null || Number.isNaN(state[4]) ? null : state[4];
   }
 }
 

@@ -20,7 +20,7 @@ export interface ModelManifest {
   format: 'slimtrain-model';
   version: number;
   spec: ModelSpec;
-  tensors: { name: string; shape: number[]; dtype: 'float32'; offset: number; length: number }[];
+  tensors: TensorEntry[];
   dataBytes: number;
   /** Free-form facts about how the model was made (dataset, epochs, accuracy, ...). */
   metadata: Record<string, unknown>;
@@ -41,27 +41,35 @@ export class ModelFileError extends SlimtrainError {}
  * const copy = decodeModel(bytes); // { manifest, weights }
  */
 export function encodeModel(model: Sequential, metadata: Record<string, unknown> = {}): Uint8Array {
-  const weights = model.getWeights();
+  return encodeContainer({ format: 'slimtrain-model', version: MODEL_FORMAT_VERSION, spec: model.toSpec(), metadata }, model.getWeights());
+}
+
+/** A manifest's tensor entry: where one float32 tensor sits in the data section. */
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  offset: number;
+  length: number;
+}
+
+/**
+ * The container both model files and checkpoints use: magic, manifest length, CRC-32, the JSON
+ * manifest (given fields plus `tensors` and `dataBytes`), then the float32 tensors.
+ */
+export function encodeContainer(fields: { format: string; version: number } & Record<string, unknown>, tensors: readonly NamedWeight[]): Uint8Array {
   let offset = 0;
-  const tensors = weights.map((w) => {
-    const entry = { name: w.name, shape: w.shape, dtype: 'float32' as const, offset, length: w.values.length };
+  const entries: TensorEntry[] = tensors.map((w) => {
+    const entry = { name: w.name, shape: [...w.shape], dtype: 'float32' as const, offset, length: w.values.length };
     offset += w.values.length * 4;
     return entry;
   });
   const data = new Uint8Array(offset);
   const view = new DataView(data.buffer);
-  for (const [i, w] of weights.entries()) {
-    for (let j = 0; j < w.values.length; j++) view.setFloat32(tensors[i].offset + 4 * j, w.values[j], true);
+  for (const [i, w] of tensors.entries()) {
+    for (let j = 0; j < w.values.length; j++) view.setFloat32(entries[i].offset + 4 * j, w.values[j], true);
   }
-  const manifest: ModelManifest = {
-    format: 'slimtrain-model',
-    version: MODEL_FORMAT_VERSION,
-    spec: model.toSpec(),
-    tensors,
-    dataBytes: data.length,
-    metadata,
-  };
-  let json = JSON.stringify(manifest);
+  let json = JSON.stringify({ ...fields, tensors: entries, dataBytes: data.length });
   while (new TextEncoder().encode(json).length % 4) json += ' ';
   const text = new TextEncoder().encode(json);
   const out = new Uint8Array(HEADER + text.length + data.length);
@@ -74,27 +82,32 @@ export function encodeModel(model: Sequential, metadata: Record<string, unknown>
   return out;
 }
 
-/** Parses and checks a model file: magic, manifest, version, every tensor's bounds and the checksum. */
-export function decodeModel(bytes: Uint8Array, source = 'model file'): { manifest: ModelManifest; weights: NamedWeight[] } {
+/** Parses and checks a container: magic, manifest, format and version, the checksum and every tensor's bounds. */
+export function decodeContainer<M extends { format: string; version: number; tensors: TensorEntry[]; dataBytes: number }>(
+  bytes: Uint8Array,
+  format: string,
+  version: number,
+  source: string,
+): { manifest: M; tensors: NamedWeight[] } {
   if (!(bytes instanceof Uint8Array)) throw new ModelFileError(`${source}: expected the file's bytes as a Uint8Array`);
   if (bytes.length < HEADER || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new ModelFileError(`${source}: not a slimtrain model file (the first bytes are not "SLIMTRN")`);
+    throw new ModelFileError(`${source}: not a slimtrain ${format.replace('slimtrain-', '')} file (the first bytes are not "SLIMTRN")`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(8, true);
   if (HEADER + length > bytes.length) throw new ModelFileError(`${source}: truncated: the manifest claims ${length} bytes, the file has ${bytes.length - HEADER}`);
-  let manifest: ModelManifest;
+  let manifest: M;
   try {
     manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + length)));
   } catch (e) {
     throw new ModelFileError(`${source}: the manifest is not valid JSON (${(e as Error).message})`);
   }
-  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'slimtrain-model') {
-    throw new ModelFileError(`${source}: the manifest's format is ${JSON.stringify((manifest as { format?: unknown })?.format)}: expected "slimtrain-model"`);
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== format) {
+    throw new ModelFileError(`${source}: the manifest's format is ${JSON.stringify((manifest as { format?: unknown })?.format)}: expected "${format}"`);
   }
   if (!Number.isInteger(manifest.version) || manifest.version < 1) throw new ModelFileError(`${source}: version ${JSON.stringify(manifest.version)}: expected a positive integer`);
-  if (manifest.version > MODEL_FORMAT_VERSION) {
-    throw new ModelFileError(`${source}: format version ${manifest.version} is newer than this slimtrain reads (${MODEL_FORMAT_VERSION}): upgrade slimtrain`);
+  if (manifest.version > version) {
+    throw new ModelFileError(`${source}: format version ${manifest.version} is newer than this slimtrain reads (${version}): upgrade slimtrain`);
   }
   const data = bytes.subarray(HEADER + length);
   if (data.length !== manifest.dataBytes) {
@@ -105,7 +118,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): { manifes
   if (sum !== stored) throw new ModelFileError(`${source}: checksum ${sum.toString(16)} does not match the stored ${stored.toString(16)}: the file is corrupted`);
   if (!Array.isArray(manifest.tensors)) throw new ModelFileError(`${source}: the manifest has no tensor list`);
   const dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const weights = manifest.tensors.map((t, i) => {
+  const tensors = manifest.tensors.map((t, i) => {
     const count = Array.isArray(t.shape) ? t.shape.reduce((a, b) => a * b, 1) : NaN;
     if (typeof t.name !== 'string' || t.dtype !== 'float32' || !Number.isInteger(t.offset) || t.offset < 0 || t.offset % 4 || t.length !== count || t.offset + 4 * t.length > data.length) {
       throw new ModelFileError(`${source}: tensor ${i} (${JSON.stringify(t.name)}) has an invalid name, dtype, shape, offset or length`);
@@ -114,7 +127,13 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): { manifes
     for (let j = 0; j < t.length; j++) values[j] = dataView.getFloat32(t.offset + 4 * j, true);
     return { name: t.name, shape: [...t.shape], values };
   });
-  return { manifest, weights };
+  return { manifest, tensors };
+}
+
+/** Parses and checks a model file: magic, manifest, version, every tensor's bounds and the checksum. */
+export function decodeModel(bytes: Uint8Array, source = 'model file'): { manifest: ModelManifest; weights: NamedWeight[] } {
+  const { manifest, tensors } = decodeContainer<ModelManifest>(bytes, 'slimtrain-model', MODEL_FORMAT_VERSION, source);
+  return { manifest, weights: tensors };
 }
 
 /** Rebuilds the model a file describes, with its weights, on the given engine. */

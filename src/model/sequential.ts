@@ -331,6 +331,20 @@ export class Sequential {
     return { loss, accuracy };
   }
 
+  /** The training counters a checkpoint keeps beside the weights: the step and the dropout generator. */
+  trainingState(): { step: number; dropout: ReturnType<Random['getState']> } {
+    this.check();
+    return { step: this.steps, dropout: this.dropoutRandom.getState() };
+  }
+
+  /** Restores what trainingState returned (resuming from a checkpoint). */
+  restoreTrainingState(state: { step: number; dropout: readonly (number | null)[] }): void {
+    this.check();
+    if (!Number.isInteger(state?.step) || state.step < 0) throw new ArgumentError('training state step', state?.step, 'a non-negative integer');
+    this.dropoutRandom.setState(state.dropout);
+    this.steps = state.step;
+  }
+
   /** Every weight (trainable and state) as named copies, in TensorFlow.js order: per layer, kernel, bias / gamma, beta, moving_mean, moving_variance. */
   getWeights(): NamedWeight[] {
     this.check();

@@ -30,6 +30,9 @@ export interface Transform {
   penalty?(params: ParamSet): number;
   /** Called by pruning (magnitudePrune, iterativePruning) after weights were removed at `step`. */
   onPrune?(step: number): void;
+  /** State that must survive a checkpoint (masks, schedule positions): arrays and numbers. */
+  saveState?(): Record<string, Float32Array | number>;
+  loadState?(state: Record<string, Float32Array | number>): void;
   dispose?(): void;
 }
 

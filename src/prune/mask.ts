@@ -105,6 +105,16 @@ export function weightMask(options: { masks?: Record<string, Float32Array | numb
       if (masks === null || typeof masks !== 'object') throw new ArgumentError('masks', masks, 'an object of tensor name -> 0/1 array');
       write(masks, 'masks');
     },
+    saveState() {
+      const params = ready();
+      return { mask: engineRef.arena.f32(region, params.size).slice() };
+    },
+    loadState(state: Record<string, Float32Array | number>) {
+      const params = ready();
+      const mask = state.mask;
+      if (!(mask instanceof Float32Array) || mask.length !== params.size) throw new ArgumentError('weightMask state', mask, `${params.size} mask values`);
+      engineRef.arena.f32(region, params.size).set(mask);
+    },
     count(selector?: Selector) {
       const params = ready();
       const s = checkSelector('selector', selector);

@@ -44,6 +44,10 @@ export function selectiveDecay(options: { gamma: number; alpha?: number; decaySt
     onPrune(step: number) {
       since = step;
     },
+    saveState: () => ({ since }),
+    loadState(state: Record<string, Float32Array | number>) {
+      since = Number(state.since);
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import type { BatchAugmentation } from '../data/augment.js';
 import type { Sequential, Targets } from '../model/sequential.js';
+import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/checkpoint.js';
 import { Random } from '../random.js';
 import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 
@@ -68,6 +69,23 @@ export interface FitOptions {
    * crops and flips), from its own generator seeded like the shuffle. Never applied to validation.
    */
   augment?: BatchAugmentation;
+  /**
+   * Checkpoints every `everySteps` optimizer steps and/or every `everyEpochs` epochs: `save`
+   * receives the bytes (encodeCheckpoint: model, optimizer state, generators, position) and may
+   * be async; the fit waits for it. Write them with writeFileAtomic in Node.
+   */
+  checkpoint?: {
+    everySteps?: number;
+    everyEpochs?: number;
+    save: (bytes: Uint8Array, at: { epoch: number; step: number }) => void | Promise<void>;
+    metadata?: Record<string, unknown>;
+  };
+  /**
+   * A checkpoint to continue from (taken by this option's `checkpoint` on the same data and batch
+   * size): the model, compiled with the same chain, gets its state back and the fit continues at
+   * the recorded epoch and batch, giving weights bit-identical to an uninterrupted run.
+   */
+  resume?: Uint8Array;
 }
 
 const yieldToEventLoop = (): Promise<void> =>
@@ -85,7 +103,19 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ epochs, batchSize?, ... }');
   knownKeys('fit options', options, [
     'epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'onBatchEnd', 'onEpochEnd', 'signal', 'earlyStopping', 'yieldEveryMs', 'augment',
+    'checkpoint', 'resume',
   ]);
+  const checkpoint = options.checkpoint;
+  if (checkpoint !== undefined) {
+    if (checkpoint === null || typeof checkpoint !== 'object' || typeof checkpoint.save !== 'function') {
+      throw new ArgumentError('checkpoint', checkpoint, '{ everySteps?, everyEpochs?, save(bytes) }');
+    }
+    knownKeys('checkpoint', checkpoint, ['everySteps', 'everyEpochs', 'save', 'metadata']);
+    if (checkpoint.everySteps !== undefined) positiveInt('checkpoint.everySteps', checkpoint.everySteps);
+    if (checkpoint.everyEpochs !== undefined) positiveInt('checkpoint.everyEpochs', checkpoint.everyEpochs);
+    if (checkpoint.everySteps === undefined && checkpoint.everyEpochs === undefined) throw new ArgumentError('checkpoint', checkpoint, 'everySteps or everyEpochs');
+  }
+  if (options.resume !== undefined && !(options.resume instanceof Uint8Array)) throw new ArgumentError('resume', options.resume, "a checkpoint's bytes (Uint8Array)");
   const epochs = positiveInt('epochs', options.epochs);
   const batchSize = positiveInt('batchSize', options.batchSize ?? 32);
   const yieldEvery = nonNegativeNumber('yieldEveryMs', options.yieldEveryMs ?? 16);
@@ -132,13 +162,46 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   let bestWeights: ReturnType<Sequential['getWeights']> | null = null;
   let sinceBest = 0;
 
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    if (options.shuffle ?? true) random.shuffle(indices);
+  // Resuming: the model's state from the checkpoint, and where the fit stood.
+  let startEpoch = 0;
+  let startBatch = 0;
+  let resumed: FitCursor | null = null;
+  if (options.resume) {
+    const { cursor } = restoreCheckpoint(model, options.resume, 'resume');
+    if (!cursor) throw new ArgumentError('resume', 'a checkpoint without a fit position', 'a checkpoint taken by fit');
+    if (cursor.rows !== trainRows || cursor.batchSize !== batchSize) {
+      throw new ArgumentError('resume', `a checkpoint of ${cursor.rows} rows in batches of ${cursor.batchSize}`, `the same data and batch size (${trainRows} rows, batch ${batchSize})`);
+    }
+    resumed = cursor;
+    startEpoch = cursor.epoch;
+    startBatch = cursor.batch;
+    indices.set(cursor.indices);
+    random.setState(cursor.shuffleRandom);
+    augmentRandom.setState(cursor.augmentRandom);
+    history.epochs.push(...cursor.history);
+    if (cursor.earlyStopping) {
+      best = cursor.earlyStopping.best;
+      sinceBest = cursor.earlyStopping.sinceBest;
+      bestWeights = cursor.earlyStopping.bestWeights ?? null;
+    }
+  }
+  const save = async (epoch: number, batch: number, shuffled: boolean, lossSum: number, correct: number) => {
+    const cursor: FitCursor = {
+      epoch, batch, epochs, batchSize, rows: trainRows, shuffled, indices,
+      shuffleRandom: random.getState(), augmentRandom: augmentRandom.getState(), lossSum, correct, history: [...history.epochs],
+      ...(stopping ? { earlyStopping: { best, sinceBest, ...(bestWeights ? { bestWeights } : {}) } } : {}),
+    };
+    await checkpoint!.save(encodeCheckpoint(model, cursor, checkpoint!.metadata ?? {}), { epoch, step: model.step });
+  };
+
+  for (let epoch = startEpoch; epoch < epochs; epoch++) {
+    const continuing = resumed !== null && epoch === startEpoch;
+    if ((options.shuffle ?? true) && !(continuing && resumed!.shuffled)) random.shuffle(indices);
     const epochStart = performance.now();
-    let lossSum = 0;
-    let correct = 0;
+    let lossSum = continuing ? resumed!.lossSum : 0;
+    let correct = continuing ? resumed!.correct : 0;
     let lr = 0;
-    for (let b = 0; b < batches; b++) {
+    for (let b = continuing ? startBatch : 0; b < batches; b++) {
       if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
@@ -160,6 +223,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
           break;
         }
       }
+      if (checkpoint?.everySteps && model.step % checkpoint.everySteps === 0) await save(epoch, b + 1, true, lossSum, correct);
       if (yieldEvery > 0 && now - lastYield >= yieldEvery) {
         await yieldToEventLoop();
         lastYield = performance.now();
@@ -187,6 +251,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
         break;
       }
     }
+    if (checkpoint?.everyEpochs && (epoch + 1) % checkpoint.everyEpochs === 0 && epoch + 1 < epochs) await save(epoch + 1, 0, false, 0, 0);
   }
   if (bestWeights) model.setWeights(bestWeights);
   return history;
