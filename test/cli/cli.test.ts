@@ -20,6 +20,31 @@ describe('slimtrain command line', () => {
   const small = join(dir, 'mnist-reduced.slim');
   const report = join(dir, 'report.html');
 
+  it('train --checkpoint, killed with SIGKILL, then train --resume: the final weights equal an uninterrupted run', async () => {
+    const flags = ['train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--limit', '6000', '--test-limit', '200', '--epochs', '3', '--l2', '1e-4', '--no-reduce'];
+    const full = join(dir, 'full.slim');
+    const straight = run([...flags, '--save', full]);
+    expect(straight.status, straight.stderr).toBe(0);
+    const checkpoint = join(dir, 'run.ckpt');
+    const resumed = join(dir, 'resumed.slim');
+    const { spawn } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const child = spawn(process.execPath, [cli, ...flags, '--save', resumed, '--checkpoint', checkpoint, '--checkpoint-steps', '25'], { cwd: root, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    while (!existsSync(checkpoint)) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    expect(existsSync(resumed), 'killed before it finished').toBe(false);
+    const again = run(['train', '--resume', checkpoint]);
+    expect(again.status, again.stderr).toBe(0);
+    const { decodeModel } = await import('../../src/io/model_file.js');
+    const a = decodeModel(new Uint8Array(readFileSync(full))).weights;
+    const b = decodeModel(new Uint8Array(readFileSync(resumed))).weights;
+    expect(b.map((w) => Buffer.from(w.values.buffer).toString('hex'))).toEqual(a.map((w) => Buffer.from(w.values.buffer).toString('hex')));
+    expect(run(['train', '--resume', join(dir, 'none.ckpt')]).stderr).toMatch(/--resume = ".*none.ckpt": no such file/);
+    expect(run(['train', '--checkpoint-steps', '5']).stderr).toMatch(/--checkpoint-steps = 5: it needs --checkpoint FILE/);
+  }, 60_000);
+
   it('train with a DeepHoyer regulariser, prune at 0.25 std and fine-tune: the pruned weights are gone from the result', () => {
     const r = run([
       'train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '3000', '--test-limit', '500',

@@ -2,7 +2,8 @@ import { init } from '../../backend/engine.js';
 import { imageAugmentation } from '../../data/augment.js';
 import { DATASET_NAMES, loadDataset } from '../../data/load_dataset.js';
 import { standardizeSplits } from '../../data/normalize.js';
-import { saveModelFile } from '../../io/model_files_node.js';
+import { saveModelFile, writeFileAtomic } from '../../io/model_files_node.js';
+import { decodeCheckpoint } from '../../io/checkpoint.js';
 import { Sequential } from '../../model/sequential.js';
 import { groupNorms } from '../../sparsity/group_norms.js';
 import type { EpochLog } from '../../train/fit.js';
@@ -74,7 +75,11 @@ sparsity and reduction:
 output:
   --save FILE           write the trained model (atomically)
   --save-reduced FILE   write the reduced model
-  --checkpoint FILE     write the model after every epoch (atomically)
+  --checkpoint FILE     write a training checkpoint (model, optimizer state, generators, position)
+                        after every epoch, atomically
+  --checkpoint-steps N  also every N optimizer steps
+  --resume FILE         continue the run a checkpoint holds, with its flags (flags given here
+                        override them): the final weights equal an uninterrupted run's
   --report FILE.html    write an HTML report with plots
   --json                print one JSON result object on stdout (the text goes to stderr)
 `;
@@ -83,7 +88,20 @@ export const train: Command = {
   name: 'train',
   summary: 'train a model, report its group sparsity, save it',
   help: HELP,
-  async run(argv: string[], io: CommandIo): Promise<number> {
+  async run(givenArgv: string[], io: CommandIo): Promise<number> {
+    // --resume FILE: the checkpoint's own command line first, then the flags given now.
+    let resumeBytes: Uint8Array | undefined;
+    let argv = givenArgv;
+    const at = givenArgv.findIndex((a) => a === '--resume' || a.startsWith('--resume='));
+    if (at >= 0) {
+      const path = givenArgv[at].includes('=') ? givenArgv[at].slice('--resume='.length) : givenArgv[at + 1];
+      if (!path || path.startsWith('--')) throw new UsageError('--resume: expected a checkpoint file');
+      const { readFileSync, existsSync } = await import('node:fs');
+      if (!existsSync(path)) throw new UsageError(`--resume = ${JSON.stringify(path)}: no such file`);
+      resumeBytes = new Uint8Array(readFileSync(path));
+      const stored = decodeCheckpoint(resumeBytes, path).manifest.metadata.argv;
+      if (Array.isArray(stored)) argv = [...stored.filter((a): a is string => typeof a === 'string'), ...givenArgv];
+    }
     const v = parseFlags('train', argv, {
       model: { type: 'string' },
       dataset: { type: 'string' },
@@ -101,6 +119,8 @@ export const train: Command = {
       save: { type: 'string' },
       'save-reduced': { type: 'string' },
       checkpoint: { type: 'string' },
+      'checkpoint-steps': { type: 'string' },
+      resume: { type: 'string' },
       report: { type: 'string' },
       json: { type: 'boolean' },
       standardize: { type: 'boolean' },
@@ -123,6 +143,8 @@ export const train: Command = {
     const split = v['validation-split'] === undefined ? undefined : numberFlag('validation-split', v['validation-split'], 0, { min: 0, max: 1, exclusiveMin: true });
     const xi = v.xi === undefined ? undefined : numberFlag('xi', v.xi, 0, { min: 0 });
     const patience = v.patience === undefined ? undefined : numberFlag('patience', v.patience, 0, { integer: true, min: 0 });
+    const checkpointSteps = v['checkpoint-steps'] === undefined ? undefined : numberFlag('checkpoint-steps', v['checkpoint-steps'], 0, { integer: true, min: 1 });
+    if (checkpointSteps !== undefined && v.checkpoint === undefined) throw new UsageError(`--checkpoint-steps = ${checkpointSteps}: it needs --checkpoint FILE`);
     for (const flag of ['save', 'save-reduced', 'checkpoint', 'report', 'data', 'model'] as const) {
       if (v[flag] === '') throw new UsageError(`--${flag} = "": expected a ${flag === 'data' ? 'folder' : flag === 'model' ? 'model' : 'file name'}`);
     }
@@ -168,8 +190,19 @@ export const train: Command = {
         progress.epoch(e);
         epochLogs.push(e);
         snapshots.push({ epoch: e.epoch, layers: groupNorms(model) });
-        if (v.checkpoint !== undefined) saveModelFile(model, String(v.checkpoint), { dataset, epoch: e.epoch + 1, loss: e.loss, standardization });
       },
+      ...(v.checkpoint !== undefined
+        ? {
+            checkpoint: {
+              everyEpochs: 1,
+              ...(checkpointSteps ? { everySteps: checkpointSteps } : {}),
+              // The command line (less --resume) rides along, so `train --resume FILE` alone continues.
+              metadata: { dataset, standardization, argv: argv.filter((a, i) => a !== '--resume' && argv[i - 1] !== '--resume' && !a.startsWith('--resume=')) },
+              save: (bytes: Uint8Array) => writeFileAtomic(String(v.checkpoint), bytes),
+            },
+          }
+        : {}),
+      ...(resumeBytes ? { resume: resumeBytes } : {}),
     });
     if (history.stoppedEarly) say(`stopped early after ${history.epochs.length} epochs (no improvement for ${patience}); the best epoch's weights were restored\n`);
     let prunedJson: Record<string, unknown> | null = null;
