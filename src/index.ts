@@ -96,3 +96,9 @@ export { createTrainer, TrainerError, TrainerGoneError } from './worker/client.j
 export type { TrainerClient, CreateTrainerOptions, FitCallOptions } from './worker/client.js';
 export { serveTrainer } from './worker/server.js';
 export type { FitProgress, ModelInfo, RemoteFitOptions, Endpoint } from './worker/protocol.js';
+export { encodeCheckpoint, decodeCheckpoint, restoreCheckpoint, modelFromCheckpoint, CHECKPOINT_FORMAT_VERSION } from './io/checkpoint.js';
+export type { FitCursor, CheckpointManifest } from './io/checkpoint.js';
+export { encodeContainer, decodeContainer } from './io/model_file.js';
+export { exportTfjsModel, importTfjsModel, TfjsFormatError } from './io/tfjs.js';
+export type { TfjsModelJson } from './io/tfjs.js';
+export { saveTfjsModelFiles, loadTfjsModelFiles } from './io/tfjs_files_node.js';
