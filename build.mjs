@@ -33,7 +33,7 @@ function buildKernels() {
 async function buildBundle() {
   mkdirSync(join(root, 'dist'), { recursive: true });
   await esbuild.build({
-    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/worker/worker_entry.ts' },
+    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/worker/worker_entry.ts', onnx: 'src/io/onnx.ts' },
     absWorkingDir: root,
     outdir: 'dist',
     bundle: true,

@@ -45,6 +45,28 @@ describe('slimtrain command line', () => {
     expect(run(['train', '--checkpoint-steps', '5']).stderr).toMatch(/--checkpoint-steps = 5: it needs --checkpoint FILE/);
   }, 60_000);
 
+  it('export --format tfjs|onnx and import --format tfjs round-trip a saved model', async () => {
+    const saved = join(dir, 'small.slim');
+    expect(run(['train', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '1000', '--test-limit', '200', '--no-reduce', '--save', saved]).status).toBe(0);
+    const web = join(dir, 'web');
+    const a = run(['export', '--model', saved, '--format', 'tfjs', '--out', web]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/wrote .*web\/model.json and .*weights.bin \(266610 parameters\)/);
+    const onnx = join(dir, 'm.onnx');
+    const b = run(['export', '--model', saved, '--format', 'onnx', '--out', onnx]);
+    expect(b.status, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/ONNX opset 13/);
+    const back = join(dir, 'back.slim');
+    const c = run(['import', '--format', 'tfjs', '--model', join(web, 'model.json'), '--out', back]);
+    expect(c.status, c.stderr).toBe(0);
+    const { decodeModel } = await import('../../src/io/model_file.js');
+    const w1 = decodeModel(new Uint8Array(readFileSync(saved))).weights;
+    const w2 = decodeModel(new Uint8Array(readFileSync(back))).weights;
+    expect(w2.map((w) => Array.from(w.values))).toEqual(w1.map((w) => Array.from(w.values)));
+    expect(run(['export', '--model', saved, '--out', onnx]).stderr).toMatch(/--format is required/);
+    expect(run(['export', '--model', saved, '--format', 'caffe', '--out', onnx]).stderr).toMatch(/--format = "caffe": expected one of tfjs, onnx/);
+  }, 60_000);
+
   it('train with a DeepHoyer regulariser, prune at 0.25 std and fine-tune: the pruned weights are gone from the result', () => {
     const r = run([
       'train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '3000', '--test-limit', '500',

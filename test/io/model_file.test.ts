@@ -68,12 +68,12 @@ describe('model files', () => {
     expect(() => decodeModel(newer, 'm.slim')).toThrow(/format version 9 is newer than this slimtrain reads \(1\)/);
   });
 
-  it('every byte flip and truncation either loads the same model or fails with a ModelFileError', () => {
+  it('every byte flip and truncation (3,000 cases) either loads the same model or fails with a ModelFileError', () => {
     const bytes = encodeModel(model);
     const random = rng(99);
     const reference = Array.from(model.predict(x));
     let rejected = 0;
-    for (let trial = 0; trial < 300; trial++) {
+    for (let trial = 0; trial < 3000; trial++) {
       const corrupt = bytes.slice(0, trial % 3 === 0 ? Math.floor(random() * bytes.length) : bytes.length);
       if (trial % 3 !== 0) corrupt[Math.floor(random() * corrupt.length)] ^= 1 << Math.floor(random() * 8);
       try {
@@ -86,7 +86,25 @@ describe('model files', () => {
         rejected++;
       }
     }
-    expect(rejected).toBeGreaterThan(250);
+    expect(rejected).toBeGreaterThan(2500);
+  });
+
+  it('checkpoints too: 1,000 flips and truncations load intact or fail with a ModelFileError', async () => {
+    const { encodeCheckpoint, restoreCheckpoint } = await import('../../src/io/checkpoint.js');
+    const bytes = encodeCheckpoint(model, null);
+    const random = rng(5);
+    let rejected = 0;
+    for (let trial = 0; trial < 1000; trial++) {
+      const corrupt = bytes.slice(0, trial % 4 === 0 ? Math.floor(random() * bytes.length) : bytes.length);
+      if (trial % 4 !== 0) corrupt[Math.floor(random() * corrupt.length)] ^= 1 << Math.floor(random() * 8);
+      try {
+        restoreCheckpoint(model, corrupt);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ModelFileError);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(900);
   });
 
   it('saves atomically: a process killed while saving leaves the previous file intact', async () => {
