@@ -31,14 +31,14 @@ export class Arena {
   private viewBuffer: ArrayBufferLike | null = null;
   private viewF32 = new Float32Array(0);
 
-  constructor(options: { initialBytes?: number; maximumBytes?: number } = {}) {
+  constructor(options: { initialBytes?: number; maximumBytes?: number; shared?: boolean } = {}) {
     const initialPages = Math.max(1, Math.ceil((options.initialBytes ?? 16 * 2 ** 20) / PAGE));
     const maximumPages = Math.ceil((options.maximumBytes ?? 4 * 2 ** 30) / PAGE);
     if (!(maximumPages >= initialPages && maximumPages <= WASM32_MAX_PAGES)) {
       throw new ArgumentError('maximumBytes', options.maximumBytes, `between initialBytes and 4 GiB (${WASM32_MAX_PAGES} pages)`);
     }
     this.maximumPages = maximumPages;
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages });
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages, ...(options.shared ? { shared: true } : {}) });
   }
 
   /**

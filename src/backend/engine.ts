@@ -1,9 +1,10 @@
-import { SlimtrainError, ArgumentError } from '../errors.js';
+import { SlimtrainError, ArgumentError, UnsupportedError } from '../errors.js';
 import { Arena } from './arena.js';
 import type { Backend } from './backend.js';
 import { chooseBuild, compileKernels, instantiateKernels, type KernelBuild, type SimdOption, type WasmSource } from './load.js';
 import { createReferenceBackend } from './reference.js';
 import { createWasmBackend } from './wasm.js';
+import { availableThreads, ThreadPool } from './thread_pool.js';
 
 /** Options of `init`. Every field is optional. */
 export interface InitOptions {
@@ -17,7 +18,16 @@ export interface InitOptions {
   initialMemoryBytes?: number;
   /** Upper bound of the engine's memory in bytes. Default 4 GiB (the wasm32 limit). */
   maximumMemoryBytes?: number;
+  /**
+   * Kernel threads sharing the engine's memory: 'auto' (default) uses every core where the runtime
+   * allows it (Node; browsers inside a worker of a cross-origin isolated page), else one thread,
+   * with a one-time notice saying why. Any count gives the same bits. Threads run the plain SIMD
+   * build: with simd 'relaxed' or 'none', or a wasm override, 'auto' means one thread.
+   */
+  threads?: 'auto' | number;
 }
+
+let threadNoticeShown = false;
 
 /**
  * An engine: one WebAssembly memory, the arena that hands out its regions, and a backend whose
@@ -33,7 +43,13 @@ export class Engine {
     readonly kernels: KernelBuild | 'reference',
     /** The compiled module, to hand to a worker instead of compiling again (undefined for 'reference'). */
     readonly module: WebAssembly.Module | undefined,
+    private readonly pool: ThreadPool | null = null,
   ) {}
+
+  /** Threads the kernels run on (1 without a pool). */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
 
   get arena(): Arena {
     this.check();
@@ -45,9 +61,10 @@ export class Engine {
     return this.backendRef;
   }
 
-  /** Drops the engine's memory. Using the engine afterwards throws. */
+  /** Drops the engine's memory and stops its kernel threads. Using the engine afterwards throws. */
   dispose(): void {
     this.disposed = true;
+    this.pool?.dispose();
   }
 
   get isDisposed(): boolean {
@@ -70,12 +87,39 @@ export async function init(options: InitOptions = {}): Promise<Engine> {
   if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, 'an options object');
   const backend = options.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'reference') throw new ArgumentError('backend', backend, '"wasm" or "reference"');
-  const arena = new Arena({ initialBytes: options.initialMemoryBytes, maximumBytes: options.maximumMemoryBytes });
-  if (backend === 'reference') return new Engine(arena, createReferenceBackend(arena), 'reference', undefined);
+  if (backend === 'reference') {
+    const arena = new Arena({ initialBytes: options.initialMemoryBytes, maximumBytes: options.maximumMemoryBytes });
+    return new Engine(arena, createReferenceBackend(arena), 'reference', undefined);
+  }
   const build = options.wasm === undefined ? chooseBuild(options.simd ?? 'auto') : overrideBuild(options.simd);
-  const module = await compileKernels(build, options.wasm);
+  const threads = threadCount(options.threads, build, options.wasm !== undefined);
+  const shared = threads > 1;
+  const arena = new Arena({ initialBytes: options.initialMemoryBytes, maximumBytes: options.maximumMemoryBytes, shared });
+  const module = await compileKernels(shared ? 'threads' : build, shared ? undefined : options.wasm);
   const kernels = await instantiateKernels(module, arena.memory);
-  return new Engine(arena, createWasmBackend(build, kernels, arena), build, module);
+  const pool = shared ? await ThreadPool.create(module, arena.memory, threads) : null;
+  return new Engine(arena, createWasmBackend(build, kernels, arena, pool ?? undefined), build, shared ? await compileKernels(build) : module, pool);
+}
+
+/** Resolves the threads option: a count of at least 1, checked against what the runtime and build allow. */
+function threadCount(option: 'auto' | number | undefined, build: string, override: boolean): number {
+  if (option !== undefined && option !== 'auto' && !(Number.isInteger(option) && option >= 1 && option <= 256)) {
+    throw new ArgumentError('threads', option, '"auto" or an integer from 1 to 256');
+  }
+  const { threads: available, reason } = availableThreads();
+  if (option === undefined || option === 'auto') {
+    if (build !== 'simd' || override) return 1;
+    if (available === 1 && reason && !threadNoticeShown) {
+      threadNoticeShown = true;
+      console.info(`slimtrain: kernels run on one thread: ${reason}`);
+    }
+    return available;
+  }
+  if (option > 1) {
+    if (build !== 'simd' || override) throw new ArgumentError('threads', option, `1 with ${override ? 'a wasm override' : `the ${build} build`} (threads run the plain SIMD build)`);
+    if (reason) throw new UnsupportedError(`threads = ${option}: ${reason}`);
+  }
+  return option;
 }
 
 /** With a wasm override the caller says which build it is; 'auto' means plain SIMD. */

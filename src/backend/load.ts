@@ -3,8 +3,11 @@ import { kernelBinaries } from '../../build/kernels.js';
 import { ArgumentError, UnsupportedError } from '../errors.js';
 import type { KernelExports } from './wasm.js';
 
-/** The kernel builds of asconfig.json that ship inside the package. */
-export type KernelBuild = 'simd' | 'relaxed' | 'scalar';
+/**
+ * The kernel builds of asconfig.json that ship inside the package. 'threads' is the plain SIMD
+ * build against a shared memory, which multi-threaded engines run.
+ */
+export type KernelBuild = 'simd' | 'relaxed' | 'scalar' | 'threads';
 
 /**
  * Which build to run:

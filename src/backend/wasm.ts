@@ -1,5 +1,24 @@
 import type { Arena, Ptr } from './arena.js';
 import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
+import type { PoolOp, PoolTask, ThreadPool } from './thread_pool.js';
+
+/** Below these sizes a kernel stays on one thread: waking the others would cost more than it saves. */
+export const THREAD_THRESHOLDS = {
+  /** Multiply-adds of a GEMM (M * N * K). */
+  gemm: 1 << 20,
+  /** Floats written by an im2col / read by a col2im. */
+  im2col: 1 << 16,
+  /** Parameters of an optimizer update. */
+  update: 1 << 16,
+};
+
+/** [start, end) ranges splitting `total` into at most `parts`, each start a multiple of `align`. */
+function split(total: number, parts: number, align: number): [number, number][] {
+  const size = Math.ceil(total / parts / align) * align;
+  const out: [number, number][] = [];
+  for (let start = 0; start < total; start += size) out.push([start, Math.min(total, start + size)]);
+  return out;
+}
 
 /** The raw exports of the kernel module (assembly/index.ts): numbers in, nothing out. */
 export interface KernelExports {
@@ -21,10 +40,21 @@ const ACTIVATIONS: Record<ActivationKind, [string, string]> = {
  * export of the same name. The GEMM packing scratch and the reductions' out slot are allocated
  * once here, so no kernel call allocates.
  */
-export function createWasmBackend(name: string, kernels: KernelExports, arena: Arena): Backend {
+export function createWasmBackend(name: string, kernels: KernelExports, arena: Arena, pool?: ThreadPool): Backend {
   const k = kernels;
   arena.reserveLow(k.heapBase());
   const gemmWork = arena.allocF32(k.gemmWorkFloats());
+  // One GEMM packing scratch per thread.
+  const works = [gemmWork, ...Array.from({ length: (pool?.threads ?? 1) - 1 }, () => arena.allocF32(k.gemmWorkFloats()))];
+  const threads = pool?.threads ?? 1;
+  const local = (task: PoolTask) => void k[task.op](...task.args);
+  const parallel = (tasks: PoolTask[]) => (tasks.length === 1 ? local(tasks[0]) : pool!.run(tasks, local));
+  const task = (op: PoolOp, args: number[]): PoolTask => ({ op, args });
+  /** Elementwise update kernels split by ranges of 16 floats; `ptrs` are the per-element arrays. */
+  const updateRanges = (op: PoolOp, ptrs: Ptr[], n: number, rest: number[]) => {
+    if (threads === 1 || n < THREAD_THRESHOLDS.update) return local(task(op, [...ptrs, n, ...rest]));
+    parallel(split(n, threads, 16).map(([a, b]) => task(op, [...ptrs.map((p) => p + a * 4), b - a, ...rest])));
+  };
   const out = arena.alloc(8);
   // f64 scratch for the kernels that sum over rows (batch norm, bias gradient): enough for 4096
   // channels up front, grown (rarely) for wider layers, so training allocates nothing per step.
@@ -43,10 +73,24 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
 
   return {
     name,
-    gemm: (transA, transB, M, N, K, a, b, c, accumulate) =>
-      void k.gemm(flag(transA), flag(transB), M, N, K, a, b, c, flag(accumulate), gemmWork),
-    im2col: (x, cols, g) => void k.im2col(x, cols, ...win(g)),
-    col2im: (cols, dx, g) => void k.col2im(cols, dx, ...win(g)),
+    gemm(transA, transB, M, N, K, a, b, c, accumulate) {
+      if (threads === 1 || M * N * K < THREAD_THRESHOLDS.gemm || M < 8) {
+        return void k.gemm(flag(transA), flag(transB), M, N, K, a, b, c, flag(accumulate), gemmWork);
+      }
+      // By rows of C, in multiples of the micro-kernel's 4 rows: each thread sums its elements
+      // exactly as one thread would.
+      parallel(split(M, threads, 4).map(([i0, i1], t) => task('gemmRows', [flag(transA), flag(transB), M, N, K, a, b, c, flag(accumulate), works[t], i0, i1])));
+    },
+    im2col(x, cols, g) {
+      const per = g.OH * g.OW * g.KH * g.KW * g.C;
+      if (threads === 1 || g.N < 2 || g.N * per < THREAD_THRESHOLDS.im2col) return void k.im2col(x, cols, ...win(g));
+      parallel(split(g.N, threads, 1).map(([n0, n1]) => task('im2col', [x + n0 * g.H * g.W * g.C * 4, cols + n0 * per * 4, ...win({ ...g, N: n1 - n0 })])));
+    },
+    col2im(cols, dx, g) {
+      const per = g.OH * g.OW * g.KH * g.KW * g.C;
+      if (threads === 1 || g.N < 2 || g.N * per < THREAD_THRESHOLDS.im2col) return void k.col2im(cols, dx, ...win(g));
+      parallel(split(g.N, threads, 1).map(([n0, n1]) => task('col2im', [cols + n0 * per * 4, dx + n0 * g.H * g.W * g.C * 4, ...win({ ...g, N: n1 - n0 })])));
+    },
     maxPoolForward: (x, y, argmax, g) => void k.maxPoolForward(x, y, argmax, ...win(g)),
     maxPoolBackward: (dy, argmax, dx, outSize, inSize) => void k.maxPoolBackward(dy, argmax, dx, outSize, inSize),
     avgPoolForward: (x, y, g) => void k.avgPoolForward(x, y, ...win(g)),
@@ -70,10 +114,10 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     softmax: (logits, probs, rows, classes) => void k.softmax(logits, probs, rows, classes),
     meanSquaredError: (pred, target, grad, losses, rows, cols, gradScale) =>
       void k.meanSquaredError(pred, target, grad, losses, rows, cols, gradScale),
-    sgdUpdate: (w, g, n, lr) => void k.sgdUpdate(w, g, n, lr),
-    momentumUpdate: (w, g, v, n, lr, mu, nesterov) => void k.momentumUpdate(w, g, v, n, lr, mu, flag(nesterov)),
+    sgdUpdate: (w, g, n, lr) => updateRanges('sgdUpdate', [w, g], n, [lr]),
+    momentumUpdate: (w, g, v, n, lr, mu, nesterov) => updateRanges('momentumUpdate', [w, g, v], n, [lr, mu, flag(nesterov)]),
     adamUpdate: (w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay) =>
-      void k.adamUpdate(w, g, m, v, n, stepSize, beta1, beta2, 1 - beta1, 1 - beta2, eps, denomScale, decay),
+      updateRanges('adamUpdate', [w, g, m, v], n, [stepSize, beta1, beta2, 1 - beta1, 1 - beta2, eps, denomScale, decay]),
     rmspropUpdate: (w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside) =>
       void k.rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, 1 - rho, momentum, eps, flag(centered), flag(epsOutside)),
     adagradUpdate: (w, g, acc, n, lr, eps, epsOutside) => void k.adagradUpdate(w, g, acc, n, lr, eps, flag(epsOutside)),

@@ -137,11 +137,11 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): { manifes
 }
 
 /** Rebuilds the model a file describes, with its weights, on the given engine. */
-export function modelFromBytes(engine: Engine, bytes: Uint8Array, source = 'model file'): { model: Sequential; manifest: ModelManifest } {
+export function modelFromBytes(engine: Engine, bytes: Uint8Array, source = 'model file', options: { inference?: boolean } = {}): { model: Sequential; manifest: ModelManifest } {
   const { manifest, weights } = decodeModel(bytes, source);
   let model: Sequential;
   try {
-    model = Sequential.build(engine, manifest.spec);
+    model = Sequential.build(engine, manifest.spec, options);
   } catch (e) {
     throw new ModelFileError(`${source}: its model spec does not build: ${(e as Error).message}`);
   }

@@ -77,7 +77,13 @@ export class Conv2D extends Layer {
       context.engine,
       windowGeometry([context.maxBatch, ...this.inputShape], this.kernelSize, this.strides, this.padding),
       this.filters,
+      undefined,
+      context.inference ? context.scratch : undefined,
     );
+  }
+
+  scratchFloats(maxBatch: number): number {
+    return Im2colConvolution.workspaceFloatsFor(windowGeometry([maxBatch, ...this.inputShape], this.kernelSize, this.strides, this.padding));
   }
 
   forward(x: Ptr, y: Ptr, n: number): void {

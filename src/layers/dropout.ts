@@ -33,7 +33,7 @@ export class Dropout extends Layer {
     super.bind(context);
     this.random = context.random;
     if (this.mask) context.engine.arena.free(this.mask);
-    this.mask = context.engine.arena.allocF32(context.maxBatch * this.inputSize);
+    this.mask = context.inference ? 0 : context.engine.arena.allocF32(context.maxBatch * this.inputSize);
   }
 
   forward(x: Ptr, y: Ptr, n: number, training: boolean): void {

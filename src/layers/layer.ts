@@ -37,6 +37,10 @@ export interface BindContext {
   params: BoundParams;
   /** The model's dropout generator. */
   random: Random;
+  /** Inference-only model: no training buffers (argmax, dropout masks). */
+  inference?: boolean;
+  /** Inference-only model: a scratch region of the largest scratchFloats() any layer asked for, shared by all. */
+  scratch?: Ptr;
 }
 
 /** The JSON description of a layer: `{ type: 'dense', units: 10 }`. */
@@ -79,6 +83,11 @@ export abstract class Layer {
   bind(context: BindContext): void {
     this.engine = context.engine;
     this.bound = context.params;
+  }
+
+  /** Floats of scratch the forward pass needs at this batch (an inference model shares one region among layers). */
+  scratchFloats(_maxBatch: number): number {
+    return 0;
   }
 
   /** y = layer(x) for n samples. training selects batch statistics and dropout. */

@@ -63,7 +63,7 @@ export class MaxPool2D extends Pool2D {
   bind(context: BindContext): void {
     super.bind(context);
     if (this.argmax) context.engine.arena.free(this.argmax);
-    this.argmax = context.engine.arena.alloc(context.maxBatch * this.outputSize * 4);
+    this.argmax = context.inference ? 0 : context.engine.arena.alloc(context.maxBatch * this.outputSize * 4);
   }
 
   forward(x: Ptr, y: Ptr, n: number, training: boolean): void {

@@ -41,6 +41,8 @@ export class ParamSet {
   constructor(
     readonly engine: Engine,
     tensors: Omit<TensorView, 'offset'>[],
+    /** False for inference-only models: no gradient region (grad is 0). */
+    gradients = true,
   ) {
     const order: ParamKind[] = ['kernel', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance'];
     const sorted = [...tensors].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
@@ -52,9 +54,9 @@ export class ParamSet {
     });
     this.size = Math.max(offset, TENSOR_ALIGN);
     this.ptr = engine.arena.allocF32(this.size);
-    this.grad = engine.arena.allocF32(this.size);
+    this.grad = gradients ? engine.arena.allocF32(this.size) : 0;
     engine.backend.fill(this.ptr, this.size, 0);
-    engine.backend.fill(this.grad, this.size, 0);
+    if (this.grad) engine.backend.fill(this.grad, this.size, 0);
   }
 
   /** Number of parameters (without alignment gaps). */
@@ -95,7 +97,7 @@ export class ParamSet {
 
   dispose(): void {
     this.engine.arena.free(this.ptr);
-    this.engine.arena.free(this.grad);
+    if (this.grad) this.engine.arena.free(this.grad);
   }
 }
 

@@ -89,6 +89,8 @@ export class Sequential {
     layers: Layer[],
     inputShape: Shape,
     seed: number,
+    /** Inference only: no gradients, no training buffers, activations in two alternating regions. */
+    readonly inference = false,
   ) {
     this.layers = layers;
     this.inputShape = inputShape;
@@ -116,8 +118,8 @@ export class Sequential {
         (p.trainable ? trainable : fixed).push(view);
       }
     }
-    this.params = new ParamSet(engine, trainable);
-    this.state = new ParamSet(engine, fixed);
+    this.params = new ParamSet(engine, trainable, !inference);
+    this.state = new ParamSet(engine, fixed, !inference);
     this.tensorsByLayer = new Map(layers.map((l) => [l, this.tensorsOf(l)]));
     // Initialise in layer order, declaration order, from the seed alone.
     const random = Random.derive(seed, 'init');
@@ -137,8 +139,12 @@ export class Sequential {
     return Sequential.build(options.engine ?? (await init()), spec);
   }
 
-  /** `create` on an engine the caller already has, synchronously. */
-  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: Layer[]; seed?: number }): Sequential {
+  /**
+   * `create` on an engine the caller already has, synchronously. With `{ inference: true }` the
+   * model can predict and evaluate but not train: it holds no gradients or training buffers and
+   * keeps its activations in two alternating regions, the least memory a forward pass needs.
+   */
+  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: Layer[]; seed?: number }, options: { inference?: boolean } = {}): Sequential {
     if (spec === null || typeof spec !== 'object') throw new ArgumentError('spec', spec, 'a model spec { inputShape, layers, seed? }');
     const inputShape = spec.inputShape;
     if (!Array.isArray(inputShape) || inputShape.length < 1 || inputShape.length > 3) {
@@ -149,7 +155,21 @@ export class Sequential {
     const layers = spec.layers.map((l, i) => (isLayer(l) ? l : layerFromSpec(l as LayerSpec, i)));
     const seed = spec.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError('seed', seed, 'an integer in [0, 2^32)');
-    return new Sequential(engine, layers, inputShape, seed);
+    if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ inference? }');
+    if (options.inference !== undefined && typeof options.inference !== 'boolean') throw new ArgumentError('inference', options.inference, 'true or false');
+    return new Sequential(engine, layers, inputShape, seed, options.inference === true);
+  }
+
+  /** An inference-only copy (see build's `inference`) with these weights, on the same engine. */
+  toInference(): Sequential {
+    this.check();
+    const copy = Sequential.build(this.engine, this.toSpec(), { inference: true });
+    copy.setWeights(this.getWeights());
+    return copy;
+  }
+
+  private trainable(what: string): void {
+    if (this.inference) throw new SlimtrainError(`${what}: this model is inference-only (built with { inference: true }); build it without that option to train`);
   }
 
   /** The model as JSON (architecture and seed; weights travel separately). */
@@ -201,6 +221,7 @@ export class Sequential {
    */
   compile(options: { optimizer: Chain | Optimizer | Transform[]; loss?: LossName }): void {
     this.check();
+    this.trainable('compile');
     if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ optimizer, loss? }');
     const opt = options.optimizer;
     const c = opt instanceof Chain ? opt : Array.isArray(opt) ? new Chain(opt) : new Chain([opt as Optimizer]);
@@ -235,6 +256,7 @@ export class Sequential {
     gradients: NamedWeight[];
     inputGradient?: Float32Array;
   } {
+    this.trainable('lossAndGradients');
     this.check();
     const n = this.batchSize(x, 'x');
     this.ensureWorkspace(n);
@@ -254,6 +276,7 @@ export class Sequential {
    */
   layerOutputs(x: Float32Array): Float32Array[] {
     this.check();
+    this.trainable('layerOutputs');
     const n = this.batchSize(x, 'x');
     this.ensureWorkspace(n);
     this.loadInputs(x, n, 0, null);
@@ -454,43 +477,49 @@ export class Sequential {
       return p;
     };
     const input = alloc(n * this.inputSize);
-    let widest = this.inputSize;
+    const widest = Math.max(this.inputSize, ...this.layers.map((l) => l.outputSize));
     const outputs: Ptr[] = [];
     let previous = input;
+    // Inference: every layer writes the region its input is not in, so two regions suffice.
+    const pingPong = this.inference ? [alloc(n * widest), alloc(n * widest)] : null;
     for (const layer of this.layers) {
-      const out = layer.aliasesInput ? previous : alloc(n * layer.outputSize);
+      const out = layer.aliasesInput ? previous : pingPong ? (previous === pingPong[0] ? pingPong[1] : pingPong[0]) : alloc(n * layer.outputSize);
       outputs.push(out);
       previous = out;
-      widest = Math.max(widest, layer.outputSize);
     }
     const ws: Workspace = {
       maxBatch: n,
       input,
       outputs,
-      gradA: alloc(n * widest),
-      gradB: alloc(n * widest),
+      gradA: this.inference ? 0 : alloc(n * widest),
+      gradB: this.inference ? 0 : alloc(n * widest),
       labels: alloc(n),
       targets: alloc(n * this.outputSize),
       losses: alloc(n),
       owned,
     };
     this.workspace = ws;
-    this.snapshot = arena.allocF32(this.params.size + this.state.size);
-    this.takeSnapshot();
+    if (!this.inference) {
+      this.snapshot = arena.allocF32(this.params.size + this.state.size);
+      this.takeSnapshot();
+    }
+    // Inference: the layers' scratch (im2col columns) is one region, as large as the largest need.
+    const scratchFloats = this.inference ? Math.max(0, ...this.layers.map((l) => l.scratchFloats(n))) : 0;
+    const scratch = scratchFloats ? alloc(scratchFloats) : undefined;
     for (const layer of this.layers) {
       const bound: Record<string, { ptr: Ptr; grad: Ptr; size: number }> = {};
       for (const t of this.tensorsByLayer.get(layer)!) {
         const set = t.kind === 'movingMean' || t.kind === 'movingVariance' ? this.state : this.params;
         bound[t.name.slice(layer.name.length + 1)] = { ptr: set.ptrOf(t), grad: set.ptrOf(t, set.grad), size: t.size };
       }
-      layer.bind({ engine: this.engine, maxBatch: n, params: bound, random: this.dropoutRandom });
+      layer.bind({ engine: this.engine, maxBatch: n, params: bound, random: this.dropoutRandom, ...(this.inference ? { inference: true, scratch } : {}) });
     }
   }
 
   private freeWorkspace(): void {
     if (!this.workspace) return;
     for (const p of this.workspace.owned) this.engine.arena.free(p);
-    this.engine.arena.free(this.snapshot);
+    if (this.snapshot) this.engine.arena.free(this.snapshot);
     this.workspace = null;
     this.snapshot = 0;
   }

@@ -22,6 +22,7 @@ export class Im2colConvolution {
   private readonly positions: number;
   private readonly pointwise: boolean;
   private cols: Ptr = 0;
+  private readonly ownsCols: boolean;
 
   constructor(
     private readonly engine: Engine,
@@ -29,6 +30,8 @@ export class Im2colConvolution {
     readonly filters: number,
     /** Upper bound on the im2col buffer in floats; at least one sample's worth is always used. */
     colsBudgetFloats = COLS_BUDGET_FLOATS,
+    /** A region of at least workspaceFloats floats to use instead of its own (inference models share one). */
+    sharedCols?: Ptr,
   ) {
     if (!Number.isInteger(filters) || filters < 1) throw new ArgumentError('filters', filters, 'a positive integer');
     const g = geometry;
@@ -36,7 +39,16 @@ export class Im2colConvolution {
     this.positions = g.OH * g.OW;
     this.pointwise = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
     this.chunk = Math.max(1, Math.min(g.N, Math.floor(colsBudgetFloats / (this.positions * this.patch))));
-    if (!this.pointwise) this.cols = engine.arena.allocF32(this.chunk * this.positions * this.patch);
+    this.ownsCols = !sharedCols;
+    if (!this.pointwise) this.cols = sharedCols ?? engine.arena.allocF32(this.chunk * this.positions * this.patch);
+  }
+
+  /** The im2col workspace, in floats, that a convolution of this geometry needs. */
+  static workspaceFloatsFor(g: WindowGeometry, colsBudgetFloats = COLS_BUDGET_FLOATS): number {
+    const patch = g.KH * g.KW * g.C;
+    const positions = g.OH * g.OW;
+    if (g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0) return 0;
+    return Math.max(1, Math.min(g.N, Math.floor(colsBudgetFloats / (positions * patch)))) * positions * patch;
   }
 
   /** Floats of the im2col workspace this op holds. */
@@ -84,7 +96,7 @@ export class Im2colConvolution {
 
   /** Returns the im2col workspace to the arena. */
   dispose(): void {
-    if (this.cols) this.engine.arena.free(this.cols);
+    if (this.cols && this.ownsCols) this.engine.arena.free(this.cols);
     this.cols = 0;
   }
 

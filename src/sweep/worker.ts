@@ -42,7 +42,8 @@ export function sweepDataLoader(): (config: SweepConfig) => Promise<{ train: Dat
 export async function sweepWorkerMain(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('sweepWorkerMain runs inside a worker thread');
-  const engine = await init();
+  // One kernel thread per run: the sweep's parallelism is across runs.
+  const engine = await init({ threads: 1 });
   const load = sweepDataLoader();
   port.on('message', async (request: SweepRequest) => {
     if (request.type === 'exit') {

@@ -19,7 +19,8 @@ export const info: Command = {
       return 0;
     }
     const engine = await init();
-    io.out(`kernels: ${engine.kernels}\nsimd: ${supportsBuild('simd')}\nrelaxed simd: ${supportsBuild('relaxed')}\nnode: ${process.versions.node}\n`);
+    io.out(`kernels: ${engine.kernels}\nthreads: ${engine.threads}\nsimd: ${supportsBuild('simd')}\nrelaxed simd: ${supportsBuild('relaxed')}\nnode: ${process.versions.node}\n`);
+    engine.dispose();
     return 0;
   },
 };

@@ -54,6 +54,7 @@ training:
   --epochs N            default 3
   --batch-size N        default 64
   --seed N              seeds initialisation, shuffling and dropout (default 1)
+  --threads N|auto      kernel threads (default auto: every core; any count gives the same bits)
   --patience N          stop early when the validation loss (or, without --validation-split,
                         the training loss) has not improved for N epochs
 ${OPTIMIZER_HELP}
@@ -126,6 +127,7 @@ export const train: Command = {
       standardize: { type: 'boolean' },
       augment: { type: 'boolean' },
       prune: { type: 'string' },
+      threads: { type: 'string' },
       'fine-tune-epochs': { type: 'string' },
       'fine-tune-lr': { type: 'string' },
       ...OPTIMIZER_FLAGS,
@@ -166,13 +168,13 @@ export const train: Command = {
     if (v.augment && trainSet.shape.length !== 3) throw new UsageError(`--augment: the ${dataset} samples are not images`);
     const augment = v.augment ? imageAugmentation({ shape: trainSet.shape as [number, number, number], padding: 4, flip: true }) : undefined;
     const spec = modelSpecFromFlag((v.model as string | undefined) ?? 'mlp', [...trainSet.shape], trainSet.classes, seed);
-    const engine = await init();
+    const engine = await init({ threads: v.threads === undefined || v.threads === 'auto' ? 'auto' : numberFlag('threads', v.threads, 1, { integer: true, min: 1, max: 256 }) });
     const model = Sequential.build(engine, spec);
     const samples = trainSet.y.length;
     const stepsPerEpoch = Math.ceil((samples - Math.floor(samples * (split ?? 0))) / batchSize);
     const optimizer = optimizerFromFlags(v, stepsPerEpoch * epochs);
     model.compile({ optimizer, loss: 'crossEntropy' });
-    say(`${dataset}: ${samples} training and ${test.y.length} test samples of shape [${trainSet.shape.join(', ')}]; kernels: ${engine.kernels}\n`);
+    say(`${dataset}: ${samples} training and ${test.y.length} test samples of shape [${trainSet.shape.join(', ')}]; kernels: ${engine.kernels}, ${engine.threads} thread(s)\n`);
     say(`${model.summary()}\n`);
     say(`optimizer: ${JSON.stringify(optimizer.toSpec() ?? optimizer.optimizer.name)}\n`);
 

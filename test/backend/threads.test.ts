@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { init, type Engine } from '../../src/backend/engine.js';
+import { THREAD_THRESHOLDS } from '../../src/backend/wasm.js';
+import { presetSpec } from '../../src/model/presets.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { optimizerFromSpec } from '../../src/optim/spec.js';
+import { rng, uniform } from '../support/random.js';
+
+const bits = (m: Sequential) => m.getWeights().map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength).toString('hex')).join('');
+
+/** C = op(A) op(B) on an engine, as bytes. */
+function gemm(engine: Engine, transA: boolean, transB: boolean, M: number, N: number, K: number, accumulate: boolean): string {
+  const random = rng(M * 7 + N * 3 + K);
+  const { arena, backend } = engine;
+  const a = arena.allocF32(M * K), b = arena.allocF32(K * N), c = arena.allocF32(M * N);
+  arena.f32(a, M * K).set(uniform(random, M * K));
+  arena.f32(b, K * N).set(uniform(random, K * N));
+  arena.f32(c, M * N).set(uniform(random, M * N));
+  backend.gemm(transA, transB, M, N, K, a, b, c, accumulate);
+  const out = Buffer.from(arena.f32(c, M * N).slice().buffer).toString('hex');
+  for (const p of [a, b, c]) arena.free(p);
+  return out;
+}
+
+describe('kernel threads', () => {
+  it('GEMM split by rows over 2 and 3 threads gives the one-thread bits, in every form and on awkward shapes', async () => {
+    const one = await init({ threads: 1 });
+    const two = await init({ threads: 2 });
+    const three = await init({ threads: 3 });
+    expect([one.threads, two.threads, three.threads]).toEqual([1, 2, 3]);
+    const shapes = [[129, 67, 300], [517, 33, 71], [96, 1000, 784], [13, 200, 513], [8, 4099, 40]];
+    for (const [M, N, K] of shapes) {
+      expect(M * N * K, 'shapes above the threading threshold').toBeGreaterThanOrEqual(THREAD_THRESHOLDS.gemm);
+      for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]]) {
+        for (const accumulate of [false, true]) {
+          const want = gemm(one, transA, transB, M, N, K, accumulate);
+          expect(gemm(two, transA, transB, M, N, K, accumulate), `${M}x${N}x${K} ${transA} ${transB}`).toBe(want);
+          expect(gemm(three, transA, transB, M, N, K, accumulate), `${M}x${N}x${K} ${transA} ${transB} (3)`).toBe(want);
+        }
+      }
+    }
+    for (const e of [one, two, three]) e.dispose();
+  }, 60_000);
+
+  it('50 training steps give bit-identical weights at 1 and 2 threads (MLP and LeNet-5)', async () => {
+    const random = rng(3);
+    for (const [preset, shape] of [['mlp', [784]], ['lenet5', [28, 28, 1]]] as const) {
+      const x = uniform(random, 128 * 784, 0, 1);
+      const y = Int32Array.from({ length: 128 }, (_, i) => i % 10);
+      const results: string[] = [];
+      for (const threads of [1, 2]) {
+        const engine = await init({ threads });
+        const model = Sequential.build(engine, presetSpec(preset, [...shape], 10, 1));
+        model.compile({ optimizer: optimizerFromSpec({ type: 'adam', lr: 1e-3, transforms: [{ type: 'l2', lambda: 1e-4 }] }), loss: 'crossEntropy' });
+        for (let s = 0; s < 50; s++) model.trainStep(x, y);
+        results.push(bits(model));
+        model.dispose();
+        engine.dispose();
+      }
+      expect(results[1], preset).toBe(results[0]);
+    }
+  }, 120_000);
+
+  it('checks the option', async () => {
+    await expect(init({ threads: 0 })).rejects.toThrow(/threads = 0: expected "auto" or an integer from 1 to 256/);
+    await expect(init({ threads: 2, simd: 'none' })).rejects.toThrow(/threads = 2: expected 1 with the scalar build/);
+    const auto = await init();
+    expect(auto.threads).toBeGreaterThanOrEqual(1);
+    auto.dispose();
+  });
+});
+
+describe('inference-only models', () => {
+  it('predict the same bits as the trainable model with far less memory, and refuse to train', async () => {
+    const engine = await init({ threads: 1 });
+    const spec = presetSpec('lenet5', [28, 28, 1], 10, 1);
+    const before = engine.arena.bytesInUse;
+    const full = Sequential.build(engine, spec);
+    const x = uniform(rng(9), 64 * 784, 0, 1);
+    const want = full.predict(x, { batchSize: 64 });
+    const fullBytes = engine.arena.bytesInUse - before;
+    const middle = engine.arena.bytesInUse;
+    const lean = full.toInference();
+    expect(lean.inference).toBe(true);
+    const got = lean.predict(x, { batchSize: 64 });
+    const leanBytes = engine.arena.bytesInUse - middle;
+    expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+    expect(lean.predict(x.subarray(0, 784), { batchSize: 1 })).toEqual(want.subarray(0, 10));
+    expect(leanBytes).toBeLessThan(fullBytes * 0.6);
+    expect(() => lean.compile({ optimizer: optimizerFromSpec({ type: 'sgd', lr: 0.1 }) })).toThrow(/compile: this model is inference-only/);
+    expect(() => lean.lossAndGradients(x.subarray(0, 784), [1])).toThrow(/inference-only/);
+    expect(lean.evaluate(x.subarray(0, 784 * 4), [1, 2, 3, 4]).loss).toBeCloseTo(full.evaluate(x.subarray(0, 784 * 4), [1, 2, 3, 4]).loss, 6);
+    full.dispose();
+    lean.dispose();
+    engine.dispose();
+  });
+});
