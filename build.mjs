@@ -12,7 +12,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
-const INLINED = ['simd', 'relaxed', 'scalar'];
+const INLINED = ['simd', 'relaxed', 'threads', 'scalar'];
 
 function buildKernels() {
   for (const target of [...INLINED, 'debug']) run(bin('asc'), ['--target', target]);
@@ -26,7 +26,7 @@ function buildKernels() {
   writeFileSync(join(root, 'build', 'kernels.js'), lines.join('\n'));
   writeFileSync(
     join(root, 'build', 'kernels.d.ts'),
-    'export declare const kernelBinaries: { simd: string; relaxed: string; scalar: string };\n',
+    'export declare const kernelBinaries: { simd: string; relaxed: string; threads: string; scalar: string };\n',
   );
 }
 

@@ -270,10 +270,20 @@ export function gemm(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,
   a: usize, b: usize, c: usize, accumulate: i32, work: usize,
 ): void {
-  if (M <= 0 || N <= 0) return;
+  gemmRows(transA, transB, M, N, K, a, b, c, accumulate, work, 0, M);
+}
+
+// Rows [i0, i1) of the same product: what one thread computes when a GEMM is split across
+// threads by output rows. Each C element is summed exactly as gemm sums it (same K blocks, same
+// order, same micro-kernel), so any split gives gemm's bits. i0 must be a multiple of MR.
+export function gemmRows(
+  transA: i32, transB: i32, M: i32, N: i32, K: i32,
+  a: usize, b: usize, c: usize, accumulate: i32, work: usize, i0: i32, i1: i32,
+): void {
+  if (M <= 0 || N <= 0 || i1 <= i0) return;
   const ldc = <usize>N << 2;
   if (K <= 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>M * ldc);
+    if (!accumulate) memory.fill(c + <usize>i0 * ldc, 0, <usize>(i1 - i0) * ldc);
     return;
   }
   const packedA = work;
@@ -291,8 +301,8 @@ export function gemm(
       const kc = min(kDepth, K - pc);
       const add = pc > 0 || accumulate ? 1 : 0;
       packB(transB, N, K, b, pc, kc, jc, nc, packedB);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = min(MC, M - ic);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
         packA(transA, M, K, a, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);

@@ -1,8 +1,9 @@
 // bench:conv — GFLOP/s of slimtrain's convolution (forward, backward-input, backward-filter) beside
 // TensorFlow.js's wasm and cpu backends on the same shapes, in the same process, with the fraction
 // of the single-core WASM SIMD peak. Shapes: LeNet-5's two convolutions and a small CIFAR-10 CNN's
-// four, at batch 128.
-//   npm run bench:conv [-- --json] [-- --quick] [-- --relaxed]
+// four, at batch 128. With --threads 1,N also slimtrain at each kernel thread count (the engines
+// come from the session, each with an explicit thread count).
+//   npm run bench:conv [-- --json] [-- --quick] [-- --relaxed] [-- --threads 1,2]
 import * as tf from '@tensorflow/tfjs-core';
 import type { Engine } from '../src/backend/engine.js';
 import { Im2colConvolution } from '../src/ops/im2col_convolution.js';
@@ -228,6 +229,7 @@ export async function main(args: readonly string[]): Promise<void> {
         `  backward_filter on wasm = (polyfill): tfjs-backend-wasm has no Conv2DBackpropFilter, so a ${CONV2D_BACKPROP_FILTER_POLYFILL}`,
         '  (checked at start-up against the cpu backend\'s Conv2DBackpropFilter kernel and the definition).',
         'slimtrain: im2col + GEMM (src/ops/im2col_convolution.ts); backward_input = GEMM + col2im.',
+        'threads: slimtrain splits the GEMM by rows of its output and im2col/col2im by images (above THREAD_THRESHOLDS in src/backend/wasm.ts).',
         'tfjs timings include dataSync() of the result and disposing it.',
       ],
     },

@@ -1,13 +1,16 @@
 // bench:gemm — GFLOP/s of slimtrain's GEMM in its three storage forms (NN, NT, TN) beside
 // TensorFlow.js's wasm and cpu backends' matMul on the same shapes, in the same process, with the
-// fraction of the single-core WASM SIMD peak.
-//   npm run bench:gemm [-- --json] [-- --quick] [-- --relaxed]
+// fraction of the single-core WASM SIMD peak; with --threads 1,N also slimtrain at each thread count
+// and the size from which N threads beat 1 (gemm-crossover.ts).
+//   npm run bench:gemm [-- --json] [-- --quick] [-- --relaxed] [-- --threads 1,2]
+// --json prints { records, crossoverMultiplyAdds, crossover } (crossover null without 1 and a larger count in --threads).
 import * as tf from '@tensorflow/tfjs-core';
 import type { Engine } from '../src/backend/engine.js';
-import type { BenchRecord } from './support/bench-report.js';
+import type { BenchAppendix, BenchRecord } from './support/bench-report.js';
 import { printReport } from './support/bench-report.js';
-import { startBenchSession } from './support/bench-session.js';
+import { startBenchSession, THREAD_ROUNDS, type BenchSession } from './support/bench-session.js';
 import { caseRecord, measureCase, type CaseSpec, type PreparedOp } from './support/case-measurement.js';
+import { formatCrossover, measureGemmCrossover, MIN_SPEEDUP } from './support/gemm-crossover.js';
 import { logProgress } from './support/progress-log.js';
 import { randomFloats } from './support/seeded-random.js';
 import { downloadF32, uploadF32 } from './support/slimtrain-engines.js';
@@ -98,6 +101,30 @@ function gemmCase(shape: GemmShape, form: GemmForm, label: string): CaseSpec {
   };
 }
 
+/**
+ * The crossover table (1 thread against the largest count of --threads) as the report's appendix;
+ * without 1 and a larger count in --threads, a line saying how to get it.
+ */
+function crossoverAppendix(session: BenchSession): BenchAppendix {
+  const one = session.engines.plain.find((e) => e.threads === 1);
+  const many = session.engines.plain[session.engines.plain.length - 1];
+  if (!one || many.threads === 1) {
+    return {
+      text: 'crossover table: not run (it needs 1 and a larger count in --threads, e.g. --threads 1,2)\n',
+      json: { crossoverMultiplyAdds: null, crossover: null },
+    };
+  }
+  const targetSeconds = session.budget.targetSeconds / 2;
+  const result = measureGemmCrossover(one, many, { targetSeconds, rounds: THREAD_ROUNDS, quick: session.options.quick });
+  const { crossoverMultiplyAdds, ...crossover } = result;
+  const header = [
+    `crossover: NN GEMM on 1 vs ${many.threads} kernel threads with THREAD_THRESHOLDS.gemm forced to 0 (every size split by rows of C),`,
+    `  ${THREAD_ROUNDS} alternating rounds of ${(targetSeconds / THREAD_ROUNDS).toFixed(2)} s per engine, fastest sample; a size wins when ${many.threads}T/1T >= ${MIN_SPEEDUP.toFixed(2)}` +
+      (session.options.quick ? ' [--quick: every other size]' : ''),
+  ];
+  return { text: `${formatCrossover(result, header)}\n`, json: { crossoverMultiplyAdds, crossover } };
+}
+
 /** Runs the bench; `args` are the command-line flags (see support/bench-options.ts). */
 export async function main(args: readonly string[]): Promise<void> {
   const session = await startBenchSession(args);
@@ -117,6 +144,7 @@ export async function main(args: readonly string[]): Promise<void> {
       );
     }
   }
+  const appendix = crossoverAppendix(session);
   logProgress('done');
   printReport(
     records,
@@ -129,8 +157,11 @@ export async function main(args: readonly string[]): Promise<void> {
         'tfjs wasm: NN runs XNNPACK fully-connected, whose packed B is cached on the B tensor across calls (slimtrain packs B',
         '  on every call); NT and TN run tfjs-wasm\'s scalar fallback loop (slow_batch_matmul in batch_mat_mul_impl.cc).',
         'tfjs timings include dataSync() of the result and disposing it.',
+        'threads: slimtrain splits a GEMM by rows of C (multiples of 4) across its kernel threads when M*N*K >= THREAD_THRESHOLDS.gemm and M >= 8;',
+        '  smaller GEMMs run on one thread at any thread count.',
       ],
     },
     session.options.json,
+    appendix,
   );
 }

@@ -130,7 +130,7 @@ async function execute(run: Run): Promise<Record<string, unknown>> {
     standardizeSplits({ train, test });
     spec = presetSpec('cifar-cnn', [32, 32, 3], 10, 1);
   }
-  const model = Sequential.build(await init(), spec);
+  const model = Sequential.build(await init({ threads: 1 }), spec); // parallel across runs
   model.compile({ optimizer: optimizerFor(run), loss: 'crossEntropy' });
   await model.fit(train.x, train.y, {
     epochs: run.epochs,

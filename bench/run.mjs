@@ -1,6 +1,6 @@
 // Runs one bench script: bundles bench/<name>.ts (with the src/ it imports) into
 // build/bench/<name>.mjs with esbuild, then imports it and calls its main(args).
-//   node bench/run.mjs gemm [--json] [--quick] [--relaxed]
+//   node bench/run.mjs gemm [--json] [--quick] [--relaxed] [--threads 1,2]
 // With --relaxed on a Node whose V8 does not validate relaxed SIMD by default (Node 20), the runner
 // restarts Node with --experimental-wasm-relaxed-simd so the relaxed columns are measured.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -62,4 +62,11 @@ if (typeof bench.main !== 'function') {
   process.stderr.write(`bench/${name}.ts must export main(args)\n`);
   process.exit(2);
 }
-await bench.main(args);
+try {
+  await bench.main(args);
+} catch (error) {
+  // A bad flag (support/bench-options.ts) is the caller's mistake: its message, exit code 2, no stack.
+  if (error?.name !== 'BenchArgumentError') throw error;
+  process.stderr.write(`bench/${name}.ts: ${error.message}\n`);
+  process.exit(2);
+}

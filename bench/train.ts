@@ -1,20 +1,24 @@
 // bench:train — steady-state training throughput (samples/s at batch 128) of three models, slimtrain
-// beside TensorFlow.js tfjs-layers on its wasm (one thread) and cpu backends, in the same process,
-// from the same initial weights; slimtrain's peak memory; and the arithmetic ceiling of each model
-// at the single-core WASM SIMD peak.
-//   npm run bench:train [-- --json] [-- --quick] [-- --relaxed] [-- --models mlp,lenet5,cifar]
+// at each kernel thread count of --threads beside TensorFlow.js tfjs-layers on its wasm (with the
+// threads it can run here: one under Node) and cpu backends, in the same process, from the same
+// initial weights; the speedup of N threads over 1; whether the weights after training are
+// bit-identical at 1 and 2 threads (and every count of --threads); slimtrain's peak memory; and the
+// arithmetic ceiling of each model at the single-core WASM SIMD peak.
+//   npm run bench:train [-- --json] [-- --quick] [-- --relaxed] [-- --models mlp,lenet5,cifar] [-- --threads 1,2]
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { init } from '../src/backend/engine.js';
 import { Sequential, type NamedWeight } from '../src/model/sequential.js';
 import { startBenchSession, type BenchSession } from './support/bench-session.js';
 import { CONV2D_BACKPROP_FILTER_KERNEL_POLYFILL, registerConv2dBackpropFilterPolyfill } from './support/conv2d-backprop-filter-polyfill.js';
 import { logProgress } from './support/progress-log.js';
 import { randomFloats, randomLabels } from './support/seeded-random.js';
+import { initWithThreads } from './support/slimtrain-engines.js';
 import { measureSlimtrainMemory } from './support/slimtrain-memory.js';
+import type { MemoryProbeResult } from './support/slimtrain-memory-probe.js';
 import { measureInterleavedThroughput, type Throughput, type ThroughputOptions } from './support/step-throughput.js';
 import { useTfjsBackend, type TfjsBackendName } from './support/tfjs-backends.js';
 import { buildTfjsModel, copyWeightsToTfjs, tfjsBatch, tfjsTrainStep } from './support/tfjs-train-models.js';
+import { checkThreadIdentity } from './support/thread-identity.js';
 import type { TrainRecord } from './support/train-report.js';
 import { printTrainReport } from './support/train-report.js';
 import {
@@ -40,6 +44,8 @@ interface TrainBudget {
   checkBatch: number;
   /** Steps of the memory probe (the first one allocates everything; more show it stays flat). */
   memorySteps: number;
+  /** Training steps before the weights at different thread counts are compared. */
+  identitySteps: number;
 }
 
 const FULL_BUDGET: TrainBudget = {
@@ -48,6 +54,7 @@ const FULL_BUDGET: TrainBudget = {
   cpuMaxStepSeconds: 10,
   checkBatch: 2,
   memorySteps: 3,
+  identitySteps: 50,
 };
 
 const QUICK_BUDGET: TrainBudget = {
@@ -56,6 +63,7 @@ const QUICK_BUDGET: TrainBudget = {
   cpuMaxStepSeconds: 2,
   checkBatch: 1,
   memorySteps: 1,
+  identitySteps: 5,
 };
 
 /**
@@ -90,7 +98,7 @@ interface Reference {
 }
 
 async function slimtrainReference(model: TrainModel, check: TrainData): Promise<Reference> {
-  const net = await Sequential.create(slimtrainSpec(model));
+  const net = Sequential.build(await initWithThreads(1, { simd: 'plain' }), slimtrainSpec(model));
   try {
     net.compile({ optimizer: slimtrainOptimizer(), loss: 'crossEntropy' });
     const weights = net.getWeights();
@@ -102,14 +110,14 @@ async function slimtrainReference(model: TrainModel, check: TrainData): Promise<
   }
 }
 
-/** A compiled slimtrain model on a fresh engine of the given kernel build, and its training step. */
+/** A compiled slimtrain model on a fresh engine of the given kernel build and thread count, and its training step. */
 interface SlimtrainTrainer {
   step(): void;
   dispose(): void;
 }
 
-async function slimtrainTrainer(model: TrainModel, data: TrainData, simd: 'plain' | 'fastest'): Promise<SlimtrainTrainer> {
-  const engine = await init({ simd });
+async function slimtrainTrainer(model: TrainModel, data: TrainData, simd: 'plain' | 'fastest', threads: number): Promise<SlimtrainTrainer> {
+  const engine = await initWithThreads(threads, { simd });
   const net = Sequential.build(engine, slimtrainSpec(model));
   net.compile({ optimizer: slimtrainOptimizer(), loss: 'crossEntropy' });
   return {
@@ -271,24 +279,41 @@ function round(value: number): number {
   return Number(value.toPrecision(4));
 }
 
+/** The thread counts whose trained weights are compared: 1, 2 and every count of --threads. */
+function identityThreads(threads: readonly number[]): number[] {
+  return [...new Set([1, 2, ...threads])].sort((a, b) => a - b);
+}
+
+/** { "1": f(x1), "2": f(x2) } for values by thread count. */
+function byThreads<T>(threads: readonly number[], values: readonly T[], f: (value: T) => number): Record<string, number> {
+  return Object.fromEntries(threads.map((t, i) => [String(t), round(f(values[i]))]));
+}
+
 async function benchModel(session: BenchSession, model: TrainModel, budget: TrainBudget, progress: string): Promise<TrainRecord> {
   const notes: string[] = [];
+  const threads = session.options.threads;
   const data = trainData(model, TRAIN_BATCH);
   const check = firstSamples(model, data, budget.checkBatch);
   const hasConv = model.layers.some((l) => l.kind === 'conv2d');
 
-  logProgress(`${progress} ${model.name}: slimtrain memory, in a separate process`);
-  const memory = await measureSlimtrainMemory(model.name, TRAIN_BATCH, budget.memorySteps);
+  const memory: MemoryProbeResult[] = [];
+  for (const t of threads) {
+    logProgress(`${progress} ${model.name}: slimtrain memory on ${t} thread${t === 1 ? '' : 's'}, in a separate process`);
+    memory.push(await measureSlimtrainMemory(model.name, TRAIN_BATCH, budget.memorySteps, t));
+  }
 
   logProgress(`${progress} ${model.name}: slimtrain reference losses (batch ${budget.checkBatch})`);
   const reference = await slimtrainReference(model, check);
 
-  // slimtrain and tfjs wasm are timed interleaved, window by window (see step-throughput.ts).
-  const trainers = [await slimtrainTrainer(model, data, 'plain')];
-  if (session.engines.relaxed) trainers.push(await slimtrainTrainer(model, data, 'fastest'));
-  logProgress(`${progress} ${model.name}: slimtrain${trainers.length > 1 ? ', slimtrain relaxed' : ''} and tfjs wasm${hasConv ? ' (Conv2DBackpropFilter polyfill)' : ''}, interleaved`);
+  // slimtrain at each thread count (and relaxed, on one thread) and tfjs wasm are timed
+  // interleaved, window by window (see step-throughput.ts).
+  const trainers: SlimtrainTrainer[] = [];
   let wasm: TfjsRun<Throughput[]>;
   try {
+    for (const t of threads) trainers.push(await slimtrainTrainer(model, data, 'plain', t));
+    if (session.engines.relaxed) trainers.push(await slimtrainTrainer(model, data, 'fastest', 1));
+    const names = [...threads.map((t) => `slimtrain ${t}T`), ...(session.engines.relaxed ? ['slimtrain relaxed'] : [])];
+    logProgress(`${progress} ${model.name}: ${names.join(', ')} and tfjs wasm${hasConv ? ' (Conv2DBackpropFilter polyfill)' : ''}, interleaved`);
     wasm = await withTfjsModel('wasm', model, reference, check, notes, (net) =>
       tfjsThroughput(
         net,
@@ -301,13 +326,14 @@ async function benchModel(session: BenchSession, model: TrainModel, budget: Trai
   } finally {
     trainers.forEach((t) => t.dispose());
   }
-  const [plain, ...rest] = wasm.result;
+  const plain = wasm.result.slice(0, threads.length);
+  const rest = wasm.result.slice(threads.length);
   const tfjsWasm = rest.pop()!;
   const relaxed = rest[0] ?? null;
   const samplesPerSecond = (t: Throughput) => TRAIN_BATCH / t.bestSecondsPerStep;
   logProgress(
-    `${model.name}: slimtrain ${samplesPerSecond(plain).toFixed(1)} samples/s (${(1000 * plain.bestSecondsPerStep).toFixed(1)} ms/step), ` +
-      `tfjs wasm ${samplesPerSecond(tfjsWasm).toFixed(1)} samples/s (${(1000 * tfjsWasm.bestSecondsPerStep).toFixed(0)} ms/step), ${plain.windows} rounds`,
+    `${model.name}: ${plain.map((p, i) => `slimtrain ${threads[i]}T ${samplesPerSecond(p).toFixed(1)} samples/s (${(1000 * p.bestSecondsPerStep).toFixed(1)} ms/step)`).join(', ')}, ` +
+      `tfjs wasm ${samplesPerSecond(tfjsWasm).toFixed(1)} samples/s (${(1000 * tfjsWasm.bestSecondsPerStep).toFixed(0)} ms/step), ${tfjsWasm.windows} rounds`,
   );
 
   logProgress(`${progress} ${model.name}: tfjs cpu`);
@@ -315,20 +341,45 @@ async function benchModel(session: BenchSession, model: TrainModel, budget: Trai
   logProgress(`${model.name}: tfjs cpu ${cpu.result.samplesPerSecond.toFixed(2)} samples/s${cpu.result.estimated ? ` (estimated at batch ${cpu.result.batch})` : ''}`);
   await useTfjsBackend('wasm');
 
-  const slimtrain = samplesPerSecond(plain);
+  const compared = identityThreads(threads);
+  logProgress(`${progress} ${model.name}: weights after ${budget.identitySteps} steps on ${compared.join(', ')} threads`);
+  const identity = await checkThreadIdentity(model, data.x, data.labels, compared, budget.identitySteps);
+  logProgress(`${model.name}: weights ${identity.identical ? 'bit-identical' : 'DIFFER'} at ${compared.join(', ')} threads (sha256 ${Object.entries(identity.digests).map(([t, d]) => `${t}T ${d}`).join(', ')})`);
+  if (!identity.identical) {
+    notes.push(`MISMATCH slimtrain weights after ${budget.identitySteps} steps differ between ${compared.join(', ')} threads`);
+    process.exitCode = 1;
+  }
+
+  const rates = plain.map(samplesPerSecond);
+  const one = threads.indexOf(1);
+  const slimtrain = rates[0];
   const wasmRate = samplesPerSecond(tfjsWasm);
   const trainingFlops = 3 * reference.forwardFlops;
   const ceiling = (session.peak.mulAddGflops * 1e9) / trainingFlops;
+  const speedups = one >= 0 && threads.some((t) => t > 1) ? Object.fromEntries(threads.map((t, i) => [String(t), round(rates[i] / rates[one])]).filter(([t]) => Number(t) > 1)) : null;
   return {
     model: model.name,
     slimtrain_samples_per_s: round(slimtrain),
+    slimtrain_threads: threads[0],
+    slimtrain_samples_per_s_by_threads: byThreads(threads, rates, (r) => r),
+    slimtrain_median_samples_per_s_by_threads: byThreads(threads, plain, (p) => TRAIN_BATCH / p.medianSecondsPerStep),
+    slimtrain_speedup_by_threads: speedups,
+    threads_bit_identical: identity.identical,
+    threads_check_threads: identity.threads,
+    threads_check_steps: identity.steps,
+    threads_weights_sha256: identity.digests,
     tfjs_wasm_samples_per_s: round(wasmRate),
+    tfjs_wasm_threads: session.tfjs.wasmThreads,
+    tfjs_wasm_threads_requested: session.tfjs.wasmThreadsRequested,
+    tfjs_wasm_threads_note: session.tfjs.wasmThreadsNote,
     tfjs_cpu_samples_per_s: round(cpu.result.samplesPerSecond),
-    slimtrain_peak_rss_mb: round(memory.peakRssBytes / MB),
-    slimtrain_rss_baseline_mb: round(memory.baselineRssBytes / MB),
-    slimtrain_wasm_memory_mb: round(memory.wasmMemoryBytes / MB),
+    slimtrain_peak_rss_mb: round(memory[0].peakRssBytes / MB),
+    slimtrain_peak_rss_mb_by_threads: byThreads(threads, memory, (m) => m.peakRssBytes / MB),
+    slimtrain_rss_baseline_mb: round(memory[0].baselineRssBytes / MB),
+    slimtrain_wasm_memory_mb: round(memory[0].wasmMemoryBytes / MB),
+    slimtrain_wasm_memory_mb_by_threads: byThreads(threads, memory, (m) => m.wasmMemoryBytes / MB),
     slimtrain_relaxed_samples_per_s: relaxed === null ? null : round(samplesPerSecond(relaxed)),
-    slimtrain_median_samples_per_s: round(TRAIN_BATCH / plain.medianSecondsPerStep),
+    slimtrain_median_samples_per_s: round(TRAIN_BATCH / plain[0].medianSecondsPerStep),
     tfjs_wasm_median_samples_per_s: round(TRAIN_BATCH / tfjsWasm.medianSecondsPerStep),
     ratio_vs_tfjs_wasm: round(slimtrain / wasmRate),
     ratio_vs_tfjs_cpu: round(slimtrain / cpu.result.samplesPerSecond),
@@ -368,12 +419,14 @@ export async function main(args: readonly string[]): Promise<void> {
       title: `bench:train — training samples/s at batch ${TRAIN_BATCH}, slimtrain beside TensorFlow.js tfjs-layers, same models, same process`,
       lines: [
         ...session.describeSetup(),
-        `timing: warm-up per implementation (>= ${t.warmupSteps} steps and ${t.warmupSeconds} s, at most ${t.maxWarmupSeconds} s); then slimtrain and tfjs wasm alternate windows of whole steps of >= ${t.windowSeconds} s,`,
+        `timing: warm-up per implementation (>= ${t.warmupSteps} steps and ${t.warmupSeconds} s, at most ${t.maxWarmupSeconds} s); then slimtrain (each thread count) and tfjs wasm alternate windows of whole steps of >= ${t.windowSeconds} s,`,
         `  up to ${t.windows} rounds (fewer once ${t.maxTimedSeconds} s are timed), so load changes hit both alike; samples/s of each one's fastest window (JSON also has the median)` +
           (session.options.quick ? ' [--quick: smoke run, not a measurement]' : ''),
         `tfjs cpu: alone, at batch ${TRAIN_BATCH} where a step is predicted (from single steps at growing batches) under ${budget.cpuMaxStepSeconds} s, otherwise the faster of two steps`,
         '  at the largest batch 128/2^k that is (marked est.: samples/s at that batch)',
         `agreement: each tfjs model starts from slimtrain's initial weights; the losses of the first two steps on ${budget.checkBatch} sample(s) must agree to ${LOSS_TOLERANCE} of the first loss`,
+        `threads: each model trained ${budget.identitySteps} steps at batch ${TRAIN_BATCH} on fresh engines of ${identityThreads(session.options.threads).join(', ')} threads; SHA-256 of getWeights() bytes compared` +
+          (session.options.quick ? ` [--quick: ${budget.identitySteps} steps, not 50]` : ''),
         `run took ${seconds.toFixed(0)} s`,
       ],
       footnotes: [
@@ -385,11 +438,13 @@ export async function main(args: readonly string[]): Promise<void> {
         '  tf.variableGrads (inside optimizer.minimize) uses; no extra import is needed.',
         `(polyfill): tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so CNN training on wasm needs one: ${CONV2D_BACKPROP_FILTER_KERNEL_POLYFILL}.`,
         'ceiling: training FLOPs per sample = 3 x forward (model.flops: forward, input gradient, weight gradient); samples/s = SIMD mul+add peak / that.',
-        'memory: each model trained for a few steps at batch 128 in a fresh Node process that loads slimtrain alone (TensorFlow.js shares this',
+        'memory: each model trained for a few steps at batch 128 (at each thread count) in a fresh Node process that loads slimtrain alone (TensorFlow.js shares this',
         "  process's RSS and never returns it): peak RSS = that process's high-water mark (Linux VmHWM; its RSS before the model existed is in",
         "  the JSON as slimtrain_rss_baseline_mb); wasm mem = size of slimtrain's WebAssembly memory (parameters, gradients, Adam moments,",
         '  activations, im2col buffers).',
         'data: seeded random inputs in [-1, 1) and labels; the same batch every step.',
+        'threads: slimtrain splits GEMMs by rows of the output, im2col/col2im by images and optimizer updates by parameter ranges (above THREAD_THRESHOLDS);',
+        '  the rest of a step (activations, pooling, loss, bias gradients) runs on the calling thread.',
       ],
     },
     session.options.json,

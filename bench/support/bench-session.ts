@@ -29,6 +29,9 @@ export interface BenchSession {
   describeSetup(): string[];
 }
 
+/** With several thread counts, each op's slimtrain timing is split into this many alternating rounds. */
+export const THREAD_ROUNDS = 3;
+
 const FULL_BUDGET: TimingBudget = { targetSeconds: 0.4, cpuTargetSeconds: 0.3, cpuMaxCallSeconds: 2 };
 const QUICK_BUDGET: TimingBudget = { targetSeconds: 0.1, cpuTargetSeconds: 0.1, cpuMaxCallSeconds: 0.5 };
 
@@ -48,25 +51,32 @@ export async function startBenchSession(args: readonly string[], spec: BenchOpti
       peak.relaxedMaddGflops === null ? 'not validated' : `${peak.relaxedMaddGflops.toFixed(2)} GFLOP/s`
     }`,
   );
-  const engines = await createSlimtrainEngines();
-  const tfjs = await setUpTfjs();
+  const engines = await createSlimtrainEngines(options.threads);
+  const tfjs = await setUpTfjs(Math.max(...options.threads));
   if (options.relaxed && !engines.relaxed) {
     logProgress('--relaxed: this runtime does not validate relaxed SIMD; the relaxed column stays empty');
   }
+  if (tfjs.wasmThreadsNote) logProgress(tfjs.wasmThreadsNote);
   // Other processes on the machine share its cores: the load average says how much to trust the numbers.
   const loadAtStart = loadavg()[0];
+  const threadList = options.threads.join(' and ');
   const describeSetup = (): string[] => [
-    `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; Node ${process.version}; every implementation on one thread`,
+    `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; Node ${process.version}`,
+    `threads: slimtrain's plain build on ${threadList} kernel thread${options.threads.length === 1 && options.threads[0] === 1 ? '' : 's'} (--threads)${engines.relaxed ? ', its relaxed build on 1' : ''}; tfjs wasm on ${tfjs.wasmThreads}, tfjs cpu on 1`,
+    ...(tfjs.wasmThreadsNote ? [tfjs.wasmThreadsNote] : []),
     `single-core WASM SIMD peak (12 f32x4 chains, register-only): mul+add ${peak.mulAddGflops.toFixed(2)} GFLOP/s; relaxed_madd ${
       peak.relaxedMaddGflops === null ? 'n/a (relaxed SIMD not validated; try --relaxed)' : `${peak.relaxedMaddGflops.toFixed(2)} GFLOP/s`
     }`,
     `slimtrain: plain SIMD build${engines.relaxed ? ' and relaxed-SIMD build ("relaxed" column)' : '; relaxed build not validated here (try --relaxed)'}`,
-    `TensorFlow.js ${tfjs.version}: wasm backend (${tfjs.wasmSimd ? 'SIMD' : 'no SIMD'}, ${tfjs.wasmThreads} thread) and cpu backend`,
+    `TensorFlow.js ${tfjs.version}: wasm backend (${tfjs.wasmSimd ? 'SIMD' : 'no SIMD'}, ${tfjs.wasmThreads} thread${tfjs.wasmThreads === 1 ? '' : 's'}) and cpu backend`,
   ];
   const describe = (): string[] => [
     ...describeSetup(),
     `timing: fastest of samples (each >= 10 ms) over ${budget.targetSeconds} s per op after warm-up (tfjs cpu ${budget.cpuTargetSeconds} s; skipped where a call is estimated over ${budget.cpuMaxCallSeconds} s)` +
       (options.quick ? ' [--quick: smoke run, not a measurement]' : ''),
+    ...(options.threads.length > 1
+      ? [`  the thread counts alternate: ${THREAD_ROUNDS} rounds of ${(budget.targetSeconds / THREAD_ROUNDS).toFixed(2)} s each per count, fastest sample kept, so load changes hit them alike`]
+      : []),
   ];
   return { options, engines, tfjs, peak, budget, describe, describeSetup };
 }

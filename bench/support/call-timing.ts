@@ -72,3 +72,28 @@ export function timeOneCall(run: () => void): number {
   run();
   return Math.min(first, now() - start);
 }
+
+/**
+ * Times several operations (the same op on engines with different thread counts) alternately:
+ * `rounds` rounds, each timing every op for targetSeconds / rounds (timeCalls, with a shorter
+ * warm-up after the first round), keeping each op's fastest sample over all rounds. A change in the
+ * machine's load then hits all of them alike, so their ratios stay meaningful. One op, or one round,
+ * is exactly timeCalls.
+ *
+ * @example
+ * const [one, two] = timeCallsAlternately([() => gemmOn1(), () => gemmOn2()], { targetSeconds: 0.4 }, 3);
+ * const speedup = one.secondsPerCall / two.secondsPerCall;
+ */
+export function timeCallsAlternately(runs: readonly (() => void)[], options: TimingOptions, rounds: number): Timing[] {
+  if (runs.length <= 1 || rounds <= 1) return runs.map((run) => timeCalls(run, options));
+  const targetSeconds = options.targetSeconds / rounds;
+  const firstWarmup = options.warmupSeconds ?? options.targetSeconds / 4;
+  const results: Timing[] = runs.map(() => ({ secondsPerCall: Infinity, calls: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    runs.forEach((run, i) => {
+      const t = timeCalls(run, { targetSeconds, warmupSeconds: round === 0 ? firstWarmup : targetSeconds / 4 });
+      results[i] = { secondsPerCall: Math.min(results[i].secondsPerCall, t.secondsPerCall), calls: results[i].calls + t.calls };
+    });
+  }
+  return results;
+}

@@ -2,10 +2,11 @@
 // slimtrain and TensorFlow.js agree on the result before their speeds are compared.
 import type { Engine } from '../../src/backend/engine.js';
 import type { BenchRecord } from './bench-report.js';
-import type { BenchSession } from './bench-session.js';
-import { timeCalls, timeOneCall } from './call-timing.js';
+import { THREAD_ROUNDS, type BenchSession } from './bench-session.js';
+import { timeCalls, timeCallsAlternately, timeOneCall } from './call-timing.js';
 import { AGREEMENT_TOLERANCE, relativeMaxError } from './output-agreement.js';
 import { logProgress } from './progress-log.js';
+import { sameBits } from './slimtrain-engines.js';
 import { useTfjsBackend, type TfjsBackendName } from './tfjs-backends.js';
 
 /** An operation with its inputs in place on one implementation. */
@@ -37,8 +38,19 @@ export interface CaseSpec {
   cpuEstimateShrinks: number[];
 }
 
+/** GFLOP/s of slimtrain's plain build at one kernel thread count. */
+export interface ThreadResult {
+  threads: number;
+  gflops: number;
+}
+
 export interface CaseResult {
+  /** GFLOP/s at the first (smallest) thread count of --threads: byThreads[0]. */
   slimtrain: number;
+  /** One entry per thread count of --threads, ascending, timed alternately. */
+  byThreads: ThreadResult[];
+  /** Whether every thread count gave the same bits as the first; null with one count. */
+  threadsBitIdentical: boolean | null;
   relaxed: number | null;
   wasm: number | null;
   cpu: number | null;
@@ -89,7 +101,26 @@ function estimateCpuCallSeconds(spec: CaseSpec, maxCallSeconds: number): { secon
 }
 
 /**
- * slimtrain (plain, then relaxed), tfjs wasm, tfjs cpu, in that order, each on its own inputs.
+ * The op on slimtrain's plain engines (one per thread count), timed alternately (see
+ * timeCallsAlternately); GFLOP/s and outputs in the engines' order. Always disposes them.
+ */
+function measureThreads(spec: CaseSpec, engines: readonly Engine[], targetSeconds: number): { gflops: number; output: Float32Array }[] {
+  const prepared: PreparedOp[] = [];
+  try {
+    for (const engine of engines) prepared.push(spec.slimtrain(engine));
+    const timings = timeCallsAlternately(
+      prepared.map((p) => () => p.run()),
+      { targetSeconds },
+      THREAD_ROUNDS,
+    );
+    return timings.map((t, i) => ({ gflops: gflops(spec.flops, t.secondsPerCall), output: prepared[i].output() }));
+  } finally {
+    prepared.forEach((p) => p.dispose());
+  }
+}
+
+/**
+ * slimtrain (plain at each thread count, then relaxed), tfjs wasm, tfjs cpu, in that order, each on its own inputs.
  *
  * @example
  * const result = await measureCase(session, gemmCase);
@@ -98,8 +129,20 @@ export async function measureCase(session: BenchSession, spec: CaseSpec): Promis
   const { budget, engines } = session;
   const notes: string[] = [];
 
-  logProgress(`${spec.label}: slimtrain`);
-  const plain = measure(spec.slimtrain(engines.plain), spec.flops, budget.targetSeconds);
+  const counts = engines.plain.map((e) => e.threads);
+  logProgress(`${spec.label}: slimtrain${counts.length > 1 || counts[0] !== 1 ? ` on ${counts.join(' and ')} thread(s)` : ''}`);
+  const threaded = measureThreads(spec, engines.plain, budget.targetSeconds);
+  const plain = threaded[0];
+  let threadsBitIdentical: boolean | null = null;
+  if (threaded.length > 1) {
+    threadsBitIdentical = threaded.every((t) => sameBits(t.output, plain.output));
+    if (!threadsBitIdentical) {
+      const message = `MISMATCH slimtrain on ${counts.join(' vs ')} threads: outputs differ in their bits`;
+      notes.push(message);
+      logProgress(`WARNING ${message}`);
+      process.exitCode = 1;
+    }
+  }
 
   let relaxed: number | null = null;
   if (engines.relaxed) {
@@ -128,7 +171,15 @@ export async function measureCase(session: BenchSession, spec: CaseSpec): Promis
     checkAgreement('slimtrain vs tfjs cpu', plain.output, result.output, notes);
   }
   await useTfjsBackend('wasm');
-  return { slimtrain: plain.gflops, relaxed, wasm: wasm.gflops, cpu, notes };
+  return {
+    slimtrain: plain.gflops,
+    byThreads: threaded.map((t, i) => ({ threads: counts[i], gflops: t.gflops })),
+    threadsBitIdentical,
+    relaxed,
+    wasm: wasm.gflops,
+    cpu,
+    notes,
+  };
 }
 
 /** What identifies a case in the report. */
@@ -149,6 +200,10 @@ export function caseRecord(session: BenchSession, id: CaseIdentity, result: Case
     shape: id.shape,
     form: id.form,
     slimtrain_gflops: round(result.slimtrain),
+    slimtrain_threads: result.byThreads[0].threads,
+    slimtrain_gflops_by_threads: Object.fromEntries(result.byThreads.map((t) => [String(t.threads), round(t.gflops)])),
+    speedup_by_threads: speedups(result.byThreads),
+    threads_bit_identical: result.threadsBitIdentical,
     tfjs_wasm_gflops: result.wasm === null ? null : round(result.wasm),
     tfjs_cpu_gflops: result.cpu === null ? null : round(result.cpu),
     peak_gflops: round(peak.mulAddGflops),
@@ -161,6 +216,14 @@ export function caseRecord(session: BenchSession, id: CaseIdentity, result: Case
     tfjs_wasm_kernel: id.tfjs_wasm_kernel,
     note: result.notes.length ? result.notes.join('; ') : null,
   };
+}
+
+/** GFLOP/s at each thread count above 1 over GFLOP/s at 1 thread; null without a 1-thread figure or a count above 1. */
+function speedups(byThreads: readonly ThreadResult[]): Record<string, number> | null {
+  const one = byThreads.find((t) => t.threads === 1);
+  const more = byThreads.filter((t) => t.threads > 1);
+  if (!one || more.length === 0) return null;
+  return Object.fromEntries(more.map((t) => [String(t.threads), round(t.gflops / one.gflops)]));
 }
 
 /** Four significant digits: more than the run-to-run noise. */

@@ -1,10 +1,10 @@
 // The child side of slimtrain's memory measurement (see slimtrain-memory.ts): a fresh Node process
 // that loads only slimtrain (no TensorFlow.js), trains one bench model for a few steps and prints
-// one JSON line with its memory. Run as `node build/bench/slimtrain-memory-probe.mjs <model> <batch> <steps>`.
+// one JSON line with its memory. Run as `node build/bench/slimtrain-memory-probe.mjs <model> <batch> <steps> <threads>`.
 import { readFileSync } from 'node:fs';
-import { init } from '../../src/backend/engine.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { randomFloats, randomLabels } from './seeded-random.js';
+import { initWithThreads } from './slimtrain-engines.js';
 import { inputSize, slimtrainOptimizer, slimtrainSpec, trainModel } from './train-models.js';
 
 /** What the probe prints. Bytes. */
@@ -12,6 +12,8 @@ export interface MemoryProbeResult {
   model: string;
   batch: number;
   steps: number;
+  /** Kernel threads of the engine (its worker threads are part of the process's RSS). */
+  threads: number;
   /** Resident set size after loading slimtrain and creating its engine, before the model exists. */
   baselineRssBytes: number;
   /** High-water resident set size of the whole process after the steps (see peakRssSource). */
@@ -24,10 +26,6 @@ export interface MemoryProbeResult {
   arenaInUseBytes: number;
 }
 
-/**
- * @example
- * await runMemoryProbe(['cifar', '128', '3']); // prints {"model":"cifar",...}
- */
 /**
  * Linux's VmHWM (peak RSS of this process image), or null where /proc is not there. Not getrusage's
  * ru_maxrss: Linux carries that across fork and exec, so a child spawned by the bench would report
@@ -42,18 +40,21 @@ function highWaterMark(): number | null {
   }
 }
 
+/**
+ * @example
+ * await runMemoryProbe(['cifar', '128', '3', '1']); // prints {"model":"cifar",...}
+ */
 export async function runMemoryProbe(args: readonly string[]): Promise<void> {
-  const [name, batchArg, stepsArg] = args;
+  const [name, batchArg, stepsArg, threadsArg] = args;
   const model = trainModel(name);
-  const batch = Number(batchArg);
-  const steps = Number(stepsArg);
-  if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(steps) || steps < 1) {
-    throw new Error(`memory probe: expected <model> <batch> <steps> with positive integers, got ${JSON.stringify(args)}`);
+  const [batch, steps, threads] = [batchArg, stepsArg, threadsArg].map(Number);
+  if (![batch, steps, threads].every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new Error(`memory probe: expected <model> <batch> <steps> <threads> with positive integers, got ${JSON.stringify(args)}`);
   }
   // The same data as the timed run: the inputs are part of what a training process holds.
   const x = randomFloats(batch * inputSize(model), 1);
   const labels = randomLabels(batch, model.classes, 2);
-  const engine = await init({ simd: 'plain' });
+  const engine = await initWithThreads(threads, { simd: 'plain' });
   const baselineRssBytes = process.memoryUsage().rss;
   const net = Sequential.build(engine, slimtrainSpec(model));
   net.compile({ optimizer: slimtrainOptimizer(), loss: 'crossEntropy' });
@@ -69,6 +70,7 @@ export async function runMemoryProbe(args: readonly string[]): Promise<void> {
     model: name,
     batch,
     steps,
+    threads,
     baselineRssBytes,
     peakRssBytes: hwm ?? sampled,
     peakRssSource: hwm === null ? 'sampled' : 'VmHWM',

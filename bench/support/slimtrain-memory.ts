@@ -5,22 +5,10 @@
 // bundled here with esbuild as bench/run.mjs bundles the benches), which reports its peak RSS,
 // its RSS before the model existed, and the size of slimtrain's WebAssembly memory.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { projectRoot } from './project-root.js';
 import type { MemoryProbeResult } from './slimtrain-memory-probe.js';
-
-/** The project root: the nearest folder above this (bundled) file that holds bench/run.mjs. */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'bench', 'run.mjs'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no bench/run.mjs in any folder above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-  return dir;
-}
 
 let probeFile: string | null = null;
 
@@ -50,17 +38,18 @@ async function bundleProbe(): Promise<string> {
 }
 
 /**
- * Trains `model` for `steps` steps of `batch` samples in a fresh process and returns its memory.
+ * Trains `model` for `steps` steps of `batch` samples on an engine of `threads` kernel threads in a
+ * fresh process and returns its memory.
  *
  * @example
- * const { peakRssBytes } = await measureSlimtrainMemory('lenet5', 128, 3);
+ * const { peakRssBytes } = await measureSlimtrainMemory('lenet5', 128, 3, 1);
  */
-export async function measureSlimtrainMemory(model: string, batch: number, steps: number): Promise<MemoryProbeResult> {
+export async function measureSlimtrainMemory(model: string, batch: number, steps: number, threads: number): Promise<MemoryProbeResult> {
   const file = await bundleProbe();
   // The same V8 flags as this process (--experimental-wasm-relaxed-simd under --relaxed).
-  const child = spawnSync(process.execPath, [...process.execArgv, file, model, String(batch), String(steps)], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [...process.execArgv, file, model, String(batch), String(steps), String(threads)], { encoding: 'utf8' });
   if (child.status !== 0) {
-    throw new Error(`the slimtrain memory probe for ${model} failed (exit ${child.status ?? child.signal}): ${child.stderr.trim()}`);
+    throw new Error(`the slimtrain memory probe for ${model} on ${threads} thread(s) failed (exit ${child.status ?? child.signal}): ${child.stderr.trim()}`);
   }
   return JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as MemoryProbeResult;
 }

@@ -43,9 +43,9 @@ const start = (data, post) => {
     }
   }, (e) => post('failed: ' + e.message));
 };
-if (typeof require === 'function' && require('node:worker_threads').parentPort) {
-  const { parentPort, workerData } = require('node:worker_threads');
-  start(workerData, (m) => parentPort.postMessage(m));
+const nodeThreads = typeof process === 'object' && process.getBuiltinModule ? process.getBuiltinModule('node:worker_threads') : null;
+if (nodeThreads && nodeThreads.parentPort) {
+  start(nodeThreads.workerData, (m) => nodeThreads.parentPort.postMessage(m));
 } else {
   self.onmessage = (e) => start(e.data, (m) => self.postMessage(m));
 }
@@ -98,12 +98,15 @@ export class ThreadPool {
     const ready: Promise<void>[] = [];
     const g = globalThis as { process?: NodeProcess; Worker?: typeof Worker; Blob?: typeof Blob; URL?: typeof URL };
     const threadsModule = g.process?.getBuiltinModule?.('node:worker_threads') as
-      | { Worker: new (code: string, options: { eval: true; workerData: unknown }) => NodeWorker }
+      | { Worker: new (code: string, options: { eval: true; workerData: unknown; execArgv: string[] }) => NodeWorker }
       | undefined;
+    // None of the main script's flags (--input-type=module would change how the source runs; V8
+    // flags are process-wide and apply to workers anyway).
+    const execArgv: string[] = [];
     for (let slot = 0; slot < n; slot++) {
       const data = { module, memory, control, slot, workers: n, ops: [...POOL_OPS] };
       if (threadsModule) {
-        const worker = new threadsModule.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+        const worker = new threadsModule.Worker(WORKER_SOURCE, { eval: true, workerData: data, execArgv });
         worker.unref();
         workers.push(worker);
         ready.push(new Promise((resolve, reject) => {

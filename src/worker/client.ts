@@ -112,8 +112,9 @@ function startWorker(url: URL | string): Worker | NodeWorker {
     | { Worker: new (url: URL | string, options: { execArgv: string[] }) => NodeWorker }
     | undefined;
   if (!threads) throw new SlimtrainError('createTrainer: this runtime has neither Web Workers nor node:worker_threads; pass worker: false');
-  // The thread inherits Node's flags, except those that only make sense for the main script.
-  const execArgv = (process?.execArgv ?? []).filter((a) => !/^--(input-type|eval|print)\b/.test(a));
+  // Not the main script's flags (--input-type=module would change how the worker script runs; V8
+  // flags are process-wide and reach the worker anyway).
+  const execArgv: string[] = [];
   return new threads.Worker(typeof url === 'string' && !url.includes('://') ? url : new URL(url), { execArgv });
 }
 
