@@ -126,7 +126,7 @@ async function train(overrides = {}) {
     const inputShape = s.model === 'lenet5' ? [28, 28, 1] : [784];
     const info = await trainer.build(presetSpec(s.model, inputShape, 10, s.seed));
     await trainer.compile({ optimizer: { type: 'adam', lr: s.lr, transforms: s.l2 > 0 ? [{ type: 'l2', lambda: s.l2 }] : [] } });
-    status(`Training ${s.model} (${info.parameterCount.toLocaleString()} parameters, kernels: ${trainer.kernels}) on ${rows} images…`);
+    status(`Training ${s.model} (${info.parameterCount.toLocaleString()} parameters, kernels: ${trainer.kernels}, ${trainer.threads} thread(s)) on ${rows} images…`);
     const started = performance.now();
     let lastStep = 0;
     const history = await trainer.fit(x, y, {
@@ -151,9 +151,9 @@ async function train(overrides = {}) {
     const samplesPerSecond = history.epochs.reduce((a, e) => a + e.samplesPerSecond, 0) / history.epochs.length;
     state.steps = lastStep;
     status(`Done: test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% after ${lastStep} steps in ${seconds.toFixed(1)} s ` +
-      `(${Math.round(samplesPerSecond)} samples/s). Weights ${hash}.`);
+      `(${Math.round(samplesPerSecond)} samples/s, ${trainer.threads} thread(s)). Weights ${hash}.`);
     $('reduce').disabled = false;
-    return { testAccuracy: evaluation.accuracy, weightsHash: hash, steps: lastStep, seconds, samplesPerSecond, kernels: trainer.kernels };
+    return { testAccuracy: evaluation.accuracy, weightsHash: hash, steps: lastStep, seconds, samplesPerSecond, kernels: trainer.kernels, threads: trainer.threads };
   } catch (e) {
     status(`${e.name}: ${e.message}`, true);
     throw e;

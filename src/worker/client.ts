@@ -32,6 +32,8 @@ export interface CreateTrainerOptions {
   simd?: SimdOption;
   /** Kernels from elsewhere, as init(): compiled here once and handed to the trainer as a module. */
   wasm?: WasmSource;
+  /** Kernel threads inside the trainer, as init(). Default 'auto' (in browsers: when cross-origin isolated). */
+  threads?: 'auto' | number;
 }
 
 export interface FitCallOptions {
@@ -56,6 +58,8 @@ export interface FitCallOptions {
 export interface TrainerClient {
   /** The kernel build the trainer runs ('simd', 'relaxed', 'scalar'). */
   readonly kernels: string;
+  /** Kernel threads the trainer runs. */
+  readonly threads: number;
   build(spec: ModelSpec): Promise<ModelInfo>;
   compile(options: { optimizer: OptimizerSpec; loss?: LossName }): Promise<void>;
   fit(x: Float32Array, y: Targets, options: FitCallOptions): Promise<History>;
@@ -129,7 +133,7 @@ function startWorker(url: URL | string): Worker | NodeWorker {
  * await trainer.fit(x, y, { epochs: 2, onProgress: (p) => console.log(p.step, p.loss) });
  */
 export async function createTrainer(options: CreateTrainerOptions = {}): Promise<TrainerClient> {
-  if (options === null || typeof options !== 'object') throw new ArgumentError('createTrainer options', options, '{ worker?, simd?, wasm? }');
+  if (options === null || typeof options !== 'object') throw new ArgumentError('createTrainer options', options, '{ worker?, simd?, wasm?, threads? }');
   const choice = options.worker ?? true;
   const simd = options.simd ?? 'auto';
   const build = options.wasm === undefined ? chooseBuild(simd) : simd === 'relaxed' || simd === 'fastest' ? 'relaxed' : simd === 'none' ? 'scalar' : 'simd';
@@ -193,11 +197,12 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
     return Object.assign(promise, { id });
   }
 
-  const started = await request('init', { module, ...(options.wasm === undefined ? { simd } : { simd }) });
+  const started = await request('init', { module, simd, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
   const move = (transfer: boolean | undefined, ...values: unknown[]) => (transfer ? values.flatMap((v) => buffersOf(v)) : []);
 
   return {
     kernels: started.kernels,
+    threads: started.threads,
     build: (spec) => request('build', { spec }),
     compile: ({ optimizer, loss }) => request('compile', { optimizer, ...(loss ? { loss } : {}) }),
     fit(x, y, fitOptions) {

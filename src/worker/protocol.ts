@@ -54,7 +54,7 @@ export interface ModelInfo {
 }
 
 export interface Requests {
-  init: { args: { module?: WebAssembly.Module; simd?: SimdOption }; result: { kernels: string } };
+  init: { args: { module?: WebAssembly.Module; simd?: SimdOption; threads?: 'auto' | number }; result: { kernels: string; threads: number } };
   build: { args: { spec: ModelSpec }; result: ModelInfo };
   compile: { args: { optimizer: OptimizerSpec; loss?: LossName }; result: void };
   fit: { args: { x: Float32Array; y: Targets; options: RemoteFitOptions }; result: History };

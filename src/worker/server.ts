@@ -1,4 +1,5 @@
 import { init, type Engine } from '../backend/engine.js';
+import { availableThreads } from '../backend/thread_pool.js';
 import { SlimtrainError } from '../errors.js';
 import { encodeModel, modelFromBytes } from '../io/model_file.js';
 import { Sequential } from '../model/sequential.js';
@@ -47,9 +48,12 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
   };
 
   const handlers: Handlers = {
-    async init({ module, simd }) {
-      engine = await init({ ...(module ? { wasm: module } : {}), ...(simd ? { simd } : {}) });
-      return { kernels: engine.kernels };
+    async init({ module, simd, threads }) {
+      // Threads run their own (shared-memory) build, compiled here; one thread uses the module handed over.
+      const wanted = threads ?? 'auto';
+      const many = (simd ?? 'auto') === 'auto' || simd === 'plain' ? (wanted === 'auto' ? availableThreads().threads : wanted) : 1;
+      engine = many > 1 ? await init({ threads: wanted, ...(simd ? { simd } : {}) }) : await init({ ...(module ? { wasm: module } : {}), ...(simd ? { simd } : {}), threads: 1 });
+      return { kernels: engine.kernels, threads: engine.threads };
     },
     build: ({ spec }) => replace(Sequential.build(needEngine(), spec)),
     compile: ({ optimizer, loss }) => needModel().compile({ optimizer: optimizerFromSpec(optimizer), ...(loss ? { loss } : {}) }),
