@@ -16,7 +16,7 @@ export interface IterativePruningOptions {
   fraction?: number;
   /** Validation accuracy (0..1) at or above which the model is pruned further. */
   floor: number;
-  /** Stop after this many evaluations without a sparser model at or above the floor (0: never). Default 10. */
+  /** Stop after this many evaluations without a sparser model at or above the floor, counted from the first time it is met (0: never). Default 10. */
   patience?: number;
   /** Upper bound on training: epochs. */
   epochs: number;
@@ -57,7 +57,8 @@ export interface IterativePruningResult {
  * `interval` batches score the validation rows; when accuracy is at or above `floor`, remember the
  * model as a checkpoint if it is the sparsest so far to meet the floor, then remove `fraction` of the
  * remaining weights with the smallest |w| (held at zero from then on by the chain's weightMask).
- * Training stops when `patience` evaluations pass without a new best checkpoint, or after `epochs`.
+ * Training stops when `patience` evaluations pass without a new best checkpoint (counted once the
+ * floor has been met), or after `epochs`.
  * The best checkpoint (weights and masks) is restored at the end.
  *
  * The model must be compiled with a weightMask in its chain, e.g.
@@ -130,7 +131,8 @@ export async function iterativePruning(model: Sequential, x: Float32Array, y: Ta
           sinceBest++;
         }
         magnitudePrune(model, { fraction, scope, selector });
-      } else {
+      } else if (saved.best) {
+        // Patience counts from the first time the floor is met: before that the model is still learning.
         sinceBest++;
       }
       options.onEvaluation?.(evaluation);
