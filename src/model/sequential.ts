@@ -462,6 +462,7 @@ export class Sequential {
     if (!Number.isInteger(n) || n < 1) {
       throw new ArgumentError(`${argument}.length`, x.length, `a positive multiple of the input size ${this.inputSize} ([${this.inputShape}])`);
     }
+    checkFinite(argument, x);
     return n;
   }
 
@@ -657,3 +658,11 @@ function isLayer(value: unknown): value is Layer {
   return typeof value === 'object' && value !== null && typeof (value as Layer).forward === 'function' && typeof (value as Layer).build === 'function';
 }
 
+
+/** NaN or Inf in an input would run silently through every layer: refuse it, naming the first one. */
+export function checkFinite(argument: string, x: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    // x[i] - x[i] is 0 for finite numbers and NaN for NaN and +-Infinity: one test per element.
+    if (x[i] - x[i] !== 0) throw new ArgumentError(`${argument}[${i}]`, x[i], 'a finite number (inputs must not hold NaN or Infinity)');
+  }
+}

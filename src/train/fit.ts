@@ -1,6 +1,6 @@
 import { ArgumentError } from '../errors.js';
 import type { BatchAugmentation } from '../data/augment.js';
-import type { Sequential, Targets } from '../model/sequential.js';
+import { checkFinite, type Sequential, type Targets } from '../model/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/checkpoint.js';
 import { Random } from '../random.js';
 import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
@@ -120,6 +120,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   const batchSize = positiveInt('batchSize', options.batchSize ?? 32);
   const yieldEvery = nonNegativeNumber('yieldEveryMs', options.yieldEveryMs ?? 16);
   if (!(x instanceof Float32Array)) throw new ArgumentError('x', x, 'a Float32Array');
+  checkFinite('x', x);
   const total = x.length / model.inputSize;
   if (!Number.isInteger(total) || total < 1) throw new ArgumentError('x.length', x.length, `a positive multiple of the input size ${model.inputSize}`);
   if (!y || (y.length !== total && y.length !== total * model.outputSize)) {
@@ -128,6 +129,10 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
 
   // Validation rows: given, or split off the end.
   let validation = options.validationData;
+  if (validation !== undefined) {
+    if (validation === null || typeof validation !== 'object' || !(validation.x instanceof Float32Array)) throw new ArgumentError('validationData', validation, '{ x: Float32Array, y }');
+    checkFinite('validationData.x', validation.x);
+  }
   let trainRows = total;
   if (options.validationSplit !== undefined) {
     if (validation) throw new ArgumentError('validationSplit', options.validationSplit, 'not both validationSplit and validationData');
