@@ -1,4 +1,4 @@
-import { ArgumentError, OutOfMemoryError } from '../errors.js';
+import { ArgumentError, OutOfMemoryError, SlimtrainError } from '../errors.js';
 
 /** A byte offset into the engine's WebAssembly memory. 0 is never handed out: kernels read 0 as "absent". */
 export type Ptr = number;
@@ -9,6 +9,8 @@ export const ALIGN = 64;
 /** Bytes kept free at address 0, so that no region starts at the null pointer. */
 const RESERVED = ALIGN;
 const WASM32_MAX_PAGES = 65536;
+/** The pattern of guard bands (guard mode). */
+const GUARD_BYTE = 0xa5;
 
 interface Block {
   start: number;
@@ -27,11 +29,16 @@ export class Arena {
   private readonly maximumPages: number;
   private readonly freeBlocks: Block[] = [];
   private readonly sizes = new Map<Ptr, number>();
+  private readonly guards = new Map<Ptr, { bytes: number; inner: number }>();
   private top = RESERVED;
   private viewBuffer: ArrayBufferLike | null = null;
   private viewF32 = new Float32Array(0);
 
-  constructor(options: { initialBytes?: number; maximumBytes?: number; shared?: boolean } = {}) {
+  /** Guard mode: every region sits between two ALIGN-byte guard bands of a known pattern. */
+  readonly guarded: boolean;
+
+  constructor(options: { initialBytes?: number; maximumBytes?: number; shared?: boolean; guards?: boolean } = {}) {
+    this.guarded = options.guards === true;
     const initialPages = Math.max(1, Math.ceil((options.initialBytes ?? 16 * 2 ** 20) / PAGE));
     const maximumPages = Math.ceil((options.maximumBytes ?? 4 * 2 ** 30) / PAGE);
     if (!(maximumPages >= initialPages && maximumPages <= WASM32_MAX_PAGES)) {
@@ -67,6 +74,39 @@ export class Arena {
   /** A region of at least `bytes` bytes, 64-byte aligned. Contents are unspecified. */
   alloc(bytes: number): Ptr {
     if (!Number.isInteger(bytes) || bytes < 0) throw new ArgumentError('bytes', bytes, 'a non-negative integer');
+    if (this.guarded) {
+      const inner = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+      const outer = this.allocRaw(inner + 2 * ALIGN);
+      // The guard after the region starts right after the bytes asked for, not after the padding.
+      const view = new Uint8Array(this.memory.buffer);
+      view.fill(GUARD_BYTE, outer, outer + ALIGN);
+      view.fill(GUARD_BYTE, outer + ALIGN + bytes, outer + 2 * ALIGN + inner);
+      this.guards.set(outer + ALIGN, { bytes, inner });
+      return outer + ALIGN;
+    }
+    return this.allocRaw(bytes);
+  }
+
+  /**
+   * Guard mode: throws if any live region's guard bands changed, i.e. a kernel wrote outside the
+   * region it was given. Also checked for each region when it is freed.
+   */
+  checkGuards(): void {
+    for (const [ptr, region] of this.guards) this.checkGuard(ptr, region);
+  }
+
+  private checkGuard(ptr: Ptr, { bytes, inner }: { bytes: number; inner: number }): void {
+    const view = new Uint8Array(this.memory.buffer);
+    for (const [start, end] of [[ptr - ALIGN, ptr], [ptr + bytes, ptr + inner + ALIGN]]) {
+      for (let i = start; i < end; i++) {
+        if (view[i] !== GUARD_BYTE) {
+          throw new SlimtrainError(`memory guard: byte ${i} (${i < ptr ? ptr - i : i - ptr - bytes + 1} bytes ${i < ptr ? 'before' : 'after'} the region at ${ptr} of ${bytes} bytes) was overwritten: a kernel wrote out of bounds`);
+        }
+      }
+    }
+  }
+
+  private allocRaw(bytes: number): Ptr {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     for (let i = 0; i < this.freeBlocks.length; i++) {
       const block = this.freeBlocks[i];
@@ -94,6 +134,13 @@ export class Arena {
 
   /** Returns a region to the arena. Freeing a pointer that is not live is an error. */
   free(ptr: Ptr): void {
+    if (this.guarded) {
+      const region = this.guards.get(ptr);
+      if (region === undefined) throw new ArgumentError('ptr', ptr, 'a live region returned by alloc');
+      this.guards.delete(ptr);
+      this.checkGuard(ptr, region);
+      ptr -= ALIGN;
+    }
     const size = this.sizes.get(ptr);
     if (size === undefined) throw new ArgumentError('ptr', ptr, 'a live region returned by alloc');
     this.sizes.delete(ptr);
@@ -125,6 +172,11 @@ export class Arena {
 
   /** Size in bytes of a live region. */
   sizeOf(ptr: Ptr): number {
+    if (this.guarded) {
+      const region = this.guards.get(ptr);
+      if (region === undefined) throw new ArgumentError('ptr', ptr, 'a live region returned by alloc');
+      return region.inner;
+    }
     const size = this.sizes.get(ptr);
     if (size === undefined) throw new ArgumentError('ptr', ptr, 'a live region returned by alloc');
     return size;

@@ -25,6 +25,12 @@ export interface InitOptions {
    * build: with simd 'relaxed' or 'none', or a wasm override, 'auto' means one thread.
    */
   threads?: 'auto' | number;
+  /**
+   * Debugging: surround every allocation with guard bands checked on free and by
+   * `engine.arena.checkGuards()`, to catch a kernel writing out of bounds (one thread, the plain
+   * SIMD build). For tests and fuzzing.
+   */
+  guards?: boolean;
 }
 
 let threadNoticeShown = false;
@@ -90,6 +96,13 @@ export async function init(options: InitOptions = {}): Promise<Engine> {
   if (backend === 'reference') {
     const arena = new Arena({ initialBytes: options.initialMemoryBytes, maximumBytes: options.maximumMemoryBytes });
     return new Engine(arena, createReferenceBackend(arena), 'reference', undefined);
+  }
+  if (options.guards !== undefined && typeof options.guards !== 'boolean') throw new ArgumentError('guards', options.guards, 'true or false');
+  if (options.guards) {
+    const arena = new Arena({ initialBytes: options.initialMemoryBytes, maximumBytes: options.maximumMemoryBytes, guards: true });
+    const module = await compileKernels('simd');
+    const kernels = await instantiateKernels(module, arena.memory);
+    return new Engine(arena, createWasmBackend('simd', kernels, arena), 'simd', module);
   }
   const build = options.wasm === undefined ? chooseBuild(options.simd ?? 'auto') : overrideBuild(options.simd);
   const threads = threadCount(options.threads, build, options.wasm !== undefined);

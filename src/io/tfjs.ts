@@ -133,8 +133,13 @@ export function importTfjsModel(engine: Engine, modelJson: unknown, weightFiles:
   keras.forEach((layer, i) => {
     const c = layer.config ?? {};
     const name = String(c.name ?? `layer ${i}`);
-    const shape = (c.batch_input_shape ?? c.batchInputShape) as (number | null)[] | undefined;
-    if (shape && !inputShape) inputShape = shape.slice(1) as number[];
+    const shape = (c.batch_input_shape ?? c.batchInputShape) as unknown;
+    if (shape !== undefined && shape !== null && !inputShape) {
+      if (!Array.isArray(shape) || shape.length < 2 || shape.slice(1).some((d) => !Number.isInteger(d) || d < 1)) {
+        throw new TfjsFormatError(`${source}: layer ${name}: batch_input_shape = ${JSON.stringify(shape)}: expected [null, ...positive integers]`);
+      }
+      inputShape = shape.slice(1) as number[];
+    }
     const last = i === keras.length - 1;
     const pair = (v: unknown) => (Array.isArray(v) ? (v as number[]) : [v as number, v as number]);
     if (c.data_format !== undefined && c.data_format !== 'channels_last') throw new TfjsFormatError(`${source}: layer ${name}: data_format ${JSON.stringify(c.data_format)}: only channels_last`);
@@ -208,6 +213,9 @@ export function importTfjsModel(engine: Engine, modelJson: unknown, weightFiles:
 /** Reads the manifest's float32 weights from the concatenated files, renamed to this model's layer names. */
 function readWeights(manifest: TfjsModelJson['weightsManifest'] | undefined, files: Uint8Array[], source: string, model: Sequential): NamedWeight[] {
   if (!Array.isArray(manifest)) throw new TfjsFormatError(`${source}: no weightsManifest`);
+  if (manifest.some((g) => g === null || typeof g !== 'object' || (g.paths !== undefined && !Array.isArray(g.paths)) || (g.weights !== undefined && !Array.isArray(g.weights)))) {
+    throw new TfjsFormatError(`${source}: weightsManifest: expected groups { paths: [...], weights: [...] }`);
+  }
   const paths = manifest.flatMap((g) => g.paths ?? []);
   if (files.length !== paths.length) throw new TfjsFormatError(`${source}: the manifest names ${paths.length} weight files (${paths.join(', ')}), ${files.length} were given`);
   const total = files.reduce((s, f) => s + f.length, 0);
@@ -218,7 +226,9 @@ function readWeights(manifest: TfjsModelJson['weightsManifest'] | undefined, fil
   let offset = 0;
   const read: NamedWeight[] = [];
   for (const w of manifest.flatMap((g) => g.weights ?? [])) {
+    if (w === null || typeof w !== 'object' || typeof w.name !== 'string') throw new TfjsFormatError(`${source}: a weightsManifest entry has no name: ${JSON.stringify(w)}`);
     if (w.dtype !== undefined && w.dtype !== 'float32') throw new TfjsFormatError(`${source}: weight ${w.name} is ${w.dtype}: only float32 (no quantisation)`);
+    if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new TfjsFormatError(`${source}: weight ${w.name}: shape ${JSON.stringify(w.shape)}: expected non-negative integers`);
     const count = w.shape.reduce((a, b) => a * b, 1);
     if (offset + count * 4 > data.length) throw new TfjsFormatError(`${source}: the weight files end before ${w.name} (truncated)`);
     const values = new Float32Array(count);

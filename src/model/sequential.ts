@@ -229,9 +229,9 @@ export class Sequential {
     if (this.lossName === 'crossEntropy' && this.outputShape.length !== 1) {
       throw new ArgumentError('loss', this.lossName, `a model whose output is a vector of logits (this one outputs [${this.outputShape}])`);
     }
+    c.init(this.engine, this.params); // first: a chain that fails to start leaves the model as it was
     this.optimizerChain?.dispose();
     this.optimizerChain = c;
-    c.init(this.engine, this.params);
     this.steps = 0;
   }
 

@@ -66,7 +66,8 @@ export class Chain {
   constructor(parts: (Transform | Optimizer | Chain)[]) {
     const flat = parts.flatMap((p) => (p instanceof Chain ? [...p.transforms, p.optimizer] : [p]));
     flat.forEach((p, i) => {
-      if (p === null || typeof p !== 'object' || (p.kind !== 'transform' && p.kind !== 'optimizer')) {
+      const methods = p?.kind === 'optimizer' ? ['init', 'update', 'learningRate', 'stateRegions', 'dispose'] : ['init'];
+      if (p === null || typeof p !== 'object' || (p.kind !== 'transform' && p.kind !== 'optimizer') || methods.some((m) => typeof (p as unknown as Record<string, unknown>)[m] !== 'function')) {
         throw new ArgumentError(`chain argument ${i}`, p, 'a transform (l2, l1, clipByGlobalNorm, ...) or an optimizer (sgd, adam, ...)');
       }
     });

@@ -122,8 +122,10 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
 
   async function handle(request: RequestMessage): Promise<void> {
     try {
+      // Own properties only: 'toString' or '__proto__' must not reach Object.prototype.
+      if (typeof request.op !== 'string' || !Object.hasOwn(handlers, request.op)) throw new SlimtrainError(`unknown trainer operation ${JSON.stringify(request.op)}`);
+      if (request.args === null || typeof request.args !== 'object') throw new SlimtrainError(`trainer operation ${request.op}: args = ${JSON.stringify(request.args)}: expected an object`);
       const handler = handlers[request.op] as (args: unknown, id: number) => unknown;
-      if (!handler) throw new SlimtrainError(`unknown trainer operation ${JSON.stringify(request.op)}`);
       reply({ kind: 'result', id: request.id, result: await handler(request.args, request.id) });
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
@@ -133,7 +135,8 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
 
   endpoint.listen((data) => {
     const request = data as RequestMessage;
-    if (request?.kind !== 'request') return;
+    // A message without a request id cannot be answered: it is not ours.
+    if (request === null || typeof request !== 'object' || request.kind !== 'request' || !Number.isInteger(request.id)) return;
     if (request.op === 'abort') void handle(request);
     else queue = queue.then(() => handle(request));
   });
