@@ -19,6 +19,8 @@ import { rng } from '../support/random.js';
 // `npm test` runs a few thousand cases in seconds; `npm run fuzz` sets FUZZ_SCALE=20.
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const cases = (n: number) => Math.round(n * SCALE);
+/** Per test: generous at scale 1 (a loaded CI machine), and growing with the scale. */
+const TIMEOUT = 60_000 * Math.max(1, SCALE);
 const counts: Record<string, number> = {};
 
 type Random = () => number;
@@ -67,7 +69,7 @@ describe(`fuzzing (scale ${SCALE})`, () => {
       if (await survives('idx', () => datasetFromIdxArrays(parseIdx(a, 'images'), parseIdx(b, 'labels')))) worked++;
     }
     expect(worked).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 
   it('CIFAR-10 batches and archives', async () => {
     const random = rng(2);
@@ -78,7 +80,7 @@ describe(`fuzzing (scale ${SCALE})`, () => {
     const files = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
     const archive = gzipSync(tarArchive(files.map((f) => ({ name: `cifar-10-batches-bin/${f}`, data: batch }))));
     for (let c = 0; c < cases(150); c++) await survives('cifar archive', () => cifar10FromArchive(mutate(random, archive)));
-  });
+  }, TIMEOUT);
 
   it('model files whose manifest is well-formed JSON with a valid checksum but arbitrary content', async () => {
     const random = rng(3);
@@ -101,7 +103,7 @@ describe(`fuzzing (scale ${SCALE})`, () => {
       });
       engine.arena.checkGuards();
     }
-  });
+  }, TIMEOUT);
 
   it('the TensorFlow.js importer on damaged model.json and weights', async () => {
     const random = rng(4);
@@ -126,7 +128,7 @@ describe(`fuzzing (scale ${SCALE})`, () => {
       });
       engine.arena.checkGuards();
     }
-  });
+  }, TIMEOUT);
 
   it('model specs: random layers and options build or are refused, and what builds runs within its memory', async () => {
     const random = rng(5);
@@ -172,7 +174,7 @@ describe(`fuzzing (scale ${SCALE})`, () => {
     }
     counts['(model specs that built and ran)'] = built;
     expect(built).toBeGreaterThan(cases(2000) / 4);
-  });
+  }, TIMEOUT);
 
   it('the worker message handler answers every request exactly once, whatever it holds', async () => {
     const random = rng(6);
@@ -203,7 +205,7 @@ describe(`fuzzing (scale ${SCALE})`, () => {
     expect(ids.sort((a, b) => a - b)).toEqual([0, ...sent]);
     counts['worker messages'] = sent.length + 1;
     handler({ kind: 'request', id: -1, op: 'dispose', args: {} });
-  }, 60_000);
+  }, TIMEOUT);
 
   it('the guard bands do catch a kernel writing one float past its region', async () => {
     const engine = await init({ guards: true });
@@ -219,7 +221,7 @@ describe(`fuzzing (scale ${SCALE})`, () => {
     const c = engine.arena.allocF32(4);
     engine.backend.fill(c - 4, 1, 7);
     expect(() => engine.arena.checkGuards()).toThrow(/4 bytes before the region/);
-  });
+  }, TIMEOUT);
 
   it('reports how many cases ran', () => {
     const total = Object.entries(counts).filter(([k]) => !k.startsWith('(')).reduce((a, [, b]) => a + b, 0);
