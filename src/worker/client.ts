@@ -6,7 +6,7 @@ import type { OptimizerSpec } from '../optim/spec.js';
 import type { ReduceOptions } from '../reduce/reduce.js';
 import type { MeasureOptions } from '../sparsity/measure.js';
 import type { History } from '../train/fit.js';
-import { buffersOf, type Endpoint, type FitProgress, type ModelInfo, type Operation, type ReplyMessage, type Requests, type SerializedError } from './protocol.js';
+import { buffersOf, type Endpoint, type FitProgress, type ModelInfo, type Operation, type RemoteFitOptions, type ReplyMessage, type Requests, type SerializedError } from './protocol.js';
 import { serveTrainer } from './server.js';
 
 /** An error thrown inside the trainer, rebuilt on the calling side with its name, message and stack. */
@@ -36,17 +36,8 @@ export interface CreateTrainerOptions {
   threads?: 'auto' | number;
 }
 
-export interface FitCallOptions {
-  epochs: number;
-  batchSize?: number;
-  shuffle?: boolean;
-  seed?: number;
-  validationSplit?: number;
-  validationData?: { x: Float32Array; y: Targets };
-  earlyStopping?: { monitor?: 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy'; patience: number; minDelta?: number; restoreBestWeights?: boolean };
-  yieldEveryMs?: number;
-  /** Minimum milliseconds between progress events. Default 100. */
-  progressEveryMs?: number;
+/** fit's options on the client: the ones that cross to the trainer, and the callbacks that stay here. */
+export interface FitCallOptions extends RemoteFitOptions {
   onProgress?: (p: FitProgress) => void;
   /** Aborting stops the fit between two batches; the call rejects with an AbortError. */
   signal?: AbortSignal;
