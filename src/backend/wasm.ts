@@ -2,10 +2,15 @@ import type { Arena, Ptr } from './arena.js';
 import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
 import type { PoolOp, PoolTask, ThreadPool } from './thread_pool.js';
 
-/** Below these sizes a kernel stays on one thread: waking the others would cost more than it saves. */
+/**
+ * Below these sizes a kernel stays on one thread: waking the others would cost more than it saves.
+ * GEMM: from bench:gemm's crossover table on 2 cores (Node 20): 2 threads win by 14-65% from 2^21
+ * multiply-adds in the square and dense-forward families and break even in the weight-gradient
+ * family, where they win from 2^22; a thread wake-up costs about 40-60 microseconds.
+ */
 export const THREAD_THRESHOLDS = {
   /** Multiply-adds of a GEMM (M * N * K). */
-  gemm: 1 << 20,
+  gemm: 1 << 21,
   /** Floats written by an im2col / read by a col2im. */
   im2col: 1 << 16,
   /** Parameters of an optimizer update. */

@@ -28,7 +28,7 @@ describe('kernel threads', () => {
     const two = await init({ threads: 2 });
     const three = await init({ threads: 3 });
     expect([one.threads, two.threads, three.threads]).toEqual([1, 2, 3]);
-    const shapes = [[129, 67, 300], [517, 33, 71], [96, 1000, 784], [13, 200, 513], [8, 4099, 40]];
+    const shapes = [[129, 67, 300], [517, 33, 131], [96, 1000, 784], [13, 400, 513], [8, 4099, 80]];
     for (const [M, N, K] of shapes) {
       expect(M * N * K, 'shapes above the threading threshold').toBeGreaterThanOrEqual(THREAD_THRESHOLDS.gemm);
       for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]]) {
