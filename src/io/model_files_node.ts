@@ -5,9 +5,10 @@ import { encodeModel, modelFromBytes, type ModelManifest } from './model_file.js
 
 type Fs = typeof import('node:fs');
 
-function nodeFs(what: string): Fs {
+/** node:fs, reached without an import so that bundles stay browser-safe. */
+export function nodeFs(what: string): Fs {
   const get = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule;
-  if (!get) throw new SlimtrainError(`${what} writes files, which needs Node >= 20.16; in a browser use encodeModel / decodeModel on bytes`);
+  if (!get) throw new SlimtrainError(`${what} works on files, which needs Node >= 20.16; in a browser use the functions on bytes (encodeModel / decodeModel, exportTfjsModel / importTfjsModel)`);
   return get('node:fs') as Fs;
 }
 

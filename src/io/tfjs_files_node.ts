@@ -1,16 +1,8 @@
 import type { Engine } from '../backend/engine.js';
 import { SlimtrainError } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
-import { writeFileAtomic } from './model_files_node.js';
+import { nodeFs, writeFileAtomic } from './model_files_node.js';
 import { exportTfjsModel, importTfjsModel } from './tfjs.js';
-
-type Fs = typeof import('node:fs');
-
-function nodeFs(what: string): Fs {
-  const get = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule;
-  if (!get) throw new SlimtrainError(`${what} reads and writes files (Node >= 20.16); in a browser use exportTfjsModel / importTfjsModel`);
-  return get('node:fs') as Fs;
-}
 
 /**
  * Writes a model in TensorFlow.js's layers format: DIR/model.json and DIR/weights.bin, each

@@ -75,13 +75,16 @@ export class ParamSet {
     return region + t.offset * 4;
   }
 
+  /** The tensors a selector picks (default: kernels), in region order. */
+  select(selector: Selector = {}): TensorView[] {
+    const kinds = selector.kinds ?? ['kernel'];
+    return this.tensors.filter((t) => kinds.includes(t.kind) && (!selector.layers || selector.layers.includes(t.layer)));
+  }
+
   /** The selected tensors as [offset, length] float ranges, adjacent ones merged. */
   ranges(selector: Selector = {}): [number, number][] {
-    const kinds = selector.kinds ?? ['kernel'];
     const out: [number, number][] = [];
-    for (const t of this.tensors) {
-      if (!kinds.includes(t.kind)) continue;
-      if (selector.layers && !selector.layers.includes(t.layer)) continue;
+    for (const t of this.select(selector)) {
       const length = Math.ceil(t.size / TENSOR_ALIGN) * TENSOR_ALIGN;
       const last = out[out.length - 1];
       if (last && last[0] + last[1] === t.offset) last[1] += length;

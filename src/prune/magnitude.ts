@@ -57,9 +57,8 @@ export function magnitudePrune(model: Sequential, options: MagnitudePruneOptions
     criterion === 'fraction' ? numberIn('magnitudePrune.fraction', options.fraction, 0, 1) : nonNegativeNumber(`magnitudePrune.${criterion}`, options[criterion]);
   const scope = oneOf('magnitudePrune.scope', options.scope ?? 'layer', ['layer', 'global'] as const);
   const selector = checkSelector('magnitudePrune.selector', options.selector);
-  const kinds = selector.kinds ?? ['kernel'];
   const params = model.params;
-  const tensors = params.tensors.filter((t) => kinds.includes(t.kind) && (!selector.layers || selector.layers.includes(t.layer)));
+  const tensors = params.select(selector);
   if (tensors.length === 0) throw new ArgumentError('magnitudePrune.selector', selector, 'a selector that picks at least one tensor');
 
   const mask = maskOf(model);

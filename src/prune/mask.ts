@@ -117,12 +117,9 @@ export function weightMask(options: { masks?: Record<string, Float32Array | numb
     },
     count(selector?: Selector) {
       const params = ready();
-      const s = checkSelector('selector', selector);
-      const kinds = s.kinds ?? ['kernel'];
       let kept = 0;
       let total = 0;
-      for (const t of params.tensors) {
-        if (!kinds.includes(t.kind) || (s.layers && !s.layers.includes(t.layer))) continue;
+      for (const t of params.select(checkSelector('selector', selector))) {
         const m = engineRef.arena.f32(region + t.offset * 4, t.size);
         for (let i = 0; i < m.length; i++) kept += m[i];
         total += t.size;

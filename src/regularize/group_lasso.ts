@@ -25,11 +25,10 @@ export function groupLasso(options: { lambda: number; form?: 'coupled' | 'proxim
   const lambda = nonNegativeNumber('groupLasso.lambda', options.lambda);
   const form = oneOf('groupLasso.form', options.form ?? 'coupled', ['coupled', 'proximal'] as const);
   const selector = checkSelector('groupLasso.selector', options.selector);
-  const kinds = selector.kinds ?? ['kernel'];
   let scale: Ptr = 0;
   let copy: Ptr = 0;
   let engineRef: Engine;
-  const selected = (params: ParamSet) => params.tensors.filter((t) => kinds.includes(t.kind) && (!selector.layers || selector.layers.includes(t.layer)));
+  const selected = (params: ParamSet) => params.select(selector);
 
   /** scale[k] = f(||w_k||) for each group of tensor t. */
   function groupScales(params: ParamSet, t: TensorView, f: (norm: number) => number): { rows: number; cols: number } {

@@ -9,12 +9,6 @@ import { knownKeys, nonNegativeNumber } from '../validate.js';
 // added to the loss as coupled regularisers. Sums are taken in f64 on the TS side; the per-element
 // work runs in kernels (sign and axpy for Hoyer-Square, row/column scaling for Group-HS).
 
-/** The selected tensors of a parameter set. */
-function selectedTensors(params: ParamSet, selector: Selector): TensorView[] {
-  const kinds = selector.kinds ?? ['kernel'];
-  return params.tensors.filter((t) => kinds.includes(t.kind) && (!selector.layers || selector.layers.includes(t.layer)));
-}
-
 /**
  * Hoyer-Square per selected tensor: H_S(W) = (sum|w|)^2 / sum w^2, added to the loss as
  * lambda * sum over tensors of H_S. Its gradient, added before the optimizer, is
@@ -37,7 +31,7 @@ export function hoyerSquare(options: { lambda: number; selector?: Selector }): T
     beforeUpdate({ engine, params }: StepContext) {
       if (lambda === 0) return;
       const b = engine.backend;
-      for (const t of selectedTensors(params, selector)) {
+      for (const t of params.select(selector)) {
         const w = params.ptrOf(t);
         const l1 = b.sumAbs(w, t.size);
         const q = b.sumSquares(w, t.size);
@@ -49,7 +43,7 @@ export function hoyerSquare(options: { lambda: number; selector?: Selector }): T
     },
     penalty(params: ParamSet) {
       let s = 0;
-      for (const t of selectedTensors(params, selector)) {
+      for (const t of params.select(selector)) {
         const q = params.engine.backend.sumSquares(params.ptrOf(t), t.size);
         if (q > 0) s += params.engine.backend.sumAbs(params.ptrOf(t), t.size) ** 2 / q;
       }
@@ -127,7 +121,7 @@ export function groupHoyer(options: { lambda: number; outputWeight?: number; inp
     spec: { type: 'groupHoyer', lambda, outputWeight, inputWeight, ...(options.selector ? { selector } : {}) },
     init(engine: Engine, params: ParamSet) {
       engineRef = engine;
-      const tensors = selectedTensors(params, selector);
+      const tensors = params.select(selector);
       for (const t of tensors) {
         if (t.shape.length < 2) throw new ArgumentError('groupHoyer.selector', selector, `kernels of rank 2 or more (${t.name} has shape [${t.shape}])`);
       }
@@ -140,7 +134,7 @@ export function groupHoyer(options: { lambda: number; outputWeight?: number; inp
     beforeUpdate({ engine, params }: StepContext) {
       if (lambda === 0) return;
       const b = engine.backend;
-      for (const t of selectedTensors(params, selector)) {
+      for (const t of params.select(selector)) {
         const { rows, cols, inputs } = layout(t);
         for (const [structure, weight] of [['output', outputWeight], ['input', inputWeight]] as const) {
           if (weight === 0) continue;
@@ -163,7 +157,7 @@ export function groupHoyer(options: { lambda: number; outputWeight?: number; inp
     },
     penalty(params: ParamSet) {
       let total = 0;
-      for (const t of selectedTensors(params, selector)) {
+      for (const t of params.select(selector)) {
         for (const [structure, weight] of [['output', outputWeight], ['input', inputWeight]] as const) {
           if (weight === 0) continue;
           const { sum, squares } = measure(groupNorms(params, t, structure));

@@ -8,6 +8,7 @@ import { sweepMarkdown, sweepPoints, sweepSvg } from '../../sweep/report.js';
 import type { RunProgress, SweepResult } from '../../sweep/run.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
 import { numberFlag, parseFlags } from '../flags.js';
+import { duration } from '../progress.js';
 
 const HELP = `usage: slimtrain sweep CONFIG.json [options]
 
@@ -58,12 +59,6 @@ function readResults(path: string): SweepResult[] {
     }
   }
   return results;
-}
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
 /** Live status: on a terminal one line per worker redrawn in place; otherwise a line per start and finish. */
