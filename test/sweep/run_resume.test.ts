@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { init } from '../../src/backend/engine.js';
+import { createDataset } from '../../src/data/dataset.js';
+import { decodeCheckpoint } from '../../src/io/checkpoint.js';
+import { checkSweepConfig, sweepRuns, type SweepConfig } from '../../src/sweep/config.js';
+import { sweepRunHash } from '../../src/sweep/fingerprint.js';
+import { executeSweepRun, type SweepResult, type SweepRunCheckpointInfo } from '../../src/sweep/run.js';
+import type { RunCheckpointStore } from '../../src/sweep/run_checkpoint_file.js';
+import { rng, uniform } from '../support/random.js';
+
+// 400 rows in batches of 16: 25 steps an epoch; checkpoints every 7 steps and at epoch ends.
+const CONFIG = checkSweepConfig({
+  name: 'resume', dataset: 'mnist', model: { layers: [{ type: 'dense', units: 16 }, { type: 'relu' }, { type: 'dropout', rate: 0.1 }, { type: 'dense', units: 3 }] },
+  epochs: 2, batchSize: 16,
+  methods: [
+    { name: 'hoyer', optimizer: { type: 'adam', lr: 0.01, transforms: [{ type: 'hoyerSquare', lambda: '$strength' }] }, strengths: [1e-3], prune: { stdMultiple: 0.25 }, fineTune: { epochs: 2 } },
+    { name: 'iter', optimizer: { type: 'adam', lr: 0.01 }, iterative: { interval: 10, floor: 0.5, validationSplit: 0.2 } },
+  ],
+}) as SweepConfig;
+const [HOYER, ITER] = sweepRuns(CONFIG);
+
+function data() {
+  const random = rng(5);
+  const make = (n: number) => {
+    const x = uniform(random, n * 8);
+    const y = Uint8Array.from({ length: n }, (_, i) => (x[i * 8] > 0.3 ? 2 : x[i * 8 + 1] > 0 ? 1 : 0));
+    return createDataset({ x, y, shape: [8], classes: 3 });
+  };
+  return { train: make(400), test: make(200) };
+}
+
+class Interrupted extends Error {}
+
+/** Keeps the latest checkpoint in memory, like the file; `stopAt` decides at which save the "process dies". */
+function memoryStore(stopAt: (info: SweepRunCheckpointInfo, batch: number | null) => boolean = () => false) {
+  const store = {
+    bytes: null as Uint8Array | null,
+    saves: [] as string[],
+    load: () => store.bytes,
+    save(bytes: Uint8Array) {
+      store.bytes = bytes;
+      const { manifest } = decodeCheckpoint(bytes);
+      const info = manifest.metadata.sweepRun as SweepRunCheckpointInfo;
+      store.saves.push(`${info.phase}@${manifest.training.step}`);
+      if (stopAt(info, manifest.fit ? manifest.fit.batch : null)) {
+        stopAt = () => false;
+        throw new Interrupted(`stopped after the checkpoint of ${info.phase} step ${manifest.training.step}`);
+      }
+    },
+  } satisfies RunCheckpointStore & Record<string, unknown>;
+  return store;
+}
+
+const withoutTime = (r: SweepResult) => ({ ...r, seconds: 0 });
+
+describe('a sweep run resumes from its checkpoint, bit-identically', async () => {
+  const engine = await init({ threads: 1 });
+  const splits = data();
+  const straight = await executeSweepRun(engine, CONFIG, HOYER, splits);
+
+  it('checkpointing itself changes nothing; the checkpoints come every 7 steps, at epoch ends and after training', async () => {
+    const store = memoryStore();
+    const r = await executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 } });
+    expect(withoutTime(r)).toEqual(withoutTime(straight));
+    expect(r.configHash).toBe(await sweepRunHash(CONFIG, HOYER));
+    expect(r.weightsHash).toMatch(/^[0-9a-f]{16}$/);
+    // Training: steps 7, 14, 21, the end of epoch 1 (25), 28, 35, 42, 49; then the end of training; the
+    // fine-tune (a fresh optimizer, so steps count from 0 again): 7, 14, 21, 25, 28, 35, 42, 49.
+    expect(store.saves).toEqual([
+      'train@7', 'train@14', 'train@21', 'train@25', 'train@28', 'train@35', 'train@42', 'train@49', 'trained@50',
+      'fine-tune@7', 'fine-tune@14', 'fine-tune@21', 'fine-tune@25', 'fine-tune@28', 'fine-tune@35', 'fine-tune@42', 'fine-tune@49',
+    ]);
+  });
+
+  const cases: [string, (info: SweepRunCheckpointInfo, batch: number | null) => boolean, RegExp][] = [
+    ['inside the main training, mid-epoch (step 28: epoch 2, batch 3)', (i, b) => i.phase === 'train' && b === 3, /resuming from its checkpoint \(train, next epoch 2 batch 4, step 28\)/],
+    ['between training and fine-tuning', (i) => i.phase === 'trained', /resuming from its checkpoint \(trained, step 50\)/],
+    ['inside the fine-tune, mid-epoch (step 14)', (i, b) => i.phase === 'fine-tune' && b === 14, /resuming from its checkpoint \(fine-tune, next epoch 1 batch 15, step 14\)/],
+    ['at the fine-tune\'s epoch end', (i, b) => i.phase === 'fine-tune' && b === 0, /resuming from its checkpoint \(fine-tune, next epoch 2 batch 1, step 25\)/],
+  ];
+  for (const [when, stopAt, note] of cases) {
+    it(`stopped ${when}: the resumed run's row equals the uninterrupted one`, async () => {
+      const store = memoryStore(stopAt);
+      await expect(executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 } })).rejects.toBeInstanceOf(Interrupted);
+      const notes: string[] = [];
+      const resumed = await executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 }, onNote: (t) => notes.push(t) });
+      expect(notes.join('\n')).toMatch(note);
+      expect(withoutTime(resumed)).toEqual(withoutTime(straight));
+    });
+  }
+
+  it('a checkpoint of another config is not used: the run starts again', async () => {
+    const other = { ...CONFIG, epochs: 1 };
+    const store = memoryStore((i) => i.phase === 'train');
+    await expect(executeSweepRun(engine, other, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 } })).rejects.toBeInstanceOf(Interrupted);
+    const notes: string[] = [];
+    const r = await executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 }, onNote: (t) => notes.push(t) });
+    expect(notes).toEqual(['its checkpoint was taken with another config (configHash differs): starting from the beginning']);
+    expect(withoutTime(r)).toEqual(withoutTime(straight));
+  });
+
+  it('iterative-pruning runs do not checkpoint (they restart from the beginning, as documented)', async () => {
+    const store = memoryStore();
+    const a = await executeSweepRun(engine, CONFIG, ITER, splits, () => {}, { checkpoint: { store, everySteps: 7 } });
+    expect(store.saves).toEqual([]);
+    expect(withoutTime(a)).toEqual(withoutTime(await executeSweepRun(engine, CONFIG, ITER, splits)));
+    expect(a.evaluations).toBeGreaterThan(0);
+  });
+});
