@@ -33,21 +33,22 @@ class Interrupted extends Error {}
 
 /** Keeps the latest checkpoint in memory, like the file; `stopAt` decides at which save the "process dies". */
 function memoryStore(stopAt: (info: SweepRunCheckpointInfo, batch: number | null) => boolean = () => false) {
-  const store = {
-    bytes: null as Uint8Array | null,
-    saves: [] as string[],
-    load: () => store.bytes,
-    save(bytes: Uint8Array) {
-      store.bytes = bytes;
-      const { manifest } = decodeCheckpoint(bytes);
+  let bytes: Uint8Array | null = null;
+  const saves: string[] = [];
+  const store: RunCheckpointStore & { saves: string[] } = {
+    saves,
+    load: () => bytes,
+    save(next: Uint8Array) {
+      bytes = next;
+      const { manifest } = decodeCheckpoint(next);
       const info = manifest.metadata.sweepRun as SweepRunCheckpointInfo;
-      store.saves.push(`${info.phase}@${manifest.training.step}`);
+      saves.push(`${info.phase}@${manifest.training.step}`);
       if (stopAt(info, manifest.fit ? manifest.fit.batch : null)) {
         stopAt = () => false;
         throw new Interrupted(`stopped after the checkpoint of ${info.phase} step ${manifest.training.step}`);
       }
     },
-  } satisfies RunCheckpointStore & Record<string, unknown>;
+  };
   return store;
 }
 
