@@ -32,7 +32,7 @@ function data() {
 class Interrupted extends Error {}
 
 /** Keeps the latest checkpoint in memory, like the file; `stopAt` decides at which save the "process dies". */
-function memoryStore(stopAt: (info: SweepRunCheckpointInfo, batch: number | null) => boolean = () => false) {
+function memoryStore(stopAt: (info: SweepRunCheckpointInfo, batch: number | null, step: number) => boolean = () => false) {
   let bytes: Uint8Array | null = null;
   const saves: string[] = [];
   const store: RunCheckpointStore & { saves: string[] } = {
@@ -43,7 +43,7 @@ function memoryStore(stopAt: (info: SweepRunCheckpointInfo, batch: number | null
       const { manifest } = decodeCheckpoint(next);
       const info = manifest.metadata.sweepRun as SweepRunCheckpointInfo;
       saves.push(`${info.phase}@${manifest.training.step}`);
-      if (stopAt(info, manifest.fit ? manifest.fit.batch : null)) {
+      if (stopAt(info, manifest.fit ? manifest.fit.batch : null, manifest.training.step)) {
         stopAt = () => false;
         throw new Interrupted(`stopped after the checkpoint of ${info.phase} step ${manifest.training.step}`);
       }
@@ -73,18 +73,20 @@ describe('a sweep run resumes from its checkpoint, bit-identically', async () =>
     ]);
   });
 
-  const cases: [string, (info: SweepRunCheckpointInfo, batch: number | null) => boolean, RegExp][] = [
+  const cases: [string, (info: SweepRunCheckpointInfo, batch: number | null, step: number) => boolean, RegExp, number?][] = [
     ['inside the main training, mid-epoch (step 28: epoch 2, batch 3)', (i, b) => i.phase === 'train' && b === 3, /resuming from its checkpoint \(train, next epoch 2 batch 4, step 28\)/],
+    // Every 5 steps: a checkpoint after the very last batch of training, before the epoch's log.
+    ['after the last batch of training', (i, b, step) => i.phase === 'train' && step === 50, /resuming from its checkpoint \(train, next epoch 2 batch 26, step 50\)/, 5],
     ['between training and fine-tuning', (i) => i.phase === 'trained', /resuming from its checkpoint \(trained, step 50\)/],
     ['inside the fine-tune, mid-epoch (step 14)', (i, b) => i.phase === 'fine-tune' && b === 14, /resuming from its checkpoint \(fine-tune, next epoch 1 batch 15, step 14\)/],
     ['at the fine-tune\'s epoch end', (i, b) => i.phase === 'fine-tune' && b === 0, /resuming from its checkpoint \(fine-tune, next epoch 2 batch 1, step 25\)/],
   ];
-  for (const [when, stopAt, note] of cases) {
+  for (const [when, stopAt, note, everySteps = 7] of cases) {
     it(`stopped ${when}: the resumed run's row equals the uninterrupted one`, async () => {
       const store = memoryStore(stopAt);
-      await expect(executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 } })).rejects.toBeInstanceOf(Interrupted);
+      await expect(executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps } })).rejects.toBeInstanceOf(Interrupted);
       const notes: string[] = [];
-      const resumed = await executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 }, onNote: (t) => notes.push(t) });
+      const resumed = await executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps }, onNote: (t) => notes.push(t) });
       expect(notes.join('\n')).toMatch(note);
       expect(withoutTime(resumed)).toEqual(withoutTime(straight));
     });
