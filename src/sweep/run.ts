@@ -61,15 +61,16 @@ export interface SweepRunCheckpointInfo {
   phase: SweepRunPhase;
   /** Seconds the run had taken when the checkpoint was written. */
   seconds: number;
+  /** After an iterative-pruning training: the row's valAccuracy and evaluations. */
+  iterative?: { valAccuracy?: number; evaluations: number };
 }
 
 export interface SweepRunOptions {
   /**
    * Checkpoint into `store` every `everySteps` optimizer steps (0: only at epoch ends) and at
-   * every epoch end, and resume from what it holds. The main training and the fine-tune resume
-   * inside their fits; between the two a 'trained' checkpoint holds the end of training. Runs of
-   * an `iterative` method neither checkpoint nor resume (the loop's state is not in a checkpoint):
-   * they start again from the beginning.
+   * every epoch end, and resume from what it holds. The main training (plain or the iterative
+   * pruning loop, whose state rides along) and the fine-tune resume inside their fits; between
+   * the two a 'trained' checkpoint holds the end of training.
    */
   checkpoint?: { store: RunCheckpointStore; everySteps: number };
   /** A line worth showing the user (resumed from a checkpoint, a checkpoint not used). */
@@ -110,14 +111,17 @@ export async function executeSweepRun(
   // "$strength" may stand anywhere in the method: optimizer, prune, fine-tune or iterative options.
   const method = withStrength(config.methods.find((m) => m.name === run.method)!, run.strength);
   const configHash = await sweepRunHash(config, run);
-  const checkpoint = method.iterative ? undefined : options.checkpoint;
+  const checkpoint = options.checkpoint;
   const resume = checkpoint ? usableCheckpoint(checkpoint.store, run, configHash, options.onNote) : null;
   if (resume) {
     started -= resume.info.seconds * 1000;
     options.onNote?.(`resuming from its checkpoint (${resume.where})`);
   }
   const seconds = () => (performance.now() - started) / 1000;
-  const info = (phase: SweepRunPhase): { sweepRun: SweepRunCheckpointInfo } => ({ sweepRun: { run: run.id, configHash, phase, seconds: seconds() } });
+  let iterative: SweepRunCheckpointInfo['iterative'] = resume?.info.iterative;
+  const info = (phase: SweepRunPhase): { sweepRun: SweepRunCheckpointInfo } => ({
+    sweepRun: { run: run.id, configHash, phase, seconds: seconds(), ...(iterative ? { iterative } : {}) },
+  });
   const fitCheckpoint = (phase: SweepRunPhase): Pick<FitOptions, 'checkpoint'> =>
     checkpoint
       ? {
@@ -148,22 +152,26 @@ export async function executeSweepRun(
     const progress = (phase: RunProgress['phase'], total: number) => (b: BatchLog) =>
       onProgress({ phase, epoch: b.epoch, epochs: total, batch: b.batch, batches: b.batches, loss: b.loss, samplesPerSecond: b.samplesPerSecond, eta: b.eta });
 
-    let valAccuracy: number | undefined;
-    let evaluations: number | undefined;
-    if (method.iterative) {
-      const it = method.iterative;
-      const result = await iterativePruning(model, train.x, train.y, {
-        validationSplit: it.validationSplit, interval: it.interval, floor: it.floor,
-        ...(it.fraction !== undefined ? { fraction: it.fraction } : {}),
-        ...(it.patience !== undefined ? { patience: it.patience } : {}),
-        epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs),
-      });
-      valAccuracy = result.best?.valAccuracy;
-      evaluations = result.evaluations.length;
-    } else if (resume?.info.phase === 'trained') {
+    // Iterative pruning's figures, kept in later checkpoints so that a resumed run still reports them.
+    let valAccuracy: number | undefined = resume?.info.iterative?.valAccuracy;
+    let evaluations: number | undefined = resume?.info.iterative?.evaluations;
+    if (resume?.info.phase === 'trained') {
       restoreCheckpoint(model, resume.bytes, resume.where);
     } else if (resume?.info.phase !== 'fine-tune') {
-      await model.fit(train.x, train.y, { epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...fitCheckpoint('train'), ...resumeIn('train') });
+      if (method.iterative) {
+        const it = method.iterative;
+        const result = await iterativePruning(model, train.x, train.y, {
+          validationSplit: it.validationSplit, interval: it.interval, floor: it.floor,
+          ...(it.fraction !== undefined ? { fraction: it.fraction } : {}),
+          ...(it.patience !== undefined ? { patience: it.patience } : {}),
+          epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...fitCheckpoint('train'), ...resumeIn('train'),
+        });
+        valAccuracy = result.best?.valAccuracy;
+        evaluations = result.evaluations.length;
+        iterative = { ...(valAccuracy !== undefined ? { valAccuracy } : {}), evaluations };
+      } else {
+        await model.fit(train.x, train.y, { epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...fitCheckpoint('train'), ...resumeIn('train') });
+      }
       // The end of training, so that an interrupted fine-tune never trains again.
       if (checkpoint && method.fineTune && method.prune) await checkpoint.store.save(encodeCheckpoint(model, null, info('trained')));
     }

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
 import { createDataset } from '../../src/data/dataset.js';
 import { decodeCheckpoint } from '../../src/io/checkpoint.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { adam } from '../../src/optim/optimizers.js';
+import { chain } from '../../src/optim/transform.js';
+import { iterativePruning } from '../../src/prune/iterative.js';
+import { weightMask } from '../../src/prune/mask.js';
 import { checkSweepConfig, sweepRuns, type SweepConfig } from '../../src/sweep/config.js';
 import { sweepRunHash } from '../../src/sweep/fingerprint.js';
 import { executeSweepRun, type SweepResult, type SweepRunCheckpointInfo } from '../../src/sweep/run.js';
@@ -102,11 +107,45 @@ describe('a sweep run resumes from its checkpoint, bit-identically', async () =>
     expect(withoutTime(r)).toEqual(withoutTime(straight));
   });
 
-  it('iterative-pruning runs do not checkpoint (they restart from the beginning, as documented)', async () => {
-    const store = memoryStore();
-    const a = await executeSweepRun(engine, CONFIG, ITER, splits, () => {}, { checkpoint: { store, everySteps: 7 } });
-    expect(store.saves).toEqual([]);
-    expect(withoutTime(a)).toEqual(withoutTime(await executeSweepRun(engine, CONFIG, ITER, splits)));
-    expect(a.evaluations).toBeGreaterThan(0);
+  it('an iterative-pruning run resumes inside its loop: evaluations, patience and the best model so far ride in the checkpoint', async () => {
+    // 320 training rows (the last 80 validate): 20 steps an epoch, an evaluation (and prune) every 10.
+    const uninterrupted = await executeSweepRun(engine, CONFIG, ITER, splits);
+    const plain = memoryStore();
+    expect(withoutTime(await executeSweepRun(engine, CONFIG, ITER, splits, () => {}, { checkpoint: { store: plain, everySteps: 7 } }))).toEqual(withoutTime(uninterrupted));
+    expect(plain.saves).toEqual(['train@7', 'train@14', 'train@20', 'train@21', 'train@28', 'train@35']);
+    expect(uninterrupted.evaluations).toBe(4);
+    // [step, checkpoint every, evaluations so far, where the note says it resumes]. Step 40 is the
+    // last: only the restored loop state (the best model, the evaluations) makes the result right.
+    const stops: [number, number, number, string][] = [[14, 7, 1, 'next epoch 1 batch 15'], [35, 7, 3, 'next epoch 2 batch 16'], [40, 5, 4, 'next epoch 2 batch 21']];
+    for (const [stopStep, everySteps, evaluated, where] of stops) {
+      const store = memoryStore((i, b, step) => step === stopStep);
+      await expect(executeSweepRun(engine, CONFIG, ITER, splits, () => {}, { checkpoint: { store, everySteps } })).rejects.toBeInstanceOf(Interrupted);
+      const loop = decodeCheckpoint(store.load()!).manifest.metadata.iterativePruning as { evaluations: unknown[]; best: { kept: number; total: number; masks: object } | null };
+      expect(loop.evaluations, `stopped at step ${stopStep}`).toHaveLength(evaluated);
+      // By step 35 the floor was met and the model pruned: a best model and its masks are in the checkpoint.
+      if (stopStep >= 35) {
+        expect(loop.best!.kept).toBeLessThan(loop.best!.total);
+        expect(Object.keys(loop.best!.masks).length).toBeGreaterThan(0);
+      }
+      const notes: string[] = [];
+      const resumed = await executeSweepRun(engine, CONFIG, ITER, splits, () => {}, { checkpoint: { store, everySteps }, onNote: (t) => notes.push(t) });
+      expect(notes.join('\n')).toContain(`resuming from its checkpoint (train, ${where}, step ${stopStep})`);
+      expect(withoutTime(resumed), `stopped at step ${stopStep}`).toEqual(withoutTime(uninterrupted));
+    }
+  });
+
+  it('iterativePruning checks its checkpoint and resume options', async () => {
+    const model = Sequential.build(engine, { inputShape: [8], seed: 1, layers: [{ type: 'dense', units: 3 }] });
+    model.compile({ optimizer: chain(adam(), weightMask()), loss: 'crossEntropy' });
+    const base = { interval: 5, floor: 0.5, epochs: 1, validationSplit: 0.2 };
+    const { x, y } = splits.train;
+    await expect(iterativePruning(model, x, y, { ...base, checkpoint: null as never })).rejects.toThrow(/^iterativePruning.checkpoint = null: expected \{ everySteps\?, everyEpochs\?, save\(bytes\), metadata\? \}/);
+    await expect(iterativePruning(model, x, y, { ...base, checkpoint: { everySteps: 5, save: () => {}, every: 1 } as never })).rejects.toThrow(/^iterativePruning.checkpoint.every = 1: expected no such option/);
+    await expect(iterativePruning(model, x, y, { ...base, resume: 'ckpt' as never })).rejects.toThrow(/^iterativePruning.resume = "ckpt": expected a checkpoint's bytes/);
+    // A fit checkpoint (no loop state) is not an iterativePruning checkpoint.
+    let fitBytes: Uint8Array | null = null;
+    await model.fit(x, y, { epochs: 1, batchSize: 16, checkpoint: { everySteps: 3, save: (b) => void (fitBytes = b) } });
+    await expect(iterativePruning(model, x, y, { ...base, resume: fitBytes! })).rejects.toThrow(/^iterativePruning.resume = "a checkpoint without the loop's state": expected a checkpoint taken by iterativePruning/);
+    model.dispose();
   });
 });

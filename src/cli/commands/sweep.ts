@@ -22,9 +22,8 @@ const HELP = `usage: slimtrain sweep CONFIG.json [options]
 Runs a grid of methods x strengths x seeds (see SweepConfig in the API docs), one run per worker
 thread at a time. Every finished run is appended to OUT/NAME.jsonl; runs already there are
 skipped, so an interrupted sweep resumes. Each run also checkpoints into a folder, so an
-interrupted run resumes where it stood, bit-identically (runs of an iterative-pruning method start
-again instead). At the end it writes OUT/NAME.md (table) and OUT/NAME.svg (accuracy against
-nonzero parameters left and against FLOPs after reduction).
+interrupted run resumes where it stood, bit-identically. At the end it writes OUT/NAME.md (table)
+and OUT/NAME.svg (accuracy against nonzero parameters left and against FLOPs after reduction).
 
 Sharding over machines: run k of the grid belongs to shard k mod N. A shard appends to
 OUT/NAME.shard-I-of-N.jsonl and writes no table; --merge checks and joins the shards' rows.
