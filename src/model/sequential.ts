@@ -3,7 +3,7 @@ import { init, type Engine } from '../backend/engine.js';
 import { ArgumentError, SlimtrainError } from '../errors.js';
 import { initialize } from '../layers/initializers.js';
 import { size, type Layer, type LayerSpec, type Shape } from '../layers/layer.js';
-import { layerFromSpec } from '../layers/registry.js';
+import { isLayerType, LAYER_TYPES, layerFromSpec, type AnyLayer } from '../layers/registry.js';
 import { checkLoss, computeLoss, type LossName } from '../losses/loss.js';
 import { Chain, type Optimizer, type Transform } from '../optim/transform.js';
 import { Random } from '../random.js';
@@ -68,14 +68,14 @@ interface Workspace {
  * const { loss } = model.trainStep(x, labels);
  */
 export class Sequential {
-  readonly layers: Layer[];
+  readonly layers: readonly AnyLayer[];
   readonly inputShape: Shape;
   readonly seed: number;
   /** Trainable parameters and their gradients. */
   readonly params: ParamSet;
   /** Non-trainable state (batch-norm moving statistics). */
   readonly state: ParamSet;
-  private readonly tensorsByLayer: Map<Layer, TensorView[]>;
+  private readonly tensorsByLayer: Map<AnyLayer, TensorView[]>;
   private readonly dropoutRandom: Random;
   private workspace: Workspace | null = null;
   private snapshot: Ptr = 0;
@@ -86,7 +86,7 @@ export class Sequential {
 
   private constructor(
     readonly engine: Engine,
-    layers: Layer[],
+    layers: AnyLayer[],
     inputShape: Shape,
     seed: number,
     /** Inference only: no gradients, no training buffers, activations in two alternating regions. */
@@ -135,7 +135,7 @@ export class Sequential {
    * Builds a model from a spec (or from layer objects), on the given engine or a new one.
    * Incompatible shapes fail here, naming the layer.
    */
-  static async create(spec: ModelSpec | { inputShape: number[]; layers: Layer[]; seed?: number }, options: { engine?: Engine } = {}): Promise<Sequential> {
+  static async create(spec: ModelSpec | { inputShape: number[]; layers: readonly AnyLayer[]; seed?: number }, options: { engine?: Engine } = {}): Promise<Sequential> {
     return Sequential.build(options.engine ?? (await init()), spec);
   }
 
@@ -144,7 +144,7 @@ export class Sequential {
    * model can predict and evaluate but not train: it holds no gradients or training buffers and
    * keeps its activations in two alternating regions, the least memory a forward pass needs.
    */
-  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: Layer[]; seed?: number }, options: { inference?: boolean } = {}): Sequential {
+  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: readonly AnyLayer[]; seed?: number }, options: { inference?: boolean } = {}): Sequential {
     if (spec === null || typeof spec !== 'object') throw new ArgumentError('spec', spec, 'a model spec { inputShape, layers, seed? }');
     const inputShape = spec.inputShape;
     if (!Array.isArray(inputShape) || inputShape.length < 1 || inputShape.length > 3) {
@@ -152,7 +152,11 @@ export class Sequential {
     }
     inputShape.forEach((d, i) => positiveInt(`inputShape[${i}]`, d));
     if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new ArgumentError('layers', spec.layers, 'a non-empty array of layers');
-    const layers = spec.layers.map((l, i) => (isLayer(l) ? l : layerFromSpec(l as LayerSpec, i)));
+    const layers = spec.layers.map((l: unknown, i): AnyLayer => {
+      if (!isLayer(l)) return layerFromSpec(l as LayerSpec, i);
+      if (!isLayerType(l.type)) throw new ArgumentError(`layers[${i}].type`, l.type, `one of ${LAYER_TYPES.join(', ')}`);
+      return l as AnyLayer;
+    });
     const seed = spec.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError('seed', seed, 'an integer in [0, 2^32)');
     if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ inference? }');
@@ -444,7 +448,7 @@ export class Sequential {
     if (this.engine.isDisposed) throw new SlimtrainError("this model's engine was disposed");
   }
 
-  private tensorsOf(layer: Layer): TensorView[] {
+  private tensorsOf(layer: AnyLayer): TensorView[] {
     return layer.params().map((p) => this.locate(`${layer.name}/${p.name}`)[1]);
   }
 
@@ -654,9 +658,6 @@ function argmax(values: Float32Array, offset: number, k: number): number {
   return best;
 }
 
-function isLayer(value: unknown): value is Layer {
-  return typeof value === 'object' && value !== null && typeof (value as Layer).forward === 'function' && typeof (value as Layer).build === 'function';
-}
 
 
 /** NaN or Inf in an input would run silently through every layer: refuse it, naming the first one. */
@@ -665,4 +666,8 @@ export function checkFinite(argument: string, x: Float32Array): void {
     // x[i] - x[i] is 0 for finite numbers and NaN for NaN and +-Infinity: one test per element.
     if (x[i] - x[i] !== 0) throw new ArgumentError(`${argument}[${i}]`, x[i], 'a finite number (inputs must not hold NaN or Infinity)');
   }
+}
+
+function isLayer(value: unknown): value is Layer {
+  return typeof value === 'object' && value !== null && typeof (value as Layer).forward === 'function' && typeof (value as Layer).build === 'function';
 }
