@@ -8,7 +8,7 @@ import { checkLoss, computeLoss, type LossName } from '../losses/loss.js';
 import { Chain, type Optimizer, type Transform } from '../optim/transform.js';
 import { Random } from '../random.js';
 import { fit, type FitOptions, type History } from '../train/fit.js';
-import { positiveInt } from '../validate.js';
+import { checkFinite, positiveInt } from '../validate.js';
 import { ParamSet, type TensorView } from './param_set.js';
 
 /** A model as plain JSON: what a file or a worker message carries. */
@@ -660,13 +660,6 @@ function argmax(values: Float32Array, offset: number, k: number): number {
 
 
 
-/** NaN or Inf in an input would run silently through every layer: refuse it, naming the first one. */
-export function checkFinite(argument: string, x: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
-    // x[i] - x[i] is 0 for finite numbers and NaN for NaN and +-Infinity: one test per element.
-    if (x[i] - x[i] !== 0) throw new ArgumentError(`${argument}[${i}]`, x[i], 'a finite number (inputs must not hold NaN or Infinity)');
-  }
-}
 
 function isLayer(value: unknown): value is Layer {
   return typeof value === 'object' && value !== null && typeof (value as Layer).forward === 'function' && typeof (value as Layer).build === 'function';

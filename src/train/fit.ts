@@ -1,9 +1,9 @@
 import { ArgumentError } from '../errors.js';
 import type { BatchAugmentation } from '../data/augment.js';
-import { checkFinite, type Sequential, type Targets } from '../model/sequential.js';
+import type { Sequential, Targets } from '../model/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/checkpoint.js';
 import { Random } from '../random.js';
-import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
+import { checkFinite, knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 
 export interface BatchLog {
   epoch: number;
