@@ -11,6 +11,7 @@ import { decodeModel, encodeModel, modelFromBytes } from '../../src/io/model_fil
 import { loadModelFile, saveModelFile } from '../../src/io/model_files_node.js';
 import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
 import { adam } from '../../src/optim/optimizers.js';
+import { layerTypesMissing } from '../support/layer_coverage.js';
 import { rng, uniform } from '../support/random.js';
 
 const SPEC: ModelSpec = {
@@ -36,6 +37,10 @@ function editManifest(bytes: Uint8Array, edit: (text: string) => string): Uint8A
 }
 
 describe('model files', () => {
+  it('the round-trip model holds every layer type of the registry', () => {
+    expect(layerTypesMissing(SPEC.layers)).toEqual([]);
+  });
+
   let engine: Engine;
   let model: Sequential;
   const x = uniform(rng(1), 5 * 64, 0, 1);
