@@ -211,7 +211,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
       lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
-      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, batches, augment);
+      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, lr, augment);
       lossSum += loss * n;
       correct += accuracy * n;
       const now = performance.now();
