@@ -1,13 +1,12 @@
 import { ArgumentError } from '../errors.js';
 import type { LayerSpec } from '../layers/layer.js';
-import { byLayerType, type LayerByType, type WeightedLayer } from '../layers/registry.js';
+import type { LayerByType, WeightedLayer } from '../layers/registry.js';
 import { Sequential, type ModelSpec } from '../model/sequential.js';
 import { windowGeometry } from '../ops/geometry.js';
 import { measureSparsity, type ThresholdChoice } from '../sparsity/measure.js';
 import { knownKeys } from '../validate.js';
 import { groupDependency, rowsFed } from '../sparsity/dependency.js';
-import { propagateConstant, type WeightMap } from './constant_propagation.js';
-import { CUT_CHANNELS, CUT_INPUTS, CUT_OUTPUTS, foldConstantInputs, type Cut } from './surgery.js';
+import { CUT_INPUTS, CUT_OUTPUTS, cutChannels, foldConstantInputs, propagateConstant, type Cut, type WeightMap } from './surgery.js';
 
 /** Calls a per-weighted-type table's entry for the layer's type. */
 function byWeightedType<A extends unknown[]>(table: { readonly [T in WeightedLayer['type']]: (layer: LayerByType[T], ...args: A) => void }, layer: WeightedLayer, ...args: A): void {
@@ -130,7 +129,7 @@ export function applyReduction(model: Sequential, record: ReductionRecord): Sequ
     );
     const cut: Cut = { weights, spec: specs[segment.at], units: r.units, keep };
     byWeightedType(CUT_OUTPUTS, layer, cut);
-    for (const b of between) byLayerType(CUT_CHANNELS, b, { ...cut, spec: specs[model.layers.indexOf(b)] });
+    for (const b of between) cutChannels(b, { ...cut, spec: specs[model.layers.indexOf(b)] });
     // Fold dead units' constants into the next layer's bias, then cut the inputs they fed.
     const nextKernel = weights.get(`${next.name}/kernel`)!;
     const cols = nextKernel.shape[nextKernel.shape.length - 1];

@@ -1,9 +1,14 @@
+import { activation } from '../backend/reference.js';
+import type { Activation } from '../layers/activation.js';
 import type { LayerSpec } from '../layers/layer.js';
-import type { LayerByType, LayerTable, WeightedLayer } from '../layers/registry.js';
-import type { WeightMap } from './constant_propagation.js';
+import type { AnyLayer, LayerByType, LayerType, WeightedLayer } from '../layers/registry.js';
 
-// Surgery, in Torch-Pruning's split: how to cut a layer, one function per layer type and cut. Each
-// works on weight arrays in TensorFlow.js layout (a WeightMap it updates) and on the layer's spec.
+/** Weights by full name ('dense_1/kernel'), as getWeights() gives them. */
+export type WeightMap = Map<string, { shape: number[]; values: Float32Array }>;
+
+// Surgery, in Torch-Pruning's split: how to cut a layer, one function per layer type and cut (cut
+// outputs, cut inputs, cut channels, carry a constant through). Each works on weight arrays in
+// TensorFlow.js layout (a WeightMap it updates) and on the layer's spec.
 
 /** One cut: the units kept (ascending) out of `units`, applied to these weights and this layer's spec. */
 export interface Cut {
@@ -84,28 +89,72 @@ export const CUT_INPUTS: { readonly [T in WeightedLayer['type']]: (layer: LayerB
   },
 };
 
-const nothingToCut = (): void => {};
-const neverBetween = (layer: WeightedLayer): never => {
-  throw new Error(`the weighted layer ${layer.name} never lies between two weighted layers`);
-};
+/**
+ * What reduction does with a layer that lies between two weighted layers, for the channels of the
+ * groups flowing through it: `propagate` maps dead unit k's constant output v (batch norm and
+ * activations transform it; pooling of a constant map, padding never counted, dropout at inference
+ * and flatten keep it), `cutChannels` cuts its per-channel state (batch norm's four vectors).
+ */
+interface BetweenSurgery<L> {
+  propagate(layer: L, v: number, k: number, weights: WeightMap): number;
+  cutChannels(layer: L, cut: Cut): void;
+}
 
-/** Cuts the per-channel state of a layer between two weighted layers (batch norm's four vectors). */
-export const CUT_CHANNELS: LayerTable<void, [cut: Cut]> = {
+const neverBetween: BetweenSurgery<WeightedLayer> = {
+  propagate: (layer) => {
+    throw new Error(`a constant never passes through the weighted layer ${layer.name}: it ends the segment`);
+  },
+  cutChannels: (layer) => {
+    throw new Error(`the weighted layer ${layer.name} never lies between two weighted layers`);
+  },
+};
+const activationBetween: BetweenSurgery<Activation> = { propagate: (layer, v) => activation(layer.type, v, layer.alpha), cutChannels: () => {} };
+const keepsConstants: BetweenSurgery<AnyLayer> = { propagate: (_layer, v) => v, cutChannels: () => {} };
+
+export const BETWEEN: { readonly [T in LayerType]: BetweenSurgery<LayerByType[T]> } = {
   dense: neverBetween,
   conv2d: neverBetween,
-  batchNorm: (layer, { weights, keep }) => {
-    for (const p of ['gamma', 'beta', 'moving_mean', 'moving_variance']) {
-      const w = weights.get(`${layer.name}/${p}`)!;
-      weights.set(`${layer.name}/${p}`, { shape: [keep.length], values: keepEntries(w.values, keep) });
-    }
+  batchNorm: {
+    propagate: (layer, v, k, weights) => {
+      const get = (p: string) => weights.get(`${layer.name}/${p}`)!.values[k];
+      return (get('gamma') * (v - get('moving_mean'))) / Math.sqrt(get('moving_variance') + layer.epsilon) + get('beta');
+    },
+    cutChannels: (layer, { weights, keep }) => {
+      for (const p of ['gamma', 'beta', 'moving_mean', 'moving_variance']) {
+        const w = weights.get(`${layer.name}/${p}`)!;
+        weights.set(`${layer.name}/${p}`, { shape: [keep.length], values: keepEntries(w.values, keep) });
+      }
+    },
   },
-  flatten: nothingToCut,
-  maxPool2d: nothingToCut,
-  avgPool2d: nothingToCut,
-  dropout: nothingToCut,
-  relu: nothingToCut,
-  leakyRelu: nothingToCut,
-  elu: nothingToCut,
-  tanh: nothingToCut,
-  sigmoid: nothingToCut,
+  relu: activationBetween,
+  leakyRelu: activationBetween,
+  elu: activationBetween,
+  tanh: activationBetween,
+  sigmoid: activationBetween,
+  maxPool2d: keepsConstants,
+  avgPool2d: keepsConstants,
+  dropout: keepsConstants,
+  flatten: keepsConstants,
 };
+
+function between(layer: AnyLayer): BetweenSurgery<AnyLayer> {
+  // The entry for layer.type takes exactly that layer's class; TypeScript cannot correlate the two.
+  return BETWEEN[layer.type] as BetweenSurgery<AnyLayer>;
+}
+
+/**
+ * The constant a removed unit k still outputs after the layers between two weighted layers: a unit
+ * whose incoming weights are zero outputs its bias, and the layers between turn a constant into a
+ * constant. Computed in f64 with the reference activation formulas; the layers' own f32 kernels
+ * round it the same to ~1e-7 relative.
+ */
+export function propagateConstant(value: number, k: number, layers: readonly AnyLayer[], weights: WeightMap): number {
+  let v = value;
+  for (const layer of layers) v = between(layer).propagate(layer, v, k, weights);
+  return v;
+}
+
+/** Cuts the per-channel state of a layer between two weighted layers to the kept channels. */
+export function cutChannels(layer: AnyLayer, cut: Cut): void {
+  between(layer).cutChannels(layer, cut);
+}

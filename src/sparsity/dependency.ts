@@ -1,5 +1,5 @@
 import { ArgumentError } from '../errors.js';
-import { isWeighted, LAYER_TYPES, type AnyLayer, type LayerType, type WeightedLayer } from '../layers/registry.js';
+import { isWeighted, type AnyLayer, type LayerType, type WeightedLayer } from '../layers/registry.js';
 import type { Sequential } from '../model/sequential.js';
 
 // Dependency, in Torch-Pruning's split of dependency, importance and surgery: which groups exist
@@ -32,9 +32,6 @@ export const CHANNEL_ROLE = {
   tanh: 'elementwise',
   sigmoid: 'elementwise',
 } as const satisfies Record<LayerType, ChannelRole>;
-
-/** The layer types a group can pass through between two weighted layers. */
-export const PASS_THROUGH: readonly LayerType[] = LAYER_TYPES.filter((t) => CHANNEL_ROLE[t] !== 'weighted');
 
 /** A kernel viewed as the [fanIn, units] matrix of the methods page: column k is the group of unit k. */
 export interface KernelGroups {
