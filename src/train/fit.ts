@@ -1,9 +1,9 @@
 import { ArgumentError } from '../errors.js';
 import type { BatchAugmentation } from '../data/augment.js';
-import { checkFinite, type Sequential, type Targets } from '../model/sequential.js';
+import type { Sequential, Targets } from '../model/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/checkpoint.js';
 import { Random } from '../random.js';
-import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
+import { checkFinite, knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 
 export interface BatchLog {
   epoch: number;
@@ -211,7 +211,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
       lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
-      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, batches, augment);
+      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, lr, augment);
       lossSum += loss * n;
       correct += accuracy * n;
       const now = performance.now();

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
 import { imageAugmentation } from '../../src/data/augment.js';
-import { decodeCheckpoint, encodeCheckpoint, modelFromCheckpoint } from '../../src/io/checkpoint.js';
-import { ModelFileError } from '../../src/io/model_file.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/io/checkpoint.js';
+import { ModelFileError } from '../../src/io/container.js';
+import { modelFromCheckpoint } from '../../src/io/model_file.js';
 import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
 import { adam, sgd } from '../../src/optim/optimizers.js';
 import { chain } from '../../src/optim/transform.js';

@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
 import { crc32 } from '../../src/io/crc32.js';
-import { decodeModel, encodeModel, modelFromBytes, ModelFileError } from '../../src/io/model_file.js';
+import { ModelFileError } from '../../src/io/container.js';
+import { decodeModel, encodeModel, modelFromBytes } from '../../src/io/model_file.js';
 import { loadModelFile, saveModelFile } from '../../src/io/model_files_node.js';
 import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
 import { adam } from '../../src/optim/optimizers.js';
+import { layerTypesMissing } from '../support/layer_coverage.js';
 import { rng, uniform } from '../support/random.js';
 
 const SPEC: ModelSpec = {
@@ -35,6 +37,10 @@ function editManifest(bytes: Uint8Array, edit: (text: string) => string): Uint8A
 }
 
 describe('model files', () => {
+  it('the round-trip model holds every layer type of the registry', () => {
+    expect(layerTypesMissing(SPEC.layers)).toEqual([]);
+  });
+
   let engine: Engine;
   let model: Sequential;
   const x = uniform(rng(1), 5 * 64, 0, 1);
