@@ -7,7 +7,8 @@ import { runSweepPool } from '../../sweep/pool.js';
 import { sweepMarkdown, sweepPoints, sweepSvg } from '../../sweep/report.js';
 import type { RunProgress, SweepResult } from '../../sweep/run.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
-import { numberFlag, parseFlags } from '../flags.js';
+import { inputFolder, integerIn, outputFolder, parseFlags, type FlagConflict } from '../flags.js';
+import { MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
 import { duration } from '../progress.js';
 
 const HELP = `usage: slimtrain sweep CONFIG.json [options]
@@ -25,23 +26,36 @@ options:
   --in-process      run in this thread, one run after another (no worker threads)
 `;
 
+const SWEEP_FLAGS = {
+  jobs: integerIn(1, MAX_THREADS, MAX_THREADS_WHY),
+  out: outputFolder(),
+  data: inputFolder(),
+  'report-only': { type: 'boolean' as const },
+  'in-process': { type: 'boolean' as const },
+};
+
+const SWEEP_CONFLICTS: FlagConflict[] = [
+  { flag: 'jobs', excludes: 'report-only', why: '--report-only runs nothing' },
+  { flag: 'in-process', excludes: 'report-only', why: '--report-only runs nothing' },
+];
+
 function readConfig(path: string): SweepConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`slimtrain sweep: cannot read the config ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`cannot read the config ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`slimtrain sweep: ${JSON.stringify(path)} is not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`${JSON.stringify(path)} is not valid JSON (${(e as Error).message})`);
   }
   try {
     return checkSweepConfig(parsed);
   } catch (e) {
-    if (e instanceof ArgumentError) throw new UsageError(`slimtrain sweep: ${path}: ${e.message}`);
+    if (e instanceof ArgumentError) throw new UsageError(`${path}: ${e.message}`);
     throw e;
   }
 }
@@ -135,22 +149,21 @@ export const sweep: Command = {
   name: 'sweep',
   summary: 'run methods x strengths x seeds in worker threads: JSONL results, table and plot',
   help: HELP,
+  flags: SWEEP_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
     const positional = argv[0] !== undefined && !argv[0].startsWith('-');
     const path = positional ? argv[0] : undefined;
     const rest = positional ? argv.slice(1) : argv;
-    const v = parseFlags('sweep', rest, {
-      jobs: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, 'report-only': { type: 'boolean' }, 'in-process': { type: 'boolean' },
-    });
+    const v = parseFlags(rest, SWEEP_FLAGS, SWEEP_CONFLICTS);
     if (v.help) {
       io.out(HELP);
       return 0;
     }
-    if (path === undefined) throw new UsageError('slimtrain sweep: expected the path of a sweep config (JSON) as the first argument');
+    if (path === undefined) throw new UsageError('expected the path of a sweep config (JSON) as the first argument');
     const config = readConfig(path);
     if (v.data !== undefined) config.data = String(v.data);
     if (config.data === undefined && io.env.SLIMTRAIN_DATA) config.data = io.env.SLIMTRAIN_DATA;
-    const jobs = numberFlag('jobs', v.jobs, config.jobs ?? availableParallelism(), { integer: true, min: 1 });
+    const jobs = v.jobs ?? config.jobs ?? availableParallelism();
     const out = String(v.out ?? config.out ?? 'sweeps');
     mkdirSync(out, { recursive: true });
     const resultsPath = `${out}/${config.name}.jsonl`;
