@@ -1,3 +1,4 @@
+import { knownKeys } from '../validate.js';
 import protobuf from 'protobufjs/light.js';
 import { SlimtrainError } from '../errors.js';
 import type { LayerSpec } from '../layers/layer.js';
@@ -91,6 +92,7 @@ function convKernel(values: Float32Array, [kh, kw, cin, cout]: number[]): Float3
  * // onnxruntime: session.run({ input: new ort.Tensor('float32', x, [n, 28, 28, 1]) }) -> { logits }
  */
 export function exportOnnxModel(model: Sequential, options: { producerVersion?: string; docString?: string } = {}): Uint8Array {
+  knownKeys('exportOnnxModel options', options, ['producerVersion', 'docString']);
   const root = protobuf.Root.fromJSON(SCHEMA);
   const ModelProto = root.lookupType('onnx.ModelProto');
   const weights = new Map(model.getWeights().map((w) => [w.name, w]));
