@@ -28,11 +28,12 @@ export function stopOnSignals(io: CommandIo): { signal: AbortSignal; dispose(): 
     if (controller.signal.aborted) {
       io.err(`\n${signal} again: exiting now\n`);
       process.exit(SIGNAL_EXIT_CODES[signal]);
+      return;
     }
     io.err(`\n${signal}: stopping after this batch (send it again to exit at once)\n`);
     controller.abort(new InterruptedError(signal));
   };
-  const signals: StopSignal[] = ['SIGINT', 'SIGTERM'];
-  for (const s of signals) process.on(s, handler);
-  return { signal: controller.signal, dispose: () => signals.forEach((s) => process.off(s, handler)) };
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((s) => [s, () => handler(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  return { signal: controller.signal, dispose: () => handlers.forEach(([s, h]) => process.off(s, h)) };
 }
