@@ -42,7 +42,7 @@ export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
 
 export interface FitOptions {
   epochs: number;
-  /** Default 32. */
+  /** Default 32. A batch size above the training rows trains on one batch of them all per epoch (the CLI refuses it instead). */
   batchSize?: number;
   /** Reshuffle the training rows every epoch. Default true. */
   shuffle?: boolean;

@@ -177,7 +177,8 @@ output:
   --save FILE           write the trained model (atomically)
   --save-reduced FILE   write the reduced model
   --checkpoint FILE     write a training checkpoint (model, optimizer state, generators, position)
-                        after every epoch, atomically
+                        after every epoch including the last, and when SIGINT/SIGTERM stops the
+                        run, atomically
   --checkpoint-steps N  also every N optimizer steps
   --resume FILE         continue the run a checkpoint holds, with its flags (flags given here
                         override them): the final weights equal an uninterrupted run's
