@@ -1,3 +1,4 @@
+import { knownKeys } from '../validate.js';
 import protobuf from 'protobufjs/light.js';
 import { SlimtrainError } from '../errors.js';
 import type { AvgPool2D, MaxPool2D } from '../layers/pooling.js';
@@ -176,6 +177,7 @@ const ONNX_EXPORT: LayerTable<void, [graph: OnnxGraph]> = {
  * // onnxruntime: session.run({ input: new ort.Tensor('float32', x, [n, 28, 28, 1]) }) -> { logits }
  */
 export function exportOnnxModel(model: Sequential, options: { producerVersion?: string; docString?: string } = {}): Uint8Array {
+  knownKeys('exportOnnxModel options', options, ['producerVersion', 'docString']);
   const root = protobuf.Root.fromJSON(SCHEMA);
   const ModelProto = root.lookupType('onnx.ModelProto');
   const image = model.inputShape.length === 3;

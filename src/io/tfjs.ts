@@ -223,10 +223,18 @@ function readWeights(manifest: TfjsModelJson['weightsManifest'] | undefined, fil
   const view = new DataView(data.buffer);
   let offset = 0;
   const read: NamedWeight[] = [];
+  // Names may carry a model prefix or a suffix ('dense_1/kernel' vs 'sequential/dense_1/kernel'): match by layer and weight name.
+  const ours = model.getWeights();
+  const matches = (theirs: string, w: NamedWeight) => theirs === w.name || theirs.split('/').slice(-2).join('/') === w.name.split('/').slice(0, 2).join('/');
   for (const w of manifest.flatMap((g) => g.weights ?? [])) {
     if (w === null || typeof w !== 'object' || typeof w.name !== 'string') throw new TfjsFormatError(`${source}: a weightsManifest entry has no name: ${JSON.stringify(w)}`);
     if (w.dtype !== undefined && w.dtype !== 'float32') throw new TfjsFormatError(`${source}: weight ${w.name} is ${w.dtype}: only float32 (no quantisation)`);
     if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new TfjsFormatError(`${source}: weight ${w.name}: shape ${JSON.stringify(w.shape)}: expected non-negative integers`);
+    // A declared shape that disagrees with its layer is named as such, before it shifts every later weight's bytes.
+    const mine = ours.find((o) => o.name === w.name) ?? ours.find((o) => matches(w.name, o));
+    if (mine && (mine.shape.length !== w.shape.length || mine.shape.some((d, i) => d !== w.shape[i]))) {
+      throw new TfjsFormatError(`${source}: weight ${w.name}: the manifest declares shape [${w.shape}], but layer ${mine.name.split('/')[0]} has [${mine.shape}]`);
+    }
     const count = w.shape.reduce((a, b) => a * b, 1);
     if (offset + count * 4 > data.length) throw new TfjsFormatError(`${source}: the weight files end before ${w.name} (truncated)`);
     const values = new Float32Array(count);
@@ -234,11 +242,8 @@ function readWeights(manifest: TfjsModelJson['weightsManifest'] | undefined, fil
     offset += count * 4;
     read.push({ name: w.name, shape: w.shape, values });
   }
-  // Names may carry a model prefix or a suffix ('dense_1/kernel' vs 'sequential/dense_1/kernel'): match by layer and weight name.
-  const ours = model.getWeights();
   return ours.map((w) => {
-    const [layer, kind] = w.name.split('/');
-    const match = read.find((r) => r.name === w.name) ?? read.find((r) => r.name.split('/').slice(-2).join('/') === `${layer}/${kind}`);
+    const match = read.find((r) => r.name === w.name) ?? read.find((r) => matches(r.name, w));
     if (!match) throw new TfjsFormatError(`${source}: no weight for ${w.name} in the manifest`);
     if (match.values.length !== w.values.length) throw new TfjsFormatError(`${source}: ${match.name} has shape [${match.shape}], expected [${w.shape}]`);
     return { name: w.name, shape: w.shape, values: match.values };

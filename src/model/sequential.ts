@@ -8,7 +8,7 @@ import { checkLoss, computeLoss, type LossName } from '../losses/loss.js';
 import { Chain, type Optimizer, type Transform } from '../optim/transform.js';
 import { Random } from '../random.js';
 import { fit, type FitOptions, type History } from '../train/fit.js';
-import { checkFinite, positiveInt } from '../validate.js';
+import { checkFinite, knownKeys, positiveInt } from '../validate.js';
 import { ParamSet, type TensorView } from './param_set.js';
 import { gatherInputs, gatherTargets } from './batch.js';
 import { freeWorkspace, planWorkspace, type Workspace } from './workspace.js';
@@ -45,6 +45,9 @@ export class NonFiniteLossError extends SlimtrainError {
   }
 }
 
+
+/** The keys compile's options object may have; anything else is refused by name. */
+export const COMPILE_OPTIONS: string[] = ['optimizer', 'loss'];
 
 /**
  * A stack of layers, trained on the engine's memory: all trainable parameters in one flat region
@@ -126,6 +129,7 @@ export class Sequential {
    * Incompatible shapes fail here, naming the layer.
    */
   static async create(spec: ModelSpec | { inputShape: number[]; layers: readonly AnyLayer[]; seed?: number }, options: { engine?: Engine } = {}): Promise<Sequential> {
+    knownKeys('create options', options, ['engine']);
     return Sequential.build(options.engine ?? (await init()), spec);
   }
 
@@ -136,6 +140,7 @@ export class Sequential {
    */
   static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: readonly AnyLayer[]; seed?: number }, options: { inference?: boolean } = {}): Sequential {
     if (spec === null || typeof spec !== 'object') throw new ArgumentError('spec', spec, 'a model spec { inputShape, layers, seed? }');
+    knownKeys('spec', spec, ['inputShape', 'layers', 'seed']);
     const inputShape = spec.inputShape;
     if (!Array.isArray(inputShape) || inputShape.length < 1 || inputShape.length > 3) {
       throw new ArgumentError('inputShape', inputShape, '[features] or [height, width, channels]');
@@ -150,6 +155,7 @@ export class Sequential {
     const seed = spec.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError('seed', seed, 'an integer in [0, 2^32)');
     if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ inference? }');
+    knownKeys('build options', options, ['inference']);
     if (options.inference !== undefined && typeof options.inference !== 'boolean') throw new ArgumentError('inference', options.inference, 'true or false');
     return new Sequential(engine, layers, inputShape, seed, options.inference === true);
   }
@@ -217,6 +223,7 @@ export class Sequential {
     this.check();
     this.trainable('compile');
     if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ optimizer, loss? }');
+    knownKeys('compile options', options, COMPILE_OPTIONS);
     const opt = options.optimizer;
     const c = opt instanceof Chain ? opt : Array.isArray(opt) ? new Chain(opt) : new Chain([opt as Optimizer]);
     this.lossName = checkLoss('loss', options.loss ?? 'crossEntropy');
@@ -253,6 +260,7 @@ export class Sequential {
   } {
     this.trainable('lossAndGradients');
     this.check();
+    knownKeys('lossAndGradients options', options, ['inputGradient', 'training']);
     const n = this.batchSize(x, 'x');
     this.ensureWorkspace(n);
     gatherInputs(this.engine.arena, this.workspace!, x, this.inputSize, n, 0, null);
@@ -290,6 +298,7 @@ export class Sequential {
    */
   predict(x: Float32Array, options: { batchSize?: number } = {}): Float32Array {
     this.check();
+    knownKeys('predict options', options, ['batchSize']);
     const total = this.batchSize(x, 'x');
     const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
     this.ensureWorkspace(batch);
@@ -306,6 +315,7 @@ export class Sequential {
   /** Mean loss (without penalties) and accuracy over a dataset, in inference mode. */
   evaluate(x: Float32Array, y: Targets, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     this.check();
+    knownKeys('evaluate options', options, ['batchSize']);
     const total = this.batchSize(x, 'x');
     const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
     this.ensureWorkspace(batch);

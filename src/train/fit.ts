@@ -42,7 +42,7 @@ export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
 
 export interface FitOptions {
   epochs: number;
-  /** Default 32. */
+  /** Default 32. A batch size above the training rows trains on one batch of them all per epoch (the CLI refuses it instead). */
   batchSize?: number;
   /** Reshuffle the training rows every epoch. Default true. */
   shuffle?: boolean;
@@ -58,7 +58,10 @@ export interface FitOptions {
    */
   onBatchEnd?: (log: BatchLog) => unknown;
   onEpochEnd?: (log: EpochLog) => void;
-  /** Aborting stops the fit between batches: the promise rejects with the signal's reason. */
+  /**
+   * Aborting stops the fit between batches: with `checkpoint`, the position reached is saved
+   * first (so the run can resume there); then the promise rejects with the signal's reason.
+   */
   signal?: AbortSignal;
   /** Stop when `monitor` has not improved by minDelta for `patience` epochs. */
   earlyStopping?: { monitor?: Monitor; patience: number; minDelta?: number; restoreBestWeights?: boolean };
@@ -70,9 +73,10 @@ export interface FitOptions {
    */
   augment?: BatchAugmentation;
   /**
-   * Checkpoints every `everySteps` optimizer steps and/or every `everyEpochs` epochs: `save`
-   * receives the bytes (encodeCheckpoint: model, optimizer state, generators, position) and may
-   * be async; the fit waits for it. Write them with writeFileAtomic in Node.
+   * Checkpoints every `everySteps` optimizer steps and/or every `everyEpochs` epochs, and after
+   * the last epoch (resuming that one finishes at once with the same weights): `save` receives
+   * the bytes (encodeCheckpoint: model, optimizer state, generators, position) and may be async;
+   * the fit waits for it. Write them with writeFileAtomic in Node.
    */
   checkpoint?: {
     everySteps?: number;
@@ -207,7 +211,10 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
     let correct = continuing ? resumed!.correct : 0;
     let lr = 0;
     for (let b = continuing ? startBatch : 0; b < batches; b++) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
+      if (options.signal?.aborted) {
+        if (checkpoint) await save(epoch, b, true, lossSum, correct);
+        throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
+      }
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
       lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
@@ -256,7 +263,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
         break;
       }
     }
-    if (checkpoint?.everyEpochs && (epoch + 1) % checkpoint.everyEpochs === 0 && epoch + 1 < epochs) await save(epoch + 1, 0, false, 0, 0);
+    if (checkpoint?.everyEpochs && ((epoch + 1) % checkpoint.everyEpochs === 0 || epoch + 1 === epochs)) await save(epoch + 1, 0, false, 0, 0);
   }
   if (bestWeights) model.setWeights(bestWeights);
   return history;

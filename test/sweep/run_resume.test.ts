@@ -70,11 +70,12 @@ describe('a sweep run resumes from its checkpoint, bit-identically', async () =>
     expect(withoutTime(r)).toEqual(withoutTime(straight));
     expect(r.configHash).toBe(await sweepRunHash(CONFIG, HOYER));
     expect(r.weightsHash).toMatch(/^[0-9a-f]{16}$/);
-    // Training: steps 7, 14, 21, the end of epoch 1 (25), 28, 35, 42, 49; then the end of training; the
-    // fine-tune (a fresh optimizer, so steps count from 0 again): 7, 14, 21, 25, 28, 35, 42, 49.
+    // Training: steps 7, 14, 21, the end of epoch 1 (25), 28, 35, 42, 49, the end of epoch 2 (50: fit
+    // checkpoints after its last epoch too); then the end of training; the fine-tune (a fresh
+    // optimizer, so steps count from 0 again): 7, 14, 21, 25, 28, 35, 42, 49, 50.
     expect(store.saves).toEqual([
-      'train@7', 'train@14', 'train@21', 'train@25', 'train@28', 'train@35', 'train@42', 'train@49', 'trained@50',
-      'fine-tune@7', 'fine-tune@14', 'fine-tune@21', 'fine-tune@25', 'fine-tune@28', 'fine-tune@35', 'fine-tune@42', 'fine-tune@49',
+      'train@7', 'train@14', 'train@21', 'train@25', 'train@28', 'train@35', 'train@42', 'train@49', 'train@50', 'trained@50',
+      'fine-tune@7', 'fine-tune@14', 'fine-tune@21', 'fine-tune@25', 'fine-tune@28', 'fine-tune@35', 'fine-tune@42', 'fine-tune@49', 'fine-tune@50',
     ]);
   });
 
@@ -112,7 +113,7 @@ describe('a sweep run resumes from its checkpoint, bit-identically', async () =>
     const uninterrupted = await executeSweepRun(engine, CONFIG, ITER, splits);
     const plain = memoryStore();
     expect(withoutTime(await executeSweepRun(engine, CONFIG, ITER, splits, () => {}, { checkpoint: { store: plain, everySteps: 7 } }))).toEqual(withoutTime(uninterrupted));
-    expect(plain.saves).toEqual(['train@7', 'train@14', 'train@20', 'train@21', 'train@28', 'train@35']);
+    expect(plain.saves).toEqual(['train@7', 'train@14', 'train@20', 'train@21', 'train@28', 'train@35', 'train@40']);
     expect(uninterrupted.evaluations).toBe(4);
     // [step, checkpoint every, evaluations so far, where the note says it resumes]. Step 40 is the
     // last: only the restored loop state (the best model, the evaluations) makes the result right.

@@ -13,7 +13,8 @@ import { runCheckpointFile, runCheckpointPath } from '../../sweep/run_checkpoint
 import type { RunProgress, SweepResult } from '../../sweep/run.js';
 import { inShard, isShardResultsName, resolveShard, shardResultsName, SHARD_COUNT_VARIABLE, type SweepShard } from '../../sweep/shard.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
-import { numberFlag, parseFlags } from '../flags.js';
+import { inputFolder, integerIn, outputFolder, parseFlags, type FlagConflict } from '../flags.js';
+import { MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY, MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
 import { duration } from '../progress.js';
 
 const HELP = `usage: slimtrain sweep CONFIG.json [options]
@@ -50,23 +51,42 @@ options:
   --partial             with --merge: write them from the rows that check out despite problems
 `;
 
+const SWEEP_FLAGS = {
+  jobs: integerIn(1, MAX_THREADS, MAX_THREADS_WHY),
+  out: outputFolder(),
+  data: inputFolder(),
+  'report-only': { type: 'boolean' as const },
+  'in-process': { type: 'boolean' as const },
+  /** Checked with the environment's shard variables by resolveShard, before any data loads. */
+  shard: { type: 'string' as const },
+  partial: { type: 'boolean' as const },
+  'checkpoint-steps': integerIn(0, MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY),
+  'checkpoint-dir': outputFolder(),
+};
+
+const SWEEP_CONFLICTS: FlagConflict[] = [
+  { flag: 'jobs', excludes: 'report-only', why: '--report-only runs nothing' },
+  { flag: 'in-process', excludes: 'report-only', why: '--report-only runs nothing' },
+  { flag: 'shard', excludes: 'report-only', why: 'the report covers every shard: use --merge' },
+];
+
 function readConfig(path: string): SweepConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`slimtrain sweep: cannot read the config ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`cannot read the config ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`slimtrain sweep: ${JSON.stringify(path)} is not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`${JSON.stringify(path)} is not valid JSON (${(e as Error).message})`);
   }
   try {
     return checkSweepConfig(parsed);
   } catch (e) {
-    if (e instanceof ArgumentError) throw new UsageError(`slimtrain sweep: ${path}: ${e.message}`);
+    if (e instanceof ArgumentError) throw new UsageError(`${path}: ${e.message}`);
     throw e;
   }
 }
@@ -196,7 +216,7 @@ function shardOf(flag: string | boolean | undefined, env: CommandIo['env']): Swe
   try {
     return resolveShard(flag === undefined ? undefined : String(flag), env);
   } catch (e) {
-    if (e instanceof ArgumentError) throw new UsageError(`slimtrain sweep: ${e.message}`);
+    if (e instanceof ArgumentError) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -279,34 +299,30 @@ export const sweep: Command = {
   name: 'sweep',
   summary: 'run methods x strengths x seeds in worker threads, or one shard of them: JSONL results, table and plot; --merge joins shards',
   help: HELP,
+  flags: SWEEP_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
     const positional = argv[0] !== undefined && !argv[0].startsWith('-');
     const path = positional ? argv[0] : undefined;
     const { sources, rest } = takeMergeSources(positional ? argv.slice(1) : argv);
-    const v = parseFlags('sweep', rest, {
-      jobs: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, 'report-only': { type: 'boolean' }, 'in-process': { type: 'boolean' },
-      shard: { type: 'string' }, partial: { type: 'boolean' }, 'checkpoint-steps': { type: 'string' }, 'checkpoint-dir': { type: 'string' },
-    });
+    const v = parseFlags(rest, SWEEP_FLAGS, SWEEP_CONFLICTS);
     if (v.help) {
       io.out(HELP);
       return 0;
     }
-    if (path === undefined) throw new UsageError('slimtrain sweep: expected the path of a sweep config (JSON) as the first argument');
+    if (path === undefined) throw new UsageError('expected the path of a sweep config (JSON) as the first argument');
     if (sources && v.shard !== undefined) throw new UsageError(`--shard = ${JSON.stringify(v.shard)}: not with --merge (a merge joins every shard)`);
     if (sources && v['report-only']) throw new UsageError('--report-only: not with --merge (a merge writes the report)');
     if (v.partial && !sources) throw new UsageError('--partial: only with --merge DIR_OR_FILE');
-    if (v['report-only'] && v.shard !== undefined) throw new UsageError(`--shard = ${JSON.stringify(v.shard)}: not with --report-only (the report covers every shard: use --merge)`);
+    // A report covers the whole sweep, so only a run looks for a shard in the environment.
+    const shard = v['report-only'] || sources ? null : shardOf(v.shard, io.env);
     const config = readConfig(path);
     if (v.data !== undefined) config.data = String(v.data);
     if (config.data === undefined && io.env.SLIMTRAIN_DATA) config.data = io.env.SLIMTRAIN_DATA;
-    const jobs = numberFlag('jobs', v.jobs, config.jobs ?? availableParallelism(), { integer: true, min: 1 });
-    const checkpointSteps = numberFlag('checkpoint-steps', v['checkpoint-steps'], config.checkpointSteps ?? DEFAULT_CHECKPOINT_STEPS, { integer: true, min: 0 });
-    if (v['checkpoint-dir'] === '') throw new UsageError('--checkpoint-dir = "": expected a folder path');
+    const jobs = v.jobs ?? config.jobs ?? availableParallelism();
+    const checkpointSteps = v['checkpoint-steps'] ?? config.checkpointSteps ?? DEFAULT_CHECKPOINT_STEPS;
     const out = String(v.out ?? config.out ?? 'sweeps');
     if (sources) return mergeShards(config, path, sources, out, !!v.partial, io);
 
-    // A report covers the whole sweep, so only a run looks for a shard in the environment.
-    const shard = v['report-only'] ? null : shardOf(v.shard, io.env);
     const grid = sweepRuns(config);
     const runs = grid.filter((_, k) => inShard(shard, k));
     if (shard) {
