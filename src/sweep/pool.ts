@@ -23,6 +23,9 @@ export type PoolCheckpoints = { dir: string; everySteps: number } | null;
 /**
  * Runs the given runs on `jobs` worker threads started from `entry` (the CLI bundle), each taking
  * the next run when it finishes one; without an entry the runs go one after another in this thread.
+ * When `signal` aborts, no run starts any more and the running ones stop at their next batch, after
+ * writing their checkpoints; each reports an error (RunStoppedError from a worker, the signal's
+ * reason in this thread).
  */
 export async function runSweepPool(
   config: SweepConfig,
@@ -31,15 +34,17 @@ export async function runSweepPool(
   entry: URL | null,
   events: PoolEvents,
   checkpoints: PoolCheckpoints = null,
+  signal?: AbortSignal,
 ): Promise<void> {
   const checkpointOf = (run: SweepRun): RunCheckpointRequest => checkpoints && { path: runCheckpointPath(checkpoints.dir, run.id), everySteps: checkpoints.everySteps };
   if (!entry) {
     const engine = await init();
     const load = sweepDataLoader();
     for (const run of runs) {
+      if (signal?.aborted) break;
       events.onStart(0, run);
       try {
-        const options = { ...runCheckpointOptions(checkpointOf(run)), onNote: (text: string) => events.onNote(0, run, text) };
+        const options = { ...runCheckpointOptions(checkpointOf(run)), ...(signal ? { signal } : {}), onNote: (text: string) => events.onNote(0, run, text) };
         events.onResult(0, await executeSweepRun(engine, config, run, await load(config), (p) => events.onProgress(0, run, p), options));
       } catch (e) {
         events.onError(0, run, e as Error);
@@ -48,9 +53,15 @@ export async function runSweepPool(
     return;
   }
   const queue = [...runs];
+  const workers: Worker[] = [];
+  signal?.addEventListener('abort', () => {
+    queue.length = 0;
+    for (const w of workers) w.postMessage({ type: 'stop', reason: String(signal.reason?.message ?? signal.reason) } satisfies SweepRequest);
+  }, { once: true });
   const slots = Array.from({ length: Math.min(jobs, runs.length) }, (_, slot) =>
     new Promise<void>((resolve) => {
       const worker = new Worker(entry, { workerData: { role: SWEEP_WORKER_ROLE } });
+      workers.push(worker);
       let current: SweepRun | undefined;
       const next = () => {
         current = queue.shift();

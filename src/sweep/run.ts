@@ -75,6 +75,11 @@ export interface SweepRunOptions {
   checkpoint?: { store: RunCheckpointStore; everySteps: number };
   /** A line worth showing the user (resumed from a checkpoint, a checkpoint not used). */
   onNote?: (text: string) => void;
+  /**
+   * Stops the run at its next batch (the fit rejects with the signal's reason), after writing the
+   * checkpoint there when the run has one, so that the next start resumes where it stood.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunProgress {
@@ -149,6 +154,7 @@ export async function executeSweepRun(
     let optimizer = optimizerFromSpec(method.optimizer);
     if (method.iterative && !optimizer.transforms.some((t) => t.name === 'weightMask')) optimizer = new Chain([optimizer, weightMask()]);
     model.compile({ optimizer, loss: 'crossEntropy' });
+    const stop = options.signal ? { signal: options.signal } : {};
     const progress = (phase: RunProgress['phase'], total: number) => (b: BatchLog) =>
       onProgress({ phase, epoch: b.epoch, epochs: total, batch: b.batch, batches: b.batches, loss: b.loss, samplesPerSecond: b.samplesPerSecond, eta: b.eta });
 
@@ -164,13 +170,13 @@ export async function executeSweepRun(
           validationSplit: it.validationSplit, interval: it.interval, floor: it.floor,
           ...(it.fraction !== undefined ? { fraction: it.fraction } : {}),
           ...(it.patience !== undefined ? { patience: it.patience } : {}),
-          epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...fitCheckpoint('train'), ...resumeIn('train'),
+          epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...stop, ...fitCheckpoint('train'), ...resumeIn('train'),
         });
         valAccuracy = result.best?.valAccuracy;
         evaluations = result.evaluations.length;
         iterative = { ...(valAccuracy !== undefined ? { valAccuracy } : {}), evaluations };
       } else {
-        await model.fit(train.x, train.y, { epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...fitCheckpoint('train'), ...resumeIn('train') });
+        await model.fit(train.x, train.y, { epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...stop, ...fitCheckpoint('train'), ...resumeIn('train') });
       }
       // The end of training, so that an interrupted fine-tune never trains again.
       if (checkpoint && method.fineTune && method.prune) await checkpoint.store.save(encodeCheckpoint(model, null, info('trained')));
@@ -183,7 +189,7 @@ export async function executeSweepRun(
           prune: method.prune,
           ...(method.fineTune.optimizer ? { optimizer: optimizerFromSpec(method.fineTune.optimizer) } : {}),
           fit: {
-            epochs: method.fineTune.epochs, batchSize, seed: run.seed + 1, onBatchEnd: progress('fine-tune', method.fineTune.epochs),
+            epochs: method.fineTune.epochs, batchSize, seed: run.seed + 1, onBatchEnd: progress('fine-tune', method.fineTune.epochs), ...stop,
             ...fitCheckpoint('fine-tune'), ...resumeIn('fine-tune'),
           },
         });

@@ -180,3 +180,37 @@ describe('a sweep run killed mid-epoch', () => {
     expect(existsSync(checkpoint), 'the checkpoint is deleted once the row is recorded').toBe(false);
   }, 120_000);
 });
+
+describe('a sweep stopped by a signal', () => {
+  it('SIGTERM: the runs stop at their next batch with their checkpoints, exit 143, and the sweep again records the uninterrupted weights', async () => {
+    // 20,000 rows in batches of 64: 313 steps an epoch, a checkpoint every 10 steps.
+    const config = join(dir, 'term.json');
+    writeFileSync(config, JSON.stringify({
+      name: 'term', dataset: 'mnist', limit: 20000, testLimit: 200, model: 'lenet-300-100', epochs: 2, checkpointSteps: 10,
+      methods: [{ name: 'adam+l2', optimizer: { type: 'adam', transforms: [{ type: 'l2', lambda: '$strength' }] }, strengths: [1e-4, 1e-3] }],
+    }));
+    const reference = await sweep([config, '--out', join(dir, 'term-reference')]);
+    expect(reference.status, reference.stderr).toBe(0);
+
+    const out = join(dir, 'termed');
+    const checkpoints = ['adam+l2,0.0001,seed1', 'adam+l2,0.001,seed1'].map((id) => join(out, 'term.checkpoints', `${id}.ckpt`));
+    const { child, done } = start([config, '--out', out, '--jobs', '2']);
+    // Both runs are training once both have checkpointed.
+    while (!checkpoints.every((c) => existsSync(c))) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGTERM');
+    const stopped = await done;
+    expect(stopped.status, stopped.stderr).toBe(143);
+    expect(stopped.stderr).toMatch(/stopped by SIGTERM: 0 of 2 runs recorded in .*term\.jsonl; 2 stopped mid-run with their checkpoints/);
+    for (const c of checkpoints) {
+      const { manifest } = decodeCheckpoint(new Uint8Array(readFileSync(c)));
+      // Stopped promptly: still in the first epoch.
+      expect(manifest.fit!.epoch, c).toBe(0);
+      expect(manifest.fit!.batch).toBeLessThan(313);
+    }
+
+    const again = await sweep([config, '--out', out, '--jobs', '2']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain('resuming from its checkpoint');
+    expect(withoutTime(byId(rows(join(out, 'term.jsonl'))))).toEqual(withoutTime(byId(rows(join(dir, 'term-reference', 'term.jsonl')))));
+  }, 240_000);
+});

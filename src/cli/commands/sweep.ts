@@ -13,6 +13,7 @@ import { runCheckpointFile, runCheckpointPath } from '../../sweep/run_checkpoint
 import type { RunProgress, SweepResult } from '../../sweep/run.js';
 import { inShard, isShardResultsName, resolveShard, shardResultsName, SHARD_COUNT_VARIABLE, type SweepShard } from '../../sweep/shard.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
+import { InterruptedError, SIGNAL_EXIT_CODES, stopOnSignals } from '../interrupt.js';
 import { inputFolder, integerIn, outputFolder, parseFlags, type FlagConflict } from '../flags.js';
 import { MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY, MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
 import { duration } from '../progress.js';
@@ -28,6 +29,9 @@ and OUT/NAME.svg (accuracy against nonzero parameters left and against FLOPs aft
 
 Sharding over machines: run k of the grid belongs to shard k mod N. A shard appends to
 OUT/NAME.shard-I-of-N.jsonl and writes no table; --merge checks and joins the shards' rows.
+
+SIGINT or SIGTERM stops every running run at its next batch, after its checkpoint (exit 130 / 143):
+the same command again continues them. A second signal exits at once.
 
 options:
   --jobs N              worker threads (default: the config's jobs, else one per core)
@@ -342,6 +346,7 @@ export const sweep: Command = {
     for (const id of done.keys()) runCheckpointFile(runCheckpointPath(checkpointDir, id)).remove();
     const pending = runs.filter((r) => !done.has(r.id));
     const failures: string[] = [];
+    const stopped: string[] = [];
 
     if (!v['report-only'] && pending.length) {
       mkdirSync(checkpointDir, { recursive: true });
@@ -351,23 +356,41 @@ export const sweep: Command = {
       // The CLI bundle starts its own worker threads; from TypeScript sources (tests) runs stay in-process.
       const entry = new URL(import.meta.url);
       const threads = !v['in-process'] && entry.pathname.endsWith('.js');
-      await runSweepPool(config, pending, jobs, threads ? entry : null, {
-        onStart: (slot, run) => progress.start(slot, run),
-        onProgress: (slot, run, p) => progress.progress(slot, run, p),
-        onNote: (slot, run, text) => progress.note(slot, run, text),
-        onResult: (slot, r) => {
-          // Recorded first, then the checkpoint goes: a kill in between leaves a checkpoint the next start removes.
-          appendSweepResult(resultsPath, r);
-          runCheckpointFile(runCheckpointPath(checkpointDir, r.id)).remove();
-          done.set(r.id, r);
-          progress.done(slot, `${r.id}: test ${(100 * r.testAccuracy).toFixed(2)}%, ${r.reducedNonzeroParams} of ${r.params} parameters left, ` +
-            `reduced ${(100 * r.reducedAccuracy).toFixed(2)}%, ${duration(r.seconds)}`);
-        },
-        onError: (slot, run, e) => {
-          failures.push(`${run.id}: ${e.name}: ${e.message}`);
-          progress.done(slot, `${run.id}: FAILED: ${e.name}: ${e.message}`);
-        },
-      }, { dir: checkpointDir, everySteps: checkpointSteps });
+      // SIGINT/SIGTERM: the runs stop at their next batch and write their checkpoints; a second signal exits at once.
+      const interrupt = stopOnSignals(io);
+      try {
+        await runSweepPool(config, pending, jobs, threads ? entry : null, {
+          onStart: (slot, run) => progress.start(slot, run),
+          onProgress: (slot, run, p) => progress.progress(slot, run, p),
+          onNote: (slot, run, text) => progress.note(slot, run, text),
+          onResult: (slot, r) => {
+            // Recorded first, then the checkpoint goes: a kill in between leaves a checkpoint the next start removes.
+            appendSweepResult(resultsPath, r);
+            runCheckpointFile(runCheckpointPath(checkpointDir, r.id)).remove();
+            done.set(r.id, r);
+            progress.done(slot, `${r.id}: test ${(100 * r.testAccuracy).toFixed(2)}%, ${r.reducedNonzeroParams} of ${r.params} parameters left, ` +
+              `reduced ${(100 * r.reducedAccuracy).toFixed(2)}%, ${duration(r.seconds)}`);
+          },
+          onError: (slot, run, e) => {
+            if (interrupt.signal.aborted && (e.name === 'RunStoppedError' || e instanceof InterruptedError)) {
+              stopped.push(run.id);
+              progress.done(slot, `${run.id}: stopped, its checkpoint is ${runCheckpointPath(checkpointDir, run.id)}`);
+              return;
+            }
+            failures.push(`${run.id}: ${e.name}: ${e.message}`);
+            progress.done(slot, `${run.id}: FAILED: ${e.name}: ${e.message}`);
+          },
+        }, { dir: checkpointDir, everySteps: checkpointSteps }, interrupt.signal);
+      } finally {
+        interrupt.dispose();
+      }
+      if (interrupt.signal.aborted) {
+        const signal = (interrupt.signal.reason as InterruptedError).signal;
+        io.err(`sweep ${config.name}: stopped by ${signal}: ${done.size} of ${runs.length} runs recorded in ${resultsPath}` +
+          `${stopped.length ? `; ${stopped.length} stopped mid-run with their checkpoints in ${checkpointDir}` : ''}. ` +
+          `Run the same command again to continue where they stood.\n`);
+        return SIGNAL_EXIT_CODES[signal];
+      }
     }
 
     const failed = () => {
