@@ -1,15 +1,10 @@
-import { l1, l2 } from '../regularize/coupled.js';
-import { pnormDecay, proximalL1 } from '../regularize/decoupled.js';
-import { groupLasso } from '../regularize/group_lasso.js';
-import { groupHoyer, hoyerSquare } from '../regularize/hoyer.js';
-import { lobster, selectiveDecay } from '../regularize/selective.js';
-import { clipByGlobalNorm, decoupledWeightDecay } from '../optim/gradient_transforms.js';
-import { adagrad, adam, adamw, momentum, rmsprop, sgd } from '../optim/optimizers.js';
+import type { OptimizerSpec } from '../optim/spec.js';
 import type { Schedule } from '../optim/schedules.js';
-import { Chain, type Transform } from '../optim/transform.js';
 import { UsageError } from './command.js';
 import { flagValue, numberFlag, numberIn, oneOf, type FlagSpec, type FlagValues } from './flags.js';
 import { MAX_EPOCHS, MAX_EPOCHS_WHY, MAX_LR, MAX_LR_WHY } from './limits.js';
+
+type TransformSpec = NonNullable<OptimizerSpec['transforms']>[number];
 
 export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'padam', 'rmsprop', 'adagrad'] as const;
 
@@ -146,55 +141,50 @@ function schedule(values: OptimizerFlagValues, totalSteps: number): Schedule {
 }
 
 /**
- * Builds the optimizer chain the (parsed) flags describe, for a run of `totalSteps` optimizer
- * steps (a cosine schedule spans them; its warmup must be shorter). Throws a UsageError naming
- * the flag for combinations that do not work.
+ * The optimizer chain the (parsed) flags describe, as a spec for optimizerFromSpec (the one road
+ * from a description to an optimizer), for a run of `totalSteps` optimizer steps (a cosine
+ * schedule spans them; its warmup must be shorter). The transforms keep the chain's order:
+ * selective decay first (its relevance factor reads the data gradient), then clipping and the
+ * coupled regularisers, then the decoupled and proximal steps. Throws a UsageError naming the flag
+ * for combinations that do not work.
+ *
+ * @example
+ * optimizerSpecFromFlags({ optimizer: 'adam', l2: 1e-3 }, 2820) // { type: 'adam', lr: 0.001, transforms: [{ type: 'l2', lambda: 0.001 }] }
  */
-export function optimizerFromFlags(values: OptimizerFlagValues, totalSteps: number): Chain {
+export function optimizerSpecFromFlags(values: OptimizerFlagValues, totalSteps: number): OptimizerSpec {
   const name = values.optimizer ?? 'adam';
-  const rate = schedule(values, totalSteps);
-  const before: Transform[] = [];
-  const after: Transform[] = [];
-  if (values['clip-norm'] !== undefined) before.push(clipByGlobalNorm({ maxNorm: values['clip-norm'] }));
-  if (values.l2 !== undefined) before.push(l2({ lambda: values.l2 }));
-  if (values.l1 !== undefined) before.push(l1({ lambda: values.l1 }));
-  if (values['group-lasso'] !== undefined) before.push(groupLasso({ lambda: values['group-lasso'] }));
-  if (values['proximal-group-lasso'] !== undefined) after.push(groupLasso({ lambda: values['proximal-group-lasso'], form: 'proximal' }));
-  if (values['proximal-l1'] !== undefined) after.push(proximalL1({ lambda: values['proximal-l1'] }));
-  // First in the chain: its relevance factor reads the data gradient.
-  if (values['selective-decay'] !== undefined) before.unshift(selectiveDecay(values['selective-decay']));
-  if (values.hoyer !== undefined) before.push(hoyerSquare({ lambda: values.hoyer }));
-  if (values['group-hoyer'] !== undefined) before.push(groupHoyer(values['group-hoyer']));
-  if (values.lobster !== undefined) after.push(lobster({ lambda: values.lobster }));
-  if (name === 'padam' && values['pnorm-decay'] === undefined) after.push(pnormDecay({ lambda: 1e-3, p: 0.8 }));
-  if (values['pnorm-decay'] !== undefined) after.push(pnormDecay(values['pnorm-decay']));
+  const lr = schedule(values, totalSteps);
+  const before: TransformSpec[] = [];
+  const after: TransformSpec[] = [];
+  if (values['selective-decay'] !== undefined) before.push({ type: 'selectiveDecay', ...values['selective-decay'] });
+  if (values['clip-norm'] !== undefined) before.push({ type: 'clipByGlobalNorm', maxNorm: values['clip-norm'] });
+  if (values.l2 !== undefined) before.push({ type: 'l2', lambda: values.l2 });
+  if (values.l1 !== undefined) before.push({ type: 'l1', lambda: values.l1 });
+  if (values['group-lasso'] !== undefined) before.push({ type: 'groupLasso', lambda: values['group-lasso'] });
+  if (values.hoyer !== undefined) before.push({ type: 'hoyerSquare', lambda: values.hoyer });
+  if (values['group-hoyer'] !== undefined) before.push({ type: 'groupHoyer', ...values['group-hoyer'] });
+  if (values['proximal-group-lasso'] !== undefined) after.push({ type: 'groupLasso', lambda: values['proximal-group-lasso'], form: 'proximal' });
+  if (values['proximal-l1'] !== undefined) after.push({ type: 'proximalL1', lambda: values['proximal-l1'] });
+  if (values.lobster !== undefined) after.push({ type: 'lobster', lambda: values.lobster });
+  if (name === 'padam' && values['pnorm-decay'] === undefined) after.push({ type: 'pnormDecay', lambda: 1e-3, p: 0.8 });
+  if (values['pnorm-decay'] !== undefined) after.push({ type: 'pnormDecay', ...values['pnorm-decay'] });
   const decay = values['weight-decay'];
   if (values.momentum !== undefined && !['momentum', 'nesterov', 'rmsprop'].includes(name)) {
     throw new UsageError(`--momentum = "${values.momentum}": only momentum, nesterov and rmsprop take a momentum (--optimizer is ${name})`);
   }
-  let optimizer;
-  switch (name) {
-    case 'sgd':
-      optimizer = sgd({ lr: rate });
-      break;
-    case 'momentum':
-    case 'nesterov':
-      optimizer = momentum({ lr: rate, momentum: values.momentum ?? 0.9, nesterov: name === 'nesterov' });
-      break;
-    case 'adam':
-    case 'padam':
-      optimizer = adam({ lr: rate });
-      break;
-    case 'adamw':
-      optimizer = adamw({ lr: rate, weightDecay: decay ?? 0.01 });
-      break;
-    case 'rmsprop':
-      optimizer = rmsprop({ lr: rate, momentum: values.momentum ?? 0 });
-      break;
-    case 'adagrad':
-      optimizer = adagrad({ lr: rate });
-      break;
-  }
-  if (decay !== undefined && name !== 'adamw') after.push(decoupledWeightDecay({ lambda: decay }));
-  return new Chain([...before, optimizer, ...after]);
+  if (decay !== undefined && name !== 'adamw') after.push({ type: 'decoupledWeightDecay', lambda: decay });
+  const OPTIONS: Record<(typeof OPTIMIZER_NAMES)[number], OptimizerSpec> = {
+    sgd: { type: 'sgd', lr },
+    momentum: { type: 'momentum', lr, momentum: values.momentum ?? 0.9, nesterov: false },
+    nesterov: { type: 'momentum', lr, momentum: values.momentum ?? 0.9, nesterov: true },
+    adam: { type: 'adam', lr },
+    padam: { type: 'adam', lr },
+    adamw: { type: 'adamw', lr, weightDecay: decay ?? 0.01 },
+    rmsprop: { type: 'rmsprop', lr, momentum: values.momentum ?? 0 },
+    adagrad: { type: 'adagrad', lr },
+  };
+  // A Chain runs every beforeUpdate in order, the optimizer, then every afterUpdate in order, so the
+  // decoupled steps may stand in the list beside the coupled ones.
+  const transforms = [...before, ...after];
+  return { ...OPTIONS[name], ...(transforms.length ? { transforms } : {}) };
 }

@@ -2,7 +2,8 @@ import type { Engine } from '../backend/engine.js';
 import type { BatchAugmentation } from '../data/augment.js';
 import { datasetSize, sliceDataset, type Dataset } from '../data/dataset.js';
 import { ArgumentError } from '../errors.js';
-import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../io/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type CheckpointManifest } from '../io/checkpoint.js';
+import { ModelFileError } from '../io/container.js';
 import type { LayerSpec } from '../layers/layer.js';
 import { presetSpec, type ModelPreset } from '../model/presets.js';
 import { Sequential } from '../model/sequential.js';
@@ -37,8 +38,8 @@ export interface ExperimentSpec {
   earlyStopping?: { patience: number };
   /** After training: magnitude-prune; with fineTune, then train more with the pruned weights masked. */
   prune?: MagnitudePruneOptions;
-  /** Default optimizer: Adam at lr 1e-4. */
-  fineTune?: { epochs: number; optimizer?: OptimizerSpec };
+  /** Default optimizer: Adam at lr 1e-4; default seed (of its shuffling): the run's seed + 1. */
+  fineTune?: { epochs: number; optimizer?: OptimizerSpec; seed?: number };
   /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs. */
   iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
   /** Dead-group threshold; default: measureSparsity's choice from the gap. */
@@ -68,11 +69,13 @@ export interface ExperimentCheckpointInfo {
 export interface CheckpointStore {
   /** The checkpoint's bytes, or null when there is none. */
   load(): Uint8Array | null;
-  /** Replaces the checkpoint, atomically. */
-  save(bytes: Uint8Array): void | Promise<void>;
+  /** Replaces the checkpoint, atomically; `at` is where the run stood (the epoch next and the steps taken). */
+  save(bytes: Uint8Array, at: { epoch: number; step: number }): void | Promise<void>;
 }
 
 export interface ExperimentOptions {
+  /** The model, built and compiled, before it trains (to print its summary, say). */
+  onStart?: (model: Sequential) => void;
   /** Every batch of the main training and of the fine-tune. */
   onBatchEnd?: (phase: EpochRecord['phase'], log: BatchLog) => void;
   /** Every epoch, with its record (the model's sparsity then). */
@@ -84,9 +87,11 @@ export interface ExperimentOptions {
    * epoch end, and resume from what it holds when it belongs to `run` and `hash`. The main
    * training (plain or the iterative loop, whose state rides along) and the fine-tune resume
    * inside their fits; between the two a 'trained' checkpoint holds the end of training.
-   * `metadata` rides along in every checkpoint (the command line that made it, say).
+   * `metadata` rides along in every checkpoint (the command line that made it, say). With
+   * `required`, a checkpoint that cannot be used is an error instead of a fresh start; one written
+   * before checkpoints named their run (slimtrain 0.1's `train --checkpoint`) resumes its training.
    */
-  checkpoint?: { store: CheckpointStore; everySteps: number; run: string; hash: string; metadata?: Record<string, unknown> };
+  checkpoint?: { store: CheckpointStore; everySteps: number; run: string; hash: string; metadata?: Record<string, unknown>; required?: boolean };
   /** A line worth showing the user (resumed from a checkpoint, a checkpoint not used). */
   onNote?: (text: string) => void;
   /** Stops at the next batch, after writing the checkpoint there when the run has one. */
@@ -158,7 +163,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
             get metadata() {
               return info(phase);
             },
-            save: (bytes) => checkpoint.store.save(bytes),
+            save: (bytes, at) => checkpoint.store.save(bytes, at),
           },
         }
       : {};
@@ -178,6 +183,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
     let optimizer = optimizerFromSpec(spec.optimizer);
     if (spec.iterative && !optimizer.transforms.some((t) => t.name === 'weightMask')) optimizer = new Chain([optimizer, weightMask()]);
     model.compile({ optimizer, loss: 'crossEntropy' });
+    options.onStart?.(model);
     const stop = options.signal ? { signal: options.signal } : {};
     const hooks = (phase: EpochRecord['phase']): Pick<FitOptions, 'onBatchEnd' | 'onEpochEnd'> => ({
       onBatchEnd: (b) => options.onBatchEnd?.(phase, b),
@@ -212,7 +218,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
         stoppedEarly = fitted.stoppedEarly;
       }
       // The end of training, so that an interrupted fine-tune never trains again.
-      if (checkpoint && spec.fineTune && spec.prune) await checkpoint.store.save(encodeCheckpoint(model, null, info('trained')));
+      if (checkpoint && spec.fineTune && spec.prune) await checkpoint.store.save(encodeCheckpoint(model, null, info('trained')), { epoch: spec.epochs, step: model.step });
     }
     let pruned: ExperimentResult['pruned'] = null;
     if (spec.prune) {
@@ -223,7 +229,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
         const tuned = await pruneAndFineTune(model, train.x, train.y, {
           prune: spec.prune,
           optimizer: optimizerFromSpec(spec.fineTune.optimizer ?? { type: 'adam', lr: 1e-4 }),
-          fit: { epochs: spec.fineTune.epochs, batchSize, seed: spec.seed + 1, ...hooks('fine-tune'), ...validationData, ...stop, ...fitCheckpoint('fine-tune'), ...resumeIn('fine-tune') },
+          fit: { epochs: spec.fineTune.epochs, batchSize, seed: spec.fineTune.seed ?? spec.seed + 1, ...hooks('fine-tune'), ...validationData, ...stop, ...fitCheckpoint('fine-tune'), ...resumeIn('fine-tune') },
         });
         pruned = { kept: tuned.pruned.kept, total: tuned.pruned.total, accuracyBefore };
       } else {
@@ -236,7 +242,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
     const sparsity = measureSparsity(model, spec.xi !== undefined ? { xi: spec.xi } : {});
     const reduced = spec.reduce === false
       ? null
-      : reduce(model, { xi: sparsity.threshold.xi, ...(typeof spec.reduce === 'object' ? { allowPaddingDeviation: spec.reduce.allowPaddingDeviation } : {}) });
+      : reduce(model, { ...(spec.xi !== undefined ? { xi: spec.xi } : {}), ...(typeof spec.reduce === 'object' ? { allowPaddingDeviation: spec.reduce.allowPaddingDeviation } : {}) });
     return {
       model, reduced, test: testScore, reducedTest: reduced ? reduced.model.evaluate(test.x, test.y, { batchSize: 256 }) : null,
       sparsity, history, stoppedEarly, pruned, iterative: iterative ?? null, seconds: seconds(),
@@ -257,19 +263,20 @@ function usableCheckpoint(
 ): { bytes: Uint8Array; info: ExperimentCheckpointInfo; where: string } | null {
   const bytes = checkpoint.store.load();
   if (!bytes) return null;
-  let info: ExperimentCheckpointInfo | undefined;
-  let step = 0;
-  let position = '';
+  let manifest: CheckpointManifest;
   try {
-    const { manifest } = decodeCheckpoint(bytes, `the checkpoint of ${checkpoint.run}`);
-    info = manifest.metadata.experiment as ExperimentCheckpointInfo | undefined;
-    step = manifest.training.step;
-    if (manifest.fit) position = `, next epoch ${manifest.fit.epoch + 1} batch ${manifest.fit.batch + 1}`;
+    manifest = decodeCheckpoint(bytes, `the checkpoint of ${checkpoint.run}`).manifest;
   } catch (e) {
+    if (checkpoint.required) throw e;
     onNote?.(`its checkpoint is unreadable (${(e as Error).message}): starting from the beginning`);
     return null;
   }
+  const info = manifest.metadata.experiment as ExperimentCheckpointInfo | undefined;
+  const step = manifest.training.step;
+  const position = manifest.fit ? `, next epoch ${manifest.fit.epoch + 1} batch ${manifest.fit.batch + 1}` : '';
+  if (!info && checkpoint.required && manifest.fit) return { bytes, info: { run: checkpoint.run, hash: checkpoint.hash, phase: 'train', seconds: 0 }, where: `train${position}, step ${step}` };
   if (!info || info.run !== checkpoint.run || info.hash !== checkpoint.hash) {
+    if (checkpoint.required) throw new ModelFileError(`the checkpoint of ${checkpoint.run} was taken for ${info ? `${info.run} (hash ${info.hash})` : 'something else'}: it cannot continue this run`);
     onNote?.(`its checkpoint was taken ${info?.run === checkpoint.run ? 'with another config (its hash differs)' : 'for another run'}: starting from the beginning`);
     return null;
   }

@@ -4,25 +4,22 @@ import { DATASET_NAMES, DATASET_SIZES, loadDataset } from '../../data/load_datas
 import { standardizeSplits } from '../../data/normalize.js';
 import { saveModelFile, writeFileAtomic } from '../../io/model_files_node.js';
 import { decodeCheckpoint } from '../../io/checkpoint.js';
-import { Sequential } from '../../model/sequential.js';
+import type { Sequential } from '../../model/sequential.js';
+import { runExperiment, type ExperimentResult, type ExperimentSpec } from '../../experiment/run_experiment.js';
 import { groupNorms } from '../../sparsity/group_norms.js';
-import type { EpochLog, History } from '../../train/fit.js';
+import type { EpochLog } from '../../train/fit.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
 import { flagValue, inputFile, inputFolder, integerIn, numberFlag, numberIn, oneOf, outputFile, parseFlags, type FlagConflict, type FlagSpec, type FlagValues } from '../flags.js';
 import { InterruptedError, SIGNAL_EXIT_CODES, stopOnSignals } from '../interrupt.js';
 import { MAX_BATCH_SIZE, MAX_BATCH_SIZE_WHY, MAX_EPOCHS, MAX_EPOCHS_WHY, MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
 import { modelSpecFor, parseModelFlag } from '../model_source.js';
-import { OPTIMIZER_FLAGS, OPTIMIZER_HELP, optimizerFromFlags } from '../optimizer_flags.js';
+import { OPTIMIZER_FLAGS, OPTIMIZER_HELP, optimizerSpecFromFlags } from '../optimizer_flags.js';
 import { MODEL_PRESETS } from '../../model/presets.js';
 import { ProgressDisplay } from '../progress.js';
 import { sparsityJson, sparsityTable, type SparsitySnapshot } from '../sparsity_table.js';
 import { deadUnitsByActivation } from '../../sparsity/dead_activations.js';
-import { measureSparsity } from '../../sparsity/measure.js';
-import { reduce } from '../../reduce/reduce.js';
 import { reductionReport, reductionTable } from '../../reduce/report.js';
-import { pruneAndFineTune } from '../../prune/fine_tune.js';
-import { magnitudePrune, type MagnitudePruneOptions } from '../../prune/magnitude.js';
-import { adam } from '../../optim/optimizers.js';
+import type { MagnitudePruneOptions } from '../../prune/magnitude.js';
 
 /** --prune std:S | fraction:F | threshold:T, optionally :global. */
 function pruneFromFlag(value: string, flag: string): MagnitudePruneOptions {
@@ -124,7 +121,7 @@ function trainingPlan(v: TrainFlags, dataset: string, available: { train: number
   if (v.patience !== undefined && v.patience >= epochs) {
     throw new UsageError(`--patience = "${v.patience}": expected fewer than the ${epochs} epochs, else it never stops early`);
   }
-  optimizerFromFlags(v, totalSteps); // a cosine warmup must be shorter than the run
+  optimizerSpecFromFlags(v, totalSteps); // a cosine warmup must be shorter than the run
   return { trainRows, heldOut, batchSize, epochs, stepsPerEpoch, totalSteps };
 }
 
@@ -225,59 +222,75 @@ export const train: Command = {
     const startedAt = new Date();
     const data = await loadDataset(dataset, { dir: v.data ?? io.env.SLIMTRAIN_DATA, limit: v.limit, testLimit: v['test-limit'] });
     const { train: trainSet, test } = data;
-    const { epochs, batchSize, totalSteps } = trainingPlan(v, dataset, {
+    const { epochs, batchSize, totalSteps, heldOut } = trainingPlan(v, dataset, {
       train: v.limit !== undefined && trainSet.y.length === v.limit ? Infinity : trainSet.y.length,
       test: v['test-limit'] !== undefined && test.y.length === v['test-limit'] ? Infinity : test.y.length,
     });
     const standardization = v.standardize ? standardizeSplits({ train: trainSet, test }) : undefined;
     if (v.augment && trainSet.shape.length !== 3) throw new UsageError(`--augment: the ${dataset} samples are not images`);
     const augment = v.augment ? imageAugmentation({ shape: trainSet.shape as [number, number, number], padding: 4, flip: true }) : undefined;
-    const spec = modelSpecFor(v.model ?? { preset: 'mlp' }, [...trainSet.shape], trainSet.classes, seed);
+    const modelSpec = modelSpecFor(v.model ?? { preset: 'mlp' }, [...trainSet.shape], trainSet.classes, seed);
     const engine = await init({ threads: v.threads ?? 'auto' });
-    const model = Sequential.build(engine, spec);
     const samples = trainSet.y.length;
-    const optimizer = optimizerFromFlags(v, totalSteps);
-    model.compile({ optimizer, loss: 'crossEntropy' });
-    say(`${dataset}: ${samples} training and ${test.y.length} test samples of shape [${trainSet.shape.join(', ')}]; kernels: ${engine.kernels}, ${engine.threads} thread(s)\n`);
-    say(`${model.summary()}\n`);
-    say(`optimizer: ${JSON.stringify(optimizer.toSpec() ?? optimizer.optimizer.name)}\n`);
-
+    const optimizer = optimizerSpecFromFlags(v, totalSteps);
+    // The command line as an experiment, through the one recipe every run takes.
+    const experiment: ExperimentSpec = {
+      model: { inputShape: modelSpec.inputShape, layers: modelSpec.layers },
+      optimizer, epochs, batchSize, seed,
+      ...(heldOut ? { validationSamples: heldOut } : {}),
+      ...(patience === undefined ? {} : { earlyStopping: { patience } }),
+      ...(prune ? { prune } : {}),
+      // fit's default shuffle seed, the model's, as before runs were experiments.
+      ...(prune && fineTuneEpochs > 0 ? { fineTune: { epochs: fineTuneEpochs, optimizer: { type: 'adam', lr: fineTuneLr }, seed } } : {}),
+      ...(xi === undefined ? {} : { xi }),
+      reduce: v['no-reduce'] ? false : { allowPaddingDeviation: v['allow-padding-deviation'] === true },
+    };
+    let building: Sequential | undefined;
     const progress = new ProgressDisplay(say, io.isTTY && !json, epochs);
     const snapshots: SparsitySnapshot[] = [];
     const epochLogs: EpochLog[] = [];
     const checkpointPath = v.checkpoint;
     let lastCheckpoint: { epoch: number; step: number } | null = null;
     const stop = stopOnSignals(io);
-    let history: History;
+    let result: ExperimentResult;
     try {
-      history = await model.fit(trainSet.x, trainSet.y, {
-        epochs,
-        batchSize,
-        validationSplit: v['validation-split'],
-        augment,
-        signal: stop.signal,
-        ...(patience === undefined ? {} : { earlyStopping: { patience, restoreBestWeights: true } }),
-        onBatchEnd: (b) => progress.batch(b),
-        onEpochEnd: (e) => {
-          progress.epoch(e);
-          epochLogs.push(e);
-          snapshots.push({ epoch: e.epoch, layers: groupNorms(model) });
+      result = await runExperiment(engine, experiment, { train: trainSet, test }, {
+        onStart: (m) => {
+          building = m;
+          say(`${dataset}: ${samples} training and ${test.y.length} test samples of shape [${trainSet.shape.join(', ')}]; kernels: ${engine.kernels}, ${engine.threads} thread(s)\n`);
+          say(`${m.summary()}\n`);
+          say(`optimizer: ${JSON.stringify(m.optimizer!.toSpec() ?? m.optimizer!.optimizer.name)}\n`);
         },
-        ...(checkpointPath !== undefined
+        onBatchEnd: (_phase, b) => progress.batch(b),
+        onEpochEnd: (record, e) => {
+          progress.epoch(e);
+          if (record.phase !== 'train') return;
+          epochLogs.push(e);
+          snapshots.push({ epoch: e.epoch, layers: groupNorms(building!) });
+        },
+        ...(augment ? { augment } : {}),
+        signal: stop.signal,
+        ...(checkpointPath !== undefined || resumeBytes
           ? {
               checkpoint: {
-                everyEpochs: 1,
-                ...(v['checkpoint-steps'] ? { everySteps: v['checkpoint-steps'] } : {}),
+                everySteps: v['checkpoint-steps'] ?? 0,
+                run: 'slimtrain train',
+                // Flags given with --resume override the checkpoint's, so the run is not checked against a hash.
+                hash: 'command line',
+                required: resumeBytes !== undefined,
                 // The command line (less --resume) rides along, so `train --resume FILE` alone continues.
                 metadata: { dataset, standardization, argv: withoutResume(argv) },
-                save: (bytes: Uint8Array, at: { epoch: number; step: number }) => {
-                  writeFileAtomic(checkpointPath, bytes);
-                  lastCheckpoint = at;
+                store: {
+                  load: () => resumeBytes ?? null,
+                  save: (bytes: Uint8Array, at: { epoch: number; step: number }) => {
+                    if (checkpointPath === undefined) return;
+                    writeFileAtomic(checkpointPath, bytes);
+                    lastCheckpoint = at;
+                  },
                 },
               },
             }
           : {}),
-        ...(resumeBytes ? { resume: resumeBytes } : {}),
       });
     } catch (e) {
       if (!(e instanceof InterruptedError)) throw e;
@@ -285,47 +298,40 @@ export const train: Command = {
       say(
         checkpointPath !== undefined && at
           ? `\nstopped by ${e.signal} at step ${at.step} (epoch ${at.epoch + 1} of ${epochs}); checkpoint written to ${checkpointPath}\ncontinue with: slimtrain train --resume ${checkpointPath}\n`
-          : `\nstopped by ${e.signal} at step ${model.step}; no --checkpoint FILE was given, so the run cannot be continued\n`,
+          : `\nstopped by ${e.signal} at step ${building?.step ?? 0}; no --checkpoint FILE was given, so the run cannot be continued\n`,
       );
-      model.dispose();
       engine.dispose();
       return SIGNAL_EXIT_CODES[e.signal];
     } finally {
       stop.dispose();
     }
-    if (history.stoppedEarly) say(`stopped early after ${history.epochs.length} epochs (no improvement for ${patience}); the best epoch's weights were restored\n`);
+    const trained = result.model;
+    const history = result.history.filter((r) => r.phase === 'train');
+    if (result.stoppedEarly) say(`stopped early after ${history.length} epochs (no improvement for ${patience}); the best epoch's weights were restored\n`);
     let prunedJson: Record<string, unknown> | null = null;
-    if (prune) {
-      const before = model.evaluate(test.x, test.y).accuracy;
-      const tuned = fineTuneEpochs > 0
-        ? await pruneAndFineTune(model, trainSet.x, trainSet.y, {
-            prune, optimizer: adam({ lr: fineTuneLr }),
-            fit: { epochs: fineTuneEpochs, batchSize, onBatchEnd: (b) => progress.batch(b), onEpochEnd: (e) => progress.epoch(e) },
-          })
-        : { pruned: magnitudePrune(model, prune) };
-      const { kept, total } = tuned.pruned;
+    if (prune && result.pruned) {
+      const { kept, total, accuracyBefore: before } = result.pruned;
       prunedJson = { criterion: prune, kept, total, test_accuracy_before: before, fine_tune_epochs: fineTuneEpochs };
       say(`pruned ${JSON.stringify(prune)}: ${kept} of ${total} kernel weights kept (${((100 * kept) / total).toFixed(2)}%); ` +
         `test accuracy before pruning ${(100 * before).toFixed(2)}%${fineTuneEpochs > 0 ? `, fine-tuned ${fineTuneEpochs} epochs at lr ${fineTuneLr}` : ''}\n`);
     }
-    const evaluation = model.evaluate(test.x, test.y);
+    const evaluation = result.test;
     const seconds = (performance.now() - started) / 1000;
     say(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, test loss ${evaluation.loss.toFixed(4)}, ${seconds.toFixed(1)} s\n\n`);
-    const sparsity = measureSparsity(model, xi === undefined ? {} : { xi });
+    const sparsity = result.sparsity;
     say(`${sparsityTable(sparsity)}\n`);
     // The activation view beside the weight view: units that do not vary on 512 test samples.
-    const byActivation = deadUnitsByActivation(model, test.x.subarray(0, Math.min(512, test.y.length) * model.inputSize));
+    const byActivation = deadUnitsByActivation(trained, test.x.subarray(0, Math.min(512, test.y.length) * trained.inputSize));
     for (const l of byActivation) {
       say(`${l.layer}: on ${Math.min(512, test.y.length)} test samples, ${l.zero.length} units output only 0 and ${l.constant.length} a nonzero constant (after ${l.observed})\n`);
     }
     say('\n');
-    let reduced: ReturnType<typeof reduce> | undefined;
+    const reduced = result.reduced;
     let reducedJson: Record<string, unknown> | null = null;
-    if (!v['no-reduce']) {
-      reduced = reduce(model, { ...(xi === undefined ? {} : { xi }), allowPaddingDeviation: v['allow-padding-deviation'] === true });
-      const sample = test.x.subarray(0, Math.min(test.y.length, 1000) * model.inputSize);
-      const report = reductionReport(model, reduced.model, reduced.record, sample);
-      const after = reduced.model.evaluate(test.x, test.y);
+    if (reduced) {
+      const sample = test.x.subarray(0, Math.min(test.y.length, 1000) * trained.inputSize);
+      const report = reductionReport(trained, reduced.model, reduced.record, sample);
+      const after = result.reducedTest!;
       reducedJson = { ...report, test_accuracy_before: evaluation.accuracy, test_accuracy_after: after.accuracy };
       say(`${reductionTable(report)}\ntest accuracy after reduction ${(100 * after.accuracy).toFixed(2)}% (before ${(100 * evaluation.accuracy).toFixed(2)}%)\n`);
       if (v['save-reduced'] !== undefined) {
@@ -333,6 +339,7 @@ export const train: Command = {
         say(`saved ${v['save-reduced']}\n`);
       }
     }
+    const model = trained;
     if (v.save !== undefined) {
       saveModelFile(model, String(v.save), { dataset, epochs, testAccuracy: evaluation.accuracy, seed, standardization });
       say(`saved ${v.save}\n`);
@@ -350,12 +357,12 @@ export const train: Command = {
         `${JSON.stringify({
           test_accuracy: evaluation.accuracy,
           loss: evaluation.loss,
-          epochs: history.epochs.length,
+          epochs: epochLogs.length,
           seconds,
-          samples_per_second: history.epochs.reduce((s, e) => s + e.samplesPerSecond, 0) / history.epochs.length,
+          samples_per_second: epochLogs.reduce((s, e) => s + e.samplesPerSecond, 0) / epochLogs.length,
           parameters: model.parameterCount,
           flops: model.flops,
-          history: history.epochs,
+          history: epochLogs,
           sparsity: { ...sparsityJson(sparsity), by_activation: byActivation.map((l) => ({ name: l.layer, observed: l.observed, zero: l.zero.length, constant: l.constant.length })) },
           reduced: reducedJson,
           pruned: prunedJson,
