@@ -2,6 +2,7 @@
 // The `slimtrain` command line: `slimtrain <command> [--flags]`; every command has --help.
 import { isMainThread, workerData } from 'node:worker_threads';
 import { SlimtrainError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { SWEEP_WORKER_ROLE } from '../sweep/pool.js';
 import { sweepWorkerMain } from '../sweep/worker.js';
 import { UsageError, type CommandIo } from './command.js';
@@ -14,7 +15,7 @@ function usage(): string {
 commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run slimtrain <command> --help for a command's options.
+Run slimtrain <command> --help for a command's options; slimtrain --version prints the version.
 `;
 }
 
@@ -23,6 +24,10 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(`${VERSION}\n`);
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);

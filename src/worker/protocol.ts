@@ -10,6 +10,7 @@ import type { ReductionReport } from '../reduce/report.js';
 import type { MeasureOptions, SparsityReport } from '../sparsity/measure.js';
 import type { EpochLog, History } from '../train/fit.js';
 import type { SimdOption } from '../backend/load.js';
+import type { WasmModule } from '../backend/wasm_types.js';
 
 /** The fit options that cross the boundary (callbacks and the signal stay on the client). */
 export interface RemoteFitOptions {
@@ -54,7 +55,7 @@ export interface ModelInfo {
 }
 
 export interface Requests {
-  init: { args: { module?: WebAssembly.Module; simd?: SimdOption; threads?: 'auto' | number }; result: { kernels: string; threads: number } };
+  init: { args: { module?: WasmModule; simd?: SimdOption; threads?: 'auto' | number }; result: { kernels: string; threads: number; threadsReason?: string } };
   build: { args: { spec: ModelSpec }; result: ModelInfo };
   compile: { args: { optimizer: OptimizerSpec; loss?: LossName }; result: void };
   fit: { args: { x: Float32Array; y: Targets; options: RemoteFitOptions }; result: History };
@@ -94,7 +95,7 @@ export type ReplyMessage =
 
 /** The two ends' common ground: a Web Worker, `self` in a worker, a MessagePort, a Node worker or its parentPort. */
 export interface Endpoint {
-  post(message: unknown, transfer?: Transferable[]): void;
+  post(message: unknown, transfer?: unknown[]): void;
   listen(handler: (message: unknown) => void): void;
 }
 

@@ -53,7 +53,9 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       const wanted = threads ?? 'auto';
       const many = (simd ?? 'auto') === 'auto' || simd === 'plain' ? (wanted === 'auto' ? availableThreads().threads : wanted) : 1;
       engine = many > 1 ? await init({ threads: wanted, ...(simd ? { simd } : {}) }) : await init({ ...(module ? { wasm: module } : {}), ...(simd ? { simd } : {}), threads: 1 });
-      return { kernels: engine.kernels, threads: engine.threads };
+      // The engine above was asked for one thread when 'auto' found one: say why, as init() does.
+      const reason = engine.threadsReason ?? (engine.threads === 1 && wanted === 'auto' ? availableThreads().reason : undefined);
+      return { kernels: engine.kernels, threads: engine.threads, ...(reason ? { threadsReason: reason } : {}) };
     },
     build: ({ spec }) => replace(Sequential.build(needEngine(), spec)),
     compile: ({ optimizer, loss }) => needModel().compile({ optimizer: optimizerFromSpec(optimizer), ...(loss ? { loss } : {}) }),
