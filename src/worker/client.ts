@@ -1,6 +1,6 @@
 import { chooseBuild, compileKernels, type SimdOption, type WasmSource } from '../backend/load.js';
 import { ArgumentError, SlimtrainError } from '../errors.js';
-import type { LossName } from '../losses/loss.js';
+import type { LossAlias, LossName } from '../losses/loss.js';
 import type { ModelSpec, NamedWeight, Targets } from '../model/sequential.js';
 import type { OptimizerSpec } from '../optim/spec.js';
 import type { ReduceOptions } from '../reduce/reduce.js';
@@ -84,10 +84,12 @@ export interface TrainerClient {
   /** Why 'auto' gave the trainer one thread (as Engine.threadsReason); undefined otherwise. */
   readonly threadsReason?: string;
   build(spec: ModelSpec): Promise<ModelInfo>;
-  compile(options: { optimizer: OptimizerSpec; loss?: LossName }): Promise<void>;
-  fit(x: Float32Array, y: Targets, options: FitCallOptions): Promise<History>;
+  /** As Sequential.compile, with the optimizer as JSON (an OptimizerSpec, or a type such as 'adam'). */
+  compile(options: { optimizer: OptimizerSpec | string; loss?: LossName | LossAlias }): Promise<void>;
+  fit(x: Float32Array, y: Targets, options?: FitCallOptions): Promise<History>;
   evaluate(x: Float32Array, y: Targets, options?: { batchSize?: number }): Promise<{ loss: number; accuracy: number }>;
-  predict(x: Float32Array, options?: { batchSize?: number }): Promise<Float32Array>;
+  /** Logits, or with `probabilities: true` a classifier's softmax of them, as Sequential.predict. */
+  predict(x: Float32Array, options?: { batchSize?: number; probabilities?: boolean }): Promise<Float32Array>;
   measureSparsity(options?: MeasureOptions): Promise<Requests['measureSparsity']['result']>;
   /** Replaces the trainer's model by its reduction; with `sample`, also compares the two (latency, logits). */
   reduce(options?: ReduceOptions & { sample?: Float32Array }): Promise<Requests['reduce']['result']>;
@@ -243,7 +245,7 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
     ...(started.threadsReason ? { threadsReason: started.threadsReason } : {}),
     build: (spec) => request('build', { spec }),
     compile: ({ optimizer, loss }) => request('compile', { optimizer, ...(loss ? { loss } : {}) }),
-    fit(x, y, fitOptions) {
+    fit(x, y, fitOptions = {}) {
       if (fitOptions === null || typeof fitOptions !== 'object') return Promise.reject(new ArgumentError('fit options', fitOptions, '{ epochs, ... }'));
       const { onProgress, signal, transfer, ...rest } = fitOptions;
       if (signal?.aborted) return Promise.reject(signal.reason ?? new DOMException('fit was aborted', 'AbortError'));
@@ -256,7 +258,7 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
       return call;
     },
     evaluate: (x, y, o = {}) => request('evaluate', { x, y, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }),
-    predict: (x, o = {}) => request('predict', { x, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }),
+    predict: (x, o = {}) => request('predict', { x, ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.probabilities ? { probabilities: true } : {}) }),
     measureSparsity: (o) => request('measureSparsity', { ...(o ? { options: o } : {}) }),
     reduce(o = {}) {
       const { sample, ...reduceOptions } = o;

@@ -58,7 +58,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       return { kernels: engine.kernels, threads: engine.threads, ...(reason ? { threadsReason: reason } : {}) };
     },
     build: ({ spec }) => replace(Sequential.build(needEngine(), spec)),
-    compile: ({ optimizer, loss }) => needModel().compile({ optimizer: optimizerFromSpec(optimizer), ...(loss ? { loss } : {}) }),
+    compile: ({ optimizer, loss }) => needModel().compile({ optimizer: optimizerFromSpec(typeof optimizer === 'string' ? { type: optimizer } : optimizer), ...(loss ? { loss } : {}) }),
     async fit({ x, y, options }, id) {
       const m = needModel();
       const controller = new AbortController();
@@ -72,7 +72,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
           ...fitOptions,
           signal: controller.signal,
           onBatchEnd: (b) => {
-            latest = { epoch: b.epoch, epochs: options.epochs, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta };
+            latest = { epoch: b.epoch, epochs: options.epochs ?? 1, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta };
             const now = performance.now();
             if (now - last >= progressEveryMs) {
               last = now;
@@ -91,7 +91,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       fits.get(target)?.abort(new DOMException(reason, 'AbortError'));
     },
     evaluate: ({ x, y, batchSize }) => needModel().evaluate(x, y, batchSize ? { batchSize } : {}),
-    predict: ({ x, batchSize }) => needModel().predict(x, batchSize ? { batchSize } : {}),
+    predict: ({ x, batchSize, probabilities }) => needModel().predict(x, { ...(batchSize ? { batchSize } : {}), ...(probabilities ? { probabilities } : {}) }),
     measureSparsity: ({ options }) => measureSparsity(needModel(), options ?? {}),
     reduce({ options, sample }) {
       const m = needModel();
