@@ -5,6 +5,7 @@ import { DataFormatError } from './data_format_error.js';
 import { decodeIdx, type IdxArray } from './idx.js';
 import { UNIT_SCALE } from './pixel_scale.js';
 
+/** Options of datasetFromIdx and datasetFromIdxArrays. */
 export interface IdxDatasetOptions {
   /** Keep only the first `limit` samples. Default: all. */
   limit?: number;

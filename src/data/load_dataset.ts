@@ -8,8 +8,10 @@ import { type NodeFiles, nodeFiles } from './node_files.js';
 
 /** The datasets `loadDataset` knows by name. */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+/** A dataset loadDataset knows by name (DATASET_NAMES). */
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
+/** Options of loadDataset. */
 export interface LoadDatasetOptions {
   /**
    * The folder holding the files, or a folder with a `fashion-mnist` / `cifar-10` / `mnist`

@@ -26,6 +26,7 @@ export interface ModelManifest {
   metadata: Record<string, unknown>;
 }
 
+/** The model file format version this package writes; decodeModel refuses newer ones. */
 export const MODEL_FORMAT_VERSION = 1;
 const MAGIC = [0x53, 0x4c, 0x49, 0x4d, 0x54, 0x52, 0x4e, 0x00]; // "SLIMTRN\0"
 const HEADER = 16;

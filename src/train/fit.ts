@@ -6,6 +6,7 @@ import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/check
 import { Random } from '../random.js';
 import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 
+/** What `onBatchEnd` receives after every batch. */
 export interface BatchLog {
   epoch: number;
   /** Batch index within the epoch. */
@@ -20,6 +21,7 @@ export interface BatchLog {
   eta: number;
 }
 
+/** One epoch of a fit, as `onEpochEnd` receives it and History.epochs keeps it. */
 export interface EpochLog {
   epoch: number;
   /** Mean over the epoch's batches (weighted by batch size). */
@@ -33,6 +35,7 @@ export interface EpochLog {
   lr: number;
 }
 
+/** What fit resolves to: one EpochLog per epoch, and whether the fit stopped early. */
 export interface History {
   epochs: EpochLog[];
   /** True when early stopping, a callback's 'stop' or model.stopTraining ended the fit. */
@@ -74,8 +77,15 @@ export interface FitCallbacks {
 
 const CALLBACK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 
+/** The EpochLog figure early stopping watches. */
 export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
 
+/**
+ * Options of fit (and Sequential.fit). Every field is optional.
+ *
+ * @example
+ * await model.fit(x, y, { epochs: 5, batchSize: 64, validationSplit: 0.1, earlyStopping: { patience: 2 } });
+ */
 export interface FitOptions {
   /** Default 1, as TensorFlow.js and Keras. */
   epochs?: number;
