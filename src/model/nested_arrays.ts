@@ -11,7 +11,10 @@ export type NestedNumbers = readonly number[] | readonly NestedNumbers[];
  * size(sampleShape) values, row-major, checking every length: `x[3].length = 5: expected 784`.
  */
 export function flattenNested(argument: string, value: NestedNumbers, sampleShape: readonly number[], what: string): Float32Array {
-  if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(argument, value, `a Float32Array or a non-empty array of samples (${what} [${sampleShape}])`);
+  // A flat array of numbers is the likeliest mistake: name both accepted forms.
+  if (!Array.isArray(value) || value.length === 0 || !Array.isArray(value[0])) {
+    throw new ArgumentError(argument, value, `a Float32Array or a non-empty array of samples, each an array (${what} [${sampleShape}])`);
+  }
   const sampleSize = sampleShape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(value.length * sampleSize);
   let at = 0;

@@ -110,7 +110,7 @@ type NodeProcess = { getBuiltinModule?(id: string): unknown };
 const WORKER_FIX =
   "pass createTrainer({ worker }) the URL where slimtrain/worker's script is served, a Worker started on it, or a function " +
   "that starts one (esbuild does not follow new URL(..., import.meta.url): build slimtrain/worker as an entry of its own; " +
-  'see the README, "Web Workers")';
+  'see the README, "Browsers, with a bundler")';
 
 /**
  * A Web Worker or a Node worker thread as an Endpoint, with its failure and exit events; `source`

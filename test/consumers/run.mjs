@@ -249,7 +249,7 @@ if (!existsSync(CHROMIUM)) {
           expect(/^default worker: simd on 1 thread\(s\): .*not cross-origin isolated/.test(text), text);
         } else {
           const url = `${server.url}worker.js`;
-          expect(text === `default worker failed: TrainerGoneError: the trainer's worker could not load from ${url}: pass createTrainer({ worker }) the URL where slimtrain/worker's script is served, a Worker started on it, or a function that starts one (esbuild does not follow new URL(..., import.meta.url): build slimtrain/worker as an entry of its own; see the README, "Web Workers")`, text);
+          expect(text === `default worker failed: TrainerGoneError: the trainer's worker could not load from ${url}: pass createTrainer({ worker }) the URL where slimtrain/worker's script is served, a Worker started on it, or a function that starts one (esbuild does not follow new URL(..., import.meta.url): build slimtrain/worker as an entry of its own; see the README, "Browsers, with a bundler")`, text);
           expect(server.misses.includes('/worker.js'), `the page did not ask for /worker.js: ${server.misses}`);
         }
         noNotice(lines);

@@ -157,7 +157,7 @@ describe('TensorFlow.js and Keras conventions', () => {
     expect(m.evaluate(rows, oneHot)).toEqual(m.evaluate(x, y));
     expect(() => m.predict([[1, 2], [3, 4, 5]])).toThrow('x[1].length = 3: expected 2 (a sample has shape [2])');
     expect(() => m.predict([[1, 'a' as never]])).toThrow('x[0][1] = "a": expected a number (a sample has shape [2])');
-    expect(() => m.predict([])).toThrow('x = []: expected a Float32Array or a non-empty array of samples');
+    expect(() => m.predict([])).toThrow('x = []: expected a Float32Array or a non-empty array of samples, each an array (a sample has shape [2])');
     expect(() => m.evaluate(rows, oneHot.map((r) => r.slice(1)))).toThrow('y[0].length = 2: expected 3 (a target has shape [3])');
     await expect(m.fit(rows, labels, { validationData: { x: [[1, 2, 3]] as never, y: [0] } })).rejects.toThrow('validationData.x[0].length = 3: expected 2');
     const image = Sequential.build(engine, { inputShape: [2, 2, 1], layers: [{ type: 'flatten' }, { type: 'dense', units: 2 }] });
