@@ -1,7 +1,7 @@
 import { instantiate } from '@assemblyscript/loader';
 import { kernelBinaries } from '../../build/kernels.js';
 import { ArgumentError, UnsupportedError } from '../errors.js';
-import type { KernelExports } from './wasm.js';
+import type { KernelExports } from './kernel_exports.js';
 import type { WasmMemory, WasmModule } from './wasm_types.js';
 
 /**

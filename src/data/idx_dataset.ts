@@ -16,6 +16,8 @@ export interface IdxDatasetOptions {
   labelsSource?: string;
 }
 
+const IDX_DATASET_OPTIONS = ['limit', 'classes', 'imagesSource', 'labelsSource'];
+
 /**
  * A dataset from an IDX image file and its IDX label file (MNIST, Fashion-MNIST), raw or gzip'd,
  * pixels scaled to [0, 1]. Images [n, h, w] give samples of shape [h, w, 1]; [n, h, w, c] give
@@ -27,6 +29,7 @@ export interface IdxDatasetOptions {
  * train.shape; // [28, 28, 1]
  */
 export async function datasetFromIdx(images: Uint8Array, labels: Uint8Array, options: IdxDatasetOptions = {}): Promise<Dataset> {
+  knownKeys('datasetFromIdx options', options, IDX_DATASET_OPTIONS);
   const pixels = await decodeIdx(images, options.imagesSource ?? 'images');
   const targets = await decodeIdx(labels, options.labelsSource ?? 'labels');
   return datasetFromIdxArrays(pixels, targets, options);
@@ -34,7 +37,7 @@ export async function datasetFromIdx(images: Uint8Array, labels: Uint8Array, opt
 
 /** The same from IDX files already parsed (parseIdx / decodeIdx): checks shapes and labels, scales pixels. */
 export function datasetFromIdxArrays(pixels: IdxArray, targets: IdxArray, options: IdxDatasetOptions = {}): Dataset {
-  knownKeys('datasetFromIdx options', options, ['limit', 'classes', 'imagesSource', 'labelsSource']);
+  knownKeys('datasetFromIdx options', options, IDX_DATASET_OPTIONS);
   const classes = positiveInt('classes', options.classes ?? 10);
   if (classes > 256) throw new ArgumentError('classes', classes, 'at most 256 (labels are bytes)');
   const limit = options.limit === undefined ? Infinity : positiveInt('limit', options.limit);

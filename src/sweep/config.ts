@@ -4,7 +4,7 @@ import { MODEL_PRESETS, type ModelPreset } from '../model/presets.js';
 import type { ModelSpec } from '../model/sequential.js';
 import type { MagnitudePruneOptions } from '../prune/magnitude.js';
 import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
-import { knownKeys, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../validate.js';
+import { knownKeys, nonNegativeInt, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../validate.js';
 
 /**
  * A sweep: methods x strengths x seeds, each run trained, optionally pruned and fine-tuned,
@@ -47,7 +47,17 @@ export interface SweepConfig {
   out?: string;
   /** Free text for the report's setup section. */
   description?: string;
+  /**
+   * Each run checkpoints every this many optimizer steps, and at every epoch end (0: only at
+   * epoch ends), so an interrupted sweep resumes its unfinished runs where they stood. Default 500.
+   */
+  checkpointSteps?: number;
+  /** Folder of the runs' checkpoints. Default: <out>/<name>.checkpoints. */
+  checkpointDir?: string;
 }
+
+/** checkpointSteps when the config and the command line give none. */
+export const DEFAULT_CHECKPOINT_STEPS = 500;
 
 export interface SweepMethod {
   name: string;
@@ -85,14 +95,17 @@ export function withStrength<T>(value: T, strength: number): T {
 
 function numberList(argument: string, value: unknown, check: (a: string, v: unknown) => number): number[] {
   if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(argument, value, 'a non-empty array of numbers');
-  return value.map((v, i) => check(`${argument}[${i}]`, v));
+  const list = value.map((v, i) => check(`${argument}[${i}]`, v));
+  // Each value names runs (method/strength/seed): a repeat would give two runs one id.
+  if (new Set(list).size !== list.length) throw new ArgumentError(argument, value, 'distinct numbers (each names runs)');
+  return list;
 }
 
 /** Checks a parsed sweep config, naming the first bad field; builds each method's optimizer once to check it. */
 export function checkSweepConfig(config: unknown): SweepConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError('sweep config', config, 'a JSON object');
   const c = config as SweepConfig;
-  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description']);
+  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description', 'checkpointSteps', 'checkpointDir']);
   if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) throw new ArgumentError('name', c.name, 'a file-name-safe string (letters, digits, . _ -)');
   oneOf('dataset', c.dataset, DATASET_NAMES);
   if (c.data !== undefined && typeof c.data !== 'string') throw new ArgumentError('data', c.data, 'a folder path');
@@ -109,6 +122,8 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   if (c.xi !== undefined) nonNegativeNumber('xi', c.xi);
   if (c.jobs !== undefined) positiveInt('jobs', c.jobs);
   if (c.out !== undefined && typeof c.out !== 'string') throw new ArgumentError('out', c.out, 'a folder path');
+  if (c.checkpointSteps !== undefined) nonNegativeInt('checkpointSteps', c.checkpointSteps);
+  if (c.checkpointDir !== undefined && (typeof c.checkpointDir !== 'string' || c.checkpointDir === '')) throw new ArgumentError('checkpointDir', c.checkpointDir, 'a folder path');
   if (!Array.isArray(c.methods) || c.methods.length === 0) throw new ArgumentError('methods', c.methods, 'a non-empty array of { name, optimizer, strengths? }');
   const names = new Set<string>();
   c.methods.forEach((m, i) => {

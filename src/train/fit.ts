@@ -1,10 +1,10 @@
 import { ArgumentError } from '../errors.js';
 import type { BatchAugmentation } from '../data/augment.js';
-import { checkFinite, type Sequential, type Targets } from '../model/sequential.js';
+import type { Sequential, Targets } from '../model/sequential.js';
 import { samplesArray, targetsArray, type NestedNumbers } from '../model/nested_arrays.js';
 import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/checkpoint.js';
 import { Random } from '../random.js';
-import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
+import { checkFinite, knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 
 /** What `onBatchEnd` receives after every batch. */
 export interface BatchLog {
@@ -89,7 +89,7 @@ export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
 export interface FitOptions {
   /** Default 1, as TensorFlow.js and Keras. */
   epochs?: number;
-  /** Default 32. */
+  /** Default 32. A batch size above the training rows trains on one batch of them all per epoch (the CLI refuses it instead). */
   batchSize?: number;
   /** Reshuffle the training rows every epoch. Default true. */
   shuffle?: boolean;
@@ -107,7 +107,10 @@ export interface FitOptions {
   onEpochEnd?: (log: EpochLog) => void;
   /** TensorFlow.js / Keras style callbacks (see FitCallbacks), beside onBatchEnd and onEpochEnd. */
   callbacks?: FitCallbacks | readonly FitCallbacks[];
-  /** Aborting stops the fit between batches: the promise rejects with the signal's reason. */
+  /**
+   * Aborting stops the fit between batches: with `checkpoint`, the position reached is saved
+   * first (so the run can resume there); then the promise rejects with the signal's reason.
+   */
   signal?: AbortSignal;
   /** Stop when `monitor` has not improved by minDelta for `patience` epochs. */
   earlyStopping?: { monitor?: Monitor; patience: number; minDelta?: number; restoreBestWeights?: boolean };
@@ -119,9 +122,10 @@ export interface FitOptions {
    */
   augment?: BatchAugmentation;
   /**
-   * Checkpoints every `everySteps` optimizer steps and/or every `everyEpochs` epochs: `save`
-   * receives the bytes (encodeCheckpoint: model, optimizer state, generators, position) and may
-   * be async; the fit waits for it. Write them with writeFileAtomic in Node.
+   * Checkpoints every `everySteps` optimizer steps and/or every `everyEpochs` epochs, and after
+   * the last epoch (resuming that one finishes at once with the same weights): `save` receives
+   * the bytes (encodeCheckpoint: model, optimizer state, generators, position) and may be async;
+   * the fit waits for it. Write them with writeFileAtomic in Node.
    */
   checkpoint?: {
     everySteps?: number;
@@ -266,12 +270,15 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
     let correct = continuing ? resumed!.correct : 0;
     let lr = 0;
     for (let b = continuing ? startBatch : 0; b < batches; b++) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
+      if (options.signal?.aborted) {
+        if (checkpoint) await save(epoch, b, true, lossSum, correct);
+        throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
+      }
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
       lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
       await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size: n }));
-      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, batches, augment);
+      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, lr, augment);
       lossSum += loss * n;
       correct += accuracy * n;
       const now = performance.now();
@@ -329,7 +336,7 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
         break;
       }
     }
-    if (checkpoint?.everyEpochs && (epoch + 1) % checkpoint.everyEpochs === 0 && epoch + 1 < epochs) await save(epoch + 1, 0, false, 0, 0);
+    if (checkpoint?.everyEpochs && ((epoch + 1) % checkpoint.everyEpochs === 0 || epoch + 1 === epochs)) await save(epoch + 1, 0, false, 0, 0);
   }
   if (bestWeights) model.setWeights(bestWeights);
   history.history = kerasHistory(history.epochs, classifier);

@@ -58,7 +58,8 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       return { kernels: engine.kernels, threads: engine.threads, ...(reason ? { threadsReason: reason } : {}) };
     },
     build: ({ spec }) => replace(Sequential.build(needEngine(), spec)),
-    compile: ({ optimizer, loss }) => needModel().compile({ optimizer: optimizerFromSpec(typeof optimizer === 'string' ? { type: optimizer } : optimizer), ...(loss ? { loss } : {}) }),
+    // The whole options object goes on to compile, which refuses keys it does not know.
+    compile: (options) => needModel().compile({ ...options, optimizer: typeof options.optimizer === 'string' ? options.optimizer : optimizerFromSpec(options.optimizer) }),
     async fit({ x, y, options }, id) {
       const m = needModel();
       const controller = new AbortController();
@@ -90,8 +91,8 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
     abort({ target, reason }) {
       fits.get(target)?.abort(new DOMException(reason, 'AbortError'));
     },
-    evaluate: ({ x, y, batchSize }) => needModel().evaluate(x, y, batchSize ? { batchSize } : {}),
-    predict: ({ x, batchSize, probabilities }) => needModel().predict(x, { ...(batchSize ? { batchSize } : {}), ...(probabilities ? { probabilities } : {}) }),
+    evaluate: ({ x, y, batchSize }) => needModel().evaluate(x, y, batchSize !== undefined ? { batchSize } : {}),
+    predict: ({ x, batchSize, probabilities }) => needModel().predict(x, { ...(batchSize !== undefined ? { batchSize } : {}), ...(probabilities !== undefined ? { probabilities } : {}) }),
     measureSparsity: ({ options }) => measureSparsity(needModel(), options ?? {}),
     reduce({ options, sample }) {
       const m = needModel();
