@@ -40,6 +40,12 @@ export interface SweepConfig {
   seeds?: number[];
   /** Dead-group threshold for reduction. Default: measureSparsity's choice from the gap. */
   xi?: number;
+  /**
+   * Hold out the last this many training samples as a validation set: every epoch records its
+   * validation loss and accuracy (for choosing strengths and epochs without the test set), and
+   * the runs train on the rest. Default: none.
+   */
+  validationSamples?: number;
   methods: SweepMethod[];
   /** Worker threads. Default: one per core. */
   jobs?: number;
@@ -66,6 +72,8 @@ export interface SweepMethod {
   strengths?: number[];
   /** Epochs for this method (default: the sweep's). */
   epochs?: number;
+  /** This method's model (default: the sweep's), e.g. the same network with another activation. */
+  model?: SweepConfig['model'];
   /** After training: magnitude-prune, then fine-tune with the pruned weights masked. */
   prune?: MagnitudePruneOptions;
   fineTune?: { epochs: number; optimizer?: OptimizerSpec };
@@ -101,21 +109,26 @@ function numberList(argument: string, value: unknown, check: (a: string, v: unkn
   return list;
 }
 
+function checkModel(argument: string, model: unknown): void {
+  if (typeof model === 'string') oneOf(argument, model, MODEL_PRESETS);
+  else if (model === null || typeof model !== 'object' || !Array.isArray((model as { layers?: unknown }).layers)) {
+    throw new ArgumentError(argument, model, `one of ${MODEL_PRESETS.join(', ')} or a model spec { inputShape?, layers }`);
+  }
+}
+
 /** Checks a parsed sweep config, naming the first bad field; builds each method's optimizer once to check it. */
 export function checkSweepConfig(config: unknown): SweepConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError('sweep config', config, 'a JSON object');
   const c = config as SweepConfig;
-  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description', 'checkpointSteps', 'checkpointDir']);
+  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description', 'checkpointSteps', 'checkpointDir', 'validationSamples']);
   if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) throw new ArgumentError('name', c.name, 'a file-name-safe string (letters, digits, . _ -)');
   oneOf('dataset', c.dataset, DATASET_NAMES);
   if (c.data !== undefined && typeof c.data !== 'string') throw new ArgumentError('data', c.data, 'a folder path');
   if (c.limit !== undefined) positiveInt('limit', c.limit);
   if (c.testLimit !== undefined) positiveInt('testLimit', c.testLimit);
   if (c.standardize !== undefined && typeof c.standardize !== 'boolean') throw new ArgumentError('standardize', c.standardize, 'true or false');
-  if (typeof c.model === 'string') oneOf('model', c.model, MODEL_PRESETS);
-  else if (c.model === null || typeof c.model !== 'object' || !Array.isArray(c.model.layers)) {
-    throw new ArgumentError('model', c.model, `one of ${MODEL_PRESETS.join(', ')} or a model spec { inputShape?, layers }`);
-  }
+  checkModel('model', c.model);
+  if (c.validationSamples !== undefined) positiveInt('validationSamples', c.validationSamples);
   positiveInt('epochs', c.epochs);
   if (c.batchSize !== undefined) positiveInt('batchSize', c.batchSize);
   if (c.seeds !== undefined) numberList('seeds', c.seeds, (a, v) => numberIn(a, v, 0, 2 ** 32 - 1));
@@ -129,7 +142,8 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   c.methods.forEach((m, i) => {
     const at = `methods[${i}]`;
     if (m === null || typeof m !== 'object') throw new ArgumentError(at, m, '{ name, optimizer, strengths?, epochs?, prune?, fineTune?, iterative? }');
-    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'prune', 'fineTune', 'iterative']);
+    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'model', 'prune', 'fineTune', 'iterative']);
+    if (m.model !== undefined) checkModel(`${at}.model`, m.model);
     if (typeof m.name !== 'string' || !/^[\w.+-]+$/.test(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a short name (letters, digits, . _ + -)');
     if (names.has(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a name no other method has');
     names.add(m.name);
@@ -151,6 +165,7 @@ export function checkSweepConfig(config: unknown): SweepConfig {
       if (m.fineTune.optimizer) optimizerFromSpec(m.fineTune.optimizer).dispose();
     }
     if (m.iterative !== undefined) {
+      if (c.validationSamples !== undefined) throw new ArgumentError(`${at}.iterative`, m.iterative, 'no iterative loop beside validationSamples (the loop holds out its own validationSplit)');
       knownKeys(`${at}.iterative`, m.iterative, ['interval', 'fraction', 'floor', 'patience', 'validationSplit']);
       positiveInt(`${at}.iterative.interval`, m.iterative.interval);
       numberIn(`${at}.iterative.floor`, m.iterative.floor, 0, 1);

@@ -1,5 +1,6 @@
 import type { Engine } from '../backend/engine.js';
-import type { Dataset } from '../data/dataset.js';
+import { datasetSize, sliceDataset, type Dataset } from '../data/dataset.js';
+import { ArgumentError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../io/checkpoint.js';
 import { presetSpec, type ModelPreset } from '../model/presets.js';
 import { Sequential } from '../model/sequential.js';
@@ -10,8 +11,9 @@ import { iterativePruning } from '../prune/iterative.js';
 import { magnitudePrune } from '../prune/magnitude.js';
 import { weightMask } from '../prune/mask.js';
 import { reduce } from '../reduce/reduce.js';
+import { groupDependency } from '../sparsity/dependency.js';
 import { measureSparsity } from '../sparsity/measure.js';
-import type { BatchLog, FitOptions } from '../train/fit.js';
+import type { BatchLog, EpochLog, FitOptions } from '../train/fit.js';
 import { withStrength, type SweepConfig, type SweepRun } from './config.js';
 import { sweepRunHash, weightsHash } from './fingerprint.js';
 import type { RunCheckpointStore } from './run_checkpoint_file.js';
@@ -44,10 +46,45 @@ export interface SweepResult extends SweepRun {
   /** Iterative pruning only: the best checkpoint's validation accuracy and the evaluations made. */
   valAccuracy?: number;
   evaluations?: number;
+  /** With validationSamples: the last epoch's validation loss (the accuracy is valAccuracy). */
+  valLoss?: number;
+  /** Every epoch of the main training and of the fine-tune, with its sparsity (see EpochRecord). */
+  history?: EpochRecord[];
   /** weightsHash of the final model (trained, pruned, fine-tuned; before reduction). */
   weightsHash: string;
   /** Wall time of the run, over all its attempts when it resumed from a checkpoint. */
   seconds: number;
+}
+
+/** One layer's groups at the end of an epoch. */
+export interface EpochLayerRecord {
+  layer: string;
+  units: number;
+  /** Units with group norm below the epoch's xi. */
+  dead: number;
+  /** log10 group-norm histogram: counts of [lo + i/4, lo + (i+1)/4) decades, and exact zeros. */
+  histogram: { lo: number; counts: number[]; zeros: number };
+  /** When a batch norm follows: the mean beta of the dead and of the live units, and how many dead ones have beta < 0. */
+  beta?: { deadMean: number | null; liveMean: number | null; deadNegative: number };
+}
+
+/** One epoch of a run: fit's log (losses, accuracies, lr) and the sparsity the model had then. */
+export interface EpochRecord {
+  phase: 'train' | 'fine-tune';
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  lr: number;
+  /** The dead-group threshold of this epoch (the config's xi, else the gap rule's). */
+  xi: number;
+  hiddenUnits: number;
+  deadUnits: number;
+  /** Kernel weights exactly zero and below 1e-13. */
+  kernelZeros: number;
+  kernelBelowEps: number;
+  layers: EpochLayerRecord[];
 }
 
 /** Which part of a run a checkpoint was taken in. */
@@ -63,6 +100,8 @@ export interface SweepRunCheckpointInfo {
   seconds: number;
   /** After an iterative-pruning training: the row's valAccuracy and evaluations. */
   iterative?: { valAccuracy?: number; evaluations: number };
+  /** The epoch records so far. */
+  history?: EpochRecord[];
 }
 
 export interface SweepRunOptions {
@@ -124,8 +163,9 @@ export async function executeSweepRun(
   }
   const seconds = () => (performance.now() - started) / 1000;
   let iterative: SweepRunCheckpointInfo['iterative'] = resume?.info.iterative;
+  const records: EpochRecord[] = [...(resume?.info.history ?? [])];
   const info = (phase: SweepRunPhase): { sweepRun: SweepRunCheckpointInfo } => ({
-    sweepRun: { run: run.id, configHash, phase, seconds: seconds(), ...(iterative ? { iterative } : {}) },
+    sweepRun: { run: run.id, configHash, phase, seconds: seconds(), ...(iterative ? { iterative } : {}), history: [...records] },
   });
   const fitCheckpoint = (phase: SweepRunPhase): Pick<FitOptions, 'checkpoint'> =>
     checkpoint
@@ -144,17 +184,26 @@ export async function executeSweepRun(
   const resumeIn = (phase: SweepRunPhase): Pick<FitOptions, 'resume'> => (resume?.info.phase === phase ? { resume: resume.bytes } : {});
   const epochs = method.epochs ?? config.epochs;
   const batchSize = config.batchSize ?? 64;
-  const { train, test } = data;
+  const { test } = data;
+  // The validation set is the last validationSamples training rows; the runs train on the rest.
+  const rows = datasetSize(data.train);
+  const held = config.validationSamples ?? 0;
+  if (held >= rows) throw new ArgumentError('validationSamples', held, `fewer than the ${rows} training samples`);
+  const train = held ? sliceDataset(data.train, 0, rows - held) : data.train;
+  const validation = held ? sliceDataset(data.train, rows - held) : null;
+  const validationData: Pick<FitOptions, 'validationData'> = validation ? { validationData: { x: validation.x, y: validation.y } } : {};
+  const modelOf = method.model ?? config.model;
   const spec =
-    typeof config.model === 'string'
-      ? presetSpec(config.model as ModelPreset, train.shape, train.classes, run.seed)
-      : { inputShape: config.model.inputShape ?? train.shape, layers: config.model.layers, seed: run.seed };
+    typeof modelOf === 'string'
+      ? presetSpec(modelOf as ModelPreset, train.shape, train.classes, run.seed)
+      : { inputShape: modelOf.inputShape ?? train.shape, layers: modelOf.layers, seed: run.seed };
   const model = Sequential.build(engine, spec);
   try {
     let optimizer = optimizerFromSpec(method.optimizer);
     if (method.iterative && !optimizer.transforms.some((t) => t.name === 'weightMask')) optimizer = new Chain([optimizer, weightMask()]);
     model.compile({ optimizer, loss: 'crossEntropy' });
     const stop = options.signal ? { signal: options.signal } : {};
+    const record = (phase: EpochRecord['phase']) => ({ onEpochEnd: (log: EpochLog) => records.push(epochRecord(model, phase, log, config.xi)) });
     const progress = (phase: RunProgress['phase'], total: number) => (b: BatchLog) =>
       onProgress({ phase, epoch: b.epoch, epochs: total, batch: b.batch, batches: b.batches, loss: b.loss, samplesPerSecond: b.samplesPerSecond, eta: b.eta });
 
@@ -176,7 +225,7 @@ export async function executeSweepRun(
         evaluations = result.evaluations.length;
         iterative = { ...(valAccuracy !== undefined ? { valAccuracy } : {}), evaluations };
       } else {
-        await model.fit(train.x, train.y, { epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...stop, ...fitCheckpoint('train'), ...resumeIn('train') });
+        await model.fit(train.x, train.y, { epochs, batchSize, seed: run.seed, onBatchEnd: progress('train', epochs), ...record('train'), ...validationData, ...stop, ...fitCheckpoint('train'), ...resumeIn('train') });
       }
       // The end of training, so that an interrupted fine-tune never trains again.
       if (checkpoint && method.fineTune && method.prune) await checkpoint.store.save(encodeCheckpoint(model, null, info('trained')));
@@ -189,7 +238,7 @@ export async function executeSweepRun(
           prune: method.prune,
           ...(method.fineTune.optimizer ? { optimizer: optimizerFromSpec(method.fineTune.optimizer) } : {}),
           fit: {
-            epochs: method.fineTune.epochs, batchSize, seed: run.seed + 1, onBatchEnd: progress('fine-tune', method.fineTune.epochs), ...stop,
+            epochs: method.fineTune.epochs, batchSize, seed: run.seed + 1, onBatchEnd: progress('fine-tune', method.fineTune.epochs), ...record('fine-tune'), ...validationData, ...stop,
             ...fitCheckpoint('fine-tune'), ...resumeIn('fine-tune'),
           },
         });
@@ -229,6 +278,8 @@ export async function executeSweepRun(
         reducedAccuracy: reduced.evaluate(test.x, test.y, { batchSize: 256 }).accuracy,
         ...(valAccuracy !== undefined ? { valAccuracy } : {}),
         ...(evaluations !== undefined ? { evaluations } : {}),
+        ...(validation ? lastValidation(records) : {}),
+        ...(records.length ? { history: records } : {}),
         weightsHash: finalWeights,
         seconds: seconds(),
       };
@@ -269,4 +320,45 @@ function usableCheckpoint(
     return null;
   }
   return { bytes, info, where: `${info.phase}${position}, step ${step}` };
+}
+
+/** The last epoch's validation loss and accuracy, for the row. */
+function lastValidation(records: readonly EpochRecord[]): Pick<SweepResult, 'valLoss' | 'valAccuracy'> {
+  const last = records[records.length - 1];
+  return last?.valAccuracy === undefined ? {} : { valLoss: last.valLoss!, valAccuracy: last.valAccuracy };
+}
+
+function mean(values: number[]): number | null {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+}
+
+/**
+ * An epoch's record: fit's log and the model's sparsity at that moment (group norms against the
+ * epoch's xi, exact and below-1e-13 kernel zeros, and where a batch norm follows a layer, the beta
+ * of its dead and live units: the hypothesis that units die once beta drifts negative).
+ */
+export function epochRecord(model: Sequential, phase: EpochRecord['phase'], log: EpochLog, xi?: number): EpochRecord {
+  const sparsity = measureSparsity(model, xi === undefined ? {} : { xi });
+  let kernelZeros = 0;
+  for (const t of model.params.tensors) if (t.kind === 'kernel') for (const v of model.params.values(t)) if (v === 0) kernelZeros++;
+  const segments = new Map(groupDependency(model).segments.map((s) => [s.layer.name, s]));
+  const layers = sparsity.layers.slice(0, -1).map((l): EpochLayerRecord => {
+    const norm = segments.get(l.layer)?.between.find((b) => b.type === 'batchNorm');
+    const h = l.histogram;
+    const out: EpochLayerRecord = { layer: l.layer, units: l.units, dead: l.dead.length, histogram: { lo: h.edges[0] ?? 0, counts: h.counts, zeros: h.zeros } };
+    if (norm) {
+      const beta = model.params.values(model.params.tensor(`${norm.name}/beta`));
+      const dead = new Set(l.dead);
+      const deadBeta = l.dead.map((k) => beta[k]);
+      const liveBeta = Array.from(beta).filter((_, k) => !dead.has(k));
+      out.beta = { deadMean: mean(deadBeta), liveMean: mean(liveBeta), deadNegative: deadBeta.filter((b) => b < 0).length };
+    }
+    return out;
+  });
+  return {
+    phase, epoch: log.epoch, loss: log.loss, accuracy: log.accuracy,
+    ...(log.valLoss !== undefined ? { valLoss: log.valLoss, valAccuracy: log.valAccuracy } : {}),
+    lr: log.lr, xi: sparsity.threshold.xi, hiddenUnits: sparsity.hiddenUnits, deadUnits: sparsity.deadHiddenUnits,
+    kernelZeros, kernelBelowEps: Math.round(sparsity.zeroWeights), layers,
+  };
 }

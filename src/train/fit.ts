@@ -268,7 +268,8 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
     const epochStart = performance.now();
     let lossSum = continuing ? resumed!.lossSum : 0;
     let correct = continuing ? resumed!.correct : 0;
-    let lr = 0;
+    // The rate of the epoch's last step; a fit resumed after that step runs no batch of this epoch.
+    let lr = model.step > 0 ? (model.optimizer?.optimizer.learningRate(model.step - 1, batches) ?? 0) : 0;
     for (let b = continuing ? startBatch : 0; b < batches; b++) {
       if (options.signal?.aborted) {
         if (checkpoint) await save(epoch, b, true, lossSum, correct);
