@@ -340,22 +340,18 @@ export class Sequential {
     if (options.probabilities && (this.lossName !== 'crossEntropy' || this.outputShape.length !== 1)) {
       throw new ArgumentError('probabilities', true, `a classifier (loss crossEntropy, output a vector of logits); this model has loss ${this.lossName} and output [${this.outputShape}]`);
     }
-    const out = this.logits(samplesArray('x', x, this.inputShape), options.batchSize);
-    if (options.probabilities) softmaxRows(out, this.outputSize);
-    return out;
-  }
-
-  private logits(x: Float32Array, batchSize: number | undefined): Float32Array {
-    const total = this.batchSize(x, 'x');
-    const batch = Math.min(total, positiveInt('batchSize', batchSize ?? 256));
+    const input = samplesArray('x', x, this.inputShape);
+    const total = this.batchSize(input, 'x');
+    const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
     this.ensureWorkspace(batch);
     const out = new Float32Array(total * this.outputSize);
     for (let start = 0; start < total; start += batch) {
       const n = Math.min(batch, total - start);
-      gatherInputs(this.engine.arena, this.workspace!, x, this.inputSize, n, start, null);
+      gatherInputs(this.engine.arena, this.workspace!, input, this.inputSize, n, start, null);
       this.forward(n, false);
       out.set(this.engine.arena.f32(this.workspace!.outputs[this.layers.length - 1], n * this.outputSize), start * this.outputSize);
     }
+    if (options.probabilities) softmaxRows(out, this.outputSize);
     return out;
   }
 

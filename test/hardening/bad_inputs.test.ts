@@ -63,7 +63,7 @@ const API: Case[] = [
   ['after-dispose', () => disposedModel().predict(new Float32Array(4)), st.SlimtrainError, /^this model was disposed$/],
   ['engine-disposed', () => st.Sequential.build(disposedEngine(), SPEC), st.SlimtrainError, /^this engine was disposed: create a new one with init\(\)$/],
   ['inference-train', () => model.toInference().compile({ optimizer: st.chain(st.adam()) }), st.SlimtrainError, /^compile: this model is inference-only/],
-  ['compile-unknown-option', () => st.Sequential.build(engine, SPEC).compile({ optimizer: st.chain(st.adam()), loss: 'crossEntropy', foo: 1 } as never), st.ArgumentError, /^compile options\.foo = 1: expected no such option \(known: optimizer, loss\)$/],
+  ['compile-unknown-option', () => st.Sequential.build(engine, SPEC).compile({ optimizer: st.chain(st.adam()), loss: 'crossEntropy', foo: 1 } as never), st.ArgumentError, /^compile options\.foo = 1: expected no such option \(known: optimizer, loss, metrics\)$/],
   ['model-file-folder', () => st.loadModelFile(engine, dir), st.SlimtrainError, /^model file .*slimtrain-errors-\w+ is a folder: expected a file$/],
   ['tfjs-weight-shape', () => tfjsWithKernelShape([5, 3]), st.TfjsFormatError, /^m\.json: weight dense_1\/kernel: the manifest declares shape \[5,3\], but layer dense_1 has \[4,3\]$/],
 ];
