@@ -1,9 +1,10 @@
 // Builds slimtrain: the AssemblyScript kernels (every asconfig.json target), the module that inlines
-// them (build/kernels.js), the ESM bundle (dist/) and its type declarations.
+// them (build/kernels.js), the ESM bundle (dist/) and its type declarations. dist/ is emptied first:
+// it is what the npm tarball ships, so nothing stale may survive in it.
 //   node build.mjs            everything
 //   node build.mjs --kernels  kernels and build/kernels.js only (what the tests need)
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -13,6 +14,8 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 const INLINED = ['simd', 'relaxed', 'threads', 'scalar'];
+// `slimtrain --version` and VERSION (src/version.ts) read this constant.
+const define = { SLIMTRAIN_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) };
 
 function buildKernels() {
   for (const target of [...INLINED, 'debug']) run(bin('asc'), ['--target', target]);
@@ -31,6 +34,7 @@ function buildKernels() {
 }
 
 async function buildBundle() {
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
   mkdirSync(join(root, 'dist'), { recursive: true });
   await esbuild.build({
     entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/worker/worker_entry.ts', onnx: 'src/io/onnx.ts' },
@@ -41,7 +45,7 @@ async function buildBundle() {
     platform: 'neutral',
     target: 'es2022',
     packages: 'external',
-    sourcemap: true,
+    define,
     logLevel: 'warning',
   });
   // Browsers: self-contained ESM (the loader bundled in), the API and the trainer's worker script.
@@ -54,13 +58,12 @@ async function buildBundle() {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    sourcemap: true,
+    define,
     logLevel: 'warning',
   });
-  // The .wasm files also ship beside the bundle, for users who load kernels by URL.
-  for (const target of INLINED) {
-    copyFileSync(join(root, 'build', `slimtrain.${target}.wasm`), join(root, 'dist', `slimtrain.${target}.wasm`));
-  }
+  // No source maps and no separate .wasm files: the kernels are inlined in every bundle, and maps
+  // of bundles that are not minified would triple the tarball for little (the .wasm builds stay in
+  // build/ for `init({ wasm })` experiments in a clone).
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 }
 

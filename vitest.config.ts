@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 // Node 20 has relaxed SIMD only behind a flag: turn it on in the test workers so the relaxed
@@ -6,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 
 export default defineConfig({
+  // src/version.ts reads this, as in the bundle build.mjs makes.
+  define: { SLIMTRAIN_VERSION: JSON.stringify(JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version) },
   test: {
     include: ['test/**/*.test.ts'],
     execArgv: [...(nodeMajor < 22 ? ['--experimental-wasm-relaxed-simd'] : []), '--expose-gc'],

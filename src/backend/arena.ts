@@ -1,4 +1,5 @@
 import { ArgumentError, OutOfMemoryError, SlimtrainError } from '../errors.js';
+import type { WasmMemory } from './wasm_types.js';
 
 /** A byte offset into the engine's WebAssembly memory. 0 is never handed out: kernels read 0 as "absent". */
 export type Ptr = number;
@@ -25,7 +26,7 @@ interface Block {
  * `f32(ptr, n)` makes a fresh view, and `heapF32()` re-derives the whole-memory view when needed.
  */
 export class Arena {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   private readonly maximumPages: number;
   private readonly freeBlocks: Block[] = [];
   private readonly sizes = new Map<Ptr, number>();

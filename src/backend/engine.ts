@@ -6,6 +6,7 @@ import { chooseBuild, compileKernels, instantiateKernels, type KernelBuild, type
 import { createReferenceBackend } from './reference.js';
 import { createWasmBackend } from './wasm.js';
 import { availableThreads, ThreadPool } from './thread_pool.js';
+import type { WasmModule } from './wasm_types.js';
 
 /** Options of `init`. Every field is optional. */
 export interface InitOptions {
@@ -22,7 +23,7 @@ export interface InitOptions {
   /**
    * Kernel threads sharing the engine's memory: 'auto' (default) uses every core where the runtime
    * allows it (Node; browsers inside a worker of a cross-origin isolated page), else one thread,
-   * with a one-time notice saying why. Any count gives the same bits. Threads run the plain SIMD
+   * silently: `engine.threadsReason` says why. Any count gives the same bits. Threads run the plain SIMD
    * build: with simd 'relaxed' or 'none', or a wasm override, 'auto' means one thread.
    */
   threads?: 'auto' | number;
@@ -33,8 +34,6 @@ export interface InitOptions {
    */
   guards?: boolean;
 }
-
-let threadNoticeShown = false;
 
 /**
  * An engine: one WebAssembly memory, the arena that hands out its regions, and a backend whose
@@ -49,11 +48,16 @@ export class Engine {
     /** The kernel build running ('simd', 'relaxed', 'scalar') or 'reference'. */
     readonly kernels: KernelBuild | 'reference',
     /** The compiled module, to hand to a worker instead of compiling again (undefined for 'reference'). */
-    readonly module: WebAssembly.Module | undefined,
+    readonly module: WasmModule | undefined,
     private readonly pool: ThreadPool | null = null,
+    /**
+     * Why `threads: 'auto'` ran the kernels on one thread (e.g. "the page is not cross-origin
+     * isolated ..."); undefined when the engine runs the threads asked for or the runtime's cores.
+     */
+    readonly threadsReason?: string,
   ) {}
 
-  /** Threads the kernels run on (1 without a pool). */
+  /** Threads the kernels run on (1 without a pool). See `threadsReason` for why 'auto' chose one. */
   get threads(): number {
     return this.pool?.threads ?? 1;
   }
@@ -107,34 +111,33 @@ export async function init(options: InitOptions = {}): Promise<Engine> {
     return new Engine(arena, createWasmBackend('simd', kernels, arena), 'simd', module);
   }
   const build = options.wasm === undefined ? chooseBuild(options.simd ?? 'auto') : overrideBuild(options.simd);
-  const threads = threadCount(options.threads, build, options.wasm !== undefined);
+  const { threads, reason } = threadCount(options.threads, build, options.wasm !== undefined);
   const shared = threads > 1;
   const arena = new Arena({ initialBytes: options.initialMemoryBytes, maximumBytes: options.maximumMemoryBytes, shared });
   const module = await compileKernels(shared ? 'threads' : build, shared ? undefined : options.wasm);
   const kernels = await instantiateKernels(module, arena.memory);
   const pool = shared ? await ThreadPool.create(module, arena.memory, threads) : null;
-  return new Engine(arena, createWasmBackend(build, kernels, arena, pool ?? undefined), build, shared ? await compileKernels(build) : module, pool);
+  return new Engine(arena, createWasmBackend(build, kernels, arena, pool ?? undefined), build, shared ? await compileKernels(build) : module, pool, reason);
 }
 
-/** Resolves the threads option: a count of at least 1, checked against what the runtime and build allow. */
-function threadCount(option: 'auto' | number | undefined, build: string, override: boolean): number {
+/**
+ * Resolves the threads option: a count of at least 1, checked against what the runtime and build
+ * allow, and (for 'auto' limited to one thread) the reason.
+ */
+function threadCount(option: 'auto' | number | undefined, build: string, override: boolean): { threads: number; reason?: string } {
   if (option !== undefined && option !== 'auto' && !(Number.isInteger(option) && option >= 1 && option <= 256)) {
     throw new ArgumentError('threads', option, '"auto" or an integer from 1 to 256');
   }
   const { threads: available, reason } = availableThreads();
   if (option === undefined || option === 'auto') {
-    if (build !== 'simd' || override) return 1;
-    if (available === 1 && reason && !threadNoticeShown) {
-      threadNoticeShown = true;
-      console.info(`slimtrain: kernels run on one thread: ${reason}`);
-    }
-    return available;
+    if (build !== 'simd' || override) return { threads: 1, reason: `threads run the plain SIMD build, and this engine runs ${override ? 'a wasm override' : `the ${build} build`}` };
+    return available === 1 && reason ? { threads: 1, reason } : { threads: available };
   }
   if (option > 1) {
     if (build !== 'simd' || override) throw new ArgumentError('threads', option, `1 with ${override ? 'a wasm override' : `the ${build} build`} (threads run the plain SIMD build)`);
     if (reason) throw new UnsupportedError(`threads = ${option}: ${reason}`);
   }
-  return option;
+  return { threads: option };
 }
 
 /** With a wasm override the caller says which build it is; 'auto' means plain SIMD. */

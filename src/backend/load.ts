@@ -2,6 +2,7 @@ import { instantiate } from '@assemblyscript/loader';
 import { kernelBinaries } from '../../build/kernels.js';
 import { ArgumentError, UnsupportedError } from '../errors.js';
 import type { KernelExports } from './kernel_exports.js';
+import type { WasmMemory, WasmModule } from './wasm_types.js';
 
 /**
  * The kernel builds of asconfig.json that ship inside the package. 'threads' is the plain SIMD
@@ -21,7 +22,7 @@ export type KernelBuild = 'simd' | 'relaxed' | 'scalar' | 'threads';
 export type SimdOption = 'auto' | 'plain' | 'relaxed' | 'fastest' | 'none';
 
 /** Where kernel bytes come from when not the copy inlined in the package. */
-export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
+export type WasmSource = WasmModule | ArrayBuffer | Uint8Array | URL | string;
 
 const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();
 const validity = new Map<KernelBuild, boolean>();
@@ -89,7 +90,7 @@ async function fetchBytes(location: URL | string): Promise<ArrayBuffer> {
 }
 
 /** The compiled kernel module, from the package's inlined bytes (compiled once per build) or an override. */
-export async function compileKernels(build: KernelBuild, source?: WasmSource): Promise<WebAssembly.Module> {
+export async function compileKernels(build: KernelBuild, source?: WasmSource): Promise<WasmModule> {
   if (source === undefined) {
     let module = compiled.get(build);
     if (!module) {
@@ -105,7 +106,7 @@ export async function compileKernels(build: KernelBuild, source?: WasmSource): P
 }
 
 /** Instantiates the kernels against the engine's memory. */
-export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+export async function instantiateKernels(module: WasmModule, memory: WasmMemory): Promise<KernelExports> {
   const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
   if (typeof (exports as Record<string, unknown>).gemm !== 'function') {
     throw new ArgumentError('wasm', 'a module without a gemm export', 'slimtrain kernels built from assembly/index.ts');

@@ -1,4 +1,5 @@
 import { SlimtrainError, UnsupportedError } from '../errors.js';
+import type { WasmMemory, WasmModule } from './wasm_types.js';
 
 /**
  * Worker threads that share the engine's WebAssembly memory and run kernel calls on it. The
@@ -91,7 +92,7 @@ export class ThreadPool {
   }
 
   /** Starts threads - 1 workers on the module and shared memory; resolves when all are ready. */
-  static async create(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadPool> {
+  static async create(module: WasmModule, memory: WasmMemory, threads: number): Promise<ThreadPool> {
     const n = threads - 1;
     const control = new SharedArrayBuffer(n * (SLOT_INTS * 4 + SLOT_ARGS * 8));
     const workers: { terminate(): unknown }[] = [];

@@ -1,4 +1,5 @@
 import { SlimtrainError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { UsageError, type CommandIo } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -9,7 +10,7 @@ function usage(): string {
 commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run slimtrain <command> --help for a command's options.
+Run slimtrain <command> --help for a command's options; slimtrain --version prints the version.
 `;
 }
 
@@ -25,6 +26,10 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(`${VERSION}\n`);
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -2,6 +2,7 @@ import { ArgumentError } from '../errors.js';
 import { Random } from '../random.js';
 import { nonNegativeInt, positiveInt, knownKeys } from '../validate.js';
 
+/** Options of imageAugmentation: the random crops and flips applied to each training batch. */
 export interface ImageAugmentationOptions {
   /** One image's shape [height, width, channels] (NHWC). */
   shape: readonly number[];

@@ -20,6 +20,7 @@ const PIXELS = 32 * 32;
 /** Records in every file of the official binary version. */
 export const CIFAR10_RECORDS_PER_FILE = 10_000;
 
+/** Options of parseCifar10 and cifar10FromArchive. */
 export interface Cifar10Options {
   /** Keep only the first `limit` training samples (they come from data_batch_1 first). Default 50,000. */
   limit?: number;

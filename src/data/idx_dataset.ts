@@ -5,6 +5,7 @@ import { DataFormatError } from './data_format_error.js';
 import { decodeIdx, type IdxArray } from './idx.js';
 import { UNIT_SCALE } from './pixel_scale.js';
 
+/** Options of datasetFromIdx and datasetFromIdxArrays. */
 export interface IdxDatasetOptions {
   /** Keep only the first `limit` samples. Default: all. */
   limit?: number;
@@ -14,6 +15,8 @@ export interface IdxDatasetOptions {
   imagesSource?: string;
   labelsSource?: string;
 }
+
+const IDX_DATASET_OPTIONS = ['limit', 'classes', 'imagesSource', 'labelsSource'];
 
 /**
  * A dataset from an IDX image file and its IDX label file (MNIST, Fashion-MNIST), raw or gzip'd,
@@ -25,8 +28,6 @@ export interface IdxDatasetOptions {
  * const train = await datasetFromIdx(imageBytes, labelBytes, { imagesSource: 'train-images-idx3-ubyte.gz' });
  * train.shape; // [28, 28, 1]
  */
-const IDX_DATASET_OPTIONS = ['limit', 'classes', 'imagesSource', 'labelsSource'];
-
 export async function datasetFromIdx(images: Uint8Array, labels: Uint8Array, options: IdxDatasetOptions = {}): Promise<Dataset> {
   knownKeys('datasetFromIdx options', options, IDX_DATASET_OPTIONS);
   const pixels = await decodeIdx(images, options.imagesSource ?? 'images');

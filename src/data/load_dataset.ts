@@ -8,6 +8,7 @@ import { type NodeFiles, nodeFiles } from './node_files.js';
 
 /** The datasets `loadDataset` knows by name. */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+/** A dataset loadDataset knows by name (DATASET_NAMES). */
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** The sample counts of each named dataset's splits, known before any file is read (the CLI checks its flags against them). */
@@ -17,6 +18,7 @@ export const DATASET_SIZES: Record<DatasetName, { train: number; test: number }>
   cifar10: { train: 50_000, test: 10_000 },
 };
 
+/** Options of loadDataset. */
 export interface LoadDatasetOptions {
   /**
    * The folder holding the files, or a folder with a `fashion-mnist` / `cifar-10` / `mnist`

@@ -30,6 +30,7 @@ export interface FitCursor {
   earlyStopping?: { best: number; sinceBest: number; bestWeights?: NamedWeight[] };
 }
 
+/** The JSON header of a checkpoint file (encodeCheckpoint): the model, optimizer chain, counters and fit position. */
 export interface CheckpointManifest {
   format: 'slimtrain-checkpoint';
   version: number;
@@ -47,6 +48,7 @@ export interface CheckpointManifest {
   metadata: Record<string, unknown>;
 }
 
+/** The checkpoint format version this package writes; decodeCheckpoint refuses newer ones. */
 export const CHECKPOINT_FORMAT_VERSION = 1;
 
 /**

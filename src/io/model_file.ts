@@ -15,6 +15,7 @@ export interface ModelManifest {
   metadata: Record<string, unknown>;
 }
 
+/** The model file format version this package writes; decodeModel refuses newer ones. */
 export const MODEL_FORMAT_VERSION = 1;
 
 

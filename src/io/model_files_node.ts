@@ -5,7 +5,10 @@ import { encodeModel, modelFromBytes, type ModelManifest } from './model_file.js
 
 type Fs = typeof import('node:fs');
 
-/** node:fs, reached without an import so that bundles stay browser-safe. */
+/**
+ * node:fs, reached without an import so that bundles stay browser-safe.
+ * @internal (its type names node:fs: stripped from the declarations, which must not need @types/node)
+ */
 export function nodeFs(what: string): Fs {
   const get = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule;
   if (!get) throw new SlimtrainError(`${what} works on files, which needs Node >= 20.16; in a browser use the functions on bytes (encodeModel / decodeModel, exportTfjsModel / importTfjsModel)`);

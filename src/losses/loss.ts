@@ -1,5 +1,6 @@
 import type { Ptr } from '../backend/arena.js';
 import type { Engine } from '../backend/engine.js';
+import { ArgumentError } from '../errors.js';
 import { oneOf } from '../validate.js';
 
 /**
@@ -12,6 +13,30 @@ export const LOSSES: readonly LossName[] = ['crossEntropy', 'meanSquaredError'];
 
 export function checkLoss(argument: string, name: unknown): LossName {
   return oneOf(argument, name, LOSSES);
+}
+
+/**
+ * TensorFlow.js and Keras loss names, and the loss each is here. slimtrain models output logits,
+ * so the cross-entropies are Keras's `from_logits=True` (end the model with a dense layer, no
+ * softmax); integer labels and one-hot targets are both accepted by each.
+ */
+export const LOSS_ALIASES = {
+  categoricalCrossentropy: 'crossEntropy',
+  sparseCategoricalCrossentropy: 'crossEntropy',
+  categorical_crossentropy: 'crossEntropy',
+  sparse_categorical_crossentropy: 'crossEntropy',
+  mse: 'meanSquaredError',
+  mean_squared_error: 'meanSquaredError',
+} as const satisfies Record<string, LossName>;
+
+/** A loss as TensorFlow.js or Keras names it (see LOSS_ALIASES). */
+export type LossAlias = keyof typeof LOSS_ALIASES;
+
+/** A loss by our name or a TensorFlow.js / Keras alias, as our name. */
+export function resolveLoss(argument: string, name: unknown): LossName {
+  if (typeof name === 'string' && Object.hasOwn(LOSS_ALIASES, name)) return LOSS_ALIASES[name as LossAlias];
+  if (LOSSES.includes(name as LossName)) return name as LossName;
+  throw new ArgumentError(argument, name, `one of ${[...LOSSES, ...Object.keys(LOSS_ALIASES)].map((n) => JSON.stringify(n)).join(', ')}`);
 }
 
 /**

@@ -10,8 +10,15 @@ import type { ModelSpec } from './sequential.js';
  *   paper's Fashion-MNIST network, about 420k parameters on 28x28 inputs).
  */
 export const MODEL_PRESETS = ['mlp', 'lenet-300-100', 'lenet5', 'cifar-cnn', 'fashion-cnn'] as const;
+/** A preset network name (MODEL_PRESETS). */
 export type ModelPreset = (typeof MODEL_PRESETS)[number];
 
+/**
+ * The spec of a preset network for an input shape and class count.
+ *
+ * @example
+ * const model = await Sequential.create(presetSpec('lenet-300-100', [784], 10, 1));
+ */
 export function presetSpec(name: ModelPreset, inputShape: number[], classes: number, seed: number): ModelSpec {
   const flat = inputShape.reduce((a, b) => a * b, 1);
   const image = inputShape.length === 3 ? inputShape : [inputShape[0], 1, 1];

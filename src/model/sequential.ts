@@ -4,11 +4,13 @@ import { ArgumentError, SlimtrainError } from '../errors.js';
 import { initialize } from '../layers/initializers.js';
 import { size, type Layer, type LayerSpec, type Shape } from '../layers/layer.js';
 import { isLayerType, LAYER_TYPES, layerFromSpec, type AnyLayer } from '../layers/registry.js';
-import { checkLoss, computeLoss, type LossName } from '../losses/loss.js';
+import { computeLoss, resolveLoss, type LossAlias, type LossName } from '../losses/loss.js';
+import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
 import { Chain, type Optimizer, type Transform } from '../optim/transform.js';
 import { Random } from '../random.js';
 import { fit, type FitOptions, type History } from '../train/fit.js';
 import { checkFinite, knownKeys, positiveInt } from '../validate.js';
+import { samplesArray, targetsArray, type NestedNumbers } from './nested_arrays.js';
 import { ParamSet, type TensorView } from './param_set.js';
 import { gatherInputs, gatherTargets } from './batch.js';
 import { freeWorkspace, planWorkspace, type Workspace } from './workspace.js';
@@ -47,7 +49,7 @@ export class NonFiniteLossError extends SlimtrainError {
 
 
 /** The keys compile's options object may have; anything else is refused by name. */
-export const COMPILE_OPTIONS: string[] = ['optimizer', 'loss'];
+export const COMPILE_OPTIONS: string[] = ['optimizer', 'loss', 'metrics'];
 
 /**
  * A stack of layers, trained on the engine's memory: all trainable parameters in one flat region
@@ -76,6 +78,11 @@ export class Sequential {
   private lossName: LossName = 'crossEntropy';
   private steps = 0;
   private disposed = false;
+  /**
+   * Set to true (in a callback, as in Keras and TensorFlow.js) to end the running fit after the
+   * current batch; fit resets it to false when it starts.
+   */
+  stopTraining = false;
 
   private constructor(
     readonly engine: Engine,
@@ -194,6 +201,11 @@ export class Sequential {
     return this.params.count + this.state.count;
   }
 
+  /** `parameterCount` under its Keras and TensorFlow.js name. */
+  countParams(): number {
+    return this.parameterCount;
+  }
+
   /** Forward FLOPs per sample (2 per multiply-add). */
   get flops(): number {
     return this.layers.reduce((s, l) => s + l.flops(), 0);
@@ -215,18 +227,35 @@ export class Sequential {
 
   /**
    * Sets the optimizer chain and the loss. Compiling again starts a fresh optimizer state.
+   * TensorFlow.js / Keras forms work too: `optimizer: 'adam'` (an optimizer type with its
+   * defaults, or an OptimizerSpec), loss names such as 'sparseCategoricalCrossentropy' (see
+   * LOSS_ALIASES) and `metrics: ['accuracy']` (accuracy is measured for crossEntropy anyway).
    *
    * @example
    * model.compile({ optimizer: chain(l2({ lambda: 5e-4 }), adam({ lr: 1e-3 })), loss: 'crossEntropy' });
+   * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
    */
-  compile(options: { optimizer: Chain | Optimizer | Transform[]; loss?: LossName }): void {
+  compile(options: CompileOptions): void {
     this.check();
     this.trainable('compile');
-    if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ optimizer, loss? }');
+    if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ optimizer, loss?, metrics? }');
     knownKeys('compile options', options, COMPILE_OPTIONS);
     const opt = options.optimizer;
-    const c = opt instanceof Chain ? opt : Array.isArray(opt) ? new Chain(opt) : new Chain([opt as Optimizer]);
-    this.lossName = checkLoss('loss', options.loss ?? 'crossEntropy');
+    const c =
+      typeof opt === 'string' ? optimizerFromSpec({ type: opt })
+      : opt instanceof Chain ? opt
+      : Array.isArray(opt) ? new Chain(opt)
+      : isOptimizerSpec(opt) ? optimizerFromSpec(opt)
+      : new Chain([opt as Optimizer]);
+    const lossName = resolveLoss('loss', options.loss ?? 'crossEntropy');
+    if (options.metrics !== undefined) {
+      if (!Array.isArray(options.metrics)) throw new ArgumentError('metrics', options.metrics, "an array of metric names (['accuracy'])");
+      options.metrics.forEach((m, i) => {
+        if (!METRICS.includes(m)) throw new ArgumentError(`metrics[${i}]`, m, `one of ${METRICS.map((n) => JSON.stringify(n)).join(', ')}`);
+        if (lossName !== 'crossEntropy') throw new ArgumentError(`metrics[${i}]`, m, `no accuracy metric with loss ${lossName} (accuracy is measured for classifiers trained with crossEntropy)`);
+      });
+    }
+    this.lossName = lossName;
     if (this.lossName === 'crossEntropy' && this.outputShape.length !== 1) {
       throw new ArgumentError('loss', this.lossName, `a model whose output is a vector of logits (this one outputs [${this.outputShape}])`);
     }
@@ -287,35 +316,51 @@ export class Sequential {
     return this.layers.map((l, i) => this.engine.arena.f32(this.workspace!.outputs[i], n * l.outputSize).slice());
   }
 
-  /** Trains for some epochs: see `fit` in src/train/fit.ts for the options. */
-  fit(x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
+  /**
+   * Trains for some epochs (default 1): see `fit` in src/train/fit.ts for the options. x and y
+   * may be nested number arrays, as in TensorFlow.js.
+   */
+  fit(x: Float32Array | NestedNumbers, y: Targets | NestedNumbers, options: FitOptions = {}): Promise<History> {
     return fit(this, x, y, options);
   }
 
   /**
    * Outputs (logits for a classifier) of n = x.length / inputSize samples, in inference mode,
-   * in batches of at most `batchSize` (default 256).
+   * in batches of at most `batchSize` (default 256); with `probabilities: true`, a classifier's
+   * softmax of them (each row sums to 1). x may be nested arrays, one per sample.
+   *
+   * @example
+   * const p = model.predict([[0.2, 0.7], [0.9, 0.1]], { probabilities: true }); // 2 rows of class probabilities
    */
-  predict(x: Float32Array, options: { batchSize?: number } = {}): Float32Array {
+  predict(x: Float32Array | NestedNumbers, options: { batchSize?: number; probabilities?: boolean } = {}): Float32Array {
     this.check();
-    knownKeys('predict options', options, ['batchSize']);
-    const total = this.batchSize(x, 'x');
+    if (options === null || typeof options !== 'object') throw new ArgumentError('predict options', options, '{ batchSize?, probabilities? }');
+    knownKeys('predict options', options, ['batchSize', 'probabilities']);
+    if (options.probabilities !== undefined && typeof options.probabilities !== 'boolean') throw new ArgumentError('probabilities', options.probabilities, 'true or false');
+    if (options.probabilities && (this.lossName !== 'crossEntropy' || this.outputShape.length !== 1)) {
+      throw new ArgumentError('probabilities', true, `a classifier (loss crossEntropy, output a vector of logits); this model has loss ${this.lossName} and output [${this.outputShape}]`);
+    }
+    const input = samplesArray('x', x, this.inputShape);
+    const total = this.batchSize(input, 'x');
     const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
     this.ensureWorkspace(batch);
     const out = new Float32Array(total * this.outputSize);
     for (let start = 0; start < total; start += batch) {
       const n = Math.min(batch, total - start);
-      gatherInputs(this.engine.arena, this.workspace!, x, this.inputSize, n, start, null);
+      gatherInputs(this.engine.arena, this.workspace!, input, this.inputSize, n, start, null);
       this.forward(n, false);
       out.set(this.engine.arena.f32(this.workspace!.outputs[this.layers.length - 1], n * this.outputSize), start * this.outputSize);
     }
+    if (options.probabilities) softmaxRows(out, this.outputSize);
     return out;
   }
 
-  /** Mean loss (without penalties) and accuracy over a dataset, in inference mode. */
-  evaluate(x: Float32Array, y: Targets, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+  /** Mean loss (without penalties) and accuracy over a dataset, in inference mode. x and y may be nested arrays. */
+  evaluate(xIn: Float32Array | NestedNumbers, yIn: Targets | NestedNumbers, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     this.check();
     knownKeys('evaluate options', options, ['batchSize']);
+    const x = samplesArray('x', xIn, this.inputShape);
+    const y = targetsArray<Targets>('y', yIn, this.outputShape);
     const total = this.batchSize(x, 'x');
     const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
     this.ensureWorkspace(batch);
@@ -578,6 +623,33 @@ export class Sequential {
       if (predicted === truth) correct++;
     }
     return correct / n;
+  }
+}
+
+/** compile's options: see Sequential.compile. */
+export interface CompileOptions {
+  /** A chain, an optimizer, transforms then an optimizer, an OptimizerSpec, or an optimizer type ('adam') with its defaults. */
+  optimizer: Chain | Optimizer | Transform[] | OptimizerSpec | string;
+  /** Default 'crossEntropy'; TensorFlow.js / Keras names are aliases (LOSS_ALIASES). */
+  loss?: LossName | LossAlias;
+  /** Keras's metrics: 'accuracy' (or 'acc'), which classifiers always report. */
+  metrics?: readonly ('accuracy' | 'acc')[];
+}
+
+const METRICS: readonly unknown[] = ['accuracy', 'acc'];
+
+function isOptimizerSpec(value: unknown): value is OptimizerSpec {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/** Softmax of each row of k logits, in place (in float64, max subtracted: no overflow). */
+function softmaxRows(values: Float32Array, k: number): void {
+  for (let row = 0; row < values.length; row += k) {
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, values[row + j]);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp(values[row + j] - max);
+    for (let j = 0; j < k; j++) values[row + j] = Math.exp(values[row + j] - max) / sum;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { WindowGeometry } from '../backend/backend.js';
 import { ArgumentError } from '../errors.js';
 
+/** Convolution and pooling padding, as TensorFlow: 'same' keeps ceil(size / stride), 'valid' uses no padding. */
 export type Padding = 'same' | 'valid';
 
 function positiveInt(name: string, value: unknown): number {

@@ -1,3 +1,4 @@
+import { ArgumentError } from '../errors.js';
 import type { Ptr } from '../backend/arena.js';
 import type { Engine } from '../backend/engine.js';
 import type { ParamSet } from '../model/param_set.js';
@@ -143,24 +144,39 @@ class Adagrad extends BaseOptimizer {
 
 const CONVENTIONS = ['tfjs', 'pytorch'] as const;
 
-/** Plain SGD: w -= lr * g. */
-export function sgd(options: { lr: Schedule }): Optimizer {
-  knownKeys('sgd', options, ['lr']);
-  return withSpec(new Sgd(checkSchedule('sgd.lr', options.lr)), 'sgd', options);
+/**
+ * The learning rate: `lr`, or `learningRate` as TensorFlow.js and Keras spell it (the same
+ * option; giving both is an error), else the optimizer's default.
+ */
+export interface LearningRateOption {
+  lr?: Schedule;
+  /** Another name for `lr`, as TensorFlow.js and Keras call it. */
+  learningRate?: Schedule;
+}
+
+function rateOf(name: string, o: LearningRateOption, fallback?: Schedule): Schedule {
+  if (o.lr !== undefined && o.learningRate !== undefined) throw new ArgumentError(`${name}.learningRate`, o.learningRate, 'no learningRate beside lr (they are one option: give one)');
+  return o.learningRate !== undefined ? checkSchedule(`${name}.learningRate`, o.learningRate) : checkSchedule(`${name}.lr`, o.lr ?? fallback);
+}
+
+/** Plain SGD: w -= lr * g. `lr` (or `learningRate`) is required. */
+export function sgd(options: LearningRateOption): Optimizer {
+  knownKeys('sgd', options, ['lr', 'learningRate']);
+  return withSpec(new Sgd(rateOf('sgd', options)), 'sgd', options);
 }
 
 /** Heavy-ball momentum (v = mu v + g; w -= lr v), or Nesterov's variant. Default momentum 0.9. */
-export function momentum(options: { lr: Schedule; momentum?: number; nesterov?: boolean }): Optimizer {
-  knownKeys('momentum', options, ['lr', 'momentum', 'nesterov']);
+export function momentum(options: LearningRateOption & { momentum?: number; nesterov?: boolean }): Optimizer {
+  knownKeys('momentum', options, ['lr', 'learningRate', 'momentum', 'nesterov']);
   return withSpec(
-    new Momentum(checkSchedule('momentum.lr', options.lr), numberIn('momentum.momentum', options.momentum ?? 0.9, 0, 1, { openHigh: true }), options.nesterov ?? false),
+    new Momentum(rateOf('momentum', options), numberIn('momentum.momentum', options.momentum ?? 0.9, 0, 1, { openHigh: true }), options.nesterov ?? false),
     'momentum',
     options,
   );
 }
 
-export interface AdamOptions {
-  /** Default 1e-3. */
+export interface AdamOptions extends LearningRateOption {
+  /** Default 1e-3 (`learningRate` is the same option). */
   lr?: Schedule;
   /** Default 0.9. */
   beta1?: number;
@@ -177,19 +193,19 @@ export interface AdamOptions {
  * what makes ReLU networks group-sparse; for decoupled decay use adamw.
  */
 export function adam(options: AdamOptions = {}): Optimizer {
-  knownKeys('adam', options, ['lr', 'beta1', 'beta2', 'epsilon', 'epsilonForm']);
+  knownKeys('adam', options, ['lr', 'learningRate', 'beta1', 'beta2', 'epsilon', 'epsilonForm']);
   return withSpec(makeAdam('adam', options, 0), 'adam', options);
 }
 
 /** AdamW (Loshchilov & Hutter): Adam plus w -= lr * weightDecay * w from the weight before the step. Default weightDecay 0.01. */
 export function adamw(options: AdamOptions & { weightDecay?: number } = {}): Optimizer {
-  knownKeys('adamw', options, ['lr', 'beta1', 'beta2', 'epsilon', 'epsilonForm', 'weightDecay']);
+  knownKeys('adamw', options, ['lr', 'learningRate', 'beta1', 'beta2', 'epsilon', 'epsilonForm', 'weightDecay']);
   return withSpec(makeAdam('adamw', options, nonNegativeNumber('adamw.weightDecay', options.weightDecay ?? 0.01)), 'adamw', options);
 }
 
 function makeAdam(name: string, o: AdamOptions, weightDecay: number): Adam {
   return new Adam(
-    checkSchedule(`${name}.lr`, o.lr ?? 1e-3),
+    rateOf(name, o, 1e-3),
     numberIn(`${name}.beta1`, o.beta1 ?? 0.9, 0, 1, { openHigh: true }),
     numberIn(`${name}.beta2`, o.beta2 ?? 0.999, 0, 1, { openHigh: true }),
     positiveNumber(`${name}.epsilon`, o.epsilon ?? 1e-7),
@@ -200,10 +216,10 @@ function makeAdam(name: string, o: AdamOptions, weightDecay: number): Adam {
 }
 
 /** RMSprop as TensorFlow.js defines it (defaults rho 0.9, momentum 0, epsilon 1e-7, not centered). */
-export function rmsprop(options: { lr?: Schedule; rho?: number; momentum?: number; epsilon?: number; centered?: boolean; convention?: Convention } = {}): Optimizer {
-  knownKeys('rmsprop', options, ['lr', 'rho', 'momentum', 'epsilon', 'centered', 'convention']);
+export function rmsprop(options: LearningRateOption & { rho?: number; momentum?: number; epsilon?: number; centered?: boolean; convention?: Convention } = {}): Optimizer {
+  knownKeys('rmsprop', options, ['lr', 'learningRate', 'rho', 'momentum', 'epsilon', 'centered', 'convention']);
   return withSpec(new RmsProp(
-    checkSchedule('rmsprop.lr', options.lr ?? 1e-3),
+    rateOf('rmsprop', options, 1e-3),
     numberIn('rmsprop.rho', options.rho ?? 0.9, 0, 1, { openHigh: true }),
     numberIn('rmsprop.momentum', options.momentum ?? 0, 0, 1, { openHigh: true }),
     positiveNumber('rmsprop.epsilon', options.epsilon ?? 1e-7),
@@ -213,17 +229,19 @@ export function rmsprop(options: { lr?: Schedule; rho?: number; momentum?: numbe
 }
 
 /** Adagrad (defaults: initial accumulator 0.1 as TensorFlow.js, epsilon 1e-7). */
-export function adagrad(options: { lr?: Schedule; initialAccumulator?: number; epsilon?: number; convention?: Convention } = {}): Optimizer {
-  knownKeys('adagrad', options, ['lr', 'initialAccumulator', 'epsilon', 'convention']);
+export function adagrad(options: LearningRateOption & { initialAccumulator?: number; epsilon?: number; convention?: Convention } = {}): Optimizer {
+  knownKeys('adagrad', options, ['lr', 'learningRate', 'initialAccumulator', 'epsilon', 'convention']);
   return withSpec(new Adagrad(
-    checkSchedule('adagrad.lr', options.lr ?? 0.01),
+    rateOf('adagrad', options, 0.01),
     nonNegativeNumber('adagrad.initialAccumulator', options.initialAccumulator ?? 0.1),
     positiveNumber('adagrad.epsilon', options.epsilon ?? 1e-7),
     oneOf('adagrad.convention', options.convention ?? 'tfjs', CONVENTIONS),
   ), 'adagrad', options);
 }
 
-function withSpec<T extends BaseOptimizer>(optimizer: T, type: string, options: object): T {
-  optimizer.spec = { type, ...JSON.parse(JSON.stringify(options)) };
+function withSpec<T extends BaseOptimizer>(optimizer: T, type: string, options: LearningRateOption): T {
+  // Specs name the rate `lr` whichever spelling was given.
+  const { learningRate, ...rest } = options;
+  optimizer.spec = { type, ...JSON.parse(JSON.stringify(learningRate !== undefined ? { lr: learningRate, ...rest } : rest)) };
   return optimizer;
 }

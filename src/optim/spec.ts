@@ -30,6 +30,7 @@ const PRESETS: Record<string, (options: never) => Chain> = { padam };
 
 /** The optimizer types and transform types a spec may name. */
 export const OPTIMIZER_TYPES = [...Object.keys(OPTIMIZERS), ...Object.keys(PRESETS)];
+/** The transform types an OptimizerSpec's transforms may name. */
 export const TRANSFORM_TYPES = Object.keys(TRANSFORMS);
 
 /** Builds a transform from `{ type, ...options }`. */

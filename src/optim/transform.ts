@@ -110,6 +110,12 @@ export class Chain {
   }
 }
 
+/**
+ * Composes transforms and one optimizer, applied in order (the optimizer last).
+ *
+ * @example
+ * model.compile({ optimizer: chain(l2({ lambda: 1e-4 }), adam({ lr: 1e-3 })) });
+ */
 export function chain(...parts: (Transform | Optimizer | Chain)[]): Chain {
   return new Chain(parts);
 }

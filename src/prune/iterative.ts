@@ -6,6 +6,7 @@ import type { BatchLog, FitOptions } from '../train/fit.js';
 import { knownKeys, nonNegativeInt, numberIn, oneOf, positiveInt } from '../validate.js';
 import { magnitudePrune, maskOf } from './magnitude.js';
 
+/** Options of iterativePruning (method 2: prune while the accuracy holds). */
 export interface IterativePruningOptions {
   /** Validation rows scored every `interval` batches (one of validationData / validationSplit is required). */
   validationData?: { x: Float32Array; y: Targets };
@@ -69,6 +70,7 @@ function unpackMask({ size, packed }: { size: number; packed: number[] }): Float
   return mask;
 }
 
+/** One evaluation of iterativePruning: sparsity and accuracy after a pruning round. */
 export interface PruningEvaluation {
   /** Optimizer steps so far. */
   step: number;
@@ -80,6 +82,7 @@ export interface PruningEvaluation {
   pruned: boolean;
 }
 
+/** What iterativePruning resolves to: the sparsest evaluation above the floor (with restoreBest, restored into the model), every evaluation, and what stopped the loop. */
 export interface IterativePruningResult {
   /** The sparsest evaluated model whose validation accuracy met the floor (null if none did). */
   best: { step: number; valAccuracy: number; remaining: number; kept: number; total: number } | null;

@@ -18,6 +18,7 @@ export interface MagnitudePruneOptions {
   selector?: Selector;
 }
 
+/** What magnitudePrune returns: weights removed and kept, per tensor and in all, and the masks after the call. */
 export interface MagnitudePruneResult {
   /** Weights removed by this call. */
   removed: number;

@@ -28,11 +28,13 @@ export interface LayerReductionRecord {
   keptForPadding: number[];
 }
 
+/** What a reduction removed, layer by layer (reduce returns it beside the smaller model). */
 export interface ReductionRecord {
   threshold: ThresholdChoice;
   layers: LayerReductionRecord[];
 }
 
+/** Options of reduce and planReduction. */
 export interface ReduceOptions {
   /** Dead-group threshold; default: measureSparsity's choice. */
   xi?: number;

@@ -75,6 +75,7 @@ export interface TrainingReportData {
   commandLine?: string;
 }
 
+/** Options of renderTrainingReport. */
 export interface TrainingReportOptions {
   /** uPlot's script and stylesheet to inline. Default: loadUplotAssets(), which reads the installed `uplot` package (Node only). */
   assets?: UplotAssets;

@@ -31,6 +31,7 @@ export interface LayerSparsity {
   histogram: Log10Histogram;
 }
 
+/** What measureSparsity returns: the threshold chosen, per-layer group sparsity and the dead hidden units and zero weights in all. */
 export interface SparsityReport {
   threshold: ThresholdChoice;
   eps: number;
@@ -43,6 +44,7 @@ export interface SparsityReport {
   weights: number;
 }
 
+/** Options of measureSparsity. */
 export interface MeasureOptions {
   /** Dead-group threshold on ||w_k||_2. Default: from the gap in the log10 norms (see chooseThreshold). */
   xi?: number;

@@ -1,10 +1,12 @@
 import { ArgumentError } from '../errors.js';
 import type { BatchAugmentation } from '../data/augment.js';
 import type { Sequential, Targets } from '../model/sequential.js';
+import { samplesArray, targetsArray, type NestedNumbers } from '../model/nested_arrays.js';
 import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/checkpoint.js';
 import { Random } from '../random.js';
 import { checkFinite, knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 
+/** What `onBatchEnd` receives after every batch. */
 export interface BatchLog {
   epoch: number;
   /** Batch index within the epoch. */
@@ -19,6 +21,7 @@ export interface BatchLog {
   eta: number;
 }
 
+/** One epoch of a fit, as `onEpochEnd` receives it and History.epochs keeps it. */
 export interface EpochLog {
   epoch: number;
   /** Mean over the epoch's batches (weighted by batch size). */
@@ -32,16 +35,60 @@ export interface EpochLog {
   lr: number;
 }
 
+/** What fit resolves to: one EpochLog per epoch, and whether the fit stopped early. */
 export interface History {
   epochs: EpochLog[];
-  /** True when early stopping ended the fit. */
+  /** True when early stopping, a callback's 'stop' or model.stopTraining ended the fit. */
   stoppedEarly: boolean;
+  /**
+   * The same figures per metric, as TensorFlow.js and Keras keep them (`history.history.loss[e]`
+   * is `epochs[e].loss`): acc/accuracy for classifiers (loss crossEntropy), the val_ ones with
+   * validation data.
+   */
+  history: KerasHistory;
 }
 
+/** History.history: one array per metric, one entry per logged epoch. */
+export interface KerasHistory {
+  loss: number[];
+  acc?: number[];
+  accuracy?: number[];
+  val_loss?: number[];
+  val_acc?: number[];
+  val_accuracy?: number[];
+}
+
+/** The logs TensorFlow.js and Keras callbacks receive: loss, acc (also as accuracy) and their val_ forms. */
+export type CallbackLogs = { loss: number } & Partial<Record<'acc' | 'accuracy' | 'val_loss' | 'val_acc' | 'val_accuracy', number>>;
+
+/**
+ * Callbacks in TensorFlow.js / Keras form (`fit(x, y, { callbacks: { onEpochEnd(epoch, logs) {} } })`),
+ * one object or an array of them; each may be async (fit waits). Set `model.stopTraining = true`
+ * in one to end the fit after the current batch.
+ */
+export interface FitCallbacks {
+  onTrainBegin?(logs?: Record<string, never>): unknown;
+  onTrainEnd?(logs?: Record<string, never>): unknown;
+  onEpochBegin?(epoch: number, logs?: Record<string, never>): unknown;
+  onEpochEnd?(epoch: number, logs: CallbackLogs): unknown;
+  onBatchBegin?(batch: number, logs: { batch: number; size: number }): unknown;
+  onBatchEnd?(batch: number, logs: CallbackLogs & { batch: number; size: number }): unknown;
+}
+
+const CALLBACK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+
+/** The EpochLog figure early stopping watches. */
 export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
 
+/**
+ * Options of fit (and Sequential.fit). Every field is optional.
+ *
+ * @example
+ * await model.fit(x, y, { epochs: 5, batchSize: 64, validationSplit: 0.1, earlyStopping: { patience: 2 } });
+ */
 export interface FitOptions {
-  epochs: number;
+  /** Default 1, as TensorFlow.js and Keras. */
+  epochs?: number;
   /** Default 32. A batch size above the training rows trains on one batch of them all per epoch (the CLI refuses it instead). */
   batchSize?: number;
   /** Reshuffle the training rows every epoch. Default true. */
@@ -58,6 +105,8 @@ export interface FitOptions {
    */
   onBatchEnd?: (log: BatchLog) => unknown;
   onEpochEnd?: (log: EpochLog) => void;
+  /** TensorFlow.js / Keras style callbacks (see FitCallbacks), beside onBatchEnd and onEpochEnd. */
+  callbacks?: FitCallbacks | readonly FitCallbacks[];
   /**
    * Aborting stops the fit between batches: with `checkpoint`, the position reached is saved
    * first (so the run can resume there); then the promise rejects with the signal's reason.
@@ -103,12 +152,15 @@ const yieldToEventLoop = (): Promise<void> =>
  * const history = await fit(model, x, labels, { epochs: 2, batchSize: 64, validationSplit: 0.1,
  *   onEpochEnd: (e) => console.log(e.epoch, e.loss, e.valAccuracy) });
  */
-export async function fit(model: Sequential, x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
-  if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ epochs, batchSize?, ... }');
+export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, yIn: Targets | NestedNumbers, options: FitOptions = {}): Promise<History> {
+  if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ epochs?, batchSize?, ... }');
   knownKeys('fit options', options, [
     'epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'onBatchEnd', 'onEpochEnd', 'signal', 'earlyStopping', 'yieldEveryMs', 'augment',
-    'checkpoint', 'resume',
+    'checkpoint', 'resume', 'callbacks',
   ]);
+  const x = samplesArray('x', xIn, model.inputShape);
+  const y = targetsArray<Targets>('y', yIn, model.outputShape);
+  const callbacks = checkCallbacks(options.callbacks);
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined) {
     if (checkpoint === null || typeof checkpoint !== 'object' || typeof checkpoint.save !== 'function') {
@@ -120,7 +172,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
     if (checkpoint.everySteps === undefined && checkpoint.everyEpochs === undefined) throw new ArgumentError('checkpoint', checkpoint, 'everySteps or everyEpochs');
   }
   if (options.resume !== undefined && !(options.resume instanceof Uint8Array)) throw new ArgumentError('resume', options.resume, "a checkpoint's bytes (Uint8Array)");
-  const epochs = positiveInt('epochs', options.epochs);
+  const epochs = positiveInt('epochs', options.epochs ?? 1);
   const batchSize = positiveInt('batchSize', options.batchSize ?? 32);
   const yieldEvery = nonNegativeNumber('yieldEveryMs', options.yieldEveryMs ?? 16);
   if (!(x instanceof Float32Array)) throw new ArgumentError('x', x, 'a Float32Array');
@@ -134,6 +186,9 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   // Validation rows: given, or split off the end.
   let validation = options.validationData;
   if (validation !== undefined) {
+    if (validation !== null && typeof validation === 'object' && (Array.isArray(validation.x) || Array.isArray(validation.y))) {
+      validation = { x: samplesArray('validationData.x', validation.x, model.inputShape), y: targetsArray<Targets>('validationData.y', validation.y, model.outputShape) };
+    }
     if (validation === null || typeof validation !== 'object' || !(validation.x instanceof Float32Array)) throw new ArgumentError('validationData', validation, '{ x: Float32Array, y }');
     checkFinite('validationData.x', validation.x);
   }
@@ -164,7 +219,10 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   const augment = options.augment && ((batch: Float32Array, n: number) => options.augment!(batch, n, augmentRandom));
   const indices = Int32Array.from({ length: trainRows }, (_, i) => i);
   const batches = Math.ceil(trainRows / batchSize);
-  const history: History = { epochs: [], stoppedEarly: false };
+  const history: History = { epochs: [], stoppedEarly: false, history: { loss: [] } };
+  const classifier = model.loss === 'crossEntropy';
+  model.stopTraining = false;
+  await each(callbacks, (c) => c.onTrainBegin?.({}));
   const started = performance.now();
   let lastYield = started;
   let best = Infinity;
@@ -204,6 +262,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   };
 
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
+    await each(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
     const continuing = resumed !== null && epoch === startEpoch;
     if ((options.shuffle ?? true) && !(continuing && resumed!.shuffled)) random.shuffle(indices);
     const epochStart = performance.now();
@@ -219,6 +278,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
       lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
+      await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size: n }));
       const { loss, accuracy } = model.trainOn(x, y, indices, start, n, lr, augment);
       lossSum += loss * n;
       correct += accuracy * n;
@@ -236,6 +296,14 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
           break;
         }
       }
+      if (callbacks.length) {
+        const logs = { batch: b, size: n, loss, ...(classifier ? { acc: accuracy, accuracy } : {}) };
+        await each(callbacks, (c) => c.onBatchEnd?.(b, logs));
+      }
+      if (model.stopTraining) {
+        history.stoppedEarly = true;
+        break;
+      }
       if (checkpoint?.everySteps && model.step % checkpoint.everySteps === 0) await save(epoch, b + 1, true, lossSum, correct);
       if (yieldEvery > 0 && now - lastYield >= yieldEvery) {
         await yieldToEventLoop();
@@ -252,6 +320,11 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
     }
     history.epochs.push(log);
     options.onEpochEnd?.(log);
+    await each(callbacks, (c) => c.onEpochEnd?.(epoch, kerasLogs(log, classifier)));
+    if (model.stopTraining) {
+      history.stoppedEarly = true;
+      break;
+    }
     if (stopping && monitor) {
       const value = log[monitor] as number;
       const score = monitor.endsWith('ccuracy') ? -value : value;
@@ -267,7 +340,56 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
     if (checkpoint?.everyEpochs && ((epoch + 1) % checkpoint.everyEpochs === 0 || epoch + 1 === epochs)) await save(epoch + 1, 0, false, 0, 0);
   }
   if (bestWeights) model.setWeights(bestWeights);
+  history.history = kerasHistory(history.epochs, classifier);
+  await each(callbacks, (c) => c.onTrainEnd?.({}));
   return history;
+}
+
+function checkCallbacks(value: FitOptions['callbacks']): readonly FitCallbacks[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((c, i) => {
+    const argument = Array.isArray(value) ? `callbacks[${i}]` : 'callbacks';
+    if (c === null || typeof c !== 'object') throw new ArgumentError(argument, c, `an object of callbacks (${CALLBACK_NAMES.join(', ')})`);
+    knownKeys(argument, c, CALLBACK_NAMES);
+    for (const name of Object.keys(c)) {
+      if (typeof (c as Record<string, unknown>)[name] !== 'function') throw new ArgumentError(`${argument}.${name}`, (c as Record<string, unknown>)[name], 'a function');
+    }
+  });
+  return list as readonly FitCallbacks[];
+}
+
+/** Runs one hook of every callbacks object in order, waiting for the ones that return a promise. */
+async function each(callbacks: readonly FitCallbacks[], call: (c: FitCallbacks) => unknown): Promise<void> {
+  for (const c of callbacks) {
+    const result = call(c);
+    if (result && typeof (result as PromiseLike<unknown>).then === 'function') await result;
+  }
+}
+
+function kerasLogs(log: EpochLog, classifier: boolean): CallbackLogs {
+  return {
+    loss: log.loss,
+    ...(classifier ? { acc: log.accuracy, accuracy: log.accuracy } : {}),
+    ...(log.valLoss !== undefined ? { val_loss: log.valLoss } : {}),
+    ...(classifier && log.valAccuracy !== undefined ? { val_acc: log.valAccuracy, val_accuracy: log.valAccuracy } : {}),
+  };
+}
+
+function kerasHistory(epochs: readonly EpochLog[], classifier: boolean): KerasHistory {
+  const out: KerasHistory = { loss: epochs.map((e) => e.loss) };
+  if (classifier) {
+    out.acc = epochs.map((e) => e.accuracy);
+    out.accuracy = [...out.acc];
+  }
+  if (epochs.length && epochs.every((e) => e.valLoss !== undefined)) {
+    out.val_loss = epochs.map((e) => e.valLoss!);
+    if (classifier) {
+      out.val_acc = epochs.map((e) => e.valAccuracy!);
+      out.val_accuracy = [...out.val_acc];
+    }
+  }
+  return out;
 }
 
 function sliceTargets(y: Targets, from: number): Targets {

@@ -1,7 +1,7 @@
 import { knownKeys } from '../validate.js';
 import { chooseBuild, compileKernels, type SimdOption, type WasmSource } from '../backend/load.js';
 import { ArgumentError, SlimtrainError } from '../errors.js';
-import type { LossName } from '../losses/loss.js';
+import type { LossAlias, LossName } from '../losses/loss.js';
 import type { ModelSpec, NamedWeight, Targets } from '../model/sequential.js';
 import type { OptimizerSpec } from '../optim/spec.js';
 import type { ReduceOptions } from '../reduce/reduce.js';
@@ -22,13 +22,43 @@ export class TrainerError extends SlimtrainError {
 /** The trainer's worker stopped (terminated, crashed or failed to load) while calls were pending. */
 export class TrainerGoneError extends SlimtrainError {}
 
+/**
+ * What createTrainer needs of a Web Worker. Structural, so that the declarations need no DOM lib:
+ * a DOM `Worker` is one.
+ */
+export interface WebWorkerLike {
+  postMessage(message: unknown, transfer: unknown[]): void;
+  addEventListener(type: string, listener: (event: never) => void): void;
+  terminate(): void;
+}
+
+/** What createTrainer needs of a Node worker thread (`new Worker(...)` of node:worker_threads is one). */
+export interface NodeWorkerLike {
+  postMessage(message: unknown, transfer?: readonly unknown[]): void;
+  on(event: string, handler: (value: never) => void): unknown;
+  terminate(): unknown;
+}
+
+/** A worker createTrainer can talk to: a Web Worker or a Node worker thread. */
+export type WorkerLike = WebWorkerLike | NodeWorkerLike;
+
+/**
+ * Where the trainer runs, as createTrainer's `worker` option:
+ * - `true` (default): the package's worker script, `new URL('./worker.js', import.meta.url)` beside
+ *   the package's code: right without a bundler and with Vite and webpack, which copy it; not
+ *   after esbuild, which leaves the URL pointing at a file it did not emit;
+ * - a URL or string: the worker script at that address (your build of `slimtrain/worker`);
+ * - a Worker (or Node worker thread) you started on such a script, used as it is;
+ * - a function returning one: called once, by createTrainer (the form bundlers recognise:
+ *   `() => new Worker(new URL('./trainer.worker.js', import.meta.url), { type: 'module' })`);
+ * - `false`: in this thread (same API, over a MessageChannel).
+ */
+export type TrainerWorkerOption = boolean | URL | string | WorkerLike | (() => WorkerLike);
+
+/** Options of createTrainer. Every field is optional. */
 export interface CreateTrainerOptions {
-  /**
-   * Where the trainer runs: true (default) starts the package's worker script (a Web Worker in
-   * browsers, a worker thread in Node); a URL or string names another worker script; a Worker
-   * you created is used as it is; false runs it in this thread (same API, over a MessageChannel).
-   */
-  worker?: boolean | URL | string | Worker | { postMessage(m: unknown, t?: unknown[]): void };
+  /** Where the trainer runs: see TrainerWorkerOption. Default true (the package's worker script). */
+  worker?: TrainerWorkerOption;
   /** Kernel build, as init(). Default 'auto'. */
   simd?: SimdOption;
   /** Kernels from elsewhere, as init(): compiled here once and handed to the trainer as a module. */
@@ -52,11 +82,15 @@ export interface TrainerClient {
   readonly kernels: string;
   /** Kernel threads the trainer runs. */
   readonly threads: number;
+  /** Why 'auto' gave the trainer one thread (as Engine.threadsReason); undefined otherwise. */
+  readonly threadsReason?: string;
   build(spec: ModelSpec): Promise<ModelInfo>;
-  compile(options: { optimizer: OptimizerSpec; loss?: LossName }): Promise<void>;
-  fit(x: Float32Array, y: Targets, options: FitCallOptions): Promise<History>;
+  /** As Sequential.compile, with the optimizer as JSON (an OptimizerSpec, or a type such as 'adam'). */
+  compile(options: { optimizer: OptimizerSpec | string; loss?: LossName | LossAlias }): Promise<void>;
+  fit(x: Float32Array, y: Targets, options?: FitCallOptions): Promise<History>;
   evaluate(x: Float32Array, y: Targets, options?: { batchSize?: number }): Promise<{ loss: number; accuracy: number }>;
-  predict(x: Float32Array, options?: { batchSize?: number }): Promise<Float32Array>;
+  /** Logits, or with `probabilities: true` a classifier's softmax of them, as Sequential.predict. */
+  predict(x: Float32Array, options?: { batchSize?: number; probabilities?: boolean }): Promise<Float32Array>;
   measureSparsity(options?: MeasureOptions): Promise<Requests['measureSparsity']['result']>;
   /** Replaces the trainer's model by its reduction; with `sample`, also compares the two (latency, logits). */
   reduce(options?: ReduceOptions & { sample?: Float32Array }): Promise<Requests['reduce']['result']>;
@@ -71,47 +105,57 @@ export interface TrainerClient {
   terminate(): Promise<void>;
 }
 
-type NodeWorker = {
-  postMessage(m: unknown, t?: readonly unknown[]): void;
-  on(event: string, handler: (value: never) => void): void;
-  terminate(): Promise<number>;
-};
 type NodeProcess = { getBuiltinModule?(id: string): unknown };
 
-/** A Web Worker or a Node worker thread as an Endpoint, with its failure and exit events. */
-function workerEndpoint(worker: Worker | NodeWorker, onGone: (message: string) => void): Endpoint & { terminate(): void } {
+/** The fix a failed worker load calls for, named in the error. */
+const WORKER_FIX =
+  "pass createTrainer({ worker }) the URL where slimtrain/worker's script is served, a Worker started on it, or a function " +
+  "that starts one (esbuild does not follow new URL(..., import.meta.url): build slimtrain/worker as an entry of its own; " +
+  'see the README, "Browsers, with a bundler")';
+
+/**
+ * A Web Worker or a Node worker thread as an Endpoint, with its failure and exit events; `source`
+ * says what was started (the script's URL), for the error when it cannot load.
+ */
+function workerEndpoint(worker: WorkerLike, source: string, onGone: (message: string) => void): Endpoint & { terminate(): void } {
   if ('on' in worker) {
-    worker.on('error', (e: Error) => onGone(`the trainer's worker crashed: ${e.name}: ${e.message}`));
-    worker.on('exit', (code: number) => onGone(`the trainer's worker exited (code ${code})`));
+    worker.on('error', (e: Error) => onGone(`the trainer's worker (${source}) crashed: ${e.name}: ${e.message}${/not found|cannot find/i.test(e.message) ? `; ${WORKER_FIX}` : ''}`));
+    worker.on('exit', (code: number) => onGone(`the trainer's worker (${source}) exited (code ${code})`));
     return {
       post: (m, t) => worker.postMessage(m, t),
-      listen: (h) => worker.on('message', (m: unknown) => h(m)),
+      listen: (h) => void worker.on('message', (m: unknown) => h(m)),
       terminate: () => void worker.terminate(),
     };
   }
-  worker.addEventListener('error', (e) => {
+  worker.addEventListener('error', (e: { message?: string; preventDefault?(): void }) => {
     e.preventDefault?.();
-    onGone(`the trainer's worker crashed: ${(e as ErrorEvent).message || 'a script error (the worker could not load or threw)'}`);
+    // A script that failed to load (404, not JavaScript, a bundler's missing file) gives an error
+    // event with no message; one that threw gives its message.
+    onGone(e.message ? `the trainer's worker (${source}) crashed: ${e.message}` : `the trainer's worker could not load from ${source}: ${WORKER_FIX}`);
   });
-  worker.addEventListener('messageerror', () => onGone("the trainer's worker sent a message that could not be read"));
+  worker.addEventListener('messageerror', () => onGone(`the trainer's worker (${source}) sent a message that could not be read`));
   return {
-    post: (m, t) => worker.postMessage(m, (t ?? []) as Transferable[]),
-    listen: (h) => worker.addEventListener('message', (e) => h((e as MessageEvent).data)),
+    post: (m, t) => worker.postMessage(m, (t ?? []) as unknown[]),
+    listen: (h) => worker.addEventListener('message', (e: { data: unknown }) => h(e.data)),
     terminate: () => worker.terminate(),
   };
 }
 
-function startWorker(url: URL | string): Worker | NodeWorker {
-  if (typeof Worker === 'function') return new Worker(url, { type: 'module', name: 'slimtrain-trainer' });
-  const process = (globalThis as { process?: NodeProcess & { execArgv?: string[] } }).process;
-  const threads = process?.getBuiltinModule?.('node:worker_threads') as
-    | { Worker: new (url: URL | string, options: { execArgv: string[] }) => NodeWorker }
+function startWorker(url: URL | string): WorkerLike {
+  const g = globalThis as { Worker?: new (url: URL | string, options: { type: 'module'; name: string }) => WebWorkerLike; process?: NodeProcess };
+  if (typeof g.Worker === 'function') return new g.Worker(url, { type: 'module', name: 'slimtrain-trainer' });
+  const threads = g.process?.getBuiltinModule?.('node:worker_threads') as
+    | { Worker: new (url: URL | string, options: { execArgv: string[] }) => NodeWorkerLike }
     | undefined;
   if (!threads) throw new SlimtrainError('createTrainer: this runtime has neither Web Workers nor node:worker_threads; pass worker: false');
   // Not the main script's flags (--input-type=module would change how the worker script runs; V8
   // flags are process-wide and reach the worker anyway).
   const execArgv: string[] = [];
   return new threads.Worker(typeof url === 'string' && !url.includes('://') ? url : new URL(url), { execArgv });
+}
+
+function isWorkerLike(value: unknown): value is WorkerLike {
+  return typeof value === 'object' && value !== null && typeof (value as { postMessage?: unknown }).postMessage === 'function';
 }
 
 /**
@@ -155,11 +199,15 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
     };
   } else if (choice === true || typeof choice === 'string' || choice instanceof URL) {
     const url = choice === true ? new URL('./worker.js', import.meta.url) : choice;
-    endpoint = workerEndpoint(startWorker(url), onGone);
-  } else if (choice && typeof choice === 'object' && typeof (choice as { postMessage?: unknown }).postMessage === 'function') {
-    endpoint = workerEndpoint(choice as Worker | NodeWorker, onGone);
+    endpoint = workerEndpoint(startWorker(url), String(url), onGone);
+  } else if (isWorkerLike(choice)) {
+    endpoint = workerEndpoint(choice, 'the Worker passed as createTrainer({ worker })', onGone);
+  } else if (typeof choice === 'function') {
+    const made: unknown = choice();
+    if (!isWorkerLike(made)) throw new ArgumentError('createTrainer.worker()', made, 'a Worker (the function must return the worker it starts)');
+    endpoint = workerEndpoint(made, 'the Worker from createTrainer({ worker })', onGone);
   } else {
-    throw new ArgumentError('createTrainer.worker', choice, 'true, false, a worker script URL or a Worker');
+    throw new ArgumentError('createTrainer.worker', choice, 'true, false, a worker script URL, a Worker or a function that returns one');
   }
 
   endpoint.listen((data) => {
@@ -196,9 +244,10 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
   return {
     kernels: started.kernels,
     threads: started.threads,
+    ...(started.threadsReason ? { threadsReason: started.threadsReason } : {}),
     build: (spec) => request('build', { spec }),
     compile: (options) => request('compile', options),
-    fit(x, y, fitOptions) {
+    fit(x, y, fitOptions = {}) {
       if (fitOptions === null || typeof fitOptions !== 'object') return Promise.reject(new ArgumentError('fit options', fitOptions, '{ epochs, ... }'));
       const { onProgress, signal, transfer, ...rest } = fitOptions;
       if (signal?.aborted) return Promise.reject(signal.reason ?? new DOMException('fit was aborted', 'AbortError'));
@@ -212,7 +261,7 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
     },
     // Checked here: the request carries batchSize beside the data, not the options object.
     evaluate: async (x, y, o = {}) => (knownKeys('evaluate options', o, ['batchSize']), request('evaluate', { x, y, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}) })),
-    predict: async (x, o = {}) => (knownKeys('predict options', o, ['batchSize']), request('predict', { x, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}) })),
+    predict: async (x, o = {}) => (knownKeys('predict options', o, ['batchSize', 'probabilities']), request('predict', { x, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}), ...(o.probabilities !== undefined ? { probabilities: o.probabilities } : {}) })),
     measureSparsity: (o) => request('measureSparsity', { ...(o ? { options: o } : {}) }),
     reduce(o = {}) {
       const { sample, ...reduceOptions } = o;

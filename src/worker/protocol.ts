@@ -2,7 +2,7 @@
 // worker thread, or the same thread over a MessageChannel). Every request carries an id; the
 // trainer answers it once with a result or an error, and may send progress events under the same
 // id before that (fit). Large arrays travel as transferable buffers.
-import type { LossName } from '../losses/loss.js';
+import type { LossAlias, LossName } from '../losses/loss.js';
 import type { ModelSpec, NamedWeight, Targets } from '../model/sequential.js';
 import type { OptimizerSpec } from '../optim/spec.js';
 import type { ReduceOptions, ReductionRecord } from '../reduce/reduce.js';
@@ -10,10 +10,12 @@ import type { ReductionReport } from '../reduce/report.js';
 import type { MeasureOptions, SparsityReport } from '../sparsity/measure.js';
 import type { EpochLog, History } from '../train/fit.js';
 import type { SimdOption } from '../backend/load.js';
+import type { WasmModule } from '../backend/wasm_types.js';
 
 /** The fit options that cross the boundary (callbacks and the signal stay on the client). */
 export interface RemoteFitOptions {
-  epochs: number;
+  /** Default 1. */
+  epochs?: number;
   batchSize?: number;
   shuffle?: boolean;
   seed?: number;
@@ -54,13 +56,13 @@ export interface ModelInfo {
 }
 
 export interface Requests {
-  init: { args: { module?: WebAssembly.Module; simd?: SimdOption; threads?: 'auto' | number }; result: { kernels: string; threads: number } };
+  init: { args: { module?: WasmModule; simd?: SimdOption; threads?: 'auto' | number }; result: { kernels: string; threads: number; threadsReason?: string } };
   build: { args: { spec: ModelSpec }; result: ModelInfo };
-  compile: { args: { optimizer: OptimizerSpec; loss?: LossName }; result: void };
+  compile: { args: { optimizer: OptimizerSpec | string; loss?: LossName | LossAlias }; result: void };
   fit: { args: { x: Float32Array; y: Targets; options: RemoteFitOptions }; result: History };
   abort: { args: { target: number; reason: string }; result: void };
   evaluate: { args: { x: Float32Array; y: Targets; batchSize?: number }; result: { loss: number; accuracy: number } };
-  predict: { args: { x: Float32Array; batchSize?: number }; result: Float32Array };
+  predict: { args: { x: Float32Array; batchSize?: number; probabilities?: boolean }; result: Float32Array };
   measureSparsity: { args: { options?: MeasureOptions }; result: SparsityReport };
   reduce: { args: { options?: ReduceOptions; sample?: Float32Array }; result: { record: ReductionRecord; report: ReductionReport | null; model: ModelInfo } };
   getWeights: { args: Record<string, never>; result: NamedWeight[] };
@@ -94,7 +96,7 @@ export type ReplyMessage =
 
 /** The two ends' common ground: a Web Worker, `self` in a worker, a MessagePort, a Node worker or its parentPort. */
 export interface Endpoint {
-  post(message: unknown, transfer?: Transferable[]): void;
+  post(message: unknown, transfer?: unknown[]): void;
   listen(handler: (message: unknown) => void): void;
 }
 

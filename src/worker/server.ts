@@ -53,11 +53,13 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       const wanted = threads ?? 'auto';
       const many = (simd ?? 'auto') === 'auto' || simd === 'plain' ? (wanted === 'auto' ? availableThreads().threads : wanted) : 1;
       engine = many > 1 ? await init({ threads: wanted, ...(simd ? { simd } : {}) }) : await init({ ...(module ? { wasm: module } : {}), ...(simd ? { simd } : {}), threads: 1 });
-      return { kernels: engine.kernels, threads: engine.threads };
+      // The engine above was asked for one thread when 'auto' found one: say why, as init() does.
+      const reason = engine.threadsReason ?? (engine.threads === 1 && wanted === 'auto' ? availableThreads().reason : undefined);
+      return { kernels: engine.kernels, threads: engine.threads, ...(reason ? { threadsReason: reason } : {}) };
     },
     build: ({ spec }) => replace(Sequential.build(needEngine(), spec)),
     // The whole options object goes on to compile, which refuses keys it does not know.
-    compile: (options) => needModel().compile({ ...options, optimizer: optimizerFromSpec(options.optimizer) }),
+    compile: (options) => needModel().compile({ ...options, optimizer: typeof options.optimizer === 'string' ? options.optimizer : optimizerFromSpec(options.optimizer) }),
     async fit({ x, y, options }, id) {
       const m = needModel();
       const controller = new AbortController();
@@ -71,7 +73,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
           ...fitOptions,
           signal: controller.signal,
           onBatchEnd: (b) => {
-            latest = { epoch: b.epoch, epochs: options.epochs, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta };
+            latest = { epoch: b.epoch, epochs: options.epochs ?? 1, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta };
             const now = performance.now();
             if (now - last >= progressEveryMs) {
               last = now;
@@ -90,7 +92,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       fits.get(target)?.abort(new DOMException(reason, 'AbortError'));
     },
     evaluate: ({ x, y, batchSize }) => needModel().evaluate(x, y, batchSize !== undefined ? { batchSize } : {}),
-    predict: ({ x, batchSize }) => needModel().predict(x, batchSize !== undefined ? { batchSize } : {}),
+    predict: ({ x, batchSize, probabilities }) => needModel().predict(x, { ...(batchSize !== undefined ? { batchSize } : {}), ...(probabilities !== undefined ? { probabilities } : {}) }),
     measureSparsity: ({ options }) => measureSparsity(needModel(), options ?? {}),
     reduce({ options, sample }) {
       const m = needModel();

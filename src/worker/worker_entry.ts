@@ -11,6 +11,6 @@ if (threads?.parentPort) {
   const port = threads.parentPort;
   serveTrainer({ post: (m, t) => port.postMessage(m, t), listen: (h) => port.on('message', h) });
 } else {
-  const scope = globalThis as unknown as { postMessage(m: unknown, t?: Transferable[]): void; addEventListener(type: 'message', h: (e: MessageEvent) => void): void };
+  const scope = globalThis as unknown as { postMessage(m: unknown, t?: unknown[]): void; addEventListener(type: 'message', h: (e: MessageEvent) => void): void };
   serveTrainer({ post: (m, t) => scope.postMessage(m, t ?? []), listen: (h) => scope.addEventListener('message', (e) => h(e.data)) });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { init } from '../../src/backend/engine.js';
 import { supportsBuild } from '../../src/backend/load.js';
 import { ArgumentError, SlimtrainError } from '../../src/errors.js';
@@ -76,5 +76,21 @@ describe('init', () => {
     expect(engine.isDisposed).toBe(true);
     expect(() => engine.backend).toThrow(SlimtrainError);
     expect(() => engine.arena).toThrow(/disposed/);
+  });
+});
+
+describe('the thread count init chose, and why', () => {
+  it("is silent and says why 'auto' ran one thread", async () => {
+    const info = vi.spyOn(console, 'info');
+    const scalar = await init({ simd: 'none' });
+    expect(scalar.threads).toBe(1);
+    expect(scalar.threadsReason).toBe('threads run the plain SIMD build, and this engine runs the scalar build');
+    const auto = await init();
+    // Node always has worker threads: no reason to give.
+    expect(auto.threadsReason).toBeUndefined();
+    expect((await init({ threads: 1 })).threadsReason).toBeUndefined();
+    expect(info).not.toHaveBeenCalled();
+    for (const e of [scalar, auto]) e.dispose();
+    info.mockRestore();
   });
 });

@@ -214,7 +214,7 @@ describe.skipIf(!hasChromium)(
         await trainer.fail('kaboom', { uncaught: true });
         try { await trainer.evaluate(new Float32Array(4), [0]); return 'resolved'; } catch (e: any) { return `${e.name}: ${e.message}`; }
       });
-      expect(crashed).toMatch(/^TrainerGoneError: the trainer's worker crashed: .*kaboom/);
+      expect(crashed).toMatch(/^TrainerGoneError: the trainer's worker \(http:\/\/127\.0\.0\.1:\d+\/dist\/browser\/worker\.js\) crashed: .*kaboom/);
       await page.close();
     }, 120_000);
   },

@@ -19,7 +19,7 @@ const x4 = (...v: number[]) => Float32Array.from(v);
 
 const API: Case[] = [
   ['input-length', () => model.predict(new Float32Array(5)), st.ArgumentError, /^x\.length = 5: expected a positive multiple of the input size 4 \(\[4\]\)$/],
-  ['input-type', () => model.predict([1, 2, 3, 4] as never), st.ArgumentError, /^x = \[1, 2, 3, 4\]: expected a Float32Array$/],
+  ['input-type', () => model.predict([1, 2, 3, 4] as never), st.ArgumentError, /^x = \[1, 2, 3, 4\]: expected a Float32Array or a non-empty array of samples, each an array \(a sample has shape \[4\]\)$/],
   ['input-shape-rank', () => st.Sequential.build(engine, { inputShape: [1, 2, 3, 4], layers: [{ type: 'flatten' }] }), st.ArgumentError, /^inputShape = \[1, 2, 3, 4\]: expected \[features\] or \[height, width, channels\]$/],
   ['layer-input-rank', () => st.Sequential.build(engine, { inputShape: [4], layers: [{ type: 'conv2d', filters: 2, kernelSize: 3 }] }), st.ArgumentError, /conv2d_1: input shape = \[4\]: expected/],
   ['label-count', () => model.evaluate(new Float32Array(8), [1]), st.ArgumentError, /^y\.length = 1: expected 2 labels or 6 target values/],
@@ -57,11 +57,13 @@ const API: Case[] = [
   ['checkpoint-truncated', () => st.decodeCheckpoint(st.encodeCheckpoint(compiled()).slice(0, 30), 'c.ckpt'), st.ModelFileError, /^c\.ckpt: truncated/],
   ['tfjs-layer', () => st.importTfjsModel(engine, { modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { name: 'l', batch_input_shape: [null, 2, 3] } }] } } }, []), st.TfjsFormatError, /layer l \(LSTM\) has no slimtrain counterpart/],
   ['idx-garbage', () => st.parseIdx(new Uint8Array([1, 2, 3, 4, 5]), 'x.idx'), st.DataFormatError, /^x\.idx: /],
-  ['worker-option', () => st.createTrainer({ worker: 42 as never }), st.ArgumentError, /^createTrainer\.worker = 42: expected true, false, a worker script URL or a Worker$/],
+  ['worker-option', () => st.createTrainer({ worker: 42 as never }), st.ArgumentError, /^createTrainer\.worker = 42: expected true, false, a worker script URL, a Worker or a function that returns one$/],
+  ['worker-factory', () => st.createTrainer({ worker: () => 42 as never }), st.ArgumentError, /^createTrainer\.worker\(\) = 42: expected a Worker \(the function must return the worker it starts\)$/],
+  ['worker-missing', () => st.createTrainer({ worker: new URL('file:///nonexistent/worker.js') }), st.TrainerGoneError, /^the trainer's worker \(file:\/\/\/nonexistent\/worker\.js\) crashed: Error: Cannot find module '\/nonexistent\/worker\.js'; pass createTrainer\(\{ worker \}\) the URL where slimtrain\/worker's script is served/],
   ['after-dispose', () => disposedModel().predict(new Float32Array(4)), st.SlimtrainError, /^this model was disposed$/],
   ['engine-disposed', () => st.Sequential.build(disposedEngine(), SPEC), st.SlimtrainError, /^this engine was disposed: create a new one with init\(\)$/],
   ['inference-train', () => model.toInference().compile({ optimizer: st.chain(st.adam()) }), st.SlimtrainError, /^compile: this model is inference-only/],
-  ['compile-unknown-option', () => st.Sequential.build(engine, SPEC).compile({ optimizer: st.chain(st.adam()), loss: 'crossEntropy', foo: 1 } as never), st.ArgumentError, /^compile options\.foo = 1: expected no such option \(known: optimizer, loss\)$/],
+  ['compile-unknown-option', () => st.Sequential.build(engine, SPEC).compile({ optimizer: st.chain(st.adam()), loss: 'crossEntropy', foo: 1 } as never), st.ArgumentError, /^compile options\.foo = 1: expected no such option \(known: optimizer, loss, metrics\)$/],
   ['model-file-folder', () => st.loadModelFile(engine, dir), st.SlimtrainError, /^model file .*slimtrain-errors-\w+ is a folder: expected a file$/],
   ['tfjs-weight-shape', () => tfjsWithKernelShape([5, 3]), st.TfjsFormatError, /^m\.json: weight dense_1\/kernel: the manifest declares shape \[5,3\], but layer dense_1 has \[4,3\]$/],
 ];

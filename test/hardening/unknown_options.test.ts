@@ -109,6 +109,7 @@ const SEQUENTIAL: Record<string, Call> = {
   lossAndGradients: () => compiled().lossAndGradients(x(), [0, 1], BOGUS as never),
 };
 const SEQUENTIAL_NO_OPTIONS = [
+  'countParams',
   'toInference', 'trainable', 'toSpec', 'outputShape', 'inputSize', 'outputSize', 'parameterCount', 'flops', 'step', 'optimizer', 'loss', 'trainStep',
   'layerOutputs', 'trainOn', 'trainingState', 'restoreTrainingState', 'getWeights', 'setWeights', 'summary', 'dispose', 'isDisposed', 'check', 'tensorsOf',
   'locate', 'batchSize', 'ensureWorkspace', 'freeWorkspace', 'takeSnapshot', 'restoreSnapshot', 'loadInputs', 'loadTargets', 'forwardLoss', 'forward',

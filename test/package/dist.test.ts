@@ -26,7 +26,9 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual({ kernels: 'simd', c: [5, 11, 11, 25] });
   });
 
-  it('ships the command line entry point', () => {
+  it('ships the command line entry point, which prints the package version', () => {
+    const version = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version;
+    for (const flag of ['--version', '-v']) expect(execFileSync(process.execPath, [`${root}dist/cli.js`, flag], { encoding: 'utf8' })).toBe(`${version}\n`);
     const out = execFileSync(process.execPath, [`${root}dist/cli.js`, 'info'], { encoding: 'utf8' });
     expect(out).toMatch(/^kernels: simd$/m);
     expect(() => execFileSync(process.execPath, [`${root}dist/cli.js`, 'frobnicate'], { stdio: 'pipe' })).toThrow(/unknown command "frobnicate"/);
@@ -40,9 +42,10 @@ describe('the built package', () => {
       expect(text).toMatch(/getBuiltinModule/);
     }
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-    expect(pkg.sideEffects).toBe(false);
+    // The worker scripts run for their effect (they serve the trainer): bundlers must keep them.
+    expect(pkg.sideEffects).toEqual(['./dist/worker.js', './dist/browser/worker.js', './dist/cli.js']);
     expect(pkg.exports['.'].browser).toBe('./dist/browser/index.js');
-    expect(pkg.exports['./worker']).toEqual({ browser: './dist/browser/worker.js', default: './dist/worker.js' });
+    expect(pkg.exports['./worker']).toEqual({ types: './dist/types/src/worker/worker_entry.d.ts', browser: './dist/browser/worker.js', default: './dist/worker.js' });
   });
 
   it('createTrainer runs over Node worker threads with the weights of an in-thread run, bit for bit', () => {
