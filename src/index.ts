@@ -107,3 +107,7 @@ export { exportTfjsModel, importTfjsModel, TfjsFormatError } from './io/tfjs.js'
 export type { TfjsModelJson } from './io/tfjs.js';
 export { saveTfjsModelFiles, loadTfjsModelFiles } from './io/tfjs_files_node.js';
 export { VERSION } from './version.js';
+export { runExperiment, experimentModelSpec } from './experiment/run_experiment.js';
+export type { ExperimentSpec, ExperimentOptions, ExperimentResult, ExperimentPhase, ExperimentCheckpointInfo, CheckpointStore } from './experiment/run_experiment.js';
+export { epochRecord } from './experiment/epoch_record.js';
+export type { EpochRecord, EpochLayerRecord } from './experiment/epoch_record.js';

@@ -16,6 +16,7 @@ import { weightMask } from '../prune/mask.js';
 import { reduce, type ReductionRecord } from '../reduce/reduce.js';
 import { measureSparsity, type SparsityReport } from '../sparsity/measure.js';
 import type { BatchLog, EpochLog, FitOptions } from '../train/fit.js';
+import { knownKeys, nonNegativeInt, nonNegativeNumber, positiveInt } from '../validate.js';
 import { epochRecord, type EpochRecord } from './epoch_record.js';
 
 /**
@@ -73,6 +74,7 @@ export interface CheckpointStore {
   save(bytes: Uint8Array, at: { epoch: number; step: number }): void | Promise<void>;
 }
 
+/** How runExperiment reports and keeps its progress; every field is optional. */
 export interface ExperimentOptions {
   /** The model, built and compiled, before it trains (to print its summary, say). */
   onStart?: (model: Sequential) => void;
@@ -98,6 +100,7 @@ export interface ExperimentOptions {
   signal?: AbortSignal;
 }
 
+/** What runExperiment returns: the models (the caller disposes them), the scores and the sparsity. */
 export interface ExperimentResult {
   /** The trained (pruned, fine-tuned) model, and its reduction unless `reduce: false`. The caller disposes both. */
   model: Sequential;
@@ -116,6 +119,32 @@ export interface ExperimentResult {
   iterative: { valAccuracy?: number; evaluations: number } | null;
   /** Wall time, over every attempt when the run resumed from a checkpoint. */
   seconds: number;
+}
+
+const SPEC_KEYS = ['model', 'optimizer', 'epochs', 'batchSize', 'seed', 'validationSamples', 'earlyStopping', 'prune', 'fineTune', 'iterative', 'xi', 'reduce'];
+
+/** Checks an experiment's own fields, naming the first bad one (the model, optimizer and pruning options check themselves when built). */
+function checkExperimentSpec(spec: ExperimentSpec): void {
+  if (spec === null || typeof spec !== 'object') throw new ArgumentError('experiment', spec, `an ExperimentSpec { ${SPEC_KEYS.join(', ')} }`);
+  knownKeys('experiment', spec, SPEC_KEYS);
+  positiveInt('experiment.epochs', spec.epochs);
+  if (spec.batchSize !== undefined) positiveInt('experiment.batchSize', spec.batchSize);
+  nonNegativeInt('experiment.seed', spec.seed);
+  if (spec.validationSamples !== undefined) positiveInt('experiment.validationSamples', spec.validationSamples);
+  if (spec.earlyStopping !== undefined) {
+    knownKeys('experiment.earlyStopping', spec.earlyStopping, ['patience']);
+    nonNegativeInt('experiment.earlyStopping.patience', spec.earlyStopping.patience);
+  }
+  if (spec.fineTune !== undefined) {
+    if (!spec.prune) throw new ArgumentError('experiment.fineTune', spec.fineTune, 'a prune step to fine-tune after');
+    knownKeys('experiment.fineTune', spec.fineTune, ['epochs', 'optimizer', 'seed']);
+    positiveInt('experiment.fineTune.epochs', spec.fineTune.epochs);
+  }
+  if (spec.iterative !== undefined && (spec.validationSamples !== undefined || spec.prune !== undefined)) {
+    throw new ArgumentError('experiment.iterative', spec.iterative, 'no iterative loop beside validationSamples or prune (the loop holds out its own validation and prunes itself)');
+  }
+  if (spec.xi !== undefined) nonNegativeNumber('experiment.xi', spec.xi);
+  if (spec.reduce !== undefined && typeof spec.reduce !== 'boolean') knownKeys('experiment.reduce', spec.reduce, ['allowPaddingDeviation']);
 }
 
 /** The model spec an experiment's `model` describes, for data of this shape. */
@@ -139,6 +168,9 @@ export function experimentModelSpec(model: ExperimentSpec['model'], data: Datase
  * console.log(r.test.accuracy, r.model.parameterCount, '->', r.reduced!.model.parameterCount);
  */
 export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: { train: Dataset; test: Dataset }, options: ExperimentOptions = {}): Promise<ExperimentResult> {
+  checkExperimentSpec(spec);
+  knownKeys('runExperiment options', options, ['onStart', 'onBatchEnd', 'onEpochEnd', 'augment', 'checkpoint', 'onNote', 'signal']);
+  if (options.checkpoint) knownKeys('runExperiment options.checkpoint', options.checkpoint, ['store', 'everySteps', 'run', 'hash', 'metadata', 'required']);
   let started = performance.now();
   const checkpoint = options.checkpoint;
   const resume = checkpoint ? usableCheckpoint(checkpoint, options.onNote) : null;

@@ -73,6 +73,10 @@ const FUNCTIONS: Record<string, Call> = {
   iterativePruning: () => st.iterativePruning(compiled(), x(), [0, 1], { fraction: 0.5, epochs: 1, ...BOGUS } as never),
   pruneAndFineTune: () => st.pruneAndFineTune(compiled(), x(), [0, 1], { prune: { fraction: 0.5 }, optimizer: st.sgd({ lr: 0.1 }), fit: { epochs: 1 }, ...BOGUS } as never),
   createTrainer: () => st.createTrainer({ worker: false, ...BOGUS } as never),
+  runExperiment: async () => {
+    const data = st.createDataset({ x: new Float32Array(8), y: Uint8Array.of(0, 1), shape: [4], classes: 2 });
+    await st.runExperiment(engine, { model: { layers: [{ type: 'dense', units: 2 }] }, optimizer: { type: 'sgd' }, epochs: 1, seed: 1, ...BOGUS } as never, { train: data, test: data });
+  },
 };
 
 /** Exported functions whose arguments are data, not an options object (each with why). */
@@ -89,7 +93,8 @@ const NO_OPTIONS: Record<string, string> = {
   rescale: 'a dataset and two numbers', shuffleDataset: 'a dataset and a generator', splitDataset: 'a dataset and a fraction',
   chooseThreshold: 'group norms', applyReduction: 'a model and a record', zeroRemovedGroups: 'a model and a record',
   reductionReport: 'models, a record and samples', reductionTable: 'a report', presetSpec: 'a preset name, a shape and counts',
-  deadUnitsByActivation: 'a model and samples', maskOf: 'a model', serveTrainer: 'an endpoint { post, listen }',
+  deadUnitsByActivation: 'a model and samples', experimentModelSpec: 'a model description, a dataset and a seed',
+  epochRecord: 'a model, a phase, an epoch log and a threshold', maskOf: 'a model', serveTrainer: 'an endpoint { post, listen }',
   encodeCheckpoint: 'a model, a fit position and free-form metadata', decodeCheckpoint: 'bytes and a name',
   restoreCheckpoint: 'a model, bytes and a name', modelFromCheckpoint: 'an engine, bytes and a name',
   encodeContainer: 'a manifest and tensors (the file format itself)', decodeContainer: 'bytes, a name, a format and a version',
