@@ -17,10 +17,12 @@ import { sparsityJson, sparsityTable, type SparsitySnapshot } from '../sparsity_
 import { deadUnitsByActivation } from '../../sparsity/dead_activations.js';
 import { measureSparsity } from '../../sparsity/measure.js';
 import { reduce } from '../../reduce/reduce.js';
-import { reductionReport, reductionTable } from '../../reduce/report.js';
+import { reductionReport, reductionTable, type ReductionReport } from '../../reduce/report.js';
 import { pruneAndFineTune } from '../../prune/fine_tune.js';
 import { magnitudePrune, type MagnitudePruneOptions } from '../../prune/magnitude.js';
 import { adam } from '../../optim/optimizers.js';
+import { countNoun } from '../../report/report_numbers.js';
+import { BatchCurve } from '../../train/batch_curve.js';
 
 /** --prune std:S | fraction:F | threshold:T, optionally :global. */
 function pruneFromFlag(value: string): MagnitudePruneOptions {
@@ -179,15 +181,25 @@ export const train: Command = {
     say(`optimizer: ${JSON.stringify(optimizer.toSpec() ?? optimizer.optimizer.name)}\n`);
 
     const progress = new ProgressDisplay(say, io.isTTY && !json, epochs);
-    const snapshots: SparsitySnapshot[] = [];
+    // Before training too, so that one epoch still draws a line (not on resume: the weights are not the initial ones).
+    const snapshots: SparsitySnapshot[] = resumeBytes ? [] : [{ epoch: -1, layers: groupNorms(model) }];
     const epochLogs: EpochLog[] = [];
+    const curve = new BatchCurve();
+    // Group norms about 50 times over the run for the report's sparsity curves (cheap: a pass over the kernels).
+    const snapshotEvery = Math.max(1, Math.round((stepsPerEpoch * epochs) / 50));
     const history = await model.fit(trainSet.x, trainSet.y, {
       epochs,
       batchSize,
       validationSplit: split,
       augment,
       ...(patience === undefined ? {} : { earlyStopping: { patience, restoreBestWeights: true } }),
-      onBatchEnd: (b) => progress.batch(b),
+      onBatchEnd: (b) => {
+        curve.add(b);
+        if (v.report !== undefined && b.batch + 1 < b.batches && (b.epoch * b.batches + b.batch + 1) % snapshotEvery === 0) {
+          snapshots.push({ epoch: b.epoch, at: b.epoch + (b.batch + 1) / b.batches, layers: groupNorms(model) });
+        }
+        return progress.batch(b);
+      },
       onEpochEnd: (e) => {
         progress.epoch(e);
         epochLogs.push(e);
@@ -229,17 +241,19 @@ export const train: Command = {
     // The activation view beside the weight view: units that do not vary on 512 test samples.
     const byActivation = deadUnitsByActivation(model, test.x.subarray(0, Math.min(512, test.y.length) * model.inputSize));
     for (const l of byActivation) {
-      say(`${l.layer}: on ${Math.min(512, test.y.length)} test samples, ${l.zero.length} units output only 0 and ${l.constant.length} a nonzero constant (after ${l.observed})\n`);
+      say(`${l.layer}: on ${Math.min(512, test.y.length)} test samples, ${countNoun(l.zero.length, 'unit')} ${l.zero.length === 1 ? 'outputs' : 'output'} only 0 and ${l.constant.length} a nonzero constant (after ${l.observed})\n`);
     }
     say('\n');
     let reduced: ReturnType<typeof reduce> | undefined;
     let reducedJson: Record<string, unknown> | null = null;
+    let reduction: { report: ReductionReport; accuracy: number } | null = null;
     if (!v['no-reduce']) {
       reduced = reduce(model, { ...(xi === undefined ? {} : { xi }), allowPaddingDeviation: v['allow-padding-deviation'] === true });
       const sample = test.x.subarray(0, Math.min(test.y.length, 1000) * model.inputSize);
       const report = reductionReport(model, reduced.model, reduced.record, sample);
       const after = reduced.model.evaluate(test.x, test.y);
       reducedJson = { ...report, test_accuracy_before: evaluation.accuracy, test_accuracy_after: after.accuracy };
+      reduction = { report, accuracy: after.accuracy };
       say(`${reductionTable(report)}\ntest accuracy after reduction ${(100 * after.accuracy).toFixed(2)}% (before ${(100 * evaluation.accuracy).toFixed(2)}%)\n`);
       if (v['save-reduced'] !== undefined) {
         saveModelFile(reduced.model, String(v['save-reduced']), { dataset, reducedFrom: v.save ?? null, testAccuracy: after.accuracy, standardization, record: reduced.record });
@@ -253,8 +267,15 @@ export const train: Command = {
     if (v.report !== undefined) {
       const { writeTrainingReport } = await import('../report_writer.js');
       writeTrainingReport(String(v.report), {
-        model, dataset, history: epochLogs, snapshots, sparsity, reduction: reducedJson, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
-        testSamples: test.y.length, startedAt, argv,
+        model, engine, dataset, history: epochLogs, batches: curve.points, snapshots, sparsity,
+        activity: { samples: Math.min(512, test.y.length), layers: byActivation },
+        reduction: reduced && reduction ? { report: reduction.report, record: reduced.record, model: reduced.model, testAccuracy: reduction.accuracy } : null,
+        testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, testSamples: test.y.length, startedAt, argv,
+        settings: {
+          model: (v.model as string | undefined) ?? 'mlp', 'training samples': samples, 'validation split': split ?? null, 'test samples': test.y.length,
+          standardize: v.standardize === true, augment: v.augment === true, epochs, 'batch size': batchSize, 'steps per epoch': stepsPerEpoch, seed,
+          'early stopping patience': patience ?? null, prune: prune ? JSON.stringify(prune) : null, 'fine-tune epochs': fineTuneEpochs,
+        },
       });
       say(`wrote ${v.report}\n`);
     }
