@@ -5,21 +5,13 @@ import type { Sequential } from '../model/sequential.js';
 import type { ReductionRecord } from '../reduce/reduce.js';
 import type { ReductionReport } from '../reduce/report.js';
 import { countNoun } from '../report/report_numbers.js';
+import { specText } from '../report/spec_text.js';
 import { renderTrainingReport, type LayerReduction, type SettingValue } from '../report/training_report.js';
 import type { LayerActivationDeadness } from '../sparsity/dead_activations.js';
 import type { SparsityReport } from '../sparsity/measure.js';
 import type { BatchCurvePoint } from '../train/batch_curve.js';
 import type { EpochLog } from '../train/fit.js';
 import type { SparsitySnapshot } from './sparsity_table.js';
-
-/** A spec object in one line: { type: 'adam', lr: 0.001 } -> 'adam (lr 0.001)'; nested objects likewise. */
-export function specText(spec: unknown): string {
-  if (Array.isArray(spec)) return spec.map(specText).join(', ');
-  if (spec === null || typeof spec !== 'object') return typeof spec === 'string' ? spec : JSON.stringify(spec);
-  const { type, ...rest } = spec as Record<string, unknown>;
-  const fields = Object.entries(rest).map(([k, v]) => `${k} ${specText(v)}`).join(', ');
-  return type === undefined ? fields : fields ? `${String(type)} (${fields})` : String(type);
-}
 
 /** Writes `slimtrain train --report FILE.html`: the training run as one self-contained page. */
 export function writeTrainingReport(

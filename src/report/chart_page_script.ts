@@ -45,6 +45,8 @@ export interface ChartSpec {
   markers?: { x: number; label: string; color?: string }[];
   /** Hide the legend (e.g. a single-series chart whose title says what it is). */
   legend?: boolean;
+  /** Show the values at the cursor in the legend. Default true; false leaves the names (a tooltip may say more). */
+  legendValues?: boolean;
   /** Lines shown in a tooltip while the cursor is at x index i (null: no tooltip there). */
   details?: (string[] | null)[];
 }
@@ -152,8 +154,14 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
         // uPlot puts log ticks at 1..9 x each decade; only the powers of ten get a label.
         out.values = function (u, ticks) {
           return ticks.map(function (t) {
+            // uPlot passes null for the ticks its log filter hides.
+            if (t === null || !(t > 0)) return '';
             var e = Math.log10(t);
-            return Math.abs(e - Math.round(e)) < 1e-9 ? format(t, config.format, true, t) : '';
+            if (Math.abs(e - Math.round(e)) > 1e-9) return '';
+            // Powers of ten of a count in short: 1k, 10k, 1M.
+            var n = Math.round(e);
+            if (config.format === 'count' && n >= 3) return Math.pow(10, n % 3) + ['k', 'M', 'G', 'T'][Math.floor(n / 3) - 1];
+            return format(t, config.format, true, t);
           });
         };
       } else if (config.format === 'epoch' || config.format === 'count' || config.format === 'log10') out.incrs = INTEGER_STEPS;
@@ -166,7 +174,7 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
       width: Math.max(240, el.clientWidth),
       height: spec.height,
       series: series,
-      legend: { show: spec.legend !== false, live: true },
+      legend: { show: spec.legend !== false, live: spec.legendValues !== false },
       cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       scales: {
         x: { time: false, distr: spec.x.log ? 3 : 1, range: function (u, min, max) {

@@ -18,10 +18,10 @@ export function note(html: string): string {
   return `<p class="note">${html}</p>`;
 }
 
-/** A table of text cells, first column left-aligned, the others right-aligned (numbers). */
-export function dataTable(head: string[], rows: string[][]): string {
+/** A table of text cells, first column left-aligned, the others right-aligned (numbers); `compact` pads less. */
+export function dataTable(head: string[], rows: string[][], options: { compact?: boolean } = {}): string {
   return [
-    '<table class="data">',
+    `<table class="data${options.compact ? ' compact' : ''}">`,
     `<thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
     '<tbody>',
     ...rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`),

@@ -36,9 +36,10 @@ figcaption span { display: block; color: var(--muted); font-size: 12.5px; }
 .uplot .u-legend .u-series > * { padding: 2px 4px; }
 table.data { border-collapse: collapse; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; font-variant-numeric: tabular-nums; }
 table.data th, table.data td { padding: 6px 12px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-table.data th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: 0.03em; background: #fafbfc; }
+table.data th { white-space: normal; min-width: 4em; font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: 0.03em; background: #fafbfc; }
 table.data th:first-child, table.data td:first-child { text-align: left; }
 table.data tr:last-child td { border-bottom: none; }
+table.data.compact th, table.data.compact td { padding: 6px 8px; }
 table.data caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
 table.settings th, table.settings td { text-align: left; white-space: normal; overflow-wrap: anywhere; }
 table.settings th { text-transform: none; letter-spacing: 0; font-size: 12.5px; width: 1%; white-space: nowrap; }

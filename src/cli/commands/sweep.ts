@@ -5,6 +5,7 @@ import { ArgumentError } from '../../errors.js';
 import { checkSweepConfig, sweepRuns, type SweepConfig, type SweepRun } from '../../sweep/config.js';
 import { runSweepPool } from '../../sweep/pool.js';
 import { sweepMarkdown, sweepPoints, sweepSvg } from '../../sweep/report.js';
+import { renderSweepPage } from '../../report/sweep_page.js';
 import type { RunProgress, SweepResult } from '../../sweep/run.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
 import { numberFlag, parseFlags } from '../flags.js';
@@ -15,7 +16,8 @@ const HELP = `usage: slimtrain sweep CONFIG.json [options]
 Runs a grid of methods x strengths x seeds (see SweepConfig in the API docs), one run per worker
 thread at a time. Every finished run is appended to OUT/NAME.jsonl; runs already there are
 skipped, so an interrupted sweep resumes. At the end it writes OUT/NAME.md (table) and
-OUT/NAME.svg (accuracy against nonzero parameters left and against FLOPs after reduction).
+OUT/NAME.svg (accuracy against nonzero parameters left and against FLOPs after reduction), and
+OUT/NAME.html: the same as an interactive page (hover a point for its runs), self-contained.
 
 options:
   --jobs N          worker threads (default: the config's jobs, else one per core)
@@ -194,8 +196,9 @@ export const sweep: Command = {
     const encoder = new TextEncoder();
     writeFileAtomic(`${out}/${config.name}.svg`, encoder.encode(sweepSvg(points, `${config.name}: test accuracy against size`)));
     writeFileAtomic(`${out}/${config.name}.md`, encoder.encode(sweepMarkdown(config, points, `npm run sweep -- ${path}`)));
+    writeFileAtomic(`${out}/${config.name}.html`, encoder.encode(renderSweepPage(config, results, { command: `npm run sweep -- ${path}` })));
     io.out(`${sweepMarkdown(config, points, `npm run sweep -- ${path}`).split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
-    io.err(`wrote ${out}/${config.name}.md and .svg (${results.length} of ${runs.length} runs)\n`);
+    io.err(`wrote ${out}/${config.name}.md, .svg and .html (${results.length} of ${runs.length} runs)\n`);
     if (failures.length) {
       io.err(`${failures.length} run(s) failed (run the sweep again to retry them):\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
       return 1;
