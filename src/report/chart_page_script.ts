@@ -255,7 +255,8 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
     var data = [spec.x.values].concat(spec.series.map(function (s) { return s.values; }));
     var plot = new uPlot(options, data, el);
     if (tooltip) el.appendChild(tooltip);
-    // For tests and the curious: how many values this chart plots.
+    // For tests and the curious: the drawn charts by id, and how many values each plots.
+    (window.reportCharts = window.reportCharts || {})[spec.id] = plot;
     el.setAttribute('data-points', String(spec.series.reduce(function (n, s) {
       return n + s.values.filter(function (v) { return v !== null; }).length;
     }, 0)));
