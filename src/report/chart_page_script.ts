@@ -193,8 +193,14 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
         setCursor: [function (u) {
           if (!tooltip) return;
           var i = u.cursor.idx;
-          var lines = i == null || u.cursor.left < 0 ? null : spec.details[i];
-          if (!lines || !lines.length) { tooltip.style.display = 'none'; return; }
+          if (i == null || u.cursor.left < 0) { tooltip.style.display = 'none'; return; }
+          // Everything within a few pixels of the cursor: points of several series crowd together.
+          var lines = [];
+          spec.x.values.forEach(function (x, k) {
+            if (!spec.details[k] || Math.abs(u.valToPos(x, 'x') - u.cursor.left) > 6) return;
+            spec.details[k].forEach(function (line) { if (lines.indexOf(line) < 0) lines.push(line); });
+          });
+          if (!lines.length) { tooltip.style.display = 'none'; return; }
           tooltip.textContent = lines.join('\n');
           tooltip.style.display = 'block';
           var left = u.valToPos(spec.x.values[i], 'x') + u.over.offsetLeft;

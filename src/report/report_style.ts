@@ -27,7 +27,7 @@ figcaption strong { display: block; font-size: 14px; font-weight: 600; }
 figcaption span { display: block; color: var(--muted); font-size: 12.5px; }
 .chart { min-width: 0; overflow: hidden; }
 .footnote { margin: 4px 0 0; color: var(--muted); font-size: 12px; }
-.chart-tooltip { position: absolute; z-index: 10; pointer-events: none; white-space: pre; background: rgba(255, 255, 255, 0.96); border: 1px solid #c9ced8; border-radius: 6px; padding: 6px 8px; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; box-shadow: 0 2px 6px rgba(0, 0, 0, 0.12); max-width: 100%; overflow: hidden; }
+.chart-tooltip { position: absolute; z-index: 10; pointer-events: none; white-space: pre-wrap; background: rgba(255, 255, 255, 0.96); border: 1px solid #c9ced8; border-radius: 6px; padding: 6px 8px; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; box-shadow: 0 2px 6px rgba(0, 0, 0, 0.12); max-width: 100%; overflow: hidden; }
 .chart-error, .note { color: var(--muted); font-style: italic; padding: 12px 0; }
 .note { background: var(--panel); border: 1px dashed #c9ced8; border-radius: 8px; padding: 14px 16px; font-style: normal; }
 .note strong { color: var(--ink); }

@@ -90,45 +90,49 @@ function tradeoffChart(
   panel: { id: string; axis: string; mean: (p: SweepPoint) => number; run: (r: SweepResult) => number },
   points: readonly SweepPoint[], results: readonly SweepResult[], methods: string[], color: Map<string, string>,
 ): ChartSpec {
-  // A log axis has no 0 (a model reduced to nothing): such points are left out.
+  // One x entry per mean and per run, sorted (equal sizes stay apart: two strengths that removed
+  // nothing both show). A log axis has no 0 (a model reduced to nothing): such points are left out.
   const positive = (v: number) => v > 0 && Number.isFinite(v);
-  const xs = [...new Set([...points.map(panel.mean), ...results.map(panel.run)].filter(positive))].sort((a, b) => a - b);
-  const at = new Map(xs.map((v, i) => [v, i]));
-  const details: string[][] = xs.map(() => []);
+  const entries: { x: number; series: number; value: number; error?: number; detail: string[] }[] = [];
   const series: ChartSeries[] = [];
   for (const m of methods) {
-    const values = new Array<number | null>(xs.length).fill(null);
-    const errors = new Array<number | null>(xs.length).fill(null);
-    const runs = new Array<number | null>(xs.length).fill(null);
-    for (const p of points.filter((q) => q.method === m)) {
-      const x = panel.mean(p);
-      if (!positive(x)) continue;
+    const mine = points.filter((q) => q.method === m);
+    const meanSeries = series.length;
+    const c = color.get(m)!;
+    series.push({ label: m, values: [], errors: [], color: c, spanGaps: true });
+    // With one seed per strength the runs are the means: no second series.
+    const runSeries = mine.some((p) => p.seeds > 1) ? series.push({ label: `${m} (single runs)`, values: [], color: c, line: false }) - 1 : -1;
+    for (const p of mine) {
       const own = runsOf(p, results);
-      const i = at.get(x)!;
-      values[i] = p.reducedAccuracy;
-      errors[i] = std(own.map((r) => r.reducedAccuracy));
-      details[i].push(`${m} ${p.strength}, mean of ${countNoun(own.length, 'seed')}: reduced ${formatPercent(p.reducedAccuracy)}` +
-        `${own.length > 1 ? ` \u00b1 ${formatPercent(errors[i]!)}` : ''}, ${formatCount(x)}`);
-      for (const r of own) {
-        const rx = panel.run(r);
-        if (!positive(rx)) continue;
-        const j = at.get(rx)!;
-        runs[j] = r.reducedAccuracy;
-        details[j].push(runText(r));
+      const error = std(own.map((r) => r.reducedAccuracy));
+      if (positive(panel.mean(p))) {
+        entries.push({
+          x: panel.mean(p), series: meanSeries, value: p.reducedAccuracy, error,
+          detail: own.length > 1
+            ? [`${m} ${p.strength}, mean of ${countNoun(own.length, 'seed')}: reduced ${formatPercent(p.reducedAccuracy)} \u00b1 ${formatPercent(error)}, ${formatCount(panel.mean(p))}`]
+            : own.map(runText),
+        });
+      }
+      for (const r of runSeries >= 0 ? own : []) {
+        if (positive(panel.run(r))) entries.push({ x: panel.run(r), series: runSeries, value: r.reducedAccuracy, detail: [runText(r)] });
       }
     }
-    const c = color.get(m)!;
-    series.push({ label: m, values, errors, color: c, spanGaps: true });
-    // With one seed per strength the runs are the means: no second series.
-    if (points.some((p) => p.method === m && p.seeds > 1)) series.push({ label: `${m} (single runs)`, values: runs, color: c, line: false });
   }
+  entries.sort((a, b) => a.x - b.x);
+  const xs = entries.map((e) => e.x);
+  for (const [k, s] of series.entries()) {
+    s.values = entries.map((e) => (e.series === k ? e.value : null));
+    if (s.errors) s.errors = entries.map((e) => (e.series === k ? e.error ?? null : null));
+  }
+  // Hovering any entry lists everything at that size.
+  const details = entries.map((e) => entries.filter((f) => f.x === e.x).flatMap((f) => f.detail));
   return {
     id: panel.id, kind: 'lines', height: 340,
     x: { label: panel.axis, format: 'count', values: xs, log: true },
     y: { label: 'test accuracy (reduced model)', format: 'percent', floor: 0, ceiling: 1 },
     series,
     legendValues: false,
-    details: details.map((d) => (d.length ? d : null)),
+    details,
   };
 }
 
