@@ -84,7 +84,9 @@ function chart(id, makeOptions, data) {
   const width = () => Math.max(200, el.clientWidth);
   // With the cursor off the plot, the legend shows the latest values rather than dashes.
   const latest = (u) => {
-    if (u.legend.idx == null && u.data[0].length) u.setLegend({ idx: u.data[0].length - 1 }, false);
+    const last = u.data[0].length - 1;
+    // cursor.left < 0: the cursor is not on this plot.
+    if (!(u.cursor.left >= 0) && last >= 0 && u.legend.idx !== last) u.setLegend({ idx: last }, false);
   };
   charts[id] = new uPlot({ width: width(), height: 240, ...makeOptions(), hooks: { setLegend: [latest], setData: [latest] } }, data, el);
   new ResizeObserver(() => charts[id]?.setSize({ width: width(), height: 240 })).observe(el);
