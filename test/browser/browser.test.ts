@@ -8,6 +8,7 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { presetSpec } from '../../src/model/presets.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { optimizerFromSpec } from '../../src/optim/spec.js';
+import { weightsHash } from '../support/weights_hash.js';
 import { modelFromBytes } from '../../src/io/model_file.js';
 import { pageFacts, type PageFacts } from '../support/page_checks.js';
 
@@ -16,15 +17,6 @@ const hasChromium = existsSync(CHROMIUM);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = `${root}test-artifacts`;
 
-/** FNV-1a over the weights' bytes, as the demo page computes it. */
-function weightsHash(weights: { values: Float32Array }[]): string {
-  let h = 0x811c9dc5;
-  for (const w of weights) {
-    const bytes = new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength);
-    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 // The demo's fixed run: LeNet-300-100, the first 10,000 MNIST images, 3 epochs of batch 64 (471
 // steps), Adam lr 3e-3 with coupled L2 3e-3 (enough for some units to die), seed 1.

@@ -4,17 +4,9 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { presetSpec } from '../../src/model/presets.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { optimizerFromSpec } from '../../src/optim/spec.js';
+import { weightsHash } from '../support/weights_hash.js';
 import type { BatchLog } from '../../src/train/fit.js';
 
-/** FNV-1a over the bytes of every weight: equal hashes mean bit-identical weights. */
-function weightsHash(weights: { values: Float32Array }[]): string {
-  let h = 0x811c9dc5;
-  for (const w of weights) {
-    const bytes = new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength);
-    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 describe('the loss split into its data term and the penalty', () => {
   it('leaves training bit-identical and the logged loss unchanged, and the parts add up', async () => {
