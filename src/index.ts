@@ -51,7 +51,8 @@ export { optimizerFromSpec, transformFromSpec, OPTIMIZER_TYPES, TRANSFORM_TYPES 
 export type { OptimizerSpec } from './optim/spec.js';
 export { groupNorms } from './sparsity/group_norms.js';
 export type { LayerGroupNorms } from './sparsity/group_norms.js';
-export { encodeModel, decodeModel, modelFromBytes, ModelFileError, MODEL_FORMAT_VERSION } from './io/model_file.js';
+export { encodeModel, decodeModel, modelFromBytes, modelFromCheckpoint, MODEL_FORMAT_VERSION } from './io/model_file.js';
+export { ModelFileError } from './io/container.js';
 export type { ModelManifest } from './io/model_file.js';
 export { saveModelFile, loadModelFile, writeFileAtomic } from './io/model_files_node.js';
 export { renderTrainingReport } from './report/training_report.js';
@@ -102,9 +103,9 @@ export { createTrainer, TrainerError, TrainerGoneError } from './worker/client.j
 export type { TrainerClient, CreateTrainerOptions, FitCallOptions } from './worker/client.js';
 export { serveTrainer } from './worker/server.js';
 export type { FitProgress, ModelInfo, RemoteFitOptions, Endpoint } from './worker/protocol.js';
-export { encodeCheckpoint, decodeCheckpoint, restoreCheckpoint, modelFromCheckpoint, CHECKPOINT_FORMAT_VERSION } from './io/checkpoint.js';
+export { encodeCheckpoint, decodeCheckpoint, restoreCheckpoint, CHECKPOINT_FORMAT_VERSION } from './io/checkpoint.js';
 export type { FitCursor, CheckpointManifest } from './io/checkpoint.js';
-export { encodeContainer, decodeContainer } from './io/model_file.js';
+export { encodeContainer, decodeContainer } from './io/container.js';
 export { exportTfjsModel, importTfjsModel, TfjsFormatError } from './io/tfjs.js';
 export type { TfjsModelJson } from './io/tfjs.js';
 export { saveTfjsModelFiles, loadTfjsModelFiles } from './io/tfjs_files_node.js';

@@ -51,3 +51,11 @@ export function knownKeys(argument: string, options: object, allowed: readonly s
     if (!allowed.includes(key)) throw new ArgumentError(`${argument}.${key}`, (options as Record<string, unknown>)[key], `no such option (known: ${allowed.join(', ')})`);
   }
 }
+
+/** NaN or Inf in an input would run silently through every layer: refuse it, naming the first one. */
+export function checkFinite(argument: string, x: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    // x[i] - x[i] is 0 for finite numbers and NaN for NaN and +-Infinity: one test per element.
+    if (x[i] - x[i] !== 0) throw new ArgumentError(`${argument}[${i}]`, x[i], 'a finite number (inputs must not hold NaN or Infinity)');
+  }
+}

@@ -1,3 +1,4 @@
+import { knownKeys } from '../validate.js';
 import { SlimtrainError, ArgumentError, UnsupportedError } from '../errors.js';
 import { Arena } from './arena.js';
 import type { Backend } from './backend.js';
@@ -91,6 +92,7 @@ export class Engine {
  */
 export async function init(options: InitOptions = {}): Promise<Engine> {
   if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, 'an options object');
+  knownKeys('init options', options, ['simd', 'wasm', 'backend', 'initialMemoryBytes', 'maximumMemoryBytes', 'threads', 'guards']);
   const backend = options.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'reference') throw new ArgumentError('backend', backend, '"wasm" or "reference"');
   if (backend === 'reference') {

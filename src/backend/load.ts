@@ -1,7 +1,7 @@
 import { instantiate } from '@assemblyscript/loader';
 import { kernelBinaries } from '../../build/kernels.js';
 import { ArgumentError, UnsupportedError } from '../errors.js';
-import type { KernelExports } from './wasm.js';
+import type { KernelExports } from './kernel_exports.js';
 
 /**
  * The kernel builds of asconfig.json that ship inside the package. 'threads' is the plain SIMD

@@ -2,6 +2,41 @@ import type { Arena, Ptr } from './arena.js';
 import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
 
 /**
+ * The activation formulas, defined once: y = f(x) for one value, in f64. The reference kernels
+ * apply them elementwise; reduction uses them to carry a dead unit's constant output forward.
+ */
+export function activation(kind: ActivationKind, x: number, alpha: number): number {
+  switch (kind) {
+    case 'relu':
+      return x > 0 ? x : 0;
+    case 'leakyRelu':
+      return x > 0 ? x : alpha * x;
+    case 'elu':
+      return x > 0 ? x : alpha * Math.expm1(x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-x));
+  }
+}
+
+/** dy/dx of `activation` at x, given y = f(x). */
+export function activationDerivative(kind: ActivationKind, x: number, y: number, alpha: number): number {
+  switch (kind) {
+    case 'relu':
+      return x > 0 ? 1 : 0;
+    case 'leakyRelu':
+      return x > 0 ? 1 : alpha;
+    case 'elu':
+      return x > 0 ? 1 : y + alpha;
+    case 'tanh':
+      return 1 - y * y;
+    case 'sigmoid':
+      return y * (1 - y);
+  }
+}
+
+/**
  * The algorithmic reference: every kernel written as plainly as possible in TypeScript, summing in
  * f64. It defines what each kernel computes, and the WebAssembly kernels are tested against it.
  * It works on the same arena as the fast backend, so tests can run both on the same regions.
@@ -22,36 +57,6 @@ export function createReferenceBackend(arena: Arena): Backend {
               const iw = ow * g.SW - g.PL + kw;
               if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) visit(n, oh, ow, kh, kw, ih, iw);
             }
-  }
-
-  function activation(kind: ActivationKind, x: number, alpha: number): number {
-    switch (kind) {
-      case 'relu':
-        return x > 0 ? x : 0;
-      case 'leakyRelu':
-        return x > 0 ? x : alpha * x;
-      case 'elu':
-        return x > 0 ? x : alpha * Math.expm1(x);
-      case 'tanh':
-        return Math.tanh(x);
-      case 'sigmoid':
-        return 1 / (1 + Math.exp(-x));
-    }
-  }
-
-  function derivative(kind: ActivationKind, x: number, y: number, alpha: number): number {
-    switch (kind) {
-      case 'relu':
-        return x > 0 ? 1 : 0;
-      case 'leakyRelu':
-        return x > 0 ? 1 : alpha;
-      case 'elu':
-        return x > 0 ? 1 : y + alpha;
-      case 'tanh':
-        return 1 - y * y;
-      case 'sigmoid':
-        return y * (1 - y);
-    }
   }
 
   function channelStats(x: Ptr, mean: Ptr, variance: Ptr, rows: number, C: number): void {
@@ -191,7 +196,7 @@ export function createReferenceBackend(arena: Arena): Backend {
 
     activationBackward(kind, x, y, dy, dx, n, alpha) {
       const h = f();
-      for (let i = 0; i < n; i++) h[at(dx) + i] = h[at(dy) + i] * derivative(kind, h[at(x) + i], h[at(y) + i], alpha);
+      for (let i = 0; i < n; i++) h[at(dx) + i] = h[at(dy) + i] * activationDerivative(kind, h[at(x) + i], h[at(y) + i], alpha);
     },
 
     biasAdd(y, b, rows, cols) {

@@ -1,5 +1,6 @@
 import type { Arena, Ptr } from './arena.js';
 import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
+import type { KernelExports } from './kernel_exports.js';
 import type { PoolOp, PoolTask, ThreadPool } from './thread_pool.js';
 
 /**
@@ -25,14 +26,10 @@ function split(total: number, parts: number, align: number): [number, number][] 
   return out;
 }
 
-/** The raw exports of the kernel module (assembly/index.ts): numbers in, nothing out. */
-export interface KernelExports {
-  gemmWorkFloats(): number;
-  heapBase(): number;
-  [kernel: string]: (...args: number[]) => number | void;
-}
+/** A window's geometry as the kernels take it: N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW. */
+type Window = [number, number, number, number, number, number, number, number, number, number, number, number];
 
-const ACTIVATIONS: Record<ActivationKind, [string, string]> = {
+const ACTIVATIONS: { [A in ActivationKind]: [`${A}Forward`, `${A}Backward`] } = {
   relu: ['reluForward', 'reluBackward'],
   leakyRelu: ['leakyReluForward', 'leakyReluBackward'],
   elu: ['eluForward', 'eluBackward'],
@@ -52,7 +49,8 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
   // One GEMM packing scratch per thread.
   const works = [gemmWork, ...Array.from({ length: (pool?.threads ?? 1) - 1 }, () => arena.allocF32(k.gemmWorkFloats()))];
   const threads = pool?.threads ?? 1;
-  const local = (task: PoolTask) => void k[task.op](...task.args);
+  // A task names its kernel at run time (it crosses to the worker threads as data).
+  const local = (task: PoolTask) => void (k[task.op] as (...args: number[]) => void)(...task.args);
   const parallel = (tasks: PoolTask[]) => (tasks.length === 1 ? local(tasks[0]) : pool!.run(tasks, local));
   const task = (op: PoolOp, args: number[]): PoolTask => ({ op, args });
   /** Elementwise update kernels split by ranges of 16 floats; `ptrs` are the per-element arrays. */
@@ -73,7 +71,7 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     }
     return work;
   };
-  const win = (g: WindowGeometry): number[] => [g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW];
+  const win = (g: WindowGeometry): Window => [g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW];
   const flag = (b: boolean): number => (b ? 1 : 0);
 
   return {

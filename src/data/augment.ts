@@ -1,6 +1,6 @@
 import { ArgumentError } from '../errors.js';
 import { Random } from '../random.js';
-import { nonNegativeInt, positiveInt } from '../validate.js';
+import { nonNegativeInt, positiveInt, knownKeys } from '../validate.js';
 
 export interface ImageAugmentationOptions {
   /** One image's shape [height, width, channels] (NHWC). */
@@ -32,6 +32,7 @@ export type BatchAugmentation = (batch: Float32Array, n: number, random: Random,
  */
 export function imageAugmentation(options: ImageAugmentationOptions): BatchAugmentation {
   if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ shape, padding?, flip? }');
+  knownKeys('imageAugmentation', options, ['shape', 'padding', 'flip']);
   const shape = options.shape;
   if (!Array.isArray(shape) || shape.length !== 3) throw new ArgumentError('shape', shape, '[height, width, channels]');
   const [height, width, channels] = shape.map((d, i) => positiveInt(`shape[${i}]`, d));

@@ -36,6 +36,7 @@ export interface Cifar10Options {
  */
 export function parseCifar10(bytes: Uint8Array, source = 'CIFAR-10 data', options: { limit?: number } = {}): Dataset {
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
+  knownKeys('parseCifar10 options', options, ['limit']);
   if (bytes.length === 0 || bytes.length % RECORD !== 0) {
     throw new DataFormatError(`${source}: ${bytes.length} bytes: expected a positive whole number of ${RECORD}-byte records (1 label byte + 3 * 1024 pixel bytes)`);
   }

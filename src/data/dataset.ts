@@ -1,5 +1,5 @@
 import { ArgumentError } from '../errors.js';
-import { nonNegativeInt, positiveInt } from '../validate.js';
+import { nonNegativeInt, positiveInt, knownKeys } from '../validate.js';
 
 /** A classification dataset: x [n, ...shape] as floats, y integer labels. */
 export interface Dataset {
@@ -24,6 +24,7 @@ export function datasetSize(dataset: Dataset): number {
  */
 export function createDataset(fields: { x: Float32Array; y: Uint8Array; shape: readonly number[]; classes: number }): Dataset {
   if (fields === null || typeof fields !== 'object') throw new ArgumentError('dataset', fields, '{ x, y, shape, classes }');
+  knownKeys('createDataset', fields, ['x', 'y', 'shape', 'classes']);
   const { x, y, shape, classes } = fields;
   if (!(x instanceof Float32Array)) throw new ArgumentError('x', x, 'a Float32Array');
   if (!(y instanceof Uint8Array)) throw new ArgumentError('y', y, 'a Uint8Array of labels');

@@ -25,7 +25,10 @@ export interface IdxDatasetOptions {
  * const train = await datasetFromIdx(imageBytes, labelBytes, { imagesSource: 'train-images-idx3-ubyte.gz' });
  * train.shape; // [28, 28, 1]
  */
+const IDX_DATASET_OPTIONS = ['limit', 'classes', 'imagesSource', 'labelsSource'];
+
 export async function datasetFromIdx(images: Uint8Array, labels: Uint8Array, options: IdxDatasetOptions = {}): Promise<Dataset> {
+  knownKeys('datasetFromIdx options', options, IDX_DATASET_OPTIONS);
   const pixels = await decodeIdx(images, options.imagesSource ?? 'images');
   const targets = await decodeIdx(labels, options.labelsSource ?? 'labels');
   return datasetFromIdxArrays(pixels, targets, options);
@@ -33,7 +36,7 @@ export async function datasetFromIdx(images: Uint8Array, labels: Uint8Array, opt
 
 /** The same from IDX files already parsed (parseIdx / decodeIdx): checks shapes and labels, scales pixels. */
 export function datasetFromIdxArrays(pixels: IdxArray, targets: IdxArray, options: IdxDatasetOptions = {}): Dataset {
-  knownKeys('datasetFromIdx options', options, ['limit', 'classes', 'imagesSource', 'labelsSource']);
+  knownKeys('datasetFromIdx options', options, IDX_DATASET_OPTIONS);
   const classes = positiveInt('classes', options.classes ?? 10);
   if (classes > 256) throw new ArgumentError('classes', classes, 'at most 256 (labels are bytes)');
   const limit = options.limit === undefined ? Infinity : positiveInt('limit', options.limit);

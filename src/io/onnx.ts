@@ -1,8 +1,10 @@
+import { knownKeys } from '../validate.js';
 import protobuf from 'protobufjs/light.js';
 import { SlimtrainError } from '../errors.js';
-import type { LayerSpec } from '../layers/layer.js';
-import type { Sequential } from '../model/sequential.js';
-import { windowGeometry } from '../ops/geometry.js';
+import type { AvgPool2D, MaxPool2D } from '../layers/pooling.js';
+import { byLayerType, type AnyLayer, type LayerTable } from '../layers/registry.js';
+import type { NamedWeight, Sequential } from '../model/sequential.js';
+import { windowGeometry, type Padding } from '../ops/geometry.js';
 
 // ONNX export (opset 13). The messages used, with onnx.proto's field numbers, as a protobufjs
 // reflection schema: only what a feed-forward graph with float initializers needs.
@@ -80,6 +82,90 @@ function convKernel(values: Float32Array, [kh, kw, cin, cout]: number[]): Float3
   return out;
 }
 
+/** The graph being built: its nodes and initializers, the tensor the next node reads, and its layout. */
+interface OnnxGraph {
+  nodes: { input: string[]; output: string[]; name: string; opType: string; attribute: Attribute[] }[];
+  initializers: ReturnType<typeof tensor>[];
+  weights: Map<string, NamedWeight>;
+  /** The name of the tensor the next node reads. */
+  current: string;
+  /** Images are in ONNX's NCHW between the first transpose and the flatten. */
+  nchw: boolean;
+  /** The current layer's input shape, per sample, in slimtrain's (NHWC) order. */
+  shape: number[];
+  counter: number;
+}
+
+/** Appends a node reading `inputs` and makes its output the current tensor. */
+function node(g: OnnxGraph, opType: string, inputs: string[], attribute: Attribute[] = [], name = `${opType.toLowerCase()}_${++g.counter}`): void {
+  const output = `${name}_out`;
+  g.nodes.push({ input: inputs, output: [output], name, opType, attribute });
+  g.current = output;
+}
+
+function weight(g: OnnxGraph, layer: string, kind: string): NamedWeight {
+  const w = g.weights.get(`${layer}/${kind}`);
+  if (!w) throw new OnnxExportError(`layer ${layer}: no ${kind} weight`);
+  return w;
+}
+
+/** kernel_shape, strides and pads of a window (conv or pooling) over the current image. */
+function windowAttributes(g: OnnxGraph, kernel: [number, number], strides: [number, number], padding: Padding): Attribute[] {
+  const w = windowGeometry([1, ...g.shape], kernel, strides, padding);
+  const padH = Math.max((w.OH - 1) * w.SH + w.KH - w.H, 0);
+  const padW = Math.max((w.OW - 1) * w.SW + w.KW - w.W, 0);
+  return [ints('kernel_shape', kernel), ints('strides', strides), ints('pads', [w.PT, w.PL, padding === 'same' ? padH - w.PT : 0, padding === 'same' ? padW - w.PL : 0])];
+}
+
+const pointwise = (opType: string) => (layer: AnyLayer, g: OnnxGraph): void => node(g, opType, [g.current], [], layer.name);
+const pooling = (opType: string, extra: Attribute[]) => (layer: MaxPool2D | AvgPool2D, g: OnnxGraph): void =>
+  node(g, opType, [g.current], [...windowAttributes(g, layer.poolSize, layer.strides, layer.padding), ...extra], layer.name);
+
+/** Each layer type as ONNX nodes and initializers. */
+const ONNX_EXPORT: LayerTable<void, [graph: OnnxGraph]> = {
+  conv2d: (layer, g) => {
+    const kernel = weight(g, layer.name, 'kernel');
+    const attributes = windowAttributes(g, layer.kernelSize, layer.strides, layer.padding);
+    g.initializers.push(tensor(`${layer.name}/kernel`, [kernel.shape[3], kernel.shape[2], kernel.shape[0], kernel.shape[1]], convKernel(kernel.values, kernel.shape)));
+    const inputs = [g.current, `${layer.name}/kernel`];
+    if (g.weights.has(`${layer.name}/bias`)) {
+      g.initializers.push(tensor(`${layer.name}/bias`, [kernel.shape[3]], weight(g, layer.name, 'bias').values));
+      inputs.push(`${layer.name}/bias`);
+    }
+    node(g, 'Conv', inputs, attributes, layer.name);
+  },
+  maxPool2d: pooling('MaxPool', []),
+  avgPool2d: pooling('AveragePool', [int('count_include_pad', 0)]),
+  flatten: (layer, g) => {
+    if (g.nchw) node(g, 'Transpose', [g.current], [ints('perm', [0, 2, 3, 1])], `${layer.name}_to_nhwc`);
+    g.nchw = false;
+    node(g, 'Flatten', [g.current], [int('axis', 1)], layer.name);
+  },
+  dense: (layer, g) => {
+    const kernel = weight(g, layer.name, 'kernel');
+    g.initializers.push(tensor(`${layer.name}/kernel`, kernel.shape, kernel.values));
+    const units = kernel.shape[1];
+    g.initializers.push(tensor(`${layer.name}/bias`, [units], g.weights.has(`${layer.name}/bias`) ? weight(g, layer.name, 'bias').values : new Float32Array(units)));
+    node(g, 'Gemm', [g.current, `${layer.name}/kernel`, `${layer.name}/bias`], [], layer.name);
+  },
+  batchNorm: (layer, g) => {
+    const inputs = [g.current];
+    for (const kind of ['gamma', 'beta', 'moving_mean', 'moving_variance']) {
+      const w = weight(g, layer.name, kind);
+      g.initializers.push(tensor(`${layer.name}/${kind}`, w.shape, w.values));
+      inputs.push(`${layer.name}/${kind}`);
+    }
+    if (!g.nchw && g.shape.length === 3) throw new OnnxExportError(`layer ${layer.name}: batch norm on images after a flatten`);
+    node(g, 'BatchNormalization', inputs, [float('epsilon', layer.epsilon)], layer.name);
+  },
+  relu: pointwise('Relu'),
+  tanh: pointwise('Tanh'),
+  sigmoid: pointwise('Sigmoid'),
+  elu: (layer, g) => node(g, 'Elu', [g.current], [float('alpha', layer.alpha)], layer.name),
+  leakyRelu: (layer, g) => node(g, 'LeakyRelu', [g.current], [float('alpha', layer.alpha)], layer.name),
+  dropout: () => {}, // the identity at inference
+};
+
 /**
  * Exports a model (trained or reduced) as an ONNX model (opset 13): input "input" of shape
  * [N, ...inputShape] in slimtrain's NHWC layout, output "logits" [N, classes]. Convolutions and
@@ -91,106 +177,19 @@ function convKernel(values: Float32Array, [kh, kw, cin, cout]: number[]): Float3
  * // onnxruntime: session.run({ input: new ort.Tensor('float32', x, [n, 28, 28, 1]) }) -> { logits }
  */
 export function exportOnnxModel(model: Sequential, options: { producerVersion?: string; docString?: string } = {}): Uint8Array {
+  knownKeys('exportOnnxModel options', options, ['producerVersion', 'docString']);
   const root = protobuf.Root.fromJSON(SCHEMA);
   const ModelProto = root.lookupType('onnx.ModelProto');
-  const weights = new Map(model.getWeights().map((w) => [w.name, w]));
-  const nodes: { input: string[]; output: string[]; name: string; opType: string; attribute: Attribute[] }[] = [];
-  const initializers: ReturnType<typeof tensor>[] = [];
-  let current = 'input';
-  let counter = 0;
-  const node = (opType: string, inputs: string[], attribute: Attribute[] = [], name = `${opType.toLowerCase()}_${++counter}`): string => {
-    const output = `${name}_out`;
-    nodes.push({ input: inputs, output: [output], name, opType, attribute });
-    current = output;
-    return output;
-  };
-  const weight = (layer: string, kind: string) => {
-    const w = weights.get(`${layer}/${kind}`);
-    if (!w) throw new OnnxExportError(`layer ${layer}: no ${kind} weight`);
-    return w;
-  };
-
   const image = model.inputShape.length === 3;
-  if (image) node('Transpose', [current], [ints('perm', [0, 3, 1, 2])], 'to_nchw');
-  let nchw = image;
-  let shape: number[] = [...model.inputShape];
-  model.layers.forEach((layer) => {
-    const spec = layer.toSpec() as LayerSpec & Record<string, unknown>;
-    const name = layer.name;
-    switch (spec.type) {
-      case 'conv2d':
-      case 'maxPool2d':
-      case 'avgPool2d': {
-        const conv = spec.type === 'conv2d';
-        const k = conv ? (layer as unknown as { kernelSize: [number, number] }).kernelSize : (layer as unknown as { poolSize: [number, number] }).poolSize;
-        const s = (layer as unknown as { strides: [number, number] }).strides;
-        const padding = (layer as unknown as { padding: 'same' | 'valid' }).padding;
-        const g = windowGeometry([1, ...shape], k, s, padding);
-        const padH = Math.max((g.OH - 1) * g.SH + g.KH - g.H, 0);
-        const padW = Math.max((g.OW - 1) * g.SW + g.KW - g.W, 0);
-        const attributes = [ints('kernel_shape', k), ints('strides', s), ints('pads', [g.PT, g.PL, padding === 'same' ? padH - g.PT : 0, padding === 'same' ? padW - g.PL : 0])];
-        if (conv) {
-          const kernel = weight(name, 'kernel');
-          initializers.push(tensor(`${name}/kernel`, [kernel.shape[3], kernel.shape[2], kernel.shape[0], kernel.shape[1]], convKernel(kernel.values, kernel.shape)));
-          const inputs = [current, `${name}/kernel`];
-          if (weights.has(`${name}/bias`)) {
-            initializers.push(tensor(`${name}/bias`, [kernel.shape[3]], weight(name, 'bias').values));
-            inputs.push(`${name}/bias`);
-          }
-          node('Conv', inputs, attributes, name);
-        } else {
-          node(spec.type === 'maxPool2d' ? 'MaxPool' : 'AveragePool', [current], spec.type === 'avgPool2d' ? [...attributes, int('count_include_pad', 0)] : attributes, name);
-        }
-        break;
-      }
-      case 'flatten':
-        if (nchw) node('Transpose', [current], [ints('perm', [0, 2, 3, 1])], `${name}_to_nhwc`);
-        nchw = false;
-        node('Flatten', [current], [int('axis', 1)], name);
-        break;
-      case 'dense': {
-        const kernel = weight(name, 'kernel');
-        initializers.push(tensor(`${name}/kernel`, kernel.shape, kernel.values));
-        const units = kernel.shape[1];
-        initializers.push(tensor(`${name}/bias`, [units], weights.has(`${name}/bias`) ? weight(name, 'bias').values : new Float32Array(units)));
-        node('Gemm', [current, `${name}/kernel`, `${name}/bias`], [], name);
-        break;
-      }
-      case 'batchNorm': {
-        const inputs = [current];
-        for (const kind of ['gamma', 'beta', 'moving_mean', 'moving_variance']) {
-          const w = weight(name, kind);
-          initializers.push(tensor(`${name}/${kind}`, w.shape, w.values));
-          inputs.push(`${name}/${kind}`);
-        }
-        if (!nchw && shape.length === 3) throw new OnnxExportError(`layer ${name}: batch norm on images after a flatten`);
-        node('BatchNormalization', inputs, [float('epsilon', (layer as unknown as { epsilon: number }).epsilon)], name);
-        break;
-      }
-      case 'relu':
-        node('Relu', [current], [], name);
-        break;
-      case 'tanh':
-        node('Tanh', [current], [], name);
-        break;
-      case 'sigmoid':
-        node('Sigmoid', [current], [], name);
-        break;
-      case 'elu':
-        node('Elu', [current], [float('alpha', (layer as unknown as { alpha: number }).alpha)], name);
-        break;
-      case 'leakyRelu':
-        node('LeakyRelu', [current], [float('alpha', (layer as unknown as { alpha: number }).alpha)], name);
-        break;
-      case 'dropout':
-        break; // the identity at inference
-      default:
-        throw new OnnxExportError(`layer ${name} (${spec.type}) has no ONNX export`);
-    }
-    shape = [...layer.outputShape];
-  });
-  if (nchw) node('Transpose', [current], [ints('perm', [0, 2, 3, 1])], 'to_nhwc');
-  node('Identity', [current], [], 'logits');
+  const g: OnnxGraph = { nodes: [], initializers: [], weights: new Map(model.getWeights().map((w) => [w.name, w])), current: 'input', nchw: image, shape: [...model.inputShape], counter: 0 };
+  if (image) node(g, 'Transpose', [g.current], [ints('perm', [0, 3, 1, 2])], 'to_nchw');
+  for (const layer of model.layers) {
+    byLayerType(ONNX_EXPORT, layer, g);
+    g.shape = [...layer.outputShape];
+  }
+  if (g.nchw) node(g, 'Transpose', [g.current], [ints('perm', [0, 2, 3, 1])], 'to_nhwc');
+  node(g, 'Identity', [g.current], [], 'logits');
+  const { nodes, initializers } = g;
   nodes[nodes.length - 1].output = ['logits'];
 
   const valueInfo = (name: string, dims: (number | string)[]) => ({

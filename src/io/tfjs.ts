@@ -1,6 +1,9 @@
 import type { Engine } from '../backend/engine.js';
 import { SlimtrainError } from '../errors.js';
+import type { Activation } from '../layers/activation.js';
 import type { LayerSpec } from '../layers/layer.js';
+import type { AvgPool2D, MaxPool2D } from '../layers/pooling.js';
+import { byLayerType, type AnyLayer, type LayerTable } from '../layers/registry.js';
 import { Sequential, type ModelSpec, type NamedWeight } from '../model/sequential.js';
 
 /**
@@ -27,46 +30,42 @@ export class TfjsFormatError extends SlimtrainError {}
 
 const ACTIVATIONS = new Set(['relu', 'tanh', 'sigmoid']);
 
-function kerasLayer(spec: LayerSpec, name: string, first: boolean, inputShape: number[]): KerasLayer {
-  const base: Record<string, unknown> = { name, trainable: true, dtype: 'float32', ...(first ? { batch_input_shape: [null, ...inputShape] } : {}) };
-  const pair = (v: unknown, fallback: number) => (Array.isArray(v) ? v : [v ?? fallback, v ?? fallback]);
-  switch (spec.type) {
-    case 'dense':
-      return { class_name: 'Dense', config: { ...base, units: spec.units, activation: 'linear', use_bias: spec.useBias ?? true } };
-    case 'conv2d':
-      return {
-        class_name: 'Conv2D',
-        config: {
-          ...base, filters: spec.filters, kernel_size: pair(spec.kernelSize, 1), strides: pair(spec.strides, 1), padding: spec.padding ?? 'valid',
-          data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: spec.useBias ?? true,
-        },
-      };
-    case 'maxPool2d':
-    case 'avgPool2d': {
-      const pool = pair(spec.poolSize, 2);
-      return {
-        class_name: spec.type === 'maxPool2d' ? 'MaxPooling2D' : 'AveragePooling2D',
-        config: { ...base, pool_size: pool, strides: spec.strides === undefined ? pool : pair(spec.strides, 1), padding: spec.padding ?? 'valid', data_format: 'channels_last' },
-      };
-    }
-    case 'flatten':
-      return { class_name: 'Flatten', config: { ...base, data_format: 'channels_last' } };
-    case 'batchNorm':
-      return { class_name: 'BatchNormalization', config: { ...base, axis: -1, momentum: spec.momentum ?? 0.99, epsilon: spec.epsilon ?? 1e-3, center: true, scale: true } };
-    case 'dropout':
-      return { class_name: 'Dropout', config: { ...base, rate: spec.rate } };
-    case 'relu':
-    case 'tanh':
-    case 'sigmoid':
-      return { class_name: 'Activation', config: { ...base, activation: spec.type } };
-    case 'elu':
-      if ((spec.alpha ?? 1) !== 1) throw new TfjsFormatError(`layer ${name}: elu with alpha ${spec.alpha}: TensorFlow.js's ELU layer supports alpha 1 only`);
-      return { class_name: 'ELU', config: { ...base, alpha: 1 } };
-    case 'leakyRelu':
-      return { class_name: 'LeakyReLU', config: { ...base, alpha: spec.alpha ?? 0.3 } };
-    default:
-      throw new TfjsFormatError(`layer ${name} (${spec.type}) has no TensorFlow.js counterpart`);
-  }
+type KerasConfig = Record<string, unknown>;
+
+const activationLayer = (layer: Activation, base: KerasConfig): KerasLayer => ({ class_name: 'Activation', config: { ...base, activation: layer.type } });
+const poolingLayer = (className: string) => (layer: MaxPool2D | AvgPool2D, base: KerasConfig): KerasLayer => ({
+  class_name: className,
+  config: { ...base, pool_size: layer.poolSize, strides: layer.strides, padding: layer.padding, data_format: 'channels_last' },
+});
+
+/** Each layer type as its Keras layer (TensorFlow.js layers' JSON). */
+const KERAS_EXPORT: LayerTable<KerasLayer, [base: KerasConfig]> = {
+  dense: (layer, base) => ({ class_name: 'Dense', config: { ...base, units: layer.units, activation: 'linear', use_bias: layer.useBias } }),
+  conv2d: (layer, base) => ({
+    class_name: 'Conv2D',
+    config: {
+      ...base, filters: layer.filters, kernel_size: layer.kernelSize, strides: layer.strides, padding: layer.padding,
+      data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: layer.useBias,
+    },
+  }),
+  maxPool2d: poolingLayer('MaxPooling2D'),
+  avgPool2d: poolingLayer('AveragePooling2D'),
+  flatten: (_layer, base) => ({ class_name: 'Flatten', config: { ...base, data_format: 'channels_last' } }),
+  batchNorm: (layer, base) => ({ class_name: 'BatchNormalization', config: { ...base, axis: -1, momentum: layer.momentum, epsilon: layer.epsilon, center: true, scale: true } }),
+  dropout: (layer, base) => ({ class_name: 'Dropout', config: { ...base, rate: layer.rate } }),
+  relu: activationLayer,
+  tanh: activationLayer,
+  sigmoid: activationLayer,
+  elu: (layer, base) => {
+    if (layer.alpha !== 1) throw new TfjsFormatError(`layer ${layer.name}: elu with alpha ${layer.alpha}: TensorFlow.js's ELU layer supports alpha 1 only`);
+    return { class_name: 'ELU', config: { ...base, alpha: 1 } };
+  },
+  leakyRelu: (layer, base) => ({ class_name: 'LeakyReLU', config: { ...base, alpha: layer.alpha } }),
+};
+
+function kerasLayer(layer: AnyLayer, first: boolean, inputShape: number[]): KerasLayer {
+  const base: KerasConfig = { name: layer.name, trainable: true, dtype: 'float32', ...(first ? { batch_input_shape: [null, ...inputShape] } : {}) };
+  return byLayerType(KERAS_EXPORT, layer, base);
 }
 
 /**
@@ -79,8 +78,7 @@ function kerasLayer(spec: LayerSpec, name: string, first: boolean, inputShape: n
  * // Node: saveTfjsModelFiles(model, 'out/') writes out/model.json and out/weights.bin
  */
 export function exportTfjsModel(model: Sequential, weightsPath = 'weights.bin'): { modelJson: TfjsModelJson; weightData: Uint8Array } {
-  const spec = model.toSpec();
-  const layers = spec.layers.map((l, i) => kerasLayer(l, model.layers[i].name, i === 0, [...model.inputShape]));
+  const layers = model.layers.map((l, i) => kerasLayer(l, i === 0, [...model.inputShape]));
   const weights = model.getWeights();
   const total = weights.reduce((s, w) => s + w.values.length, 0);
   const data = new Uint8Array(total * 4);
@@ -225,10 +223,18 @@ function readWeights(manifest: TfjsModelJson['weightsManifest'] | undefined, fil
   const view = new DataView(data.buffer);
   let offset = 0;
   const read: NamedWeight[] = [];
+  // Names may carry a model prefix or a suffix ('dense_1/kernel' vs 'sequential/dense_1/kernel'): match by layer and weight name.
+  const ours = model.getWeights();
+  const matches = (theirs: string, w: NamedWeight) => theirs === w.name || theirs.split('/').slice(-2).join('/') === w.name.split('/').slice(0, 2).join('/');
   for (const w of manifest.flatMap((g) => g.weights ?? [])) {
     if (w === null || typeof w !== 'object' || typeof w.name !== 'string') throw new TfjsFormatError(`${source}: a weightsManifest entry has no name: ${JSON.stringify(w)}`);
     if (w.dtype !== undefined && w.dtype !== 'float32') throw new TfjsFormatError(`${source}: weight ${w.name} is ${w.dtype}: only float32 (no quantisation)`);
     if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new TfjsFormatError(`${source}: weight ${w.name}: shape ${JSON.stringify(w.shape)}: expected non-negative integers`);
+    // A declared shape that disagrees with its layer is named as such, before it shifts every later weight's bytes.
+    const mine = ours.find((o) => o.name === w.name) ?? ours.find((o) => matches(w.name, o));
+    if (mine && (mine.shape.length !== w.shape.length || mine.shape.some((d, i) => d !== w.shape[i]))) {
+      throw new TfjsFormatError(`${source}: weight ${w.name}: the manifest declares shape [${w.shape}], but layer ${mine.name.split('/')[0]} has [${mine.shape}]`);
+    }
     const count = w.shape.reduce((a, b) => a * b, 1);
     if (offset + count * 4 > data.length) throw new TfjsFormatError(`${source}: the weight files end before ${w.name} (truncated)`);
     const values = new Float32Array(count);
@@ -236,11 +242,8 @@ function readWeights(manifest: TfjsModelJson['weightsManifest'] | undefined, fil
     offset += count * 4;
     read.push({ name: w.name, shape: w.shape, values });
   }
-  // Names may carry a model prefix or a suffix ('dense_1/kernel' vs 'sequential/dense_1/kernel'): match by layer and weight name.
-  const ours = model.getWeights();
   return ours.map((w) => {
-    const [layer, kind] = w.name.split('/');
-    const match = read.find((r) => r.name === w.name) ?? read.find((r) => r.name.split('/').slice(-2).join('/') === `${layer}/${kind}`);
+    const match = read.find((r) => r.name === w.name) ?? read.find((r) => matches(r.name, w));
     if (!match) throw new TfjsFormatError(`${source}: no weight for ${w.name} in the manifest`);
     if (match.values.length !== w.values.length) throw new TfjsFormatError(`${source}: ${match.name} has shape [${match.shape}], expected [${w.shape}]`);
     return { name: w.name, shape: w.shape, values: match.values };

@@ -1,7 +1,7 @@
 import type { Engine } from '../backend/engine.js';
 import { SlimtrainError } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
-import { nodeFs, writeFileAtomic } from './model_files_node.js';
+import { nodeFs, readFileBytes, writeFileAtomic } from './model_files_node.js';
 import { exportTfjsModel, importTfjsModel } from './tfjs.js';
 
 /**
@@ -21,20 +21,17 @@ export function saveTfjsModelFiles(model: Sequential, dir: string): void {
 
 /** Reads a TensorFlow.js layers model from its model.json path (weight files beside it). Node only. */
 export function loadTfjsModelFiles(engine: Engine, modelJsonPath: string): { model: Sequential; notes: string[] } {
-  const fs = nodeFs('loadTfjsModelFiles');
-  if (!fs.existsSync(modelJsonPath)) throw new SlimtrainError(`${modelJsonPath} does not exist`);
+  const text = new TextDecoder().decode(readFileBytes(modelJsonPath, modelJsonPath));
   let json: { weightsManifest?: { paths?: string[] }[] };
   try {
-    json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new SlimtrainError(`${modelJsonPath} is not valid JSON (${(e as Error).message})`);
   }
   const dir = modelJsonPath.includes('/') ? modelJsonPath.slice(0, modelJsonPath.lastIndexOf('/')) : '.';
   const paths = (json.weightsManifest ?? []).flatMap((g) => g.paths ?? []);
   const files = paths.map((p) => {
-    const path = `${dir}/${p}`;
-    if (!fs.existsSync(path)) throw new SlimtrainError(`${modelJsonPath} names the weight file ${p}, which does not exist beside it`);
-    return new Uint8Array(fs.readFileSync(path));
+    return readFileBytes(`${dir}/${p}`, `${modelJsonPath} names the weight file ${p}, which`);
   });
   return importTfjsModel(engine, json, files, modelJsonPath);
 }

@@ -54,6 +54,11 @@ export class Dropout extends Layer {
     if (this.training && this.rate > 0) this.engine.backend.maskMultiply(dx, this.mask, count);
   }
 
+  /** The identity at inference, which is what FLOP counts describe. */
+  flops(): number {
+    return 0;
+  }
+
   toSpec(): LayerSpec {
     return { type: this.type, name: this.name, rate: this.rate };
   }

@@ -27,6 +27,11 @@ export class Flatten extends Layer {
 
   backward(): void {}
 
+  /** A view of the input's memory: no arithmetic. */
+  flops(): number {
+    return 0;
+  }
+
   toSpec(): LayerSpec {
     return { type: this.type, name: this.name };
   }

@@ -99,10 +99,8 @@ export abstract class Layer {
    */
   abstract backward(x: Ptr, y: Ptr, dy: Ptr, dx: Ptr, n: number, needInput: boolean): void;
 
-  /** Multiply-adds times two, per sample, of the forward pass. */
-  flops(): number {
-    return 0;
-  }
+  /** Multiply-adds times two, per sample, of the forward pass (what the FLOP counts of reduction report). */
+  abstract flops(): number;
 
   /** The layer's JSON spec (with its name). */
   abstract toSpec(): LayerSpec;

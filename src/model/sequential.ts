@@ -3,13 +3,15 @@ import { init, type Engine } from '../backend/engine.js';
 import { ArgumentError, SlimtrainError } from '../errors.js';
 import { initialize } from '../layers/initializers.js';
 import { size, type Layer, type LayerSpec, type Shape } from '../layers/layer.js';
-import { layerFromSpec } from '../layers/registry.js';
+import { isLayerType, LAYER_TYPES, layerFromSpec, type AnyLayer } from '../layers/registry.js';
 import { checkLoss, computeLoss, type LossName } from '../losses/loss.js';
 import { Chain, type Optimizer, type Transform } from '../optim/transform.js';
 import { Random } from '../random.js';
 import { fit, type FitOptions, type History } from '../train/fit.js';
-import { positiveInt } from '../validate.js';
+import { checkFinite, knownKeys, positiveInt } from '../validate.js';
 import { ParamSet, type TensorView } from './param_set.js';
+import { gatherInputs, gatherTargets } from './batch.js';
+import { freeWorkspace, planWorkspace, type Workspace } from './workspace.js';
 
 /** A model as plain JSON: what a file or a worker message carries. */
 export interface ModelSpec {
@@ -43,18 +45,9 @@ export class NonFiniteLossError extends SlimtrainError {
   }
 }
 
-interface Workspace {
-  maxBatch: number;
-  input: Ptr;
-  /** Output of each layer (the input's pointer for layers that alias it). */
-  outputs: Ptr[];
-  gradA: Ptr;
-  gradB: Ptr;
-  labels: Ptr;
-  targets: Ptr;
-  losses: Ptr;
-  owned: Ptr[];
-}
+
+/** The keys compile's options object may have; anything else is refused by name. */
+export const COMPILE_OPTIONS: string[] = ['optimizer', 'loss'];
 
 /**
  * A stack of layers, trained on the engine's memory: all trainable parameters in one flat region
@@ -68,14 +61,14 @@ interface Workspace {
  * const { loss } = model.trainStep(x, labels);
  */
 export class Sequential {
-  readonly layers: Layer[];
+  readonly layers: readonly AnyLayer[];
   readonly inputShape: Shape;
   readonly seed: number;
   /** Trainable parameters and their gradients. */
   readonly params: ParamSet;
   /** Non-trainable state (batch-norm moving statistics). */
   readonly state: ParamSet;
-  private readonly tensorsByLayer: Map<Layer, TensorView[]>;
+  private readonly tensorsByLayer: Map<AnyLayer, TensorView[]>;
   private readonly dropoutRandom: Random;
   private workspace: Workspace | null = null;
   private snapshot: Ptr = 0;
@@ -86,7 +79,7 @@ export class Sequential {
 
   private constructor(
     readonly engine: Engine,
-    layers: Layer[],
+    layers: AnyLayer[],
     inputShape: Shape,
     seed: number,
     /** Inference only: no gradients, no training buffers, activations in two alternating regions. */
@@ -135,7 +128,8 @@ export class Sequential {
    * Builds a model from a spec (or from layer objects), on the given engine or a new one.
    * Incompatible shapes fail here, naming the layer.
    */
-  static async create(spec: ModelSpec | { inputShape: number[]; layers: Layer[]; seed?: number }, options: { engine?: Engine } = {}): Promise<Sequential> {
+  static async create(spec: ModelSpec | { inputShape: number[]; layers: readonly AnyLayer[]; seed?: number }, options: { engine?: Engine } = {}): Promise<Sequential> {
+    knownKeys('create options', options, ['engine']);
     return Sequential.build(options.engine ?? (await init()), spec);
   }
 
@@ -144,18 +138,24 @@ export class Sequential {
    * model can predict and evaluate but not train: it holds no gradients or training buffers and
    * keeps its activations in two alternating regions, the least memory a forward pass needs.
    */
-  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: Layer[]; seed?: number }, options: { inference?: boolean } = {}): Sequential {
+  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: readonly AnyLayer[]; seed?: number }, options: { inference?: boolean } = {}): Sequential {
     if (spec === null || typeof spec !== 'object') throw new ArgumentError('spec', spec, 'a model spec { inputShape, layers, seed? }');
+    knownKeys('spec', spec, ['inputShape', 'layers', 'seed']);
     const inputShape = spec.inputShape;
     if (!Array.isArray(inputShape) || inputShape.length < 1 || inputShape.length > 3) {
       throw new ArgumentError('inputShape', inputShape, '[features] or [height, width, channels]');
     }
     inputShape.forEach((d, i) => positiveInt(`inputShape[${i}]`, d));
     if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new ArgumentError('layers', spec.layers, 'a non-empty array of layers');
-    const layers = spec.layers.map((l, i) => (isLayer(l) ? l : layerFromSpec(l as LayerSpec, i)));
+    const layers = spec.layers.map((l: unknown, i): AnyLayer => {
+      if (!isLayer(l)) return layerFromSpec(l as LayerSpec, i);
+      if (!isLayerType(l.type)) throw new ArgumentError(`layers[${i}].type`, l.type, `one of ${LAYER_TYPES.join(', ')}`);
+      return l as AnyLayer;
+    });
     const seed = spec.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError('seed', seed, 'an integer in [0, 2^32)');
     if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ inference? }');
+    knownKeys('build options', options, ['inference']);
     if (options.inference !== undefined && typeof options.inference !== 'boolean') throw new ArgumentError('inference', options.inference, 'true or false');
     return new Sequential(engine, layers, inputShape, seed, options.inference === true);
   }
@@ -223,6 +223,7 @@ export class Sequential {
     this.check();
     this.trainable('compile');
     if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ optimizer, loss? }');
+    knownKeys('compile options', options, COMPILE_OPTIONS);
     const opt = options.optimizer;
     const c = opt instanceof Chain ? opt : Array.isArray(opt) ? new Chain(opt) : new Chain([opt as Optimizer]);
     this.lossName = checkLoss('loss', options.loss ?? 'crossEntropy');
@@ -243,7 +244,8 @@ export class Sequential {
   trainStep(x: Float32Array, y: Targets, stepsPerEpoch = 1): { loss: number; accuracy: number } {
     this.check();
     const n = this.batchSize(x, 'x');
-    return this.trainOn(x, y, null, 0, n, stepsPerEpoch);
+    const lr = this.optimizerChain?.optimizer.learningRate(this.steps, stepsPerEpoch) ?? 0;
+    return this.trainOn(x, y, null, 0, n, lr);
   }
 
   /**
@@ -258,9 +260,10 @@ export class Sequential {
   } {
     this.trainable('lossAndGradients');
     this.check();
+    knownKeys('lossAndGradients options', options, ['inputGradient', 'training']);
     const n = this.batchSize(x, 'x');
     this.ensureWorkspace(n);
-    this.loadInputs(x, n, 0, null);
+    gatherInputs(this.engine.arena, this.workspace!, x, this.inputSize, n, 0, null);
     const { data } = this.forwardLoss(y, n, 0, null, n, options.training ?? true, true);
     const loss = data + (this.optimizerChain?.penalty(this.params) ?? 0);
     const dx = this.backward(n, options.inputGradient ?? false);
@@ -279,7 +282,7 @@ export class Sequential {
     this.trainable('layerOutputs');
     const n = this.batchSize(x, 'x');
     this.ensureWorkspace(n);
-    this.loadInputs(x, n, 0, null);
+    gatherInputs(this.engine.arena, this.workspace!, x, this.inputSize, n, 0, null);
     this.forward(n, false);
     return this.layers.map((l, i) => this.engine.arena.f32(this.workspace!.outputs[i], n * l.outputSize).slice());
   }
@@ -295,13 +298,14 @@ export class Sequential {
    */
   predict(x: Float32Array, options: { batchSize?: number } = {}): Float32Array {
     this.check();
+    knownKeys('predict options', options, ['batchSize']);
     const total = this.batchSize(x, 'x');
     const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
     this.ensureWorkspace(batch);
     const out = new Float32Array(total * this.outputSize);
     for (let start = 0; start < total; start += batch) {
       const n = Math.min(batch, total - start);
-      this.loadInputs(x, n, start, null);
+      gatherInputs(this.engine.arena, this.workspace!, x, this.inputSize, n, start, null);
       this.forward(n, false);
       out.set(this.engine.arena.f32(this.workspace!.outputs[this.layers.length - 1], n * this.outputSize), start * this.outputSize);
     }
@@ -311,6 +315,7 @@ export class Sequential {
   /** Mean loss (without penalties) and accuracy over a dataset, in inference mode. */
   evaluate(x: Float32Array, y: Targets, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     this.check();
+    knownKeys('evaluate options', options, ['batchSize']);
     const total = this.batchSize(x, 'x');
     const batch = Math.min(total, positiveInt('batchSize', options.batchSize ?? 256));
     this.ensureWorkspace(batch);
@@ -318,7 +323,7 @@ export class Sequential {
     let correct = 0;
     for (let start = 0; start < total; start += batch) {
       const n = Math.min(batch, total - start);
-      this.loadInputs(x, n, start, null);
+      gatherInputs(this.engine.arena, this.workspace!, x, this.inputSize, n, start, null);
       const { data, accuracy } = this.forwardLoss(y, n, start, null, total, false, false);
       lossSum += data * n;
       correct += accuracy * n;
@@ -328,19 +333,20 @@ export class Sequential {
 
   /**
    * A training step on rows indices[start .. start+n) of a dataset (rows start.. when indices is
-   * null): the batch is gathered straight into the engine's memory, with no copy of the dataset.
+   * null) at learning rate lr (the caller owns the schedule: fit computes it once per step): the
+   * batch is gathered straight into the engine's memory, with no copy of the dataset.
    * `loss` is `dataLoss` (the loss function's batch mean) plus `penalty` (the transforms' terms,
    * measured before the step).
    */
   trainOn(
-    x: Float32Array, y: Targets, indices: Int32Array | null, start: number, n: number, stepsPerEpoch: number,
+    x: Float32Array, y: Targets, indices: Int32Array | null, start: number, n: number, lr: number,
     augment?: (batch: Float32Array, n: number) => void,
   ): { loss: number; dataLoss: number; penalty: number; accuracy: number } {
     this.check();
     const chainRef = this.optimizerChain;
     if (!chainRef) throw new SlimtrainError('the model is not compiled: call model.compile({ optimizer, loss }) before training');
     this.ensureWorkspace(n);
-    this.loadInputs(x, n, start, indices);
+    gatherInputs(this.engine.arena, this.workspace!, x, this.inputSize, n, start, indices);
     // A fresh view: an earlier one would have detached if the memory grew.
     augment?.(this.engine.arena.f32(this.workspace!.input, n * this.inputSize), n);
     const { data, accuracy } = this.forwardLoss(y, n, start, indices, x.length / this.inputSize, true, true);
@@ -352,7 +358,7 @@ export class Sequential {
     }
     this.takeSnapshot();
     this.backward(n);
-    chainRef.step({ engine: this.engine, params: this.params, step: this.steps, lr: chainRef.optimizer.learningRate(this.steps, stepsPerEpoch) });
+    chainRef.step({ engine: this.engine, params: this.params, step: this.steps, lr });
     this.steps++;
     return { loss, dataLoss: data, penalty, accuracy };
   }
@@ -447,7 +453,7 @@ export class Sequential {
     if (this.engine.isDisposed) throw new SlimtrainError("this model's engine was disposed");
   }
 
-  private tensorsOf(layer: Layer): TensorView[] {
+  private tensorsOf(layer: AnyLayer): TensorView[] {
     return layer.params().map((p) => this.locate(`${layer.name}/${p.name}`)[1]);
   }
 
@@ -469,47 +475,17 @@ export class Sequential {
     return n;
   }
 
-  /** Sizes the workspace for batches of up to n samples (reallocated only when n grows). */
+  /** Sizes the workspace for batches of up to n samples (reallocated only when n grows) and binds the layers to it. */
   private ensureWorkspace(n: number): void {
     if (this.workspace && this.workspace.maxBatch >= n) return;
     this.freeWorkspace();
     const arena = this.engine.arena;
-    const owned: Ptr[] = [];
-    const alloc = (floats: number): Ptr => {
-      const p = arena.allocF32(floats);
-      owned.push(p);
-      return p;
-    };
-    const input = alloc(n * this.inputSize);
-    const widest = Math.max(this.inputSize, ...this.layers.map((l) => l.outputSize));
-    const outputs: Ptr[] = [];
-    let previous = input;
-    // Inference: every layer writes the region its input is not in, so two regions suffice.
-    const pingPong = this.inference ? [alloc(n * widest), alloc(n * widest)] : null;
-    for (const layer of this.layers) {
-      const out = layer.aliasesInput ? previous : pingPong ? (previous === pingPong[0] ? pingPong[1] : pingPong[0]) : alloc(n * layer.outputSize);
-      outputs.push(out);
-      previous = out;
-    }
-    const ws: Workspace = {
-      maxBatch: n,
-      input,
-      outputs,
-      gradA: this.inference ? 0 : alloc(n * widest),
-      gradB: this.inference ? 0 : alloc(n * widest),
-      labels: alloc(n),
-      targets: alloc(n * this.outputSize),
-      losses: alloc(n),
-      owned,
-    };
-    this.workspace = ws;
+    this.workspace = planWorkspace(arena, this.layers, this.inputSize, this.outputSize, n, this.inference);
     if (!this.inference) {
       this.snapshot = arena.allocF32(this.params.size + this.state.size);
       this.takeSnapshot();
     }
-    // Inference: the layers' scratch (im2col columns) is one region, as large as the largest need.
-    const scratchFloats = this.inference ? Math.max(0, ...this.layers.map((l) => l.scratchFloats(n))) : 0;
-    const scratch = scratchFloats ? alloc(scratchFloats) : undefined;
+    const scratch = this.workspace.scratch || undefined;
     for (const layer of this.layers) {
       const bound: Record<string, { ptr: Ptr; grad: Ptr; size: number }> = {};
       for (const t of this.tensorsByLayer.get(layer)!) {
@@ -522,7 +498,7 @@ export class Sequential {
 
   private freeWorkspace(): void {
     if (!this.workspace) return;
-    for (const p of this.workspace.owned) this.engine.arena.free(p);
+    freeWorkspace(this.engine.arena, this.workspace);
     if (this.snapshot) this.engine.arena.free(this.snapshot);
     this.workspace = null;
     this.snapshot = 0;
@@ -540,49 +516,6 @@ export class Sequential {
     b.copy(this.snapshot + this.params.size * 4, this.state.ptr, this.state.size);
   }
 
-  /** Copies n samples into the input region: rows start.. of x, or rows indices[start..] when indices is given. */
-  private loadInputs(x: Float32Array, n: number, start: number, indices: Int32Array | null): void {
-    const size = this.inputSize;
-    const dst = this.engine.arena.f32(this.workspace!.input, n * size);
-    if (!indices) {
-      dst.set(x.subarray(start * size, (start + n) * size));
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      const row = indices[start + i];
-      dst.set(x.subarray(row * size, (row + 1) * size), i * size);
-    }
-  }
-
-  /** Copies n targets into the labels (i32) or targets (f32) region and says which. */
-  private loadTargets(y: Targets, n: number, start: number, indices: Int32Array | null, total = n): 'labels' | 'targets' {
-    const ws = this.workspace!;
-    const outputs = this.outputSize;
-    if (!y || typeof (y as ArrayLike<number>).length !== 'number') throw new ArgumentError('y', y, 'integer labels or a Float32Array of targets');
-    const isLabels = this.lossName === 'crossEntropy' && y.length === total && !(outputs === 1 && y instanceof Float32Array);
-    if (isLabels) {
-      const dst = this.engine.arena.i32(ws.labels, n);
-      for (let i = 0; i < n; i++) {
-        const row = indices ? indices[start + i] : start + i;
-        const label = y[row];
-        if (!Number.isInteger(label) || label < 0 || label >= outputs) {
-          throw new ArgumentError(`y[${row}]`, label, `an integer class label in [0, ${outputs})`);
-        }
-        dst[i] = label;
-      }
-      return 'labels';
-    }
-    if (y.length !== total * outputs) {
-      throw new ArgumentError('y.length', y.length, `${total} labels or ${total * outputs} target values (${total} samples x ${outputs} outputs)`);
-    }
-    const dst = this.engine.arena.f32(ws.targets, n * outputs);
-    for (let i = 0; i < n; i++) {
-      const row = indices ? indices[start + i] : start + i;
-      for (let j = 0; j < outputs; j++) dst[i * outputs + j] = y[row * outputs + j];
-    }
-    return 'targets';
-  }
-
   /**
    * Loads the targets of the n samples already in the input region, runs the forward pass and the
    * loss (its gradient into gradA when withGradient): the batch's mean data loss and accuracy
@@ -591,7 +524,7 @@ export class Sequential {
   private forwardLoss(
     y: Targets, n: number, start: number, indices: Int32Array | null, total: number, training: boolean, withGradient: boolean,
   ): { data: number; accuracy: number } {
-    const kind = this.loadTargets(y, n, start, indices, total);
+    const kind = gatherTargets(this.engine.arena, this.workspace!, y, this.lossName === 'crossEntropy', this.outputSize, n, start, indices, total);
     this.forward(n, training);
     const ws = this.workspace!;
     const last = ws.outputs[this.layers.length - 1];
@@ -657,15 +590,9 @@ function argmax(values: Float32Array, offset: number, k: number): number {
   return best;
 }
 
+
+
+
 function isLayer(value: unknown): value is Layer {
   return typeof value === 'object' && value !== null && typeof (value as Layer).forward === 'function' && typeof (value as Layer).build === 'function';
-}
-
-
-/** NaN or Inf in an input would run silently through every layer: refuse it, naming the first one. */
-export function checkFinite(argument: string, x: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
-    // x[i] - x[i] is 0 for finite numbers and NaN for NaN and +-Infinity: one test per element.
-    if (x[i] - x[i] !== 0) throw new ArgumentError(`${argument}[${i}]`, x[i], 'a finite number (inputs must not hold NaN or Infinity)');
-  }
 }

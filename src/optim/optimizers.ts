@@ -2,7 +2,7 @@ import type { Ptr } from '../backend/arena.js';
 import type { Engine } from '../backend/engine.js';
 import type { ParamSet } from '../model/param_set.js';
 import { knownKeys, numberIn, oneOf, positiveNumber, nonNegativeNumber } from '../validate.js';
-import { checkSchedule, learningRate, type Schedule } from './schedules.js';
+import { checkSchedule, scheduledRate, type Schedule } from './schedules.js';
 import type { Optimizer, StepContext } from './transform.js';
 
 /**
@@ -30,7 +30,7 @@ abstract class BaseOptimizer implements Optimizer {
   constructor(readonly lr: Schedule) {}
 
   learningRate(step: number, stepsPerEpoch: number): number {
-    return learningRate(this.lr, step, stepsPerEpoch);
+    return scheduledRate(this.lr, step, stepsPerEpoch);
   }
 
   init(engine: Engine, params: ParamSet): void {

@@ -51,12 +51,18 @@ export function checkSchedule(argument: string, schedule: unknown): Schedule {
 }
 
 /**
- * The learning rate for the update after `step` completed steps (0 for the first update).
+ * The learning rate for the update after `step` completed steps (0 for the first update); the
+ * schedule is checked first (unknown keys, ranges), as an optimizer checks it.
  *
  * @example
  * learningRate({ type: 'step', initial: 0.1, everyEpochs: 25 }, 25 * 938, 938) // 0.05
  */
 export function learningRate(schedule: Schedule, step: number, stepsPerEpoch: number): number {
+  return scheduledRate(checkSchedule('schedule', schedule), step, stepsPerEpoch);
+}
+
+/** learningRate on a schedule already checked (the optimizers' per-step path: no checks, no allocation). */
+export function scheduledRate(schedule: Schedule, step: number, stepsPerEpoch: number): number {
   if (typeof schedule === 'number') return schedule;
   switch (schedule.type) {
     case 'step': {

@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import { checkSelector, type Selector } from '../model/param_set.js';
 import type { NamedWeight, Sequential, Targets } from '../model/sequential.js';
+import { decodeCheckpoint } from '../io/checkpoint.js';
 import type { BatchLog, FitOptions } from '../train/fit.js';
 import { knownKeys, nonNegativeInt, numberIn, oneOf, positiveInt } from '../validate.js';
 import { magnitudePrune, maskOf } from './magnitude.js';
@@ -32,6 +33,40 @@ export interface IterativePruningOptions {
   onBatchEnd?: (log: BatchLog) => void;
   signal?: AbortSignal;
   yieldEveryMs?: number;
+  /**
+   * Checkpoints as fit's option does; the loop's own state (its evaluations, patience count and
+   * best model so far) rides in the checkpoint's metadata under `iterativePruning`.
+   */
+  checkpoint?: FitOptions['checkpoint'];
+  /** A checkpoint taken by this option's `checkpoint`: the loop continues bit-identically. */
+  resume?: Uint8Array;
+}
+
+/** The loop's state in a checkpoint's metadata: JSON, with floats as their uint32 bit patterns (exact, -0 included). */
+interface LoopState {
+  evaluations: PruningEvaluation[];
+  sinceBest: number;
+  best: {
+    step: number; valAccuracy: number; remaining: number; kept: number; total: number;
+    weights: { name: string; shape: number[]; bits: number[] }[];
+    /** Per tensor with a pruned weight: its 0/1 mask packed 32 to a number, lowest bit first. */
+    masks: Record<string, { size: number; packed: number[] }>;
+  } | null;
+}
+
+const floatBits = (v: Float32Array): number[] => Array.from(new Uint32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer));
+const bitsFloat = (bits: number[]): Float32Array => new Float32Array(Uint32Array.from(bits).buffer);
+
+function packMask(mask: Float32Array): { size: number; packed: number[] } {
+  const packed = new Array<number>(Math.ceil(mask.length / 32)).fill(0);
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) packed[i >>> 5] = (packed[i >>> 5] | (1 << (i & 31))) >>> 0;
+  return { size: mask.length, packed };
+}
+
+function unpackMask({ size, packed }: { size: number; packed: number[] }): Float32Array {
+  const mask = new Float32Array(size);
+  for (let i = 0; i < size; i++) mask[i] = (packed[i >>> 5] >>> (i & 31)) & 1;
+  return mask;
 }
 
 export interface PruningEvaluation {
@@ -59,7 +94,8 @@ export interface IterativePruningResult {
  * remaining weights with the smallest |w| (held at zero from then on by the chain's weightMask).
  * Training stops when `patience` evaluations pass without a new best checkpoint (counted once the
  * floor has been met), or after `epochs`.
- * The best checkpoint (weights and masks) is restored at the end.
+ * The best checkpoint (weights and masks) is restored at the end. With `checkpoint` the run is
+ * saved as fit saves it, the loop's state included, and `resume` continues it bit-identically.
  *
  * The model must be compiled with a weightMask in its chain, e.g.
  * chain(selectiveDecay({ gamma: 1e-3, decaySteps: interval }), adam({ lr: 1e-3 }), weightMask()).
@@ -73,7 +109,7 @@ export async function iterativePruning(model: Sequential, x: Float32Array, y: Ta
   if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ interval, floor, epochs, validationData | validationSplit, ... }');
   knownKeys('iterativePruning', options, [
     'validationData', 'validationSplit', 'interval', 'fraction', 'floor', 'patience', 'epochs', 'batchSize', 'seed', 'scope', 'selector', 'restoreBest',
-    'onEvaluation', 'onBatchEnd', 'signal', 'yieldEveryMs',
+    'onEvaluation', 'onBatchEnd', 'signal', 'yieldEveryMs', 'checkpoint', 'resume',
   ]);
   const interval = positiveInt('iterativePruning.interval', options.interval);
   const fraction = numberIn('iterativePruning.fraction', options.fraction ?? 0.04, 0, 1, { openLow: true, openHigh: true });
@@ -109,12 +145,54 @@ export async function iterativePruning(model: Sequential, x: Float32Array, y: Ta
   const batchSize = options.batchSize ?? 32;
   let stoppedBy: IterativePruningResult['stoppedBy'] = 'epochs';
 
+  if (options.resume !== undefined) {
+    if (!(options.resume instanceof Uint8Array)) throw new ArgumentError('iterativePruning.resume', options.resume, "a checkpoint's bytes (Uint8Array)");
+    const state = decodeCheckpoint(options.resume, 'resume').manifest.metadata.iterativePruning as LoopState | undefined;
+    if (!state) throw new ArgumentError('iterativePruning.resume', 'a checkpoint without the loop\'s state', 'a checkpoint taken by iterativePruning');
+    evaluations.push(...state.evaluations);
+    sinceBest = state.sinceBest;
+    const b = state.best;
+    saved.best = b && {
+      step: b.step, valAccuracy: b.valAccuracy, remaining: b.remaining, kept: b.kept, total: b.total,
+      weights: b.weights.map((w) => ({ name: w.name, shape: w.shape, values: bitsFloat(w.bits) })),
+      masks: Object.fromEntries(Object.entries(b.masks).map(([name, m]) => [name, unpackMask(m)])),
+    };
+  }
+  const loopState = (): LoopState => {
+    const b = saved.best;
+    return {
+      evaluations: [...evaluations],
+      sinceBest,
+      best: b && {
+        step: b.step, valAccuracy: b.valAccuracy, remaining: b.remaining, kept: b.kept, total: b.total,
+        weights: b.weights.map((w) => ({ name: w.name, shape: w.shape, bits: floatBits(w.values) })),
+        masks: Object.fromEntries(Object.entries(b.masks).map(([name, m]) => [name, packMask(m)])),
+      },
+    };
+  };
+  const given = options.checkpoint;
+  if (given !== undefined) {
+    if (given === null || typeof given !== 'object' || typeof given.save !== 'function') throw new ArgumentError('iterativePruning.checkpoint', given, '{ everySteps?, everyEpochs?, save(bytes), metadata? }');
+    knownKeys('iterativePruning.checkpoint', given, ['everySteps', 'everyEpochs', 'save', 'metadata']);
+  }
+  const checkpoint: FitOptions['checkpoint'] = given && {
+    ...(given.everySteps !== undefined ? { everySteps: given.everySteps } : {}),
+    ...(given.everyEpochs !== undefined ? { everyEpochs: given.everyEpochs } : {}),
+    save: given.save,
+    // Read at each save: the caller's metadata (itself possibly computed) and the loop's state then.
+    get metadata() {
+      return { ...(given.metadata ?? {}), iterativePruning: loopState() };
+    },
+  };
+
   const fitOptions: FitOptions = {
     epochs: options.epochs,
     batchSize,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
+    ...(checkpoint ? { checkpoint } : {}),
+    ...(options.resume ? { resume: options.resume } : {}),
     onBatchEnd: (log) => {
       options.onBatchEnd?.(log);
       if (model.step % interval !== 0) return;

@@ -1,11 +1,17 @@
 import { ArgumentError } from '../errors.js';
-import type { Layer, LayerSpec } from '../layers/layer.js';
+import type { LayerSpec } from '../layers/layer.js';
+import type { LayerByType, WeightedLayer } from '../layers/registry.js';
 import { Sequential, type ModelSpec } from '../model/sequential.js';
 import { windowGeometry } from '../ops/geometry.js';
 import { measureSparsity, type ThresholdChoice } from '../sparsity/measure.js';
 import { knownKeys } from '../validate.js';
-import { propagateConstant, type WeightMap } from './constant_propagation.js';
-import { flattenedRows, foldConstantInputs, keepColumns, keepEntries, keepInputChannels, keepRows } from './surgery.js';
+import { groupDependency, rowsFed } from '../sparsity/dependency.js';
+import { CUT_INPUTS, CUT_OUTPUTS, cutChannels, foldConstantInputs, propagateConstant, type Cut, type WeightMap } from './surgery.js';
+
+/** Calls a per-weighted-type table's entry for the layer's type. */
+function byWeightedType<A extends unknown[]>(table: { readonly [T in WeightedLayer['type']]: (layer: LayerByType[T], ...args: A) => void }, layer: WeightedLayer, ...args: A): void {
+  (table[layer.type] as (l: WeightedLayer, ...a: A) => void)(layer, ...args);
+}
 
 /** Why a unit was removed. */
 export type RemovalReason = 'dead' | 'unused' | 'dead and unused';
@@ -37,47 +43,10 @@ export interface ReduceOptions {
   allowPaddingDeviation?: boolean;
 }
 
-/** Layers that may sit between two weighted layers. */
-const PASS_THROUGH = new Set(['batchNorm', 'relu', 'leakyRelu', 'elu', 'tanh', 'sigmoid', 'maxPool2d', 'avgPool2d', 'dropout', 'flatten']);
-
-interface Segment {
-  layer: Layer;
-  next: Layer;
-  between: Layer[];
-}
-
-function segments(model: Sequential): { segments: Segment[]; weighted: Layer[] } {
-  const weighted = model.layers.filter((l) => l.type === 'dense' || l.type === 'conv2d');
-  const out: Segment[] = [];
-  for (let i = 0; i + 1 < weighted.length; i++) {
-    const a = model.layers.indexOf(weighted[i]);
-    const b = model.layers.indexOf(weighted[i + 1]);
-    const between = model.layers.slice(a + 1, b);
-    const odd = between.find((l) => !PASS_THROUGH.has(l.type));
-    if (odd) throw new ArgumentError(`layer ${odd.name}`, odd.type, `a layer reduction can see through (${[...PASS_THROUGH].join(', ')})`);
-    out.push({ layer: weighted[i], next: weighted[i + 1], between });
-  }
-  return { segments: out, weighted };
-}
-
-/** The kernel rows of `next` that unit k of the previous layer feeds. */
-function rowsFed(segment: Segment): (k: number) => number[] {
-  const { layer, next } = segment;
-  const units = layer.outputShape[layer.outputShape.length - 1];
-  if (next.type === 'conv2d') {
-    const [KH, KW] = (next as unknown as { kernelSize: [number, number] }).kernelSize;
-    return (k) => Array.from({ length: KH * KW }, (_, t) => t * units + k);
-  }
-  // Dense: after a flatten of [H, W, units] each unit feeds H*W rows; else one.
-  const positions = next.inputShape[0] / units;
-  return (k) => Array.from({ length: positions }, (_, p) => p * units + k);
-}
-
 /** True when the next convolution zero-pads its input, so constants are not constant at its borders. */
-function padded(next: Layer): boolean {
+function padded(next: WeightedLayer): boolean {
   if (next.type !== 'conv2d') return false;
-  const n = next as unknown as { kernelSize: [number, number]; strides: [number, number]; padding: 'same' | 'valid' };
-  const g = windowGeometry([1, ...next.inputShape], n.kernelSize, n.strides, n.padding);
+  const g = windowGeometry([1, ...next.inputShape], next.kernelSize, next.strides, next.padding);
   return (g.OH - 1) * g.SH + g.KH - g.H > 0 || (g.OW - 1) * g.SW + g.KW - g.W > 0;
 }
 
@@ -100,20 +69,18 @@ export function planReduction(model: Sequential, options: ReduceOptions = {}): R
   const sparsity = measureSparsity(model, options.xi === undefined ? {} : { xi: options.xi });
   const { xi } = sparsity.threshold;
   const weights = weightMap(model);
-  const { segments: segs } = segments(model);
-  const layers = segs.map((segment, i): LayerReductionRecord => {
-    const { layer, next, between } = segment;
-    const units = sparsity.layers[i].units;
+  const { segments } = groupDependency(model);
+  const layers = segments.map((segment, i): LayerReductionRecord => {
+    const { layer, next, between, units } = segment;
     const dead = new Set(sparsity.layers[i].dead);
     const nextKernel = weights.get(`${next.name}/kernel`)!;
     const nextCols = nextKernel.shape[nextKernel.shape.length - 1];
-    const rows = rowsFed(segment);
     const bias = weights.get(`${layer.name}/bias`)?.values;
     const removed: LayerReductionRecord['removed'] = [];
     const keptForPadding: number[] = [];
     const kept: number[] = [];
     for (let k = 0; k < units; k++) {
-      const unused = norm(nextKernel.values, rows(k), nextCols) < xi;
+      const unused = norm(nextKernel.values, rowsFed(segment, [k]), nextCols) < xi;
       if (unused) {
         removed.push({ unit: k, reason: dead.has(k) ? 'dead and unused' : 'unused', constant: 0 });
       } else if (dead.has(k)) {
@@ -145,15 +112,14 @@ export function planReduction(model: Sequential, options: ReduceOptions = {}): R
  */
 export function applyReduction(model: Sequential, record: ReductionRecord): Sequential {
   const weights = weightMap(model);
-  const { segments: segs } = segments(model);
-  if (record.layers.length !== segs.length) throw new ArgumentError('record.layers', record.layers.length, `${segs.length} entries, one per weighted layer but the last`);
+  const { segments } = groupDependency(model);
+  if (record.layers.length !== segments.length) throw new ArgumentError('record.layers', record.layers.length, `${segments.length} entries, one per weighted layer but the last`);
   const specs = model.toSpec().layers.map((l) => ({ ...l })) as LayerSpec[];
-  const specOf = (layer: Layer) => specs[model.layers.indexOf(layer)];
-  const set = (name: string, shape: number[], values: Float32Array) => weights.set(name, { shape, values });
-  segs.forEach((segment, i) => {
+  segments.forEach((segment, i) => {
     const r = record.layers[i];
     const { layer, next, between } = segment;
     if (r.layer !== layer.name) throw new ArgumentError(`record.layers[${i}].layer`, r.layer, `"${layer.name}"`);
+    if (r.units !== segment.units) throw new ArgumentError(`record.layers[${i}].units`, r.units, `${segment.units}, the units of ${layer.name}`);
     const keep = r.kept;
     if (keep.length === r.units && r.removed.length === 0) return;
     // The constants dead units output, from the weights before any cut.
@@ -161,39 +127,19 @@ export function applyReduction(model: Sequential, record: ReductionRecord): Sequ
     const constants = new Map(
       r.removed.filter((x) => x.reason === 'dead').map((x) => [x.unit, propagateConstant(bias ? bias.values[x.unit] : 0, x.unit, between, weights)] as [number, number]),
     );
-    // Cut the layer's outputs.
-    const kernel = weights.get(`${layer.name}/kernel`)!;
-    const rowsIn = kernel.values.length / r.units;
-    set(`${layer.name}/kernel`, [...kernel.shape.slice(0, -1), keep.length], keepColumns(kernel.values, rowsIn, r.units, keep));
-    if (bias) set(`${layer.name}/bias`, [keep.length], keepEntries(bias.values, keep));
-    const spec = specOf(layer);
-    if (layer.type === 'dense') spec.units = keep.length;
-    else spec.filters = keep.length;
-    for (const b of between) {
-      if (b.type !== 'batchNorm') continue;
-      for (const p of ['gamma', 'beta', 'moving_mean', 'moving_variance']) {
-        const w = weights.get(`${b.name}/${p}`)!;
-        set(`${b.name}/${p}`, [keep.length], keepEntries(w.values, keep));
-      }
-    }
+    const cut: Cut = { weights, spec: specs[segment.at], units: r.units, keep };
+    byWeightedType(CUT_OUTPUTS, layer, cut);
+    for (const b of between) cutChannels(b, { ...cut, spec: specs[model.layers.indexOf(b)] });
     // Fold dead units' constants into the next layer's bias, then cut the inputs they fed.
     const nextKernel = weights.get(`${next.name}/kernel`)!;
     const cols = nextKernel.shape[nextKernel.shape.length - 1];
-    const rows = rowsFed(segment);
-    const nextBias = weights.get(`${next.name}/bias`);
     if ([...constants.values()].some((c) => c !== 0)) {
-      const folded = foldConstantInputs(nextKernel.values, cols, nextBias ? nextBias.values : new Float32Array(cols), constants, rows);
-      set(`${next.name}/bias`, [cols], folded);
-      specOf(next).useBias = true;
+      const nextBias = weights.get(`${next.name}/bias`);
+      const folded = foldConstantInputs(nextKernel.values, cols, nextBias ? nextBias.values : new Float32Array(cols), constants, (k) => rowsFed(segment, [k]));
+      weights.set(`${next.name}/bias`, { shape: [cols], values: folded });
+      specs[segment.nextAt].useBias = true;
     }
-    if (next.type === 'conv2d') {
-      const taps = nextKernel.shape[0] * nextKernel.shape[1];
-      set(`${next.name}/kernel`, [nextKernel.shape[0], nextKernel.shape[1], keep.length, cols], keepInputChannels(nextKernel.values, taps, r.units, cols, keep));
-    } else {
-      const positions = next.inputShape[0] / r.units;
-      const keptRows = flattenedRows(positions, r.units, keep);
-      set(`${next.name}/kernel`, [keptRows.length, cols], keepRows(nextKernel.values, cols, keptRows));
-    }
+    byWeightedType(CUT_INPUTS, next, weights, rowsFed(segment, keep), keep.length);
   });
   const spec: ModelSpec = { inputShape: [...model.inputShape], layers: specs, seed: model.seed };
   const reduced = Sequential.build(model.engine, spec);
@@ -210,16 +156,14 @@ export function applyReduction(model: Sequential, record: ReductionRecord): Sequ
 export function zeroRemovedGroups(model: Sequential, record: ReductionRecord): Sequential {
   const copy = Sequential.build(model.engine, model.toSpec());
   const weights = weightMap(model);
-  const { segments: segs } = segments(model);
-  segs.forEach((segment, i) => {
+  groupDependency(model).segments.forEach((segment, i) => {
     const r = record.layers[i];
     const kernel = weights.get(`${segment.layer.name}/kernel`)!;
     const next = weights.get(`${segment.next.name}/kernel`)!;
     const cols = next.shape[next.shape.length - 1];
-    const rows = rowsFed(segment);
     for (const x of r.removed) {
       if (x.reason !== 'unused') for (let row = 0; row < kernel.values.length / r.units; row++) kernel.values[row * r.units + x.unit] = 0;
-      if (x.reason !== 'dead') for (const row of rows(x.unit)) next.values.fill(0, row * cols, (row + 1) * cols);
+      if (x.reason !== 'dead') for (const row of rowsFed(segment, [x.unit])) next.values.fill(0, row * cols, (row + 1) * cols);
     }
   });
   copy.setWeights(Object.fromEntries([...weights].map(([name, w]) => [name, w.values])));

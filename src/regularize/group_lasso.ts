@@ -2,12 +2,13 @@ import type { Ptr } from '../backend/arena.js';
 import type { Engine } from '../backend/engine.js';
 import { checkSelector, type ParamSet, type Selector, type TensorView } from '../model/param_set.js';
 import type { StepContext, Transform } from '../optim/transform.js';
+import { kernelGroups } from '../sparsity/dependency.js';
 import { knownKeys, nonNegativeNumber, oneOf } from '../validate.js';
 
 /** A kernel as its [fan_in, units] matrix: column k is the group of output unit k. */
 function groupsOf(t: TensorView): { rows: number; cols: number } {
-  const cols = t.shape[t.shape.length - 1];
-  return { rows: t.size / cols, cols };
+  const { fanIn, units } = kernelGroups(t.shape);
+  return { rows: fanIn, cols: units };
 }
 
 /**

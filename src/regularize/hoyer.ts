@@ -3,6 +3,7 @@ import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
 import { checkSelector, type ParamSet, type Selector, type TensorView } from '../model/param_set.js';
 import type { StepContext, Transform } from '../optim/transform.js';
+import { kernelGroups } from '../sparsity/dependency.js';
 import { knownKeys, nonNegativeNumber } from '../validate.js';
 
 // DeepHoyer (Yang, Wen & Li, ICLR 2020; methods page, method 4): scale-invariant sparsity measures
@@ -54,8 +55,8 @@ export function hoyerSquare(options: { lambda: number; selector?: Selector }): T
 
 /** A kernel as the [rows, cols] matrix of the methods page, and the input channel count of its rows. */
 function layout(t: TensorView): { rows: number; cols: number; inputs: number } {
-  const cols = t.shape[t.shape.length - 1];
-  return { rows: t.size / cols, cols, inputs: t.shape[t.shape.length - 2] };
+  const { fanIn, units, inputs } = kernelGroups(t.shape);
+  return { rows: fanIn, cols: units, inputs };
 }
 
 /**

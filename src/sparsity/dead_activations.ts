@@ -1,4 +1,5 @@
 import type { Sequential } from '../model/sequential.js';
+import { groupDependency } from './dependency.js';
 
 /** Units whose activation does not vary on a data sample, for one weighted layer. */
 export interface LayerActivationDeadness {
@@ -23,17 +24,10 @@ export interface LayerActivationDeadness {
  */
 export function deadUnitsByActivation(model: Sequential, x: Float32Array): LayerActivationDeadness[] {
   const outputs = model.layerOutputs(x);
-  const weighted = model.layers.map((l, i) => [l, i] as const).filter(([l]) => l.type === 'dense' || l.type === 'conv2d');
   const result: LayerActivationDeadness[] = [];
-  for (let w = 0; w + 1 < weighted.length; w++) {
-    const [layer, start] = weighted[w];
-    const next = weighted[w + 1][1];
-    // The last layer before the next weighted one, skipping flatten (it only renames the memory).
-    let at = next - 1;
-    while (at > start && model.layers[at].type === 'flatten') at--;
-    const observed = model.layers[at];
-    const units = observed.outputShape[observed.outputShape.length - 1];
-    const values = outputs[at];
+  for (const { layer, observedAt, units } of groupDependency(model).segments) {
+    const observed = model.layers[observedAt];
+    const values = outputs[observedAt];
     const lo = new Float64Array(units).fill(Infinity);
     const hi = new Float64Array(units).fill(-Infinity);
     for (let i = 0; i < values.length; i++) {

@@ -1,4 +1,5 @@
 import type { Sequential } from '../model/sequential.js';
+import { groupDependency, kernelGroups } from './dependency.js';
 
 /** The group norms of one weighted layer: norms[k] = ||w_k||_2 over every weight feeding output unit k. */
 export interface LayerGroupNorms {
@@ -22,11 +23,9 @@ export function groupNorms(model: Sequential): LayerGroupNorms[] {
   const { engine, params } = model;
   const scratch = engine.arena.allocF32(Math.max(1, ...params.tensors.map((t) => t.shape[t.shape.length - 1] ?? 1)));
   try {
-    for (const layer of model.layers) {
-      if (layer.type !== 'dense' && layer.type !== 'conv2d') continue;
+    for (const layer of groupDependency(model).weighted) {
       const kernel = params.tensor(`${layer.name}/kernel`);
-      const units = kernel.shape[kernel.shape.length - 1];
-      const fanIn = kernel.size / units;
+      const { fanIn, units } = kernelGroups(kernel.shape);
       engine.backend.columnNorms(params.ptrOf(kernel), scratch, fanIn, units);
       out.push({ layer: layer.name, type: layer.type, units, norms: engine.arena.f32(scratch, units).slice() });
     }

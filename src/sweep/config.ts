@@ -4,7 +4,7 @@ import { MODEL_PRESETS, type ModelPreset } from '../model/presets.js';
 import type { ModelSpec } from '../model/sequential.js';
 import type { MagnitudePruneOptions } from '../prune/magnitude.js';
 import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
-import { knownKeys, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../validate.js';
+import { knownKeys, nonNegativeInt, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../validate.js';
 
 /**
  * A sweep: methods x strengths x seeds, each run trained, optionally pruned and fine-tuned,
@@ -40,6 +40,12 @@ export interface SweepConfig {
   seeds?: number[];
   /** Dead-group threshold for reduction. Default: measureSparsity's choice from the gap. */
   xi?: number;
+  /**
+   * Hold out the last this many training samples as a validation set: every epoch records its
+   * validation loss and accuracy (for choosing strengths and epochs without the test set), and
+   * the runs train on the rest. Default: none.
+   */
+  validationSamples?: number;
   methods: SweepMethod[];
   /** Worker threads. Default: one per core. */
   jobs?: number;
@@ -47,7 +53,17 @@ export interface SweepConfig {
   out?: string;
   /** Free text for the report's setup section. */
   description?: string;
+  /**
+   * Each run checkpoints every this many optimizer steps, and at every epoch end (0: only at
+   * epoch ends), so an interrupted sweep resumes its unfinished runs where they stood. Default 500.
+   */
+  checkpointSteps?: number;
+  /** Folder of the runs' checkpoints. Default: <out>/<name>.checkpoints. */
+  checkpointDir?: string;
 }
+
+/** checkpointSteps when the config and the command line give none. */
+export const DEFAULT_CHECKPOINT_STEPS = 500;
 
 export interface SweepMethod {
   name: string;
@@ -56,6 +72,8 @@ export interface SweepMethod {
   strengths?: number[];
   /** Epochs for this method (default: the sweep's). */
   epochs?: number;
+  /** This method's model (default: the sweep's), e.g. the same network with another activation. */
+  model?: SweepConfig['model'];
   /** After training: magnitude-prune, then fine-tune with the pruned weights masked. */
   prune?: MagnitudePruneOptions;
   fineTune?: { epochs: number; optimizer?: OptimizerSpec };
@@ -85,36 +103,47 @@ export function withStrength<T>(value: T, strength: number): T {
 
 function numberList(argument: string, value: unknown, check: (a: string, v: unknown) => number): number[] {
   if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(argument, value, 'a non-empty array of numbers');
-  return value.map((v, i) => check(`${argument}[${i}]`, v));
+  const list = value.map((v, i) => check(`${argument}[${i}]`, v));
+  // Each value names runs (method/strength/seed): a repeat would give two runs one id.
+  if (new Set(list).size !== list.length) throw new ArgumentError(argument, value, 'distinct numbers (each names runs)');
+  return list;
+}
+
+function checkModel(argument: string, model: unknown): void {
+  if (typeof model === 'string') oneOf(argument, model, MODEL_PRESETS);
+  else if (model === null || typeof model !== 'object' || !Array.isArray((model as { layers?: unknown }).layers)) {
+    throw new ArgumentError(argument, model, `one of ${MODEL_PRESETS.join(', ')} or a model spec { inputShape?, layers }`);
+  }
 }
 
 /** Checks a parsed sweep config, naming the first bad field; builds each method's optimizer once to check it. */
 export function checkSweepConfig(config: unknown): SweepConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError('sweep config', config, 'a JSON object');
   const c = config as SweepConfig;
-  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description']);
+  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description', 'checkpointSteps', 'checkpointDir', 'validationSamples']);
   if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) throw new ArgumentError('name', c.name, 'a file-name-safe string (letters, digits, . _ -)');
   oneOf('dataset', c.dataset, DATASET_NAMES);
   if (c.data !== undefined && typeof c.data !== 'string') throw new ArgumentError('data', c.data, 'a folder path');
   if (c.limit !== undefined) positiveInt('limit', c.limit);
   if (c.testLimit !== undefined) positiveInt('testLimit', c.testLimit);
   if (c.standardize !== undefined && typeof c.standardize !== 'boolean') throw new ArgumentError('standardize', c.standardize, 'true or false');
-  if (typeof c.model === 'string') oneOf('model', c.model, MODEL_PRESETS);
-  else if (c.model === null || typeof c.model !== 'object' || !Array.isArray(c.model.layers)) {
-    throw new ArgumentError('model', c.model, `one of ${MODEL_PRESETS.join(', ')} or a model spec { inputShape?, layers }`);
-  }
+  checkModel('model', c.model);
+  if (c.validationSamples !== undefined) positiveInt('validationSamples', c.validationSamples);
   positiveInt('epochs', c.epochs);
   if (c.batchSize !== undefined) positiveInt('batchSize', c.batchSize);
   if (c.seeds !== undefined) numberList('seeds', c.seeds, (a, v) => numberIn(a, v, 0, 2 ** 32 - 1));
   if (c.xi !== undefined) nonNegativeNumber('xi', c.xi);
   if (c.jobs !== undefined) positiveInt('jobs', c.jobs);
   if (c.out !== undefined && typeof c.out !== 'string') throw new ArgumentError('out', c.out, 'a folder path');
+  if (c.checkpointSteps !== undefined) nonNegativeInt('checkpointSteps', c.checkpointSteps);
+  if (c.checkpointDir !== undefined && (typeof c.checkpointDir !== 'string' || c.checkpointDir === '')) throw new ArgumentError('checkpointDir', c.checkpointDir, 'a folder path');
   if (!Array.isArray(c.methods) || c.methods.length === 0) throw new ArgumentError('methods', c.methods, 'a non-empty array of { name, optimizer, strengths? }');
   const names = new Set<string>();
   c.methods.forEach((m, i) => {
     const at = `methods[${i}]`;
     if (m === null || typeof m !== 'object') throw new ArgumentError(at, m, '{ name, optimizer, strengths?, epochs?, prune?, fineTune?, iterative? }');
-    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'prune', 'fineTune', 'iterative']);
+    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'model', 'prune', 'fineTune', 'iterative']);
+    if (m.model !== undefined) checkModel(`${at}.model`, m.model);
     if (typeof m.name !== 'string' || !/^[\w.+-]+$/.test(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a short name (letters, digits, . _ + -)');
     if (names.has(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a name no other method has');
     names.add(m.name);
@@ -136,6 +165,7 @@ export function checkSweepConfig(config: unknown): SweepConfig {
       if (m.fineTune.optimizer) optimizerFromSpec(m.fineTune.optimizer).dispose();
     }
     if (m.iterative !== undefined) {
+      if (c.validationSamples !== undefined) throw new ArgumentError(`${at}.iterative`, m.iterative, 'no iterative loop beside validationSamples (the loop holds out its own validationSplit)');
       knownKeys(`${at}.iterative`, m.iterative, ['interval', 'fraction', 'floor', 'patience', 'validationSplit']);
       positiveInt(`${at}.iterative.interval`, m.iterative.interval);
       numberIn(`${at}.iterative.floor`, m.iterative.floor, 0, 1);

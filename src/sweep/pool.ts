@@ -2,11 +2,14 @@ import { Worker } from 'node:worker_threads';
 import { init } from '../backend/engine.js';
 import type { SweepConfig, SweepRun } from './config.js';
 import { executeSweepRun, type RunProgress, type SweepResult } from './run.js';
-import { sweepDataLoader, type SweepReply, type SweepRequest } from './worker.js';
+import { runCheckpointPath } from './run_checkpoint_file.js';
+import { runCheckpointOptions, sweepDataLoader, type RunCheckpointRequest, type SweepReply, type SweepRequest } from './worker.js';
 
 export interface PoolEvents {
   onStart(slot: number, run: SweepRun): void;
   onProgress(slot: number, run: SweepRun, progress: RunProgress): void;
+  /** A line about the run worth showing (resumed from its checkpoint, ...). */
+  onNote(slot: number, run: SweepRun, text: string): void;
   onResult(slot: number, result: SweepResult): void;
   onError(slot: number, run: SweepRun, error: Error): void;
 }
@@ -14,18 +17,35 @@ export interface PoolEvents {
 /** The marker a worker thread's workerData carries, so the CLI entry knows to serve runs. */
 export const SWEEP_WORKER_ROLE = 'slimtrain-sweep-worker';
 
+/** Where the runs checkpoint: DIR/<run>.ckpt every `everySteps` steps and at epoch ends; null: no checkpoints. */
+export type PoolCheckpoints = { dir: string; everySteps: number } | null;
+
 /**
  * Runs the given runs on `jobs` worker threads started from `entry` (the CLI bundle), each taking
  * the next run when it finishes one; without an entry the runs go one after another in this thread.
+ * When `signal` aborts, no run starts any more and the running ones stop at their next batch, after
+ * writing their checkpoints; each reports an error (RunStoppedError from a worker, the signal's
+ * reason in this thread).
  */
-export async function runSweepPool(config: SweepConfig, runs: SweepRun[], jobs: number, entry: URL | null, events: PoolEvents): Promise<void> {
+export async function runSweepPool(
+  config: SweepConfig,
+  runs: SweepRun[],
+  jobs: number,
+  entry: URL | null,
+  events: PoolEvents,
+  checkpoints: PoolCheckpoints = null,
+  signal?: AbortSignal,
+): Promise<void> {
+  const checkpointOf = (run: SweepRun): RunCheckpointRequest => checkpoints && { path: runCheckpointPath(checkpoints.dir, run.id), everySteps: checkpoints.everySteps };
   if (!entry) {
     const engine = await init();
     const load = sweepDataLoader();
     for (const run of runs) {
+      if (signal?.aborted) break;
       events.onStart(0, run);
       try {
-        events.onResult(0, await executeSweepRun(engine, config, run, await load(config), (p) => events.onProgress(0, run, p)));
+        const options = { ...runCheckpointOptions(checkpointOf(run)), ...(signal ? { signal } : {}), onNote: (text: string) => events.onNote(0, run, text) };
+        events.onResult(0, await executeSweepRun(engine, config, run, await load(config), (p) => events.onProgress(0, run, p), options));
       } catch (e) {
         events.onError(0, run, e as Error);
       }
@@ -33,9 +53,15 @@ export async function runSweepPool(config: SweepConfig, runs: SweepRun[], jobs: 
     return;
   }
   const queue = [...runs];
+  const workers: Worker[] = [];
+  signal?.addEventListener('abort', () => {
+    queue.length = 0;
+    for (const w of workers) w.postMessage({ type: 'stop', reason: String(signal.reason?.message ?? signal.reason) } satisfies SweepRequest);
+  }, { once: true });
   const slots = Array.from({ length: Math.min(jobs, runs.length) }, (_, slot) =>
     new Promise<void>((resolve) => {
       const worker = new Worker(entry, { workerData: { role: SWEEP_WORKER_ROLE } });
+      workers.push(worker);
       let current: SweepRun | undefined;
       const next = () => {
         current = queue.shift();
@@ -44,11 +70,12 @@ export async function runSweepPool(config: SweepConfig, runs: SweepRun[], jobs: 
           return;
         }
         events.onStart(slot, current);
-        worker.postMessage({ type: 'run', config, run: current } satisfies SweepRequest);
+        worker.postMessage({ type: 'run', config, run: current, checkpoint: checkpointOf(current) } satisfies SweepRequest);
       };
       worker.on('message', (reply: SweepReply) => {
         if (!current || reply.id !== current.id) return;
         if (reply.type === 'progress') events.onProgress(slot, current, reply.progress);
+        else if (reply.type === 'note') events.onNote(slot, current, reply.text);
         else {
           if (reply.type === 'result') events.onResult(slot, reply.result);
           else events.onError(slot, current, Object.assign(new Error(reply.message), { name: reply.name, stack: reply.stack }));

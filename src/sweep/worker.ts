@@ -1,16 +1,26 @@
 import { parentPort } from 'node:worker_threads';
 import { init } from '../backend/engine.js';
+import { SlimtrainError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load_dataset.js';
 import { standardizeSplits } from '../data/normalize.js';
 import type { SweepConfig, SweepRun } from './config.js';
-import { executeSweepRun, type RunProgress, type SweepResult } from './run.js';
+import { runCheckpointFile } from './run_checkpoint_file.js';
+import { executeSweepRun, type RunProgress, type SweepResult, type SweepRunOptions } from './run.js';
+
+/** A run's checkpoint file and how often to write it (see SweepRunOptions.checkpoint), or null for none. */
+export type RunCheckpointRequest = { path: string; everySteps: number } | null;
 
 /** Parent -> worker. */
-export type SweepRequest = { type: 'run'; config: SweepConfig; run: SweepRun } | { type: 'exit' };
+export type SweepRequest =
+  | { type: 'run'; config: SweepConfig; run: SweepRun; checkpoint: RunCheckpointRequest }
+  /** Stop the current run at its next batch (after its checkpoint); the reply is an 'error' named StopError. */
+  | { type: 'stop'; reason: string }
+  | { type: 'exit' };
 /** Worker -> parent. */
 export type SweepReply =
   | { type: 'progress'; id: string; progress: RunProgress }
+  | { type: 'note'; id: string; text: string }
   | { type: 'result'; id: string; result: SweepResult }
   | { type: 'error'; id: string; name: string; message: string; stack?: string };
 
@@ -35,6 +45,16 @@ export function sweepDataLoader(): (config: SweepConfig) => Promise<{ train: Dat
   };
 }
 
+/** The run options for a checkpoint request: the file as the run's store. */
+export function runCheckpointOptions(checkpoint: RunCheckpointRequest): Pick<SweepRunOptions, 'checkpoint'> {
+  return checkpoint ? { checkpoint: { store: runCheckpointFile(checkpoint.path), everySteps: checkpoint.everySteps } } : {};
+}
+
+/** A run stopped on request (a signal to the sweep): its checkpoint holds where it stood. */
+export class RunStoppedError extends SlimtrainError {
+  override name = 'RunStoppedError';
+}
+
 /**
  * The body of a sweep worker thread: one engine, data loaded once, runs executed one at a time as
  * the parent sends them; progress is throttled to about 4 messages a second.
@@ -45,12 +65,19 @@ export async function sweepWorkerMain(): Promise<void> {
   // One kernel thread per run: the sweep's parallelism is across runs.
   const engine = await init({ threads: 1 });
   const load = sweepDataLoader();
+  let stopping: AbortController | null = null;
   port.on('message', async (request: SweepRequest) => {
     if (request.type === 'exit') {
       port.close();
       return;
     }
-    const { config, run } = request;
+    if (request.type === 'stop') {
+      stopping?.abort(new RunStoppedError(request.reason));
+      return;
+    }
+    const { config, run, checkpoint } = request;
+    const controller = new AbortController();
+    stopping = controller;
     let last = 0;
     try {
       const data = await load(config);
@@ -59,7 +86,7 @@ export async function sweepWorkerMain(): Promise<void> {
         if (now - last < 250) return;
         last = now;
         port.postMessage({ type: 'progress', id: run.id, progress } satisfies SweepReply);
-      });
+      }, { ...runCheckpointOptions(checkpoint), signal: controller.signal, onNote: (text) => port.postMessage({ type: 'note', id: run.id, text } satisfies SweepReply) });
       port.postMessage({ type: 'result', id: run.id, result } satisfies SweepReply);
     } catch (e) {
       const error = e as Error;

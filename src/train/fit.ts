@@ -1,9 +1,9 @@
 import { ArgumentError } from '../errors.js';
 import type { BatchAugmentation } from '../data/augment.js';
-import { checkFinite, type Sequential, type Targets } from '../model/sequential.js';
+import type { Sequential, Targets } from '../model/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/checkpoint.js';
 import { Random } from '../random.js';
-import { knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
+import { checkFinite, knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 
 export interface BatchLog {
   epoch: number;
@@ -52,7 +52,7 @@ export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
 
 export interface FitOptions {
   epochs: number;
-  /** Default 32. */
+  /** Default 32. A batch size above the training rows trains on one batch of them all per epoch (the CLI refuses it instead). */
   batchSize?: number;
   /** Reshuffle the training rows every epoch. Default true. */
   shuffle?: boolean;
@@ -68,7 +68,10 @@ export interface FitOptions {
    */
   onBatchEnd?: (log: BatchLog) => unknown;
   onEpochEnd?: (log: EpochLog) => void;
-  /** Aborting stops the fit between batches: the promise rejects with the signal's reason. */
+  /**
+   * Aborting stops the fit between batches: with `checkpoint`, the position reached is saved
+   * first (so the run can resume there); then the promise rejects with the signal's reason.
+   */
   signal?: AbortSignal;
   /** Stop when `monitor` has not improved by minDelta for `patience` epochs. */
   earlyStopping?: { monitor?: Monitor; patience: number; minDelta?: number; restoreBestWeights?: boolean };
@@ -80,9 +83,10 @@ export interface FitOptions {
    */
   augment?: BatchAugmentation;
   /**
-   * Checkpoints every `everySteps` optimizer steps and/or every `everyEpochs` epochs: `save`
-   * receives the bytes (encodeCheckpoint: model, optimizer state, generators, position) and may
-   * be async; the fit waits for it. Write them with writeFileAtomic in Node.
+   * Checkpoints every `everySteps` optimizer steps and/or every `everyEpochs` epochs, and after
+   * the last epoch (resuming that one finishes at once with the same weights): `save` receives
+   * the bytes (encodeCheckpoint: model, optimizer state, generators, position) and may be async;
+   * the fit waits for it. Write them with writeFileAtomic in Node.
    */
   checkpoint?: {
     everySteps?: number;
@@ -217,13 +221,17 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
     // A checkpoint from before penaltySum existed: the penalty of its batches is unknown (NaN).
     let penaltySum = continuing ? resumed!.penaltySum ?? NaN : 0;
     let correct = continuing ? resumed!.correct : 0;
-    let lr = 0;
+    // The rate of the epoch's last step; a fit resumed after that step runs no batch of this epoch.
+    let lr = model.step > 0 ? (model.optimizer?.optimizer.learningRate(model.step - 1, batches) ?? 0) : 0;
     for (let b = continuing ? startBatch : 0; b < batches; b++) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
+      if (options.signal?.aborted) {
+        if (checkpoint) await save(epoch, b, true, lossSum, penaltySum, correct);
+        throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
+      }
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
       lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
-      const { loss, dataLoss, penalty, accuracy } = model.trainOn(x, y, indices, start, n, batches, augment);
+      const { loss, dataLoss, penalty, accuracy } = model.trainOn(x, y, indices, start, n, lr, augment);
       lossSum += loss * n;
       penaltySum += penalty * n;
       correct += accuracy * n;
@@ -273,7 +281,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
         break;
       }
     }
-    if (checkpoint?.everyEpochs && (epoch + 1) % checkpoint.everyEpochs === 0 && epoch + 1 < epochs) await save(epoch + 1, 0, false, 0, 0, 0);
+    if (checkpoint?.everyEpochs && ((epoch + 1) % checkpoint.everyEpochs === 0 || epoch + 1 === epochs)) await save(epoch + 1, 0, false, 0, 0, 0);
   }
   if (bestWeights) model.setWeights(bestWeights);
   return history;

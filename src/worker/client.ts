@@ -1,3 +1,4 @@
+import { knownKeys } from '../validate.js';
 import { chooseBuild, compileKernels, type SimdOption, type WasmSource } from '../backend/load.js';
 import { ArgumentError, SlimtrainError } from '../errors.js';
 import type { LossName } from '../losses/loss.js';
@@ -125,6 +126,7 @@ function startWorker(url: URL | string): Worker | NodeWorker {
  */
 export async function createTrainer(options: CreateTrainerOptions = {}): Promise<TrainerClient> {
   if (options === null || typeof options !== 'object') throw new ArgumentError('createTrainer options', options, '{ worker?, simd?, wasm?, threads? }');
+  knownKeys('createTrainer options', options, ['worker', 'simd', 'wasm', 'threads']);
   const choice = options.worker ?? true;
   const simd = options.simd ?? 'auto';
   const build = options.wasm === undefined ? chooseBuild(simd) : simd === 'relaxed' || simd === 'fastest' ? 'relaxed' : simd === 'none' ? 'scalar' : 'simd';
@@ -195,7 +197,7 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
     kernels: started.kernels,
     threads: started.threads,
     build: (spec) => request('build', { spec }),
-    compile: ({ optimizer, loss }) => request('compile', { optimizer, ...(loss ? { loss } : {}) }),
+    compile: (options) => request('compile', options),
     fit(x, y, fitOptions) {
       if (fitOptions === null || typeof fitOptions !== 'object') return Promise.reject(new ArgumentError('fit options', fitOptions, '{ epochs, ... }'));
       const { onProgress, signal, transfer, ...rest } = fitOptions;
@@ -208,8 +210,9 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
       }
       return call;
     },
-    evaluate: (x, y, o = {}) => request('evaluate', { x, y, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }),
-    predict: (x, o = {}) => request('predict', { x, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }),
+    // Checked here: the request carries batchSize beside the data, not the options object.
+    evaluate: async (x, y, o = {}) => (knownKeys('evaluate options', o, ['batchSize']), request('evaluate', { x, y, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}) })),
+    predict: async (x, o = {}) => (knownKeys('predict options', o, ['batchSize']), request('predict', { x, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}) })),
     measureSparsity: (o) => request('measureSparsity', { ...(o ? { options: o } : {}) }),
     reduce(o = {}) {
       const { sample, ...reduceOptions } = o;

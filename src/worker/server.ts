@@ -56,7 +56,8 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       return { kernels: engine.kernels, threads: engine.threads };
     },
     build: ({ spec }) => replace(Sequential.build(needEngine(), spec)),
-    compile: ({ optimizer, loss }) => needModel().compile({ optimizer: optimizerFromSpec(optimizer), ...(loss ? { loss } : {}) }),
+    // The whole options object goes on to compile, which refuses keys it does not know.
+    compile: (options) => needModel().compile({ ...options, optimizer: optimizerFromSpec(options.optimizer) }),
     async fit({ x, y, options }, id) {
       const m = needModel();
       const controller = new AbortController();
@@ -88,8 +89,8 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
     abort({ target, reason }) {
       fits.get(target)?.abort(new DOMException(reason, 'AbortError'));
     },
-    evaluate: ({ x, y, batchSize }) => needModel().evaluate(x, y, batchSize ? { batchSize } : {}),
-    predict: ({ x, batchSize }) => needModel().predict(x, batchSize ? { batchSize } : {}),
+    evaluate: ({ x, y, batchSize }) => needModel().evaluate(x, y, batchSize !== undefined ? { batchSize } : {}),
+    predict: ({ x, batchSize }) => needModel().predict(x, batchSize !== undefined ? { batchSize } : {}),
     measureSparsity: ({ options }) => measureSparsity(needModel(), options ?? {}),
     reduce({ options, sample }) {
       const m = needModel();

@@ -4,6 +4,7 @@ import type { LayerSpec } from '../../src/layers/layer.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { sgd } from '../../src/optim/optimizers.js';
 import { checkGradient } from '../support/finite_difference.js';
+import { layerTypesMissing } from '../support/layer_coverage.js';
 import { awayFromZero, rng, uniform } from '../support/random.js';
 
 /**
@@ -45,6 +46,10 @@ const CASES: [string, number[], LayerSpec[]][] = [
 ];
 
 describe('layer gradients against finite differences', () => {
+  it('cover every layer type of the registry', () => {
+    expect(layerTypesMissing(...CASES.map(([, , layers]) => layers))).toEqual([]);
+  });
+
   let engine: Engine;
   beforeAll(async () => {
     engine = await init();

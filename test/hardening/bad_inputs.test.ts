@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +61,19 @@ const API: Case[] = [
   ['after-dispose', () => disposedModel().predict(new Float32Array(4)), st.SlimtrainError, /^this model was disposed$/],
   ['engine-disposed', () => st.Sequential.build(disposedEngine(), SPEC), st.SlimtrainError, /^this engine was disposed: create a new one with init\(\)$/],
   ['inference-train', () => model.toInference().compile({ optimizer: st.chain(st.adam()) }), st.SlimtrainError, /^compile: this model is inference-only/],
+  ['compile-unknown-option', () => st.Sequential.build(engine, SPEC).compile({ optimizer: st.chain(st.adam()), loss: 'crossEntropy', foo: 1 } as never), st.ArgumentError, /^compile options\.foo = 1: expected no such option \(known: optimizer, loss\)$/],
+  ['model-file-folder', () => st.loadModelFile(engine, dir), st.SlimtrainError, /^model file .*slimtrain-errors-\w+ is a folder: expected a file$/],
+  ['tfjs-weight-shape', () => tfjsWithKernelShape([5, 3]), st.TfjsFormatError, /^m\.json: weight dense_1\/kernel: the manifest declares shape \[5,3\], but layer dense_1 has \[4,3\]$/],
 ];
+
+/** SPEC exported to TensorFlow.js, its manifest then declaring another shape for the kernel (and bytes to match it). */
+function tfjsWithKernelShape(shape: number[]) {
+  const { modelJson, weightData } = st.exportTfjsModel(st.Sequential.build(engine, SPEC));
+  const json = JSON.parse(JSON.stringify(modelJson));
+  json.weightsManifest[0].weights[0].shape = shape;
+  const bytes = new Uint8Array(weightData.length + 4 * (shape[0] * shape[1] - 12));
+  return st.importTfjsModel(engine, json, [bytes], 'm.json');
+}
 
 function compiled(): st.Sequential {
   const m = st.Sequential.build(engine, SPEC);
@@ -81,17 +93,27 @@ function disposedEngine(): st.Engine {
 const dir = mkdtempSync(join(tmpdir(), 'slimtrain-errors-'));
 const notJson = join(dir, 'model.json');
 writeFileSync(notJson, '{ "layers": [ ');
+const empty = join(dir, 'empty');
+mkdirSync(empty);
 const CLI: [id: string, args: string[], message: RegExp][] = [
-  ['cli-epochs', ['train', '--epochs', '0'], /^--epochs = "0": expected an integer >= 1$/m],
-  ['cli-batch-size', ['train', '--batch-size=-1'], /^--batch-size = "-1": expected an integer >= 1$/m],
-  ['cli-lr', ['train', '--lr', '0'], /^--lr = "0": expected a number > 0$/m],
-  ['cli-xi', ['train', '--xi=-1'], /^--xi = "-1": expected a number >= 0$/m],
-  ['cli-optimizer', ['train', '--optimizer', 'adamax'], /^--optimizer = "adamax": expected one of sgd/m],
-  ['cli-regulariser', ['train', '--pnorm-decay', '3e-3'], /^--pnorm-decay = "3e-3": expected LAMBDA:P/m],
-  ['cli-unknown-flag', ['train', '--optimiser', 'adam'], /Unknown option '--optimiser'/m],
-  ['cli-model-not-json', ['train', '--model', notJson], /^--model = ".*model\.json": the file is not valid JSON/m],
-  ['cli-model-unknown', ['train', '--model', 'resnet'], /^--model = "resnet": expected one of mlp/m],
-  ['cli-sweep-not-json', ['sweep', notJson], /is not valid JSON/m],
+  ['cli-epochs', ['train', '--epochs', '0'], /^slimtrain train: --epochs = "0": expected an integer from 1 to 10000 \(/m],
+  ['cli-batch-size', ['train', '--batch-size=-1'], /^slimtrain train: --batch-size = "-1": expected an integer from 1 to 65536 \(/m],
+  ['cli-lr', ['train', '--lr', '0'], /^slimtrain train: --lr = "0": expected a number in \(0, 100\] \(/m],
+  ['cli-xi', ['train', '--xi=-1'], /^slimtrain train: --xi = "-1": expected a number >= 0$/m],
+  ['cli-optimizer', ['train', '--optimizer', 'adamax'], /^slimtrain train: --optimizer = "adamax": expected one of sgd/m],
+  ['cli-regulariser', ['train', '--pnorm-decay', '3e-3'], /^slimtrain train: --pnorm-decay = "3e-3": expected LAMBDA:P/m],
+  ['cli-unknown-flag', ['train', '--optimiser', 'adam'], /^slimtrain train: --optimiser: no such flag \(did you mean --optimizer\?\)$/m],
+  ['cli-model-not-json', ['train', '--model', notJson], /^slimtrain train: --model = ".*model\.json": the file is not valid JSON/m],
+  ['cli-model-unknown', ['train', '--model', 'resnet'], /^slimtrain train: --model = "resnet": expected one of mlp/m],
+  ['cli-sweep-not-json', ['sweep', notJson], /^slimtrain sweep: ".*model\.json" is not valid JSON/m],
+  ['cli-model-folder', ['eval', '--model', dir], /^slimtrain eval: --model = ".*": expected a model file saved by slimtrain train --save, not a folder$/m],
+  ['cli-epochs-huge', ['train', '--epochs', '1e12'], /^slimtrain train: --epochs = "1e12": expected an integer from 1 to 10000 \(/m],
+  ['cli-batch-size-huge', ['train', '--batch-size', '99999999999'], /^slimtrain train: --batch-size = "99999999999": expected an integer from 1 to 65536 \(/m],
+  ['cli-batch-size-data', ['train', '--limit', '50'], /^slimtrain train: --batch-size = "64" \(the default\): expected at most the 50 samples trained on/m],
+  ['cli-validation-split', ['train', '--validation-split', '1'], /^slimtrain train: --validation-split = "1": expected a number in \(0, 1\)/m],
+  ['cli-warmup', ['train', '--limit', '2000', '--epochs', '2', '--schedule', 'cosine:64'], /^slimtrain train: --schedule = "cosine:64": expected fewer warmup steps than the run's 64 optimizer steps/m],
+  ['cli-lr-negative', ['train', '--lr', '-1'], /^slimtrain train: --lr = "-1": expected a number in \(0, 100\]/m],
+  ['cli-model-before-data', ['train', '--model', 'nope', '--dataset', 'fashion-mnist', '--data', empty], /^slimtrain train: --model = "nope": expected one of mlp/m],
 ];
 
 describe('bad inputs get a clear error of a documented class', () => {
@@ -117,6 +139,8 @@ describe('bad inputs get a clear error of a documented class', () => {
     const r = spawnSync(process.execPath, [`${root}dist/cli.js`, ...args], { encoding: 'utf8', env: { ...process.env, SLIMTRAIN_DATA: '' } });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
+    // Refused before any work: nothing on stdout (train prints the data and the model summary first thing).
+    expect(r.stdout).toBe('');
     expect(UsageError.name).toBe('UsageError');
   });
 

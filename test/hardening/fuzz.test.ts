@@ -1,11 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
+import { COMMANDS } from '../../src/cli/commands/index.js';
+import { parseFlags } from '../../src/cli/flags.js';
 import { cifar10FromArchive, parseCifar10 } from '../../src/data/cifar10.js';
 import { parseIdx } from '../../src/data/idx.js';
 import { datasetFromIdxArrays } from '../../src/data/idx_dataset.js';
 import { SlimtrainError } from '../../src/errors.js';
-import { encodeContainer, modelFromBytes } from '../../src/io/model_file.js';
+import { encodeContainer } from '../../src/io/container.js';
+import { modelFromBytes } from '../../src/io/model_file.js';
 import { exportTfjsModel, importTfjsModel } from '../../src/io/tfjs.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { serveTrainer } from '../../src/worker/server.js';
@@ -205,6 +208,25 @@ describe(`fuzzing (scale ${SCALE})`, () => {
     expect(ids.sort((a, b) => a - b)).toEqual([0, ...sent]);
     counts['worker messages'] = sent.length + 1;
     handler({ kind: 'request', id: -1, op: 'dispose', args: {} });
+  }, TIMEOUT);
+
+  it("the command line's flag reader on random arguments, against every command's table", async () => {
+    const random = rng(7);
+    const values = ['0', '1', '-1', '1e12', '99999999999', '0.5', '1.5', 'NaN', 'Infinity', '-0', '', 'x', 'auto', 'adam', 'cosine:10', 'cosine', 'step:0',
+      'std:0.25', 'fraction:2', '3e-3:0.8', '1e-3:1', 'mnist', 'gemm,conv', '1,2', '/nonexistent', '.', 'm.json', 'r.html', '--', '-', '-h'];
+    let parsed = 0;
+    for (let c = 0; c < cases(2000); c++) {
+      const command = pick(random, COMMANDS);
+      const flags = [...Object.keys(command.flags), 'help', 'optimiser', 'epoch', 'x'];
+      const argv = Array.from({ length: int(random, 7) }, () => {
+        const r = random();
+        const flag = pick(random, flags);
+        return r < 0.45 ? `--${flag}` : r < 0.6 ? `--${flag}=${pick(random, values)}` : pick(random, values);
+      });
+      if (await survives('cli flags', () => parseFlags(argv, command.flags))) parsed++;
+    }
+    // Some argument lists are valid (or --help); the rest were refused with a UsageError.
+    expect(parsed).toBeGreaterThan(0);
   }, TIMEOUT);
 
   it('the guard bands do catch a kernel writing one float past its region', async () => {

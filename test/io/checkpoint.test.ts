@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
 import { imageAugmentation } from '../../src/data/augment.js';
-import { decodeCheckpoint, encodeCheckpoint, modelFromCheckpoint } from '../../src/io/checkpoint.js';
-import { ModelFileError } from '../../src/io/model_file.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/io/checkpoint.js';
+import { ModelFileError } from '../../src/io/container.js';
+import { modelFromCheckpoint } from '../../src/io/model_file.js';
 import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
 import { adam, sgd } from '../../src/optim/optimizers.js';
 import { chain } from '../../src/optim/transform.js';
@@ -72,6 +73,44 @@ describe('checkpoints', () => {
       c.dispose();
     }
     a.dispose();
+  });
+
+  it('a checkpoint is written after the last epoch too, and resuming that finished run ends at once with the same weights and history', async () => {
+    const a = model();
+    const saved: { bytes: Uint8Array; epoch: number; step: number }[] = [];
+    const full = await a.fit(x, y, { ...options(), epochs: 1, checkpoint: { everyEpochs: 1, save: (bytes, at) => void saved.push({ bytes, ...at }) } });
+    // One epoch of 96 training rows in batches of 16: one checkpoint, after step 6 (it was none before).
+    expect(saved.map((s) => [s.epoch, s.step])).toEqual([[1, 6]]);
+    const b = model(99);
+    let batches = 0;
+    const resumed = await b.fit(x, y, { ...options(), epochs: 1, resume: saved[0].bytes, onBatchEnd: () => void batches++ });
+    expect(batches).toBe(0);
+    expect(bits(b)).toBe(bits(a));
+    expect(b.step).toBe(6);
+    expect(resumed.epochs).toEqual(full.epochs);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('aborting a fit with a checkpoint option saves the position reached first; resuming there matches an uninterrupted run', async () => {
+    const a = model();
+    await a.fit(x, y, options());
+    const want = bits(a);
+    const b = model();
+    const controller = new AbortController();
+    const saved: { bytes: Uint8Array; step: number }[] = [];
+    const error = await b.fit(x, y, {
+      ...options(), signal: controller.signal,
+      checkpoint: { everySteps: 1000, save: (bytes, at) => void saved.push({ bytes, step: at.step }) },
+      onBatchEnd: () => void (b.step === 9 && controller.abort(new Error('stop here'))),
+    }).catch((e) => e);
+    expect(error.message).toBe('stop here');
+    // Aborted after step 9 (inside epoch 2): saved at step 9, nothing else (everySteps 1000 never fired).
+    expect(saved.map((s) => s.step)).toEqual([9]);
+    const c = model(99);
+    await c.fit(x, y, { ...options(), resume: saved[0].bytes });
+    expect(bits(c)).toBe(want);
+    for (const m of [a, b, c]) m.dispose();
   });
 
   it('modelFromCheckpoint rebuilds and compiles the model; its continuation matches', async () => {

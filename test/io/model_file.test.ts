@@ -1,15 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
 import { crc32 } from '../../src/io/crc32.js';
-import { decodeModel, encodeModel, modelFromBytes, ModelFileError } from '../../src/io/model_file.js';
-import { loadModelFile, saveModelFile } from '../../src/io/model_files_node.js';
+import { ModelFileError } from '../../src/io/container.js';
+import { decodeModel, encodeModel, modelFromBytes } from '../../src/io/model_file.js';
+import { loadModelFile, removeStaleTempFiles, saveModelFile } from '../../src/io/model_files_node.js';
 import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
 import { adam } from '../../src/optim/optimizers.js';
+import { layerTypesMissing } from '../support/layer_coverage.js';
 import { rng, uniform } from '../support/random.js';
 
 const SPEC: ModelSpec = {
@@ -35,6 +37,10 @@ function editManifest(bytes: Uint8Array, edit: (text: string) => string): Uint8A
 }
 
 describe('model files', () => {
+  it('the round-trip model holds every layer type of the registry', () => {
+    expect(layerTypesMissing(SPEC.layers)).toEqual([]);
+  });
+
   let engine: Engine;
   let model: Sequential;
   const x = uniform(rng(1), 5 * 64, 0, 1);
@@ -134,6 +140,40 @@ describe('model files', () => {
     const { model: loaded } = loadModelFile(engine, path);
     loaded.dispose();
   }, 20_000);
+
+  it('the next save removes the temporary files SIGKILLed saves left, and nothing that is not ours', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-'));
+    const path = join(dir, 'model.slim');
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const script = `
+      import { Sequential, saveModelFile } from 'slimtrain';
+      const big = await Sequential.create({ inputShape: [2000], layers: [{ type: 'dense', units: 2000 }] });
+      for (;;) saveModelFile(big, ${JSON.stringify(path)});
+    `;
+    // Kill a saving child while its temporary file exists, until one is left behind (a kill can land just after a rename).
+    const leftovers = () => readdirSync(dir).filter((f) => /^model\.slim\.tmp-\d+-[0-9a-z]+$/.test(f));
+    let deadPid = 0;
+    for (let attempt = 0; attempt < 10 && leftovers().length === 0; attempt++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: 'ignore' });
+      const exited = new Promise((r) => child.on('exit', r));
+      while (!readdirSync(dir).some((f) => f.startsWith(`model.slim.tmp-${child.pid}-`))) await new Promise((r) => setTimeout(r, 2));
+      child.kill('SIGKILL');
+      await exited;
+      deadPid = child.pid!;
+    }
+    const stale = leftovers();
+    expect(stale.length, 'a SIGKILL left a temporary file').toBeGreaterThan(0);
+    // Beside them, names that are not ours to remove: a live process's (this one's, the parent's),
+    // another file's, other patterns, and a folder.
+    const keep = [`model.slim.tmp-${process.pid}-abc`, `model.slim.tmp-${process.ppid}-abc`, 'model.slim.tmp-notes', `other.slim.tmp-${deadPid}-abc`,
+      `model.slim.tmp-${deadPid}-ABC`, `model.slim.tmp-${deadPid}-abc.bak`, `xmodel.slim.tmp-${deadPid}-abc`];
+    for (const f of keep) writeFileSync(join(dir, f), 'not ours');
+    mkdirSync(join(dir, `model.slim.tmp-${deadPid}-folder`));
+    writeFileSync(join(dir, `model.slim.tmp-${deadPid}-zz9`), 'an old leftover');
+    saveModelFile(model, path);
+    expect(readdirSync(dir).sort()).toEqual(['model.slim', ...keep, `model.slim.tmp-${deadPid}-folder`].sort());
+    expect(removeStaleTempFiles(path)).toEqual([]);
+  }, 30_000);
 
   it('names the problem when a file does not exist or its spec does not build', () => {
     expect(() => loadModelFile(engine, '/nonexistent/m.slim')).toThrow(/model file \/nonexistent\/m.slim does not exist/);

@@ -8,6 +8,7 @@ import { adam } from '../../src/optim/optimizers.js';
 import { chain } from '../../src/optim/transform.js';
 import { l2 } from '../../src/regularize/coupled.js';
 import { reduce } from '../../src/reduce/reduce.js';
+import { layerTypesMissing } from '../support/layer_coverage.js';
 import { relativeError } from '../support/tfjs_crosscheck.js';
 
 // Every layer type, with both paddings, strides, and a pooling window that overlaps.
@@ -29,6 +30,10 @@ async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[]): Pro
 }
 
 describe('ONNX export, run by ONNX Runtime (onnxruntime-web, wasm)', () => {
+  it('the exported model holds every layer type of the registry', () => {
+    expect(layerTypesMissing(SPEC.layers)).toEqual([]);
+  });
+
   let engine: Engine;
   let test: Float32Array;
   let trainX: Float32Array;

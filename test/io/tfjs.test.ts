@@ -14,6 +14,7 @@ import { adam } from '../../src/optim/optimizers.js';
 import { chain } from '../../src/optim/transform.js';
 import { l2 } from '../../src/regularize/coupled.js';
 import { reduce } from '../../src/reduce/reduce.js';
+import { layerTypesMissing } from '../support/layer_coverage.js';
 import { relativeError, useTfjsCpu } from '../support/tfjs_crosscheck.js';
 
 // Every layer type that has a TensorFlow.js counterpart, on MNIST-shaped input.
@@ -38,6 +39,10 @@ async function loadInTfjs(modelJson: ReturnType<typeof exportTfjsModel>['modelJs
 }
 
 describe('TensorFlow.js layers format', () => {
+  it('the exported model holds every layer type of the registry', () => {
+    expect(layerTypesMissing(SPEC.layers)).toEqual([]);
+  });
+
   let engine: Engine;
   let x: Float32Array;
   let trainX: Float32Array;

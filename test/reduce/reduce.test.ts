@@ -224,15 +224,16 @@ describe(titleFor('reduce on real Fashion-MNIST batches', 'fashion-mnist/t10k-im
 describe('surgery functions', () => {
   it('cut columns, rows, entries and conv input channels of hand-built arrays, and fold constants', async () => {
     const s = await import('../../src/reduce/surgery.js');
+    const { rowsFed } = await import('../../src/sparsity/dependency.js');
     // [[1, 2, 3], [4, 5, 6]]
     const m = new Float32Array([1, 2, 3, 4, 5, 6]);
     expect(Array.from(s.keepColumns(m, 2, 3, [0, 2]))).toEqual([1, 3, 4, 6]);
     expect(Array.from(s.keepRows(m, 3, [1]))).toEqual([4, 5, 6]);
     expect(Array.from(s.keepEntries(new Float32Array([9, 8, 7]), [2, 0]))).toEqual([7, 9]);
     // A conv kernel [1, 2, C=2, F=1]: taps t, channel c -> value 10 t + c.
-    expect(Array.from(s.keepInputChannels(new Float32Array([0, 1, 10, 11]), 2, 2, 1, [1]))).toEqual([1, 11]);
+    expect(Array.from(s.keepRows(new Float32Array([0, 1, 10, 11]), 1, rowsFed({ rowsPerUnit: 2, units: 2 }, [1])))).toEqual([1, 11]);
     // After a flatten of 3 positions x 2 channels, channel 1 feeds rows 1, 3, 5.
-    expect(s.flattenedRows(3, 2, [1])).toEqual([1, 3, 5]);
+    expect(rowsFed({ rowsPerUnit: 3, units: 2 }, [1])).toEqual([1, 3, 5]);
     // bias [0.5, 0] + constant 2 from input 1 (rows 1 of [[1, 2], [3, 4]]): [0.5 + 6, 0 + 8]
     const folded = s.foldConstantInputs(new Float32Array([1, 2, 3, 4]), 2, new Float32Array([0.5, 0]), new Map([[1, 2]]), (i) => [i]);
     expect(Array.from(folded)).toEqual([6.5, 8]);

@@ -40,6 +40,12 @@ describe('sweep config', () => {
     expect(bad({ methods: [{ name: 'x', optimizer: { type: 'adam' }, fineTune: { epochs: 1 } }] })).toThrow(/methods\[0\].fineTune = an object: expected a prune step/);
     expect(bad({ methods: [BASE.methods[0], BASE.methods[0]] })).toThrow(/methods\[1\].name = "adam\+l2": expected a name no other method has/);
     expect(bad({ lambda: 1 })).toThrow(/sweep config.lambda = 1: expected no such option/);
+    expect(bad({ checkpointSteps: -1 })).toThrow(/^checkpointSteps = -1: expected a non-negative integer/);
+    expect(bad({ checkpointSteps: 2.5 })).toThrow(/^checkpointSteps = 2.5: expected a non-negative integer/);
+    expect(bad({ checkpointDir: 5 })).toThrow(/^checkpointDir = 5: expected a folder path/);
+    expect(bad({ seeds: [1, 2, 1] })).toThrow(/^seeds = \[1, 2, 1\]: expected distinct numbers \(each names runs\)/);
+    expect(bad({ methods: [{ ...BASE.methods[0], strengths: [1e-3, 1e-3] }] })).toThrow(/^methods\[0\].strengths = \[0.001, 0.001\]: expected distinct numbers/);
+    expect(checkSweepConfig({ ...BASE, checkpointSteps: 0, checkpointDir: 'ckpt' }).checkpointSteps).toBe(0);
   });
 });
 
@@ -108,5 +114,15 @@ describe('sweep runs', () => {
     expect(rerun).toHaveLength(3);
     // Same seed, same weights: the rerun reproduces the lost run exactly.
     expect({ ...rerun[2], seconds: 0 }).toEqual({ ...JSON.parse(kept[2]), seconds: 0 });
+    // A method changed since: its row's configHash no longer matches, so that run (only) runs again.
+    const grid = JSON.parse(readFileSync(config, 'utf8'));
+    grid.methods[1].epochs = 2;
+    grid.description = 'changes no result, so no hash';
+    writeFileSync(config, JSON.stringify(grid));
+    const third = cli('--jobs', '1');
+    expect(third.status, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/1 row\(s\) in .*grid.jsonl were made with another config \(configHash differs\), so those runs run again: padam\/0.003\/seed1 \(.*grid.jsonl:\d\)/);
+    expect(third.stderr).toMatch(/3 runs, 2 already in .*, 1 to go on 1 thread/);
+    expect(third.stdout).toMatch(/\| padam \| 0.003 \| 2 \|/);
   }, 120_000);
 });

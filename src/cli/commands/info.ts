@@ -12,8 +12,9 @@ export const info: Command = {
   name: 'info',
   summary: 'show the kernel build this runtime uses',
   help: HELP,
+  flags: {},
   async run(argv: string[], io: CommandIo): Promise<number> {
-    const v = parseFlags('info', argv, {});
+    const v = parseFlags(argv, {});
     if (v.help) {
       io.out(HELP);
       return 0;

@@ -2,8 +2,8 @@ import { init } from '../../backend/engine.js';
 import { loadModelFile, saveModelFile, writeFileAtomic } from '../../io/model_files_node.js';
 import { exportOnnxModel } from '../../io/onnx.js';
 import { loadTfjsModelFiles, saveTfjsModelFiles } from '../../io/tfjs_files_node.js';
-import { UsageError, type Command, type CommandIo } from '../command.js';
-import { choiceFlag, parseFlags } from '../flags.js';
+import type { Command, CommandIo } from '../command.js';
+import { inputFile, oneOf, outputFile, outputFolder, parseFlags } from '../flags.js';
 
 const EXPORT_HELP = `usage: slimtrain export --model FILE --format tfjs|onnx --out PATH
 
@@ -23,24 +23,34 @@ model.json, and writes it as a slimtrain model file (a last softmax is dropped: 
 output logits). Then train, sparsity and reduce work on it.
 `;
 
-function required(v: Record<string, string | boolean | undefined>, flag: string, command: string): string {
-  if (typeof v[flag] !== 'string' || v[flag] === '') throw new UsageError(`slimtrain ${command}: --${flag} is required`);
-  return v[flag] as string;
-}
+const EXPORT_FLAGS = {
+  model: { ...inputFile('a model file saved by slimtrain train --save'), required: true },
+  format: { ...oneOf(['tfjs', 'onnx'] as const), required: true },
+  // A folder for tfjs, a file for onnx: checked as a path that is not in the way; its kind below.
+  out: { ...outputFolder(), required: true },
+};
+
+const IMPORT_FLAGS = {
+  format: { ...oneOf(['tfjs'] as const), required: true },
+  model: { ...inputFile('a TensorFlow.js model.json'), required: true },
+  out: { ...outputFile(), required: true },
+};
 
 export const exportCommand: Command = {
   name: 'export',
   summary: 'write a saved model in TensorFlow.js layers format or ONNX',
   help: EXPORT_HELP,
+  flags: EXPORT_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
-    const v = parseFlags('export', argv, { model: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } });
+    const v = parseFlags(argv, EXPORT_FLAGS);
     if (v.help) {
       io.out(EXPORT_HELP);
       return 0;
     }
-    const path = required(v, 'model', 'export');
-    const format = choiceFlag('format', required(v, 'format', 'export'), 'tfjs', ['tfjs', 'onnx'] as const);
-    const out = required(v, 'out', 'export');
+    const path = v.model!;
+    const format = v.format!;
+    // tfjs writes into the folder --out; onnx writes the file --out, whose folder must exist.
+    const out = format === 'onnx' ? outputFile().parse(v.out!, 'out') : v.out!;
     const engine = await init();
     const { model } = loadModelFile(engine, path);
     if (format === 'tfjs') {
@@ -60,15 +70,15 @@ export const importCommand: Command = {
   name: 'import',
   summary: 'read a TensorFlow.js layers model into a slimtrain model file',
   help: IMPORT_HELP,
+  flags: IMPORT_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
-    const v = parseFlags('import', argv, { model: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } });
+    const v = parseFlags(argv, IMPORT_FLAGS);
     if (v.help) {
       io.out(IMPORT_HELP);
       return 0;
     }
-    choiceFlag('format', required(v, 'format', 'import'), 'tfjs', ['tfjs'] as const);
-    const path = required(v, 'model', 'import');
-    const out = required(v, 'out', 'import');
+    const path = v.model!;
+    const out = v.out!;
     const engine = await init();
     const { model, notes } = loadTfjsModelFiles(engine, path);
     for (const note of notes) io.err(`note: ${note}\n`);

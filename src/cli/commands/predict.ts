@@ -1,9 +1,11 @@
 import { init } from '../../backend/engine.js';
 import { DATASET_NAMES } from '../../data/load_dataset.js';
 import { loadModelFile } from '../../io/model_files_node.js';
-import { UsageError, type Command, type CommandIo } from '../command.js';
-import { testSetForModel } from '../saved_model_data.js';
-import { numberFlag, parseFlags } from '../flags.js';
+import type { Command, CommandIo } from '../command.js';
+import { SAVED_MODEL_FLAGS, testSetForModel } from '../saved_model_data.js';
+import { integerIn, parseFlags } from '../flags.js';
+
+const PREDICT_FLAGS = { ...SAVED_MODEL_FLAGS, count: integerIn(1, 10_000, 'the largest test set; checked again against the dataset'), json: { type: 'boolean' as const } };
 
 const HELP = `usage: slimtrain predict --model FILE [options]
 
@@ -20,17 +22,17 @@ export const predict: Command = {
   name: 'predict',
   summary: 'print a saved model’s predictions for test samples',
   help: HELP,
+  flags: PREDICT_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
-    const v = parseFlags('predict', argv, { model: { type: 'string' }, dataset: { type: 'string' }, data: { type: 'string' }, count: { type: 'string' }, json: { type: 'boolean' } });
+    const v = parseFlags(argv, PREDICT_FLAGS);
     if (v.help) {
       io.out(HELP);
       return 0;
     }
-    if (typeof v.model !== 'string' || v.model === '') throw new UsageError('slimtrain predict: --model FILE is required');
-    const count = numberFlag('count', v.count, 10, { integer: true, min: 1 });
+    const count = v.count ?? 10;
     const engine = await init();
-    const { model, manifest } = loadModelFile(engine, v.model);
-    const { test } = await testSetForModel(model, manifest, v, io, count);
+    const { model, manifest } = loadModelFile(engine, v.model!);
+    const { test } = await testSetForModel(model, manifest, v, io, { flag: 'count', value: count });
     const logits = model.predict(test.x);
     const k = model.outputSize;
     const rows = [];

@@ -3,9 +3,17 @@ import { DATASET_NAMES } from '../../data/load_dataset.js';
 import { loadModelFile, saveModelFile } from '../../io/model_files_node.js';
 import { reduce as reduceModel } from '../../reduce/reduce.js';
 import { reductionReport, reductionTable } from '../../reduce/report.js';
-import { UsageError, type Command, type CommandIo } from '../command.js';
-import { testSetForModel } from '../saved_model_data.js';
-import { numberFlag, parseFlags } from '../flags.js';
+import type { Command, CommandIo } from '../command.js';
+import { SAVED_MODEL_FLAGS, testSetForModel } from '../saved_model_data.js';
+import { numberIn, outputFile, parseFlags } from '../flags.js';
+
+const REDUCE_FLAGS = {
+  ...SAVED_MODEL_FLAGS,
+  out: { ...outputFile(), required: true },
+  xi: numberIn({ min: 0 }),
+  'allow-padding-deviation': { type: 'boolean' as const },
+  json: { type: 'boolean' as const },
+};
 
 const HELP = `usage: slimtrain reduce --model FILE --out FILE [options]
 
@@ -28,26 +36,22 @@ export const reduce: Command = {
   name: 'reduce',
   summary: 'remove dead units from a saved model, write the smaller model',
   help: HELP,
+  flags: REDUCE_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
-    const v = parseFlags('reduce', argv, {
-      model: { type: 'string' }, out: { type: 'string' }, xi: { type: 'string' }, 'allow-padding-deviation': { type: 'boolean' },
-      dataset: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' },
-    });
+    const v = parseFlags(argv, REDUCE_FLAGS);
     if (v.help) {
       io.out(HELP);
       return 0;
     }
-    if (typeof v.model !== 'string' || v.model === '') throw new UsageError('slimtrain reduce: --model FILE is required');
-    if (typeof v.out !== 'string' || v.out === '') throw new UsageError('slimtrain reduce: --out FILE is required');
     const engine = await init();
-    const { model, manifest } = loadModelFile(engine, v.model);
+    const { model, manifest } = loadModelFile(engine, v.model!);
     const { model: smaller, record } = reduceModel(model, {
-      ...(v.xi === undefined ? {} : { xi: numberFlag('xi', v.xi, 0, { min: 0 }) }),
+      ...(v.xi === undefined ? {} : { xi: v.xi }),
       allowPaddingDeviation: v['allow-padding-deviation'] === true,
     });
-    const { test } = await testSetForModel(model, manifest, v, io, 1000);
+    const { test } = await testSetForModel(model, manifest, v, io, { value: 1000 });
     const report = reductionReport(model, smaller, record, test.x);
-    saveModelFile(smaller, v.out, { ...manifest.metadata, reducedFrom: v.model, record });
+    saveModelFile(smaller, v.out!, { ...manifest.metadata, reducedFrom: v.model, record });
     io.out(v.json ? `${JSON.stringify({ ...report, out: v.out })}\n` : `${reductionTable(report)}\nwrote ${v.out}\n`);
     smaller.dispose();
     model.dispose();

@@ -1,9 +1,16 @@
 import { init } from '../../backend/engine.js';
 import { loadModelFile } from '../../io/model_files_node.js';
 import { measureSparsity } from '../../sparsity/measure.js';
-import { UsageError, type Command, type CommandIo } from '../command.js';
-import { numberFlag, parseFlags } from '../flags.js';
+import type { Command, CommandIo } from '../command.js';
+import { inputFile, numberIn, parseFlags } from '../flags.js';
 import { sparsityJson, sparsityTable } from '../sparsity_table.js';
+
+const SPARSITY_FLAGS = {
+  model: { ...inputFile('a model file saved by slimtrain train --save'), required: true },
+  xi: numberIn({ min: 0 }),
+  eps: numberIn({ min: 0 }),
+  json: { type: 'boolean' as const },
+};
 
 const HELP = `usage: slimtrain sparsity --model FILE [--xi X] [--json]
 
@@ -20,18 +27,15 @@ export const sparsity: Command = {
   name: 'sparsity',
   summary: "print a saved model's per-layer group sparsity",
   help: HELP,
+  flags: SPARSITY_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
-    const v = parseFlags('sparsity', argv, { model: { type: 'string' }, xi: { type: 'string' }, eps: { type: 'string' }, json: { type: 'boolean' } });
+    const v = parseFlags(argv, SPARSITY_FLAGS);
     if (v.help) {
       io.out(HELP);
       return 0;
     }
-    if (typeof v.model !== 'string' || v.model === '') throw new UsageError('slimtrain sparsity: --model FILE is required');
-    const options = {
-      ...(v.xi === undefined ? {} : { xi: numberFlag('xi', v.xi, 0, { min: 0 }) }),
-      ...(v.eps === undefined ? {} : { eps: numberFlag('eps', v.eps, 0, { min: 0 }) }),
-    };
-    const { model } = loadModelFile(await init(), v.model);
+    const options = { ...(v.xi === undefined ? {} : { xi: v.xi }), ...(v.eps === undefined ? {} : { eps: v.eps }) };
+    const { model } = loadModelFile(await init(), v.model!);
     const report = measureSparsity(model, options);
     io.out(v.json ? `${JSON.stringify(sparsityJson(report))}\n` : `${sparsityTable(report)}\n`);
     model.dispose();

@@ -1,66 +1,231 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../io/model_files_node.js';
 import { ArgumentError } from '../../errors.js';
-import { checkSweepConfig, sweepRuns, type SweepConfig, type SweepRun } from '../../sweep/config.js';
+import { checkSweepConfig, DEFAULT_CHECKPOINT_STEPS, sweepRuns, type SweepConfig, type SweepRun } from '../../sweep/config.js';
+import { sweepRunHash } from '../../sweep/fingerprint.js';
+import { describeMergeProblems, mergeProblemCount, mergeSweepRows } from '../../sweep/merge.js';
 import { runSweepPool } from '../../sweep/pool.js';
 import { sweepMarkdown, sweepPoints, sweepSvg } from '../../sweep/report.js';
 import { renderSweepPage } from '../../report/sweep_page.js';
+import { appendSweepResult, readSweepResults, type SweepRow } from '../../sweep/results_file.js';
+import { runCheckpointFile, runCheckpointPath } from '../../sweep/run_checkpoint_file.js';
 import type { RunProgress, SweepResult } from '../../sweep/run.js';
+import { inShard, isShardResultsName, resolveShard, shardResultsName, SHARD_COUNT_VARIABLE, type SweepShard } from '../../sweep/shard.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
-import { numberFlag, parseFlags } from '../flags.js';
+import { InterruptedError, SIGNAL_EXIT_CODES, stopOnSignals } from '../interrupt.js';
+import { inputFolder, integerIn, outputFolder, parseFlags, type FlagConflict } from '../flags.js';
+import { MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY, MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
 import { duration } from '../progress.js';
 
 const HELP = `usage: slimtrain sweep CONFIG.json [options]
+       slimtrain sweep CONFIG.json --merge DIR_OR_FILE... [--partial]
 
 Runs a grid of methods x strengths x seeds (see SweepConfig in the API docs), one run per worker
 thread at a time. Every finished run is appended to OUT/NAME.jsonl; runs already there are
-skipped, so an interrupted sweep resumes. At the end it writes OUT/NAME.md (table) and
-OUT/NAME.svg (accuracy against nonzero parameters left and against FLOPs after reduction), and
+skipped, so an interrupted sweep resumes. Each run also checkpoints into a folder, so an
+interrupted run resumes where it stood, bit-identically. At the end it writes OUT/NAME.md (table)
+and OUT/NAME.svg (accuracy against nonzero parameters left and against FLOPs after reduction), and
 OUT/NAME.html: the same as an interactive page (hover a point for its runs), self-contained.
 
+Sharding over machines: run k of the grid belongs to shard k mod N. A shard appends to
+OUT/NAME.shard-I-of-N.jsonl and writes no table; --merge checks and joins the shards' rows.
+
+SIGINT or SIGTERM stops every running run at its next batch, after its checkpoint (exit 130 / 143):
+the same command again continues them. A second signal exits at once.
+
 options:
-  --jobs N          worker threads (default: the config's jobs, else one per core)
-  --out DIR         output folder (default: the config's out, else sweeps)
-  --data DIR        data folder (default: the config's data, else SLIMTRAIN_DATA)
-  --report-only     write the table and plot from the results so far, run nothing
-  --in-process      run in this thread, one run after another (no worker threads)
+  --jobs N              worker threads (default: the config's jobs, else one per core)
+  --out DIR             output folder (default: the config's out, else sweeps)
+  --data DIR            data folder (default: the config's data, else SLIMTRAIN_DATA)
+  --report-only         write the table and plot from the results so far, run nothing
+  --in-process          run in this thread, one run after another (no worker threads)
+  --shard I/N           run shard I of N, I from 0 to N-1. Without it, a Kubernetes Indexed Job
+                        (JOB_COMPLETION_INDEX, and ${SHARD_COUNT_VARIABLE} set by the manifest to the
+                        Job's completions) or a Slurm job array (SLURM_ARRAY_TASK_ID - _MIN of
+                        SLURM_ARRAY_TASK_COUNT) names the shard; --shard 0/1 runs everything
+  --checkpoint-steps N  checkpoint each run every N optimizer steps and at epoch ends; 0: at
+                        epoch ends only (default: the config's checkpointSteps, else ${DEFAULT_CHECKPOINT_STEPS})
+  --checkpoint-dir DIR  the runs' checkpoints (default: the config's checkpointDir, else
+                        OUT/NAME.checkpoints); a run's checkpoint is deleted once its row is recorded
+  --merge DIR_OR_FILE...
+                        join shard results: folders (their NAME.shard-*-of-*.jsonl) and JSONL files.
+                        Checks that every run has exactly one row with this config's configHash,
+                        lists each missing, duplicated or foreign row by run id and exits 1 if any;
+                        otherwise writes OUT/NAME.jsonl, .md and .svg as a one-machine sweep does
+  --partial             with --merge: write them from the rows that check out despite problems
 `;
+
+const SWEEP_FLAGS = {
+  jobs: integerIn(1, MAX_THREADS, MAX_THREADS_WHY),
+  out: outputFolder(),
+  data: inputFolder(),
+  'report-only': { type: 'boolean' as const },
+  'in-process': { type: 'boolean' as const },
+  /** Checked with the environment's shard variables by resolveShard, before any data loads. */
+  shard: { type: 'string' as const },
+  partial: { type: 'boolean' as const },
+  'checkpoint-steps': integerIn(0, MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY),
+  'checkpoint-dir': outputFolder(),
+};
+
+const SWEEP_CONFLICTS: FlagConflict[] = [
+  { flag: 'jobs', excludes: 'report-only', why: '--report-only runs nothing' },
+  { flag: 'in-process', excludes: 'report-only', why: '--report-only runs nothing' },
+  { flag: 'shard', excludes: 'report-only', why: 'the report covers every shard: use --merge' },
+];
 
 function readConfig(path: string): SweepConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`slimtrain sweep: cannot read the config ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`cannot read the config ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`slimtrain sweep: ${JSON.stringify(path)} is not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`${JSON.stringify(path)} is not valid JSON (${(e as Error).message})`);
   }
   try {
     return checkSweepConfig(parsed);
   } catch (e) {
-    if (e instanceof ArgumentError) throw new UsageError(`slimtrain sweep: ${path}: ${e.message}`);
+    if (e instanceof ArgumentError) throw new UsageError(`${path}: ${e.message}`);
     throw e;
   }
 }
 
-/** Results so far; a line cut short by an interrupted write is ignored (that run simply runs again). */
-function readResults(path: string): SweepResult[] {
-  if (!existsSync(path)) return [];
-  const results: SweepResult[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      results.push(JSON.parse(line));
-    } catch {
-      // A partial last line.
+/** The config hash of every run of the grid, by run id. */
+async function gridHashes(config: SweepConfig, runs: readonly SweepRun[]): Promise<Map<string, string>> {
+  return new Map(await Promise.all(runs.map(async (r) => [r.id, await sweepRunHash(config, r)] as const)));
+}
+
+/**
+ * The runs a results file already holds for this config: rows with the run's config hash, and rows
+ * with none (written before rows carried one, taken as they are). Rows of another config are
+ * listed, and their runs run again.
+ */
+function recordedRuns(rows: SweepRow[], runs: readonly SweepRun[], hashes: ReadonlyMap<string, string>): { done: Map<string, SweepResult>; stale: string[]; unhashed: number } {
+  const mine = new Set(runs.map((r) => r.id));
+  const done = new Map<string, SweepResult>();
+  const stale: SweepRow[] = [];
+  let unhashed = 0;
+  for (const row of rows) {
+    const { result } = row;
+    if (!mine.has(result.id) || done.has(result.id)) continue;
+    if (result.configHash === undefined) unhashed++;
+    else if (result.configHash !== hashes.get(result.id)) {
+      stale.push(row);
+      continue;
+    }
+    done.set(result.id, result);
+  }
+  // A stale row whose run has since run again with this config is history, not news.
+  return { done, stale: stale.filter((r) => !done.has(r.result.id)).map((r) => `${r.result.id} (${r.place})`), unhashed };
+}
+
+/** `--merge A B C`: the values up to the next flag, taken out of argv (a shell glob gives many). */
+function takeMergeSources(argv: string[]): { sources: string[] | null; rest: string[] } {
+  const rest: string[] = [];
+  let sources: string[] | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a !== '--merge' && !a.startsWith('--merge=')) {
+      rest.push(a);
+      continue;
+    }
+    sources ??= [];
+    if (a.startsWith('--merge=')) sources.push(a.slice('--merge='.length));
+    while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) sources.push(argv[++i]);
+  }
+  if (sources && (sources.length === 0 || sources.includes(''))) throw new UsageError("--merge: expected the shards' folder or JSONL files (--merge DIR_OR_FILE ...)");
+  return { sources, rest };
+}
+
+/** The JSONL files to merge: each folder's NAME.shard-I-of-N.jsonl (by N, then I) and each file, once. */
+function mergeFiles(name: string, sources: string[]): string[] {
+  const files: string[] = [];
+  for (const source of sources) {
+    if (!existsSync(source)) throw new UsageError(`--merge = ${JSON.stringify(source)}: no such file or folder`);
+    if (!statSync(source).isDirectory()) {
+      files.push(source);
+      continue;
+    }
+    const shards = readdirSync(source).filter((f) => isShardResultsName(name, f));
+    if (shards.length === 0) throw new UsageError(`--merge = ${JSON.stringify(source)}: the folder holds no ${name}.shard-I-of-N.jsonl`);
+    const order = (f: string) => f.slice(name.length).match(/\d+/g)!.map(Number);
+    shards.sort((a, b) => order(a)[1] - order(b)[1] || order(a)[0] - order(b)[0]);
+    files.push(...shards.map((f) => `${source.replace(/\/+$/, '')}/${f}`));
+  }
+  // The same file named twice (a folder and a glob) would count every row twice.
+  const seen = new Set<string>();
+  return files.filter((f) => !seen.has(resolve(f)) && (seen.add(resolve(f)), true));
+}
+
+/** OUT/NAME.md and .svg from the results, and the table on stdout. */
+function writeSweepReport(config: SweepConfig, out: string, results: SweepResult[], total: number, command: string, io: CommandIo): void {
+  const points = sweepPoints(config, results);
+  const encoder = new TextEncoder();
+  const markdown = sweepMarkdown(config, points, command);
+  writeFileAtomic(`${out}/${config.name}.svg`, encoder.encode(sweepSvg(points, `${config.name}: test accuracy against size`)));
+  writeFileAtomic(`${out}/${config.name}.md`, encoder.encode(markdown));
+  writeFileAtomic(`${out}/${config.name}.html`, encoder.encode(renderSweepPage(config, results, { command })));
+  io.out(`${markdown.split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
+  io.err(`wrote ${out}/${config.name}.md, .svg and .html (${results.length} of ${total} runs)\n`);
+}
+
+/** `--merge`: gathers, checks and joins the shards' rows; 1 when a problem is found (and not --partial). */
+async function mergeShards(config: SweepConfig, path: string, sources: string[], out: string, partial: boolean, io: CommandIo): Promise<number> {
+  const files = mergeFiles(config.name, sources);
+  const rows: SweepRow[] = [];
+  const torn: string[] = [];
+  for (const file of files) {
+    const read = readSweepResults(file);
+    rows.push(...read.rows);
+    torn.push(...read.torn);
+  }
+  const runs = sweepRuns(config);
+  const { results, problems } = mergeSweepRows(runs, await gridHashes(config, runs), rows);
+  io.err(`sweep ${config.name}: merging ${rows.length} rows from ${files.length} file(s): ${results.length} of ${runs.length} runs\n`);
+  if (torn.length) io.err(`  skipped ${torn.length} torn line(s), writes cut short by a kill (their runs ran again wherever they have a row): ${torn.join(', ')}\n`);
+  const count = mergeProblemCount(problems);
+  if (count) {
+    io.err(`${count} problem(s):\n${describeMergeProblems(problems).map((l) => `  ${l}`).join('\n')}\n`);
+    if (!partial) {
+      io.err('nothing written (--partial writes the table and plot from the rows that check out)\n');
+      return 1;
     }
   }
-  return results;
+  if (results.length === 0) {
+    io.err(`sweep ${config.name}: no row of this config to merge\n`);
+    return 1;
+  }
+  // OUT/NAME.jsonl becomes the merged rows; it may replace only rows the merge keeps.
+  const merged = `${out}/${config.name}.jsonl`;
+  const kept = new Set(results.map((r) => JSON.stringify(r)));
+  const lost = readSweepResults(merged).rows.filter((r) => !kept.has(JSON.stringify(r.result)));
+  if (lost.length) {
+    io.err(`sweep ${config.name}: not replacing ${merged}: ${lost.length} of its rows are not in this merge (${lost.slice(0, 3).map((r) => r.result.id).join(', ')}${lost.length > 3 ? ', ...' : ''}); ` +
+      'pass it to --merge too, or move it\n');
+    return 1;
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(merged, new TextEncoder().encode(results.map((r) => `${JSON.stringify(r)}\n`).join('')));
+  io.err(`wrote ${merged} (${results.length} rows, in grid order)\n`);
+  writeSweepReport(config, out, results, runs.length, `slimtrain sweep ${path} --merge ${sources.join(' ')}`, io);
+  return 0;
+}
+
+/** The shard to run (flag, else the environment), as a UsageError when either is malformed. */
+function shardOf(flag: string | boolean | undefined, env: CommandIo['env']): SweepShard | null {
+  try {
+    return resolveShard(flag === undefined ? undefined : String(flag), env);
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** Live status: on a terminal one line per worker redrawn in place; otherwise a line per start and finish. */
@@ -106,6 +271,10 @@ class SweepProgress {
     this.draw(true);
   }
 
+  note(slot: number, run: SweepRun, text: string): void {
+    this.log(`[${slot}] ${run.id}: ${text}`);
+  }
+
   start(slot: number, run: SweepRun): void {
     this.lines[slot] = `${run.id}: starting`;
     this.lastLine[slot] = performance.now();
@@ -135,74 +304,114 @@ class SweepProgress {
 
 export const sweep: Command = {
   name: 'sweep',
-  summary: 'run methods x strengths x seeds in worker threads: JSONL results, table and plot',
+  summary: 'run methods x strengths x seeds in worker threads, or one shard of them: JSONL results, table and plot; --merge joins shards',
   help: HELP,
+  flags: SWEEP_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
     const positional = argv[0] !== undefined && !argv[0].startsWith('-');
     const path = positional ? argv[0] : undefined;
-    const rest = positional ? argv.slice(1) : argv;
-    const v = parseFlags('sweep', rest, {
-      jobs: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, 'report-only': { type: 'boolean' }, 'in-process': { type: 'boolean' },
-    });
+    const { sources, rest } = takeMergeSources(positional ? argv.slice(1) : argv);
+    const v = parseFlags(rest, SWEEP_FLAGS, SWEEP_CONFLICTS);
     if (v.help) {
       io.out(HELP);
       return 0;
     }
-    if (path === undefined) throw new UsageError('slimtrain sweep: expected the path of a sweep config (JSON) as the first argument');
+    if (path === undefined) throw new UsageError('expected the path of a sweep config (JSON) as the first argument');
+    if (sources && v.shard !== undefined) throw new UsageError(`--shard = ${JSON.stringify(v.shard)}: not with --merge (a merge joins every shard)`);
+    if (sources && v['report-only']) throw new UsageError('--report-only: not with --merge (a merge writes the report)');
+    if (v.partial && !sources) throw new UsageError('--partial: only with --merge DIR_OR_FILE');
+    // A report covers the whole sweep, so only a run looks for a shard in the environment.
+    const shard = v['report-only'] || sources ? null : shardOf(v.shard, io.env);
     const config = readConfig(path);
     if (v.data !== undefined) config.data = String(v.data);
     if (config.data === undefined && io.env.SLIMTRAIN_DATA) config.data = io.env.SLIMTRAIN_DATA;
-    const jobs = numberFlag('jobs', v.jobs, config.jobs ?? availableParallelism(), { integer: true, min: 1 });
+    const jobs = v.jobs ?? config.jobs ?? availableParallelism();
+    const checkpointSteps = v['checkpoint-steps'] ?? config.checkpointSteps ?? DEFAULT_CHECKPOINT_STEPS;
     const out = String(v.out ?? config.out ?? 'sweeps');
+    if (sources) return mergeShards(config, path, sources, out, !!v.partial, io);
+
+    const grid = sweepRuns(config);
+    const runs = grid.filter((_, k) => inShard(shard, k));
+    if (shard) {
+      io.err(`sweep ${config.name}: shard ${shard.index}/${shard.count} from ${shard.source}${shard.detail ? ` (${shard.detail})` : ''}: ` +
+        `runs k of the grid with k mod ${shard.count} = ${shard.index}, ${runs.length} of ${grid.length}\n`);
+    }
     mkdirSync(out, { recursive: true });
-    const resultsPath = `${out}/${config.name}.jsonl`;
-    const runs = sweepRuns(config);
-    const finished = new Set(readResults(resultsPath).map((r) => r.id));
-    const pending = runs.filter((r) => !finished.has(r.id));
+    const resultsPath = `${out}/${shardResultsName(config.name, shard)}`;
+    // An empty shard still leaves its (empty) file, so a merge sees that it ran.
+    if (shard) appendFileSync(resultsPath, '');
+    const checkpointDir = String(v['checkpoint-dir'] ?? config.checkpointDir ?? `${out}/${config.name}.checkpoints`);
+    const hashes = await gridHashes(config, grid);
+    const { done, stale, unhashed } = recordedRuns(readSweepResults(resultsPath).rows, runs, hashes);
+    if (unhashed) io.err(`sweep ${config.name}: ${unhashed} row(s) in ${resultsPath} have no configHash (written before rows carried one): taken as they are\n`);
+    if (stale.length) io.err(`sweep ${config.name}: ${stale.length} row(s) in ${resultsPath} were made with another config (configHash differs), so those runs run again: ${stale.join(', ')}\n`);
+    // A run recorded just before a kill may still have its checkpoint.
+    for (const id of done.keys()) runCheckpointFile(runCheckpointPath(checkpointDir, id)).remove();
+    const pending = runs.filter((r) => !done.has(r.id));
     const failures: string[] = [];
+    const stopped: string[] = [];
 
     if (!v['report-only'] && pending.length) {
-      // A line cut short by an interrupted write must not swallow the next result.
-      if (existsSync(resultsPath)) {
-        const text = readFileSync(resultsPath, 'utf8');
-        if (text.length && !text.endsWith('\n')) appendFileSync(resultsPath, '\n');
-      }
+      mkdirSync(checkpointDir, { recursive: true });
       io.err(`sweep ${config.name}: ${runs.length} runs, ${runs.length - pending.length} already in ${resultsPath}, ${pending.length} to go on ${Math.min(jobs, pending.length)} thread(s)\n`);
+      io.err(`  checkpoints ${checkpointSteps ? `every ${checkpointSteps} steps and ` : ''}at epoch ends in ${checkpointDir}\n`);
       const progress = new SweepProgress(io, pending.length, v['in-process'] ? 1 : Math.min(jobs, pending.length));
       // The CLI bundle starts its own worker threads; from TypeScript sources (tests) runs stay in-process.
       const entry = new URL(import.meta.url);
       const threads = !v['in-process'] && entry.pathname.endsWith('.js');
-      await runSweepPool(config, pending, jobs, threads ? entry : null, {
-        onStart: (slot, run) => progress.start(slot, run),
-        onProgress: (slot, run, p) => progress.progress(slot, run, p),
-        onResult: (slot, r) => {
-          appendFileSync(resultsPath, `${JSON.stringify(r)}\n`);
-          progress.done(slot, `${r.id}: test ${(100 * r.testAccuracy).toFixed(2)}%, ${r.reducedNonzeroParams} of ${r.params} parameters left, ` +
-            `reduced ${(100 * r.reducedAccuracy).toFixed(2)}%, ${duration(r.seconds)}`);
-        },
-        onError: (slot, run, e) => {
-          failures.push(`${run.id}: ${e.name}: ${e.message}`);
-          progress.done(slot, `${run.id}: FAILED: ${e.name}: ${e.message}`);
-        },
-      });
+      // SIGINT/SIGTERM: the runs stop at their next batch and write their checkpoints; a second signal exits at once.
+      const interrupt = stopOnSignals(io);
+      try {
+        await runSweepPool(config, pending, jobs, threads ? entry : null, {
+          onStart: (slot, run) => progress.start(slot, run),
+          onProgress: (slot, run, p) => progress.progress(slot, run, p),
+          onNote: (slot, run, text) => progress.note(slot, run, text),
+          onResult: (slot, r) => {
+            // Recorded first, then the checkpoint goes: a kill in between leaves a checkpoint the next start removes.
+            appendSweepResult(resultsPath, r);
+            runCheckpointFile(runCheckpointPath(checkpointDir, r.id)).remove();
+            done.set(r.id, r);
+            progress.done(slot, `${r.id}: test ${(100 * r.testAccuracy).toFixed(2)}%, ${r.reducedNonzeroParams} of ${r.params} parameters left, ` +
+              `reduced ${(100 * r.reducedAccuracy).toFixed(2)}%, ${duration(r.seconds)}`);
+          },
+          onError: (slot, run, e) => {
+            if (interrupt.signal.aborted && (e.name === 'RunStoppedError' || e instanceof InterruptedError)) {
+              stopped.push(run.id);
+              progress.done(slot, `${run.id}: stopped, its checkpoint is ${runCheckpointPath(checkpointDir, run.id)}`);
+              return;
+            }
+            failures.push(`${run.id}: ${e.name}: ${e.message}`);
+            progress.done(slot, `${run.id}: FAILED: ${e.name}: ${e.message}`);
+          },
+        }, { dir: checkpointDir, everySteps: checkpointSteps }, interrupt.signal);
+      } finally {
+        interrupt.dispose();
+      }
+      if (interrupt.signal.aborted) {
+        const signal = (interrupt.signal.reason as InterruptedError).signal;
+        io.err(`sweep ${config.name}: stopped by ${signal}: ${done.size} of ${runs.length} runs recorded in ${resultsPath}` +
+          `${stopped.length ? `; ${stopped.length} stopped mid-run with their checkpoints in ${checkpointDir}` : ''}. ` +
+          `Run the same command again to continue where they stood.\n`);
+        return SIGNAL_EXIT_CODES[signal];
+      }
     }
 
-    const results = readResults(resultsPath).filter((r) => runs.some((run) => run.id === r.id));
+    const failed = () => {
+      if (!failures.length) return 0;
+      io.err(`${failures.length} run(s) failed (run the sweep again to retry them, from their checkpoints):\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+      return 1;
+    };
+    if (shard) {
+      io.err(`sweep ${config.name}: shard ${shard.index}/${shard.count}: ${done.size} of ${runs.length} runs recorded in ${resultsPath}; ` +
+        `once every shard is done: slimtrain sweep ${path} --merge ${out}\n`);
+      return failed();
+    }
+    const results = grid.filter((r) => done.has(r.id)).map((r) => done.get(r.id)!);
     if (results.length === 0) {
       io.err(`sweep ${config.name}: no results yet in ${resultsPath}\n`);
-      return failures.length ? 1 : 0;
+      return failed();
     }
-    const points = sweepPoints(config, results);
-    const encoder = new TextEncoder();
-    writeFileAtomic(`${out}/${config.name}.svg`, encoder.encode(sweepSvg(points, `${config.name}: test accuracy against size`)));
-    writeFileAtomic(`${out}/${config.name}.md`, encoder.encode(sweepMarkdown(config, points, `npm run sweep -- ${path}`)));
-    writeFileAtomic(`${out}/${config.name}.html`, encoder.encode(renderSweepPage(config, results, { command: `npm run sweep -- ${path}` })));
-    io.out(`${sweepMarkdown(config, points, `npm run sweep -- ${path}`).split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
-    io.err(`wrote ${out}/${config.name}.md, .svg and .html (${results.length} of ${runs.length} runs)\n`);
-    if (failures.length) {
-      io.err(`${failures.length} run(s) failed (run the sweep again to retry them):\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
-      return 1;
-    }
-    return 0;
+    writeSweepReport(config, out, results, grid.length, `npm run sweep -- ${path}`, io);
+    return failed();
   },
 };

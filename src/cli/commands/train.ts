@@ -1,15 +1,17 @@
 import { init } from '../../backend/engine.js';
 import { imageAugmentation } from '../../data/augment.js';
-import { DATASET_NAMES, loadDataset } from '../../data/load_dataset.js';
+import { DATASET_NAMES, DATASET_SIZES, loadDataset } from '../../data/load_dataset.js';
 import { standardizeSplits } from '../../data/normalize.js';
 import { saveModelFile, writeFileAtomic } from '../../io/model_files_node.js';
 import { decodeCheckpoint } from '../../io/checkpoint.js';
 import { Sequential } from '../../model/sequential.js';
 import { groupNorms } from '../../sparsity/group_norms.js';
-import type { EpochLog } from '../../train/fit.js';
+import type { EpochLog, History } from '../../train/fit.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
-import { choiceFlag, numberFlag, parseFlags } from '../flags.js';
-import { modelSpecFromFlag } from '../model_source.js';
+import { flagValue, inputFile, inputFolder, integerIn, numberFlag, numberIn, oneOf, outputFile, parseFlags, type FlagConflict, type FlagSpec, type FlagValues } from '../flags.js';
+import { InterruptedError, SIGNAL_EXIT_CODES, stopOnSignals } from '../interrupt.js';
+import { MAX_BATCH_SIZE, MAX_BATCH_SIZE_WHY, MAX_EPOCHS, MAX_EPOCHS_WHY, MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
+import { modelSpecFor, parseModelFlag } from '../model_source.js';
 import { OPTIMIZER_FLAGS, OPTIMIZER_HELP, optimizerFromFlags } from '../optimizer_flags.js';
 import { MODEL_PRESETS } from '../../model/presets.js';
 import { ProgressDisplay } from '../progress.js';
@@ -25,14 +27,112 @@ import { countNoun } from '../../report/report_numbers.js';
 import { BatchCurve } from '../../train/batch_curve.js';
 
 /** --prune std:S | fraction:F | threshold:T, optionally :global. */
-function pruneFromFlag(value: string): MagnitudePruneOptions {
+function pruneFromFlag(value: string, flag: string): MagnitudePruneOptions {
   const [kind, amount, scope, extra] = value.split(':');
   const keys = { std: 'stdMultiple', fraction: 'fraction', threshold: 'threshold' } as const;
   if (!(kind in keys) || amount === undefined || (scope !== undefined && scope !== 'global') || extra !== undefined) {
-    throw new UsageError(`--prune = ${JSON.stringify(value)}: expected std:S, fraction:F or threshold:T, optionally followed by :global (e.g. std:0.25)`);
+    throw new UsageError(`${flagValue(flag, value)}: expected std:S, fraction:F or threshold:T, optionally followed by :global (e.g. std:0.25)`);
   }
-  const n = numberFlag(`prune (${kind})`, amount, 0, { min: 0, ...(kind === 'fraction' ? { max: 1 } : {}) });
+  const n = numberFlag(`${flag} (${kind})`, amount, { min: 0, ...(kind === 'fraction' ? { max: 1 } : {}) });
   return { [keys[kind as keyof typeof keys]]: n, ...(scope ? { scope: 'global' as const } : {}) };
+}
+
+const TRAIN_FLAGS = {
+  model: { type: 'string', parse: parseModelFlag },
+  dataset: oneOf(DATASET_NAMES),
+  data: inputFolder(),
+  limit: integerIn(1, Math.max(...Object.values(DATASET_SIZES).map((s) => s.train)), 'the largest training set; checked again against the dataset'),
+  'test-limit': integerIn(1, Math.max(...Object.values(DATASET_SIZES).map((s) => s.test)), 'the largest test set; checked again against the dataset'),
+  'validation-split': numberIn({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, why: 'a fraction of the training samples' }),
+  epochs: integerIn(1, MAX_EPOCHS, MAX_EPOCHS_WHY),
+  'batch-size': integerIn(1, MAX_BATCH_SIZE, MAX_BATCH_SIZE_WHY),
+  seed: integerIn(0, 2 ** 32 - 1, 'seeds are 32-bit'),
+  patience: integerIn(0, MAX_EPOCHS, MAX_EPOCHS_WHY),
+  xi: numberIn({ min: 0 }),
+  'allow-padding-deviation': { type: 'boolean' },
+  'no-reduce': { type: 'boolean' },
+  save: outputFile(),
+  'save-reduced': outputFile(),
+  checkpoint: outputFile(),
+  'checkpoint-steps': integerIn(1, 2 ** 31 - 1, 'and at most the run\'s steps, checked against the data'),
+  resume: inputFile('a checkpoint file'),
+  report: outputFile('.html'),
+  json: { type: 'boolean' },
+  standardize: { type: 'boolean' },
+  augment: { type: 'boolean' },
+  prune: { type: 'string', parse: pruneFromFlag },
+  threads: {
+    type: 'string',
+    parse: (text: string, flag: string): number | 'auto' => (text === 'auto' ? 'auto' : numberFlag(flag, text, { integer: true, min: 1, max: MAX_THREADS, why: MAX_THREADS_WHY })),
+  },
+  'fine-tune-epochs': integerIn(0, MAX_EPOCHS, MAX_EPOCHS_WHY),
+  'fine-tune-lr': OPTIMIZER_FLAGS.lr,
+  ...OPTIMIZER_FLAGS,
+} satisfies Record<string, FlagSpec>;
+
+type TrainFlags = FlagValues<typeof TRAIN_FLAGS>;
+
+const TRAIN_CONFLICTS: FlagConflict[] = [
+  { flag: 'checkpoint-steps', requires: 'checkpoint', why: 'where the checkpoints go' },
+  { flag: 'fine-tune-epochs', requires: 'prune', why: 'fine-tuning follows --prune, which is missing' },
+  { flag: 'fine-tune-lr', requires: 'fine-tune-epochs', why: 'the rate of the fine-tuning epochs' },
+  { flag: 'save-reduced', excludes: 'no-reduce', why: 'with --no-reduce there is no reduced model to save' },
+  { flag: 'allow-padding-deviation', excludes: 'no-reduce', why: 'it changes what reduction removes' },
+];
+
+/** What the flags ask of the data, in samples and steps. */
+interface TrainingPlan {
+  /** Samples trained on (after the validation split) and held out. */
+  trainRows: number;
+  heldOut: number;
+  batchSize: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+
+/**
+ * Checks the flags that only make sense with the data (--limit and --test-limit against the
+ * dataset, --validation-split leaving both parts non-empty, --batch-size at most the samples
+ * trained on, --checkpoint-steps and a cosine warmup within the run, --patience shorter than the
+ * run) and returns the run's size. Called with the dataset's nominal sizes before any data loads,
+ * and again with the loaded sizes (files in --data may hold fewer samples).
+ */
+function trainingPlan(v: TrainFlags, dataset: string, available: { train: number; test: number }): TrainingPlan {
+  if (v.limit !== undefined && v.limit > available.train) {
+    throw new UsageError(`--limit = "${v.limit}": expected at most the ${available.train} training samples of ${dataset}`);
+  }
+  if (v['test-limit'] !== undefined && v['test-limit'] > available.test) {
+    throw new UsageError(`--test-limit = "${v['test-limit']}": expected at most the ${available.test} test samples of ${dataset}`);
+  }
+  const rows = Math.min(v.limit ?? available.train, available.train);
+  const split = v['validation-split'];
+  // fit's rule: the last floor(rows * split) samples are held out.
+  const heldOut = split === undefined ? 0 : Math.floor(rows * split);
+  if (split !== undefined && (heldOut < 1 || heldOut >= rows)) {
+    throw new UsageError(`--validation-split = "${split}": expected a fraction that holds out at least 1 and keeps at least 1 of the ${rows} training samples (it holds out ${heldOut})`);
+  }
+  const trainRows = rows - heldOut;
+  const batchSize = v['batch-size'] ?? 64;
+  if (batchSize > trainRows) {
+    throw new UsageError(`--batch-size = "${batchSize}"${v['batch-size'] === undefined ? ' (the default)' : ''}: expected at most the ${trainRows} samples trained on (a batch is never larger than the training set)`);
+  }
+  const epochs = v.epochs ?? 3;
+  const stepsPerEpoch = Math.ceil(trainRows / batchSize);
+  const totalSteps = stepsPerEpoch * epochs;
+  if (v['checkpoint-steps'] !== undefined && v['checkpoint-steps'] > totalSteps) {
+    throw new UsageError(`--checkpoint-steps = "${v['checkpoint-steps']}": expected at most the run's ${totalSteps} optimizer steps (${epochs} epochs of ${stepsPerEpoch}), else it never fires`);
+  }
+  if (v.patience !== undefined && v.patience >= epochs) {
+    throw new UsageError(`--patience = "${v.patience}": expected fewer than the ${epochs} epochs, else it never stops early`);
+  }
+  optimizerFromFlags(v, totalSteps); // a cosine warmup must be shorter than the run
+  return { trainRows, heldOut, batchSize, epochs, stepsPerEpoch, totalSteps };
+}
+
+/** The flags a checkpoint stores and `--resume` puts back: the command line less --resume. */
+function withoutResume(argv: string[]): string[] {
+  return argv.filter((a, i) => a !== '--resume' && argv[i - 1] !== '--resume' && !a.startsWith('--resume='));
 }
 
 const HELP = `usage: slimtrain train [options]
@@ -79,7 +179,8 @@ output:
   --save FILE           write the trained model (atomically)
   --save-reduced FILE   write the reduced model
   --checkpoint FILE     write a training checkpoint (model, optimizer state, generators, position)
-                        after every epoch, atomically
+                        after every epoch including the last, and when SIGINT/SIGTERM stops the
+                        run, atomically
   --checkpoint-steps N  also every N optimizer steps
   --resume FILE         continue the run a checkpoint holds, with its flags (flags given here
                         override them): the final weights equal an uninterrupted run's
@@ -91,90 +192,53 @@ export const train: Command = {
   name: 'train',
   summary: 'train a model, report its group sparsity, save it',
   help: HELP,
+  flags: TRAIN_FLAGS,
   async run(givenArgv: string[], io: CommandIo): Promise<number> {
-    // --resume FILE: the checkpoint's own command line first, then the flags given now.
-    let resumeBytes: Uint8Array | undefined;
-    let argv = givenArgv;
-    const at = givenArgv.findIndex((a) => a === '--resume' || a.startsWith('--resume='));
-    if (at >= 0) {
-      const path = givenArgv[at].includes('=') ? givenArgv[at].slice('--resume='.length) : givenArgv[at + 1];
-      if (!path || path.startsWith('--')) throw new UsageError('--resume: expected a checkpoint file');
-      const { readFileSync, existsSync } = await import('node:fs');
-      if (!existsSync(path)) throw new UsageError(`--resume = ${JSON.stringify(path)}: no such file`);
-      resumeBytes = new Uint8Array(readFileSync(path));
-      const stored = decodeCheckpoint(resumeBytes, path).manifest.metadata.argv;
-      if (Array.isArray(stored)) argv = [...stored.filter((a): a is string => typeof a === 'string'), ...givenArgv];
-    }
-    const v = parseFlags('train', argv, {
-      model: { type: 'string' },
-      dataset: { type: 'string' },
-      data: { type: 'string' },
-      limit: { type: 'string' },
-      'test-limit': { type: 'string' },
-      'validation-split': { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      seed: { type: 'string' },
-      patience: { type: 'string' },
-      xi: { type: 'string' },
-      'allow-padding-deviation': { type: 'boolean' },
-      'no-reduce': { type: 'boolean' },
-      save: { type: 'string' },
-      'save-reduced': { type: 'string' },
-      checkpoint: { type: 'string' },
-      'checkpoint-steps': { type: 'string' },
-      resume: { type: 'string' },
-      report: { type: 'string' },
-      json: { type: 'boolean' },
-      standardize: { type: 'boolean' },
-      augment: { type: 'boolean' },
-      prune: { type: 'string' },
-      threads: { type: 'string' },
-      'fine-tune-epochs': { type: 'string' },
-      'fine-tune-lr': { type: 'string' },
-      ...OPTIMIZER_FLAGS,
-    });
+    let v = parseFlags(givenArgv, TRAIN_FLAGS, TRAIN_CONFLICTS);
     if (v.help) {
       io.out(HELP);
       return 0;
     }
-    const dataset = choiceFlag('dataset', v.dataset, 'mnist', DATASET_NAMES);
-    const epochs = numberFlag('epochs', v.epochs, 3, { integer: true, min: 1 });
-    const batchSize = numberFlag('batch-size', v['batch-size'], 64, { integer: true, min: 1 });
-    const seed = numberFlag('seed', v.seed, 1, { integer: true, min: 0, max: 2 ** 32 - 1 });
-    const limit = v.limit === undefined ? undefined : numberFlag('limit', v.limit, 0, { integer: true, min: 1 });
-    const testLimit = v['test-limit'] === undefined ? undefined : numberFlag('test-limit', v['test-limit'], 0, { integer: true, min: 1 });
-    const split = v['validation-split'] === undefined ? undefined : numberFlag('validation-split', v['validation-split'], 0, { min: 0, max: 1, exclusiveMin: true });
-    const xi = v.xi === undefined ? undefined : numberFlag('xi', v.xi, 0, { min: 0 });
-    const patience = v.patience === undefined ? undefined : numberFlag('patience', v.patience, 0, { integer: true, min: 0 });
-    const checkpointSteps = v['checkpoint-steps'] === undefined ? undefined : numberFlag('checkpoint-steps', v['checkpoint-steps'], 0, { integer: true, min: 1 });
-    if (checkpointSteps !== undefined && v.checkpoint === undefined) throw new UsageError(`--checkpoint-steps = ${checkpointSteps}: it needs --checkpoint FILE`);
-    for (const flag of ['save', 'save-reduced', 'checkpoint', 'report', 'data', 'model'] as const) {
-      if (v[flag] === '') throw new UsageError(`--${flag} = "": expected a ${flag === 'data' ? 'folder' : flag === 'model' ? 'model' : 'file name'}`);
+    // --resume FILE: the checkpoint's own command line first, then the flags given now, checked together.
+    let resumeBytes: Uint8Array | undefined;
+    let argv = givenArgv;
+    if (v.resume !== undefined) {
+      const { readFileSync } = await import('node:fs');
+      resumeBytes = new Uint8Array(readFileSync(v.resume));
+      const stored = decodeCheckpoint(resumeBytes, v.resume).manifest.metadata.argv;
+      if (Array.isArray(stored)) {
+        argv = [...stored.filter((a): a is string => typeof a === 'string'), ...givenArgv];
+        v = parseFlags(argv, TRAIN_FLAGS, TRAIN_CONFLICTS);
+      }
     }
-    if (v.report !== undefined && !String(v.report).endsWith('.html')) throw new UsageError(`--report = ${JSON.stringify(v.report)}: expected a file name ending in .html`);
+    const dataset = v.dataset ?? 'mnist';
+    const seed = v.seed ?? 1;
+    const xi = v.xi;
+    const patience = v.patience;
+    // Every flag, alone and against the dataset's size, is checked before the data is read.
+    trainingPlan(v, dataset, DATASET_SIZES[dataset]);
     // With --json, stdout carries only the result object; the human-readable lines go to stderr.
     const json = v.json === true;
     const say = json ? io.err : io.out;
-
-    optimizerFromFlags(v, 1); // every optimizer flag is checked before the data is read
-    const prune = v.prune === undefined ? undefined : pruneFromFlag(String(v.prune));
-    const fineTuneEpochs = numberFlag('fine-tune-epochs', v['fine-tune-epochs'], 0, { integer: true, min: 0 });
-    if (fineTuneEpochs > 0 && !prune) throw new UsageError(`--fine-tune-epochs = ${fineTuneEpochs}: fine-tuning follows --prune, which is missing`);
-    const fineTuneLr = numberFlag('fine-tune-lr', v['fine-tune-lr'], numberFlag('lr', v.lr, 1e-3) / 10, { min: 0, exclusiveMin: true });
+    const prune = v.prune;
+    const fineTuneEpochs = v['fine-tune-epochs'] ?? 0;
+    const fineTuneLr = v['fine-tune-lr'] ?? (v.lr ?? 1e-3) / 10;
     const started = performance.now();
     const startedAt = new Date();
-    const data = await loadDataset(dataset, { dir: (v.data as string | undefined) ?? io.env.SLIMTRAIN_DATA, limit, testLimit });
+    const data = await loadDataset(dataset, { dir: v.data ?? io.env.SLIMTRAIN_DATA, limit: v.limit, testLimit: v['test-limit'] });
     const { train: trainSet, test } = data;
+    const { epochs, batchSize, totalSteps } = trainingPlan(v, dataset, {
+      train: v.limit !== undefined && trainSet.y.length === v.limit ? Infinity : trainSet.y.length,
+      test: v['test-limit'] !== undefined && test.y.length === v['test-limit'] ? Infinity : test.y.length,
+    });
     const standardization = v.standardize ? standardizeSplits({ train: trainSet, test }) : undefined;
     if (v.augment && trainSet.shape.length !== 3) throw new UsageError(`--augment: the ${dataset} samples are not images`);
     const augment = v.augment ? imageAugmentation({ shape: trainSet.shape as [number, number, number], padding: 4, flip: true }) : undefined;
-    const spec = modelSpecFromFlag((v.model as string | undefined) ?? 'mlp', [...trainSet.shape], trainSet.classes, seed);
-    const engine = await init({ threads: v.threads === undefined || v.threads === 'auto' ? 'auto' : numberFlag('threads', v.threads, 1, { integer: true, min: 1, max: 256 }) });
+    const spec = modelSpecFor(v.model ?? { preset: 'mlp' }, [...trainSet.shape], trainSet.classes, seed);
+    const engine = await init({ threads: v.threads ?? 'auto' });
     const model = Sequential.build(engine, spec);
     const samples = trainSet.y.length;
-    const stepsPerEpoch = Math.ceil((samples - Math.floor(samples * (split ?? 0))) / batchSize);
-    const optimizer = optimizerFromFlags(v, stepsPerEpoch * epochs);
+    const optimizer = optimizerFromFlags(v, totalSteps);
     model.compile({ optimizer, loss: 'crossEntropy' });
     say(`${dataset}: ${samples} training and ${test.y.length} test samples of shape [${trainSet.shape.join(', ')}]; kernels: ${engine.kernels}, ${engine.threads} thread(s)\n`);
     say(`${model.summary()}\n`);
@@ -186,38 +250,61 @@ export const train: Command = {
     const epochLogs: EpochLog[] = [];
     const curve = new BatchCurve();
     // Group norms about 50 times over the run for the report's sparsity curves (cheap: a pass over the kernels).
-    const snapshotEvery = Math.max(1, Math.round((stepsPerEpoch * epochs) / 50));
-    const history = await model.fit(trainSet.x, trainSet.y, {
-      epochs,
-      batchSize,
-      validationSplit: split,
-      augment,
-      ...(patience === undefined ? {} : { earlyStopping: { patience, restoreBestWeights: true } }),
-      onBatchEnd: (b) => {
-        curve.add(b);
-        if (v.report !== undefined && b.batch + 1 < b.batches && (b.epoch * b.batches + b.batch + 1) % snapshotEvery === 0) {
-          snapshots.push({ epoch: b.epoch, at: b.epoch + (b.batch + 1) / b.batches, layers: groupNorms(model) });
-        }
-        return progress.batch(b);
-      },
-      onEpochEnd: (e) => {
-        progress.epoch(e);
-        epochLogs.push(e);
-        snapshots.push({ epoch: e.epoch, layers: groupNorms(model) });
-      },
-      ...(v.checkpoint !== undefined
-        ? {
-            checkpoint: {
-              everyEpochs: 1,
-              ...(checkpointSteps ? { everySteps: checkpointSteps } : {}),
-              // The command line (less --resume) rides along, so `train --resume FILE` alone continues.
-              metadata: { dataset, standardization, argv: argv.filter((a, i) => a !== '--resume' && argv[i - 1] !== '--resume' && !a.startsWith('--resume=')) },
-              save: (bytes: Uint8Array) => writeFileAtomic(String(v.checkpoint), bytes),
-            },
+    const snapshotEvery = Math.max(1, Math.round(totalSteps / 50));
+    const checkpointPath = v.checkpoint;
+    let lastCheckpoint: { epoch: number; step: number } | null = null;
+    const stop = stopOnSignals(io);
+    let history: History;
+    try {
+      history = await model.fit(trainSet.x, trainSet.y, {
+        epochs,
+        batchSize,
+        validationSplit: v['validation-split'],
+        augment,
+        signal: stop.signal,
+        ...(patience === undefined ? {} : { earlyStopping: { patience, restoreBestWeights: true } }),
+        onBatchEnd: (b) => {
+          curve.add(b);
+          if (v.report !== undefined && b.batch + 1 < b.batches && (b.epoch * b.batches + b.batch + 1) % snapshotEvery === 0) {
+            snapshots.push({ epoch: b.epoch, at: b.epoch + (b.batch + 1) / b.batches, layers: groupNorms(model) });
           }
-        : {}),
-      ...(resumeBytes ? { resume: resumeBytes } : {}),
-    });
+          return progress.batch(b);
+        },
+        onEpochEnd: (e) => {
+          progress.epoch(e);
+          epochLogs.push(e);
+          snapshots.push({ epoch: e.epoch, layers: groupNorms(model) });
+        },
+        ...(checkpointPath !== undefined
+          ? {
+              checkpoint: {
+                everyEpochs: 1,
+                ...(v['checkpoint-steps'] ? { everySteps: v['checkpoint-steps'] } : {}),
+                // The command line (less --resume) rides along, so `train --resume FILE` alone continues.
+                metadata: { dataset, standardization, argv: withoutResume(argv) },
+                save: (bytes: Uint8Array, at: { epoch: number; step: number }) => {
+                  writeFileAtomic(checkpointPath, bytes);
+                  lastCheckpoint = at;
+                },
+              },
+            }
+          : {}),
+        ...(resumeBytes ? { resume: resumeBytes } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof InterruptedError)) throw e;
+      const at = lastCheckpoint as { epoch: number; step: number } | null;
+      say(
+        checkpointPath !== undefined && at
+          ? `\nstopped by ${e.signal} at step ${at.step} (epoch ${at.epoch + 1} of ${epochs}); checkpoint written to ${checkpointPath}\ncontinue with: slimtrain train --resume ${checkpointPath}\n`
+          : `\nstopped by ${e.signal} at step ${model.step}; no --checkpoint FILE was given, so the run cannot be continued\n`,
+      );
+      model.dispose();
+      engine.dispose();
+      return SIGNAL_EXIT_CODES[e.signal];
+    } finally {
+      stop.dispose();
+    }
     if (history.stoppedEarly) say(`stopped early after ${history.epochs.length} epochs (no improvement for ${patience}); the best epoch's weights were restored\n`);
     let prunedJson: Record<string, unknown> | null = null;
     if (prune) {
@@ -272,8 +359,9 @@ export const train: Command = {
         reduction: reduced && reduction ? { report: reduction.report, record: reduced.record, model: reduced.model, testAccuracy: reduction.accuracy } : null,
         testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, testSamples: test.y.length, startedAt, argv,
         settings: {
-          model: (v.model as string | undefined) ?? 'mlp', 'training samples': samples, 'validation split': split ?? null, 'test samples': test.y.length,
-          standardize: v.standardize === true, augment: v.augment === true, epochs, 'batch size': batchSize, 'steps per epoch': stepsPerEpoch, seed,
+          model: v.model === undefined ? 'mlp' : 'preset' in v.model ? v.model.preset : v.model.file,
+          'training samples': samples, 'validation split': v['validation-split'] ?? null, 'test samples': test.y.length,
+          standardize: v.standardize === true, augment: v.augment === true, epochs, 'batch size': batchSize, 'optimizer steps': totalSteps, seed,
           'early stopping patience': patience ?? null, prune: prune ? JSON.stringify(prune) : null, 'fine-tune epochs': fineTuneEpochs,
         },
       });
