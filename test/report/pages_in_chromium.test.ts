@@ -46,7 +46,7 @@ describe.skipIf(!hasChromium)(
           { name: 'padam', optimizer: { type: 'padam', lr: 3e-3, lambda: '$strength', p: 0.8 }, strengths: [3e-3, 3e-2] },
         ],
       }));
-      expect(cli(['sweep', join(dir, 'grid.json'), '--jobs', '2'])).toMatch(/wrote .*grid\.md, \.svg and \.html \(8 of 8 runs\)/);
+      expect(cli(['sweep', join(dir, 'grid.json'), '--jobs', '2'])).toMatch(/wrote .*grid\.md and \.svg \(8 of 8 runs\)\nwrote .*grid\.html \(the interactive page\)/);
       writeFileSync(files.sample, renderTrainingReport({ ...sampleReportData(), reduction: fullSampleReduction() }));
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     }, 180_000);

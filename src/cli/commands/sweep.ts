@@ -173,7 +173,8 @@ function writeSweepReport(config: SweepConfig, out: string, results: SweepResult
   writeFileAtomic(`${out}/${config.name}.md`, encoder.encode(markdown));
   writeFileAtomic(`${out}/${config.name}.html`, encoder.encode(renderSweepPage(config, results, { command })));
   io.out(`${markdown.split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
-  io.err(`wrote ${out}/${config.name}.md, .svg and .html (${results.length} of ${total} runs)\n`);
+  io.err(`wrote ${out}/${config.name}.md and .svg (${results.length} of ${total} runs)\n`);
+  io.err(`wrote ${out}/${config.name}.html (the interactive page)\n`);
 }
 
 /** `--merge`: gathers, checks and joins the shards' rows; 1 when a problem is found (and not --partial). */
