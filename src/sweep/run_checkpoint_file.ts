@@ -1,16 +1,8 @@
+import type { CheckpointStore } from '../experiment/run_experiment.js';
 import { nodeFs, writeFileAtomic } from '../io/model_files_node.js';
 
-/**
- * Where one sweep run keeps its latest checkpoint (the format of src/io/checkpoint.ts). The run
- * reads it when it starts and replaces it as it trains; the sweep deletes it once the run's row
- * is recorded.
- */
-export interface RunCheckpointStore {
-  /** The checkpoint's bytes, or null when there is none. */
-  load(): Uint8Array | null;
-  /** Replaces the checkpoint, atomically. */
-  save(bytes: Uint8Array): void | Promise<void>;
-}
+/** Where one sweep run keeps its latest checkpoint: the sweep deletes it once the run's row is recorded. */
+export type RunCheckpointStore = CheckpointStore;
 
 /**
  * The checkpoint file of a run: DIR/<id with "/" as ",">.ckpt, e.g. "adam+l2,0.001,seed1.ckpt"

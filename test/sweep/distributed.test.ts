@@ -167,7 +167,7 @@ describe('a sweep run killed mid-epoch', () => {
     expect(manifest.fit!.epoch).toBe(0);
     expect(manifest.fit!.batch).toBeGreaterThan(0);
     expect(manifest.fit!.batch).toBeLessThan(94);
-    expect(manifest.metadata.sweepRun).toMatchObject({ run: 'adam+l2/0.0001/seed1', phase: 'train' });
+    expect(manifest.metadata.experiment).toMatchObject({ run: 'adam+l2/0.0001/seed1', phase: 'train' });
     console.log(`sweep run SIGKILLed after step ${manifest.training.step} (epoch 1, batch ${manifest.fit!.batch} of 94), then resumed`);
 
     const again = await sweep([kill, '--out', out, '--jobs', '1']);

@@ -5,7 +5,8 @@ import { Sequential } from '../../src/model/sequential.js';
 import { adam } from '../../src/optim/optimizers.js';
 import { checkSweepConfig, sweepRuns, type SweepConfig } from '../../src/sweep/config.js';
 import { sweepRunHash } from '../../src/sweep/fingerprint.js';
-import { epochRecord, executeSweepRun } from '../../src/sweep/run.js';
+import { epochRecord } from '../../src/experiment/epoch_record.js';
+import { executeSweepRun } from '../../src/sweep/run.js';
 import { rng, uniform } from '../support/random.js';
 
 const random = rng(11);

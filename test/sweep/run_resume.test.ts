@@ -9,7 +9,8 @@ import { iterativePruning } from '../../src/prune/iterative.js';
 import { weightMask } from '../../src/prune/mask.js';
 import { checkSweepConfig, sweepRuns, type SweepConfig } from '../../src/sweep/config.js';
 import { sweepRunHash } from '../../src/sweep/fingerprint.js';
-import { executeSweepRun, type SweepResult, type SweepRunCheckpointInfo } from '../../src/sweep/run.js';
+import type { ExperimentCheckpointInfo } from '../../src/experiment/run_experiment.js';
+import { executeSweepRun, type SweepResult } from '../../src/sweep/run.js';
 import type { RunCheckpointStore } from '../../src/sweep/run_checkpoint_file.js';
 import { rng, uniform } from '../support/random.js';
 
@@ -37,7 +38,7 @@ function data() {
 class Interrupted extends Error {}
 
 /** Keeps the latest checkpoint in memory, like the file; `stopAt` decides at which save the "process dies". */
-function memoryStore(stopAt: (info: SweepRunCheckpointInfo, batch: number | null, step: number) => boolean = () => false) {
+function memoryStore(stopAt: (info: ExperimentCheckpointInfo, batch: number | null, step: number) => boolean = () => false) {
   let bytes: Uint8Array | null = null;
   const saves: string[] = [];
   const store: RunCheckpointStore & { saves: string[] } = {
@@ -46,7 +47,7 @@ function memoryStore(stopAt: (info: SweepRunCheckpointInfo, batch: number | null
     save(next: Uint8Array) {
       bytes = next;
       const { manifest } = decodeCheckpoint(next);
-      const info = manifest.metadata.sweepRun as SweepRunCheckpointInfo;
+      const info = manifest.metadata.experiment as ExperimentCheckpointInfo;
       saves.push(`${info.phase}@${manifest.training.step}`);
       if (stopAt(info, manifest.fit ? manifest.fit.batch : null, manifest.training.step)) {
         stopAt = () => false;
@@ -79,7 +80,7 @@ describe('a sweep run resumes from its checkpoint, bit-identically', async () =>
     ]);
   });
 
-  const cases: [string, (info: SweepRunCheckpointInfo, batch: number | null, step: number) => boolean, RegExp, number?][] = [
+  const cases: [string, (info: ExperimentCheckpointInfo, batch: number | null, step: number) => boolean, RegExp, number?][] = [
     ['inside the main training, mid-epoch (step 28: epoch 2, batch 3)', (i, b) => i.phase === 'train' && b === 3, /resuming from its checkpoint \(train, next epoch 2 batch 4, step 28\)/],
     // Every 5 steps: a checkpoint after the very last batch of training, before the epoch's log.
     ['after the last batch of training', (i, b, step) => i.phase === 'train' && step === 50, /resuming from its checkpoint \(train, next epoch 2 batch 26, step 50\)/, 5],
@@ -104,7 +105,7 @@ describe('a sweep run resumes from its checkpoint, bit-identically', async () =>
     await expect(executeSweepRun(engine, other, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 } })).rejects.toBeInstanceOf(Interrupted);
     const notes: string[] = [];
     const r = await executeSweepRun(engine, CONFIG, HOYER, splits, () => {}, { checkpoint: { store, everySteps: 7 }, onNote: (t) => notes.push(t) });
-    expect(notes).toEqual(['its checkpoint was taken with another config (configHash differs): starting from the beginning']);
+    expect(notes).toEqual(['its checkpoint was taken with another config (its hash differs): starting from the beginning']);
     expect(withoutTime(r)).toEqual(withoutTime(straight));
   });
 

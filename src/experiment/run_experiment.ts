@@ -1,0 +1,277 @@
+import type { Engine } from '../backend/engine.js';
+import type { BatchAugmentation } from '../data/augment.js';
+import { datasetSize, sliceDataset, type Dataset } from '../data/dataset.js';
+import { ArgumentError } from '../errors.js';
+import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../io/checkpoint.js';
+import type { LayerSpec } from '../layers/layer.js';
+import { presetSpec, type ModelPreset } from '../model/presets.js';
+import { Sequential } from '../model/sequential.js';
+import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
+import { Chain } from '../optim/transform.js';
+import { pruneAndFineTune } from '../prune/fine_tune.js';
+import { iterativePruning } from '../prune/iterative.js';
+import { magnitudePrune, type MagnitudePruneOptions } from '../prune/magnitude.js';
+import { weightMask } from '../prune/mask.js';
+import { reduce, type ReductionRecord } from '../reduce/reduce.js';
+import { measureSparsity, type SparsityReport } from '../sparsity/measure.js';
+import type { BatchLog, EpochLog, FitOptions } from '../train/fit.js';
+import { epochRecord, type EpochRecord } from './epoch_record.js';
+
+/**
+ * One training run described as data: the model, the optimizer chain, the schedule, pruning and
+ * fine-tuning, and the seed. `slimtrain train` and every sweep run are such a description; each
+ * goes through runExperiment, the one recipe that trains, prunes, evaluates, measures and reduces.
+ */
+export interface ExperimentSpec {
+  /** A preset name, or layers (with the input shape, else the data's). */
+  model: ModelPreset | { inputShape?: number[]; layers: LayerSpec[] };
+  optimizer: OptimizerSpec;
+  epochs: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Seeds initialisation, shuffling and dropout; the fine-tune shuffles with seed + 1. */
+  seed: number;
+  /** Hold out the last this many training samples: validation loss and accuracy every epoch. */
+  validationSamples?: number;
+  /** Stop when the validation (else the training) loss has not improved for `patience` epochs; the best weights come back. */
+  earlyStopping?: { patience: number };
+  /** After training: magnitude-prune; with fineTune, then train more with the pruned weights masked. */
+  prune?: MagnitudePruneOptions;
+  /** Default optimizer: Adam at lr 1e-4. */
+  fineTune?: { epochs: number; optimizer?: OptimizerSpec };
+  /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs. */
+  iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
+  /** Dead-group threshold; default: measureSparsity's choice from the gap. */
+  xi?: number;
+  /** Reduce the trained model (default true); allowPaddingDeviation as in ReduceOptions. */
+  reduce?: boolean | { allowPaddingDeviation: boolean };
+}
+
+/** Which part of a run a checkpoint was taken in: 'train' inside the main fit; 'trained' after it, before pruning; 'fine-tune' inside the fine-tune. */
+export type ExperimentPhase = 'train' | 'trained' | 'fine-tune';
+
+/** What a run's checkpoint records beside the model, under metadata.experiment. */
+export interface ExperimentCheckpointInfo {
+  /** The run's name and the hash of what its result depends on: a checkpoint of another run or config is not used. */
+  run: string;
+  hash: string;
+  phase: ExperimentPhase;
+  /** Seconds the run had taken when the checkpoint was written. */
+  seconds: number;
+  /** After an iterative-pruning training: the best validation accuracy and the evaluations made. */
+  iterative?: { valAccuracy?: number; evaluations: number };
+  /** The epoch records so far. */
+  history?: EpochRecord[];
+}
+
+/** Where a run keeps its latest checkpoint (the format of src/io/checkpoint.ts). */
+export interface CheckpointStore {
+  /** The checkpoint's bytes, or null when there is none. */
+  load(): Uint8Array | null;
+  /** Replaces the checkpoint, atomically. */
+  save(bytes: Uint8Array): void | Promise<void>;
+}
+
+export interface ExperimentOptions {
+  /** Every batch of the main training and of the fine-tune. */
+  onBatchEnd?: (phase: EpochRecord['phase'], log: BatchLog) => void;
+  /** Every epoch, with its record (the model's sparsity then). */
+  onEpochEnd?: (record: EpochRecord, log: EpochLog) => void;
+  /** Random crops and flips (or any batch augmentation) of the main training's batches. */
+  augment?: BatchAugmentation;
+  /**
+   * Checkpoint into `store` every `everySteps` optimizer steps (0: only at epoch ends) and at every
+   * epoch end, and resume from what it holds when it belongs to `run` and `hash`. The main
+   * training (plain or the iterative loop, whose state rides along) and the fine-tune resume
+   * inside their fits; between the two a 'trained' checkpoint holds the end of training.
+   * `metadata` rides along in every checkpoint (the command line that made it, say).
+   */
+  checkpoint?: { store: CheckpointStore; everySteps: number; run: string; hash: string; metadata?: Record<string, unknown> };
+  /** A line worth showing the user (resumed from a checkpoint, a checkpoint not used). */
+  onNote?: (text: string) => void;
+  /** Stops at the next batch, after writing the checkpoint there when the run has one. */
+  signal?: AbortSignal;
+}
+
+export interface ExperimentResult {
+  /** The trained (pruned, fine-tuned) model, and its reduction unless `reduce: false`. The caller disposes both. */
+  model: Sequential;
+  reduced: { model: Sequential; record: ReductionRecord } | null;
+  /** Test loss and accuracy of the model and of the reduced model (each scored once). */
+  test: { loss: number; accuracy: number };
+  reducedTest: { loss: number; accuracy: number } | null;
+  sparsity: SparsityReport;
+  /** Every epoch of the main training and of the fine-tune. */
+  history: EpochRecord[];
+  /** True when early stopping ended the main training. */
+  stoppedEarly: boolean;
+  /** With prune: the kernel weights kept, of all, and the test accuracy before pruning. */
+  pruned: { kept: number; total: number; accuracyBefore: number } | null;
+  /** Iterative pruning: the best checkpoint's validation accuracy and the evaluations made. */
+  iterative: { valAccuracy?: number; evaluations: number } | null;
+  /** Wall time, over every attempt when the run resumed from a checkpoint. */
+  seconds: number;
+}
+
+/** The model spec an experiment's `model` describes, for data of this shape. */
+export function experimentModelSpec(model: ExperimentSpec['model'], data: Dataset, seed: number) {
+  return typeof model === 'string'
+    ? presetSpec(model, data.shape, data.classes, seed)
+    : { inputShape: model.inputShape ?? [...data.shape], layers: model.layers, seed };
+}
+
+/**
+ * Runs one experiment: builds the model, trains it (or runs the iterative pruning loop),
+ * optionally prunes and fine-tunes, scores the test set once, measures the group sparsity and
+ * reduces the model. Checkpoints and resumes bit-identically when given a store.
+ *
+ * @example
+ * const { train, test } = loadMnist({ limit: 10000 });
+ * const r = await runExperiment(engine, {
+ *   model: 'lenet-300-100', epochs: 3, seed: 1,
+ *   optimizer: { type: 'adam', lr: 3e-3, transforms: [{ type: 'l2', lambda: 1e-2 }] },
+ * }, { train, test });
+ * console.log(r.test.accuracy, r.model.parameterCount, '->', r.reduced!.model.parameterCount);
+ */
+export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: { train: Dataset; test: Dataset }, options: ExperimentOptions = {}): Promise<ExperimentResult> {
+  let started = performance.now();
+  const checkpoint = options.checkpoint;
+  const resume = checkpoint ? usableCheckpoint(checkpoint, options.onNote) : null;
+  if (resume) {
+    started -= resume.info.seconds * 1000;
+    options.onNote?.(`resuming from its checkpoint (${resume.where})`);
+  }
+  const seconds = () => (performance.now() - started) / 1000;
+  let iterative: ExperimentCheckpointInfo['iterative'] = resume?.info.iterative;
+  const history: EpochRecord[] = [...(resume?.info.history ?? [])];
+  const info = (phase: ExperimentPhase) => ({
+    ...checkpoint?.metadata,
+    experiment: { run: checkpoint!.run, hash: checkpoint!.hash, phase, seconds: seconds(), ...(iterative ? { iterative } : {}), history: [...history] } satisfies ExperimentCheckpointInfo,
+  });
+  const fitCheckpoint = (phase: ExperimentPhase): Pick<FitOptions, 'checkpoint'> =>
+    checkpoint
+      ? {
+          checkpoint: {
+            everyEpochs: 1,
+            ...(checkpoint.everySteps > 0 ? { everySteps: checkpoint.everySteps } : {}),
+            // Read at each save, so the elapsed time and the history are current.
+            get metadata() {
+              return info(phase);
+            },
+            save: (bytes) => checkpoint.store.save(bytes),
+          },
+        }
+      : {};
+  const resumeIn = (phase: ExperimentPhase): Pick<FitOptions, 'resume'> => (resume?.info.phase === phase ? { resume: resume.bytes } : {});
+  const batchSize = spec.batchSize ?? 64;
+  const { test } = data;
+  // The validation set is the last validationSamples training rows; the run trains on the rest.
+  const rows = datasetSize(data.train);
+  const held = spec.validationSamples ?? 0;
+  if (held >= rows) throw new ArgumentError('validationSamples', held, `fewer than the ${rows} training samples`);
+  const train = held ? sliceDataset(data.train, 0, rows - held) : data.train;
+  const validation = held ? sliceDataset(data.train, rows - held) : null;
+  const validationData: Pick<FitOptions, 'validationData'> = validation ? { validationData: { x: validation.x, y: validation.y } } : {};
+
+  const model = Sequential.build(engine, experimentModelSpec(spec.model, train, spec.seed));
+  try {
+    let optimizer = optimizerFromSpec(spec.optimizer);
+    if (spec.iterative && !optimizer.transforms.some((t) => t.name === 'weightMask')) optimizer = new Chain([optimizer, weightMask()]);
+    model.compile({ optimizer, loss: 'crossEntropy' });
+    const stop = options.signal ? { signal: options.signal } : {};
+    const hooks = (phase: EpochRecord['phase']): Pick<FitOptions, 'onBatchEnd' | 'onEpochEnd'> => ({
+      onBatchEnd: (b) => options.onBatchEnd?.(phase, b),
+      onEpochEnd: (log) => {
+        const record = epochRecord(model, phase, log, spec.xi);
+        history.push(record);
+        options.onEpochEnd?.(record, log);
+      },
+    });
+
+    let stoppedEarly = false;
+    if (resume?.info.phase === 'trained') {
+      restoreCheckpoint(model, resume.bytes, resume.where);
+    } else if (resume?.info.phase !== 'fine-tune') {
+      if (spec.iterative) {
+        const it = spec.iterative;
+        const result = await iterativePruning(model, train.x, train.y, {
+          validationSplit: it.validationSplit, interval: it.interval, floor: it.floor,
+          ...(it.fraction !== undefined ? { fraction: it.fraction } : {}),
+          ...(it.patience !== undefined ? { patience: it.patience } : {}),
+          epochs: spec.epochs, batchSize, seed: spec.seed, onBatchEnd: (b) => options.onBatchEnd?.('train', b), ...stop, ...fitCheckpoint('train'), ...resumeIn('train'),
+        });
+        const valAccuracy = result.best?.valAccuracy;
+        iterative = { ...(valAccuracy !== undefined ? { valAccuracy } : {}), evaluations: result.evaluations.length };
+      } else {
+        const fitted = await model.fit(train.x, train.y, {
+          epochs: spec.epochs, batchSize, seed: spec.seed, ...hooks('train'), ...validationData, ...stop,
+          ...(options.augment ? { augment: options.augment } : {}),
+          ...(spec.earlyStopping ? { earlyStopping: { patience: spec.earlyStopping.patience, restoreBestWeights: true } } : {}),
+          ...fitCheckpoint('train'), ...resumeIn('train'),
+        });
+        stoppedEarly = fitted.stoppedEarly;
+      }
+      // The end of training, so that an interrupted fine-tune never trains again.
+      if (checkpoint && spec.fineTune && spec.prune) await checkpoint.store.save(encodeCheckpoint(model, null, info('trained')));
+    }
+    let pruned: ExperimentResult['pruned'] = null;
+    if (spec.prune) {
+      const accuracyBefore = model.evaluate(test.x, test.y, { batchSize: 256 }).accuracy;
+      if (spec.fineTune) {
+        // Resuming the fine-tune: the prune here sees the fresh model, but the fit's resume then puts
+        // back the checkpoint's weights, optimizer state and masks (the weightMask's state).
+        const tuned = await pruneAndFineTune(model, train.x, train.y, {
+          prune: spec.prune,
+          optimizer: optimizerFromSpec(spec.fineTune.optimizer ?? { type: 'adam', lr: 1e-4 }),
+          fit: { epochs: spec.fineTune.epochs, batchSize, seed: spec.seed + 1, ...hooks('fine-tune'), ...validationData, ...stop, ...fitCheckpoint('fine-tune'), ...resumeIn('fine-tune') },
+        });
+        pruned = { kept: tuned.pruned.kept, total: tuned.pruned.total, accuracyBefore };
+      } else {
+        const p = magnitudePrune(model, spec.prune);
+        pruned = { kept: p.kept, total: p.total, accuracyBefore };
+      }
+    }
+
+    const testScore = model.evaluate(test.x, test.y, { batchSize: 256 });
+    const sparsity = measureSparsity(model, spec.xi !== undefined ? { xi: spec.xi } : {});
+    const reduced = spec.reduce === false
+      ? null
+      : reduce(model, { xi: sparsity.threshold.xi, ...(typeof spec.reduce === 'object' ? { allowPaddingDeviation: spec.reduce.allowPaddingDeviation } : {}) });
+    return {
+      model, reduced, test: testScore, reducedTest: reduced ? reduced.model.evaluate(test.x, test.y, { batchSize: 256 }) : null,
+      sparsity, history, stoppedEarly, pruned, iterative: iterative ?? null, seconds: seconds(),
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/**
+ * The store's checkpoint when it belongs to this run and hash, else null (with a note saying why
+ * it is not used: the run then starts from the beginning and overwrites it).
+ */
+function usableCheckpoint(
+  checkpoint: NonNullable<ExperimentOptions['checkpoint']>,
+  onNote: ExperimentOptions['onNote'],
+): { bytes: Uint8Array; info: ExperimentCheckpointInfo; where: string } | null {
+  const bytes = checkpoint.store.load();
+  if (!bytes) return null;
+  let info: ExperimentCheckpointInfo | undefined;
+  let step = 0;
+  let position = '';
+  try {
+    const { manifest } = decodeCheckpoint(bytes, `the checkpoint of ${checkpoint.run}`);
+    info = manifest.metadata.experiment as ExperimentCheckpointInfo | undefined;
+    step = manifest.training.step;
+    if (manifest.fit) position = `, next epoch ${manifest.fit.epoch + 1} batch ${manifest.fit.batch + 1}`;
+  } catch (e) {
+    onNote?.(`its checkpoint is unreadable (${(e as Error).message}): starting from the beginning`);
+    return null;
+  }
+  if (!info || info.run !== checkpoint.run || info.hash !== checkpoint.hash) {
+    onNote?.(`its checkpoint was taken ${info?.run === checkpoint.run ? 'with another config (its hash differs)' : 'for another run'}: starting from the beginning`);
+    return null;
+  }
+  return { bytes, info, where: `${info.phase}${position}, step ${step}` };
+}
