@@ -48,10 +48,10 @@ async function buildBundle() {
     define,
     logLevel: 'warning',
   });
-  // Browsers: self-contained ESM (the loader bundled in), the API and the trainer's worker script.
-  // Nothing in them may import a node: module (test/browser checks).
+  // Browsers: self-contained ESM (the loader bundled in), the API, the trainer's worker script and
+  // the ONNX exporter (protobufjs bundled in). Nothing in them may import a node: module (test/browser checks).
   await esbuild.build({
-    entryPoints: { index: 'src/index.ts', worker: 'src/worker/worker_entry.ts' },
+    entryPoints: { index: 'src/index.ts', worker: 'src/worker/worker_entry.ts', onnx: 'src/io/onnx.ts' },
     absWorkingDir: root,
     outdir: 'dist/browser',
     bundle: true,

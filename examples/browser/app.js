@@ -1,11 +1,11 @@
-// The browser demo: MNIST in a Web Worker with live charts, Reduce and a download of the result.
-// Everything heavy runs in the trainer's worker; this thread only draws.
+// The browser demo: MNIST in a Web Worker with live charts, Reduce and downloads of the result in
+// three formats. Training runs in the trainer's worker; this thread draws and converts files.
 import * as slimtrain from '/dist/browser/index.js';
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 
-const { createTrainer, datasetFromIdx, presetSpec } = slimtrain;
+const { createTrainer, datasetFromIdx, presetSpec, BatchCurve, init, modelFromBytes, exportTfjsModel } = slimtrain;
 const $ = (id) => document.getElementById(id);
-const state = { data: null, trainer: null, controller: null, reduced: null, history: [], sparsity: [], steps: 0 };
+const state = { data: null, trainer: null, controller: null, reduced: null, curve: null, epochs: [], sparsity: [], steps: 0, modelName: '' };
 
 // ---- a heartbeat that only moves while the main thread is free -------------------------------
 let frames = 0;
@@ -25,6 +25,11 @@ function status(text, isError = false) {
   $('status').textContent = text;
   $('status').className = isError ? 'error' : '';
 }
+
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const count = (n) => Math.round(n).toLocaleString('en-US');
+const percent = (f, digits = 2) => `${(100 * f).toFixed(digits)}%`;
+const plural = (n, word) => `${count(n)} ${n === 1 ? word : `${word}s`}`;
 
 // ---- data ---------------------------------------------------------------------------------------
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
@@ -50,41 +55,107 @@ async function setData([trainImages, trainLabels, testImages, testLabels], sourc
   const train = await datasetFromIdx(trainImages, trainLabels);
   const test = await datasetFromIdx(testImages, testLabels);
   state.data = { train, test };
-  $('data-status').textContent = `${source}: ${train.y.length} training and ${test.y.length} test images`;
+  $('data-status').textContent = `${source}: ${count(train.y.length)} training and ${count(test.y.length)} test images`;
   $('train').disabled = false;
   status('Ready: press Train.');
   return { train: train.y.length, test: test.y.length };
 }
 
 // ---- charts -------------------------------------------------------------------------------------
-let lossChart = null;
-let sparsityChart = null;
+const COLORS = { train: '#1f77b4', validation: '#ff7f0e', penalty: '#9467bd', layers: ['#d62728', '#2ca02c', '#8c564b', '#e377c2', '#17becf'] };
+// Ticks on whole epochs once there are a few; quarters and tenths inside a short run.
+const EPOCH_STEPS = [0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100];
+const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100];
+const charts = {};
 
+function axis(label, extra = {}) {
+  return { label, labelSize: 20, labelFont: '600 12px system-ui', font: '11px system-ui', stroke: '#444', grid: { stroke: '#eee' }, ...extra };
+}
+
+/** A chart that follows its container's width; made on first data, then only fed new data. */
+function chart(id, makeOptions, data) {
+  const el = $(id);
+  if (charts[id] && charts[id].series.length !== data.length) {
+    charts[id].destroy();
+    delete charts[id];
+  }
+  if (charts[id]) return charts[id].setData(data);
+  el.textContent = '';
+  const width = () => Math.max(200, el.clientWidth);
+  // With the cursor off the plot, the legend shows the latest values rather than dashes.
+  const latest = (u) => {
+    const last = u.data[0].length - 1;
+    // cursor.left < 0: the cursor is not on this plot.
+    if (!(u.cursor.left >= 0) && last >= 0 && u.legend.idx !== last) u.setLegend({ idx: last }, false);
+  };
+  charts[id] = new uPlot({ width: width(), height: 240, ...makeOptions(), hooks: { setLegend: [latest], setData: [latest] } }, data, el);
+  new ResizeObserver(() => charts[id]?.setSize({ width: width(), height: 240 })).observe(el);
+}
+
+/** x values: the batch curve's points and the epoch ends (where validation is measured), merged. */
+function aligned(points, epochs) {
+  const xs = [...new Set([...points.map((p) => p.epochs), ...epochs.filter((e) => e.valLoss !== undefined).map((e) => e.epoch + 1)])].sort((a, b) => a - b);
+  const at = new Map(xs.map((x, i) => [x, i]));
+  const column = (rows, x, value) => {
+    const out = new Array(xs.length).fill(null);
+    for (const r of rows) out[at.get(x(r))] = value(r);
+    return out;
+  };
+  return { xs, perBatch: (value) => column(points, (p) => p.epochs, value), perEpoch: (value) => column(epochs.filter((e) => e.valLoss !== undefined), (e) => e.epoch + 1, value) };
+}
+
+let drawPending = false;
 function drawCharts() {
-  const steps = state.history.map((h) => h.step);
-  const lossData = [steps, state.history.map((h) => h.loss), state.history.map((h) => 100 * h.accuracy)];
-  if (!lossChart) {
-    lossChart = new uPlot({
-      width: 520, height: 260,
-      scales: { x: { time: false }, acc: { range: [0, 100] } },
-      axes: [{ label: 'step' }, { label: 'loss' }, { scale: 'acc', side: 1, label: 'accuracy %', grid: { show: false } }],
-      series: [{}, { label: 'loss', stroke: '#d62728' }, { label: 'accuracy', stroke: '#1f77b4', scale: 'acc' }],
-    }, lossData, $('chart-loss'));
-  } else lossChart.setData(lossData);
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    drawNow();
+  });
+}
 
-  if (!state.sparsity.length) return;
-  const names = state.sparsity[0].layers.map((l) => l.name);
-  const sparsityData = [state.sparsity.map((s) => s.epoch), ...names.map((_, i) => state.sparsity.map((s) => 100 * s.layers[i].fraction))];
-  if (!sparsityChart || sparsityChart.series.length !== names.length + 1) {
-    sparsityChart?.destroy();
-    const colors = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd'];
-    sparsityChart = new uPlot({
-      width: 520, height: 260,
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(10, Math.ceil(max / 10) * 10)] } },
-      axes: [{ label: 'epoch' }, { label: '% units removable' }],
-      series: [{}, ...names.map((n, i) => ({ label: n, stroke: colors[i % colors.length], points: { show: true } }))],
-    }, sparsityData, $('chart-sparsity'));
-  } else sparsityChart.setData(sparsityData);
+function drawNow() {
+  const points = state.curve ? state.curve.points : [];
+  if (points.length) {
+    const { xs, perBatch, perEpoch } = aligned(points, state.epochs);
+    const x = { scale: 'x', ...axis('epochs'), incrs: EPOCH_STEPS };
+    const scales = { x: { time: false, range: (u, min, max) => [0, Math.max(max, 0.1)] } };
+    chart('chart-loss', () => ({
+      scales: { ...scales, y: { range: (u, min, max) => [0, max * 1.05] }, penalty: { range: (u, min, max) => [0, max * 1.05] } },
+      axes: [x, axis('loss (data term)'), axis('penalty', { scale: 'penalty', side: 1, grid: { show: false } })],
+      series: [
+        { label: 'epochs', value: (u, v) => (v == null ? '–' : v.toFixed(2)) },
+        { label: 'train (data term)', stroke: COLORS.train, spanGaps: true, points: { show: false }, value: (u, v) => (v == null ? '–' : v.toFixed(4)) },
+        { label: 'L2 penalty', stroke: COLORS.penalty, dash: [6, 4], scale: 'penalty', spanGaps: true, points: { show: false }, value: (u, v) => (v == null ? '–' : v.toFixed(4)) },
+        { label: 'validation', stroke: COLORS.validation, width: 2, spanGaps: true, points: { show: true, size: 7, fill: COLORS.validation }, value: (u, v) => (v == null ? '–' : v.toFixed(4)) },
+      ],
+    }), [xs, perBatch((p) => p.dataLoss), perBatch((p) => p.penalty), perEpoch((e) => e.valLoss)]);
+    chart('chart-accuracy', () => ({
+      scales: { ...scales, y: { range: (u, min, max) => [Math.max(0, Math.min(min, 0.9) - 0.02), 1] } },
+      axes: [x, axis('accuracy', { values: (u, ticks) => ticks.map((t) => `${Math.round(100 * t)}%`) })],
+      series: [
+        { label: 'epochs', value: (u, v) => (v == null ? '–' : v.toFixed(2)) },
+        { label: 'train', stroke: COLORS.train, spanGaps: true, points: { show: false }, value: (u, v) => (v == null ? '–' : percent(v)) },
+        { label: 'validation', stroke: COLORS.validation, width: 2, spanGaps: true, points: { show: true, size: 7, fill: COLORS.validation }, value: (u, v) => (v == null ? '–' : percent(v)) },
+      ],
+    }), [xs, perBatch((p) => p.accuracy), perEpoch((e) => e.valAccuracy)]);
+  }
+  if (state.sparsity.length) {
+    const names = state.sparsity[0].layers.map((l) => l.name);
+    const data = [state.sparsity.map((s) => s.epoch), ...names.map((_, i) => state.sparsity.map((s) => s.layers[i].fraction))];
+    chart('chart-sparsity', () => ({
+      scales: {
+        x: { time: false, range: (u, min, max) => [0, Math.max(1, max)] },
+        // Autoscaled: 2% dead must not be a flat line at the bottom of a 0-100% axis.
+        y: { range: (u, min, max) => [0, Math.max(0.01, max * 1.15)] },
+      },
+      axes: [axis('epoch', { incrs: INTEGER_STEPS, values: (u, ticks) => ticks.map((t) => String(t)) }), axis('dead units', { values: (u, ticks) => ticks.map((t) => `${+(100 * t).toPrecision(3)}%`) })],
+      series: [
+        { label: 'epoch' },
+        ...names.map((n, i) => ({ label: n, stroke: COLORS.layers[i % COLORS.layers.length], width: 2, points: { show: true, size: 6 }, value: (u, v) => (v == null ? '–' : percent(v, 1)) })),
+      ],
+    }), data);
+  }
 }
 
 // ---- training -----------------------------------------------------------------------------------
@@ -103,15 +174,27 @@ export function weightsHash(weights) {
   return h.toString(16).padStart(8, '0');
 }
 
+/** The dead-unit fraction of every hidden layer, as measureSparsity reports it. */
+function sparsityPoint(epoch, layers) {
+  return { epoch, layers: layers.slice(0, -1).map((l) => ({ name: l.layer, fraction: l.dead.length / l.units })) };
+}
+
+function setDownloads(enabled) {
+  for (const id of ['download', 'download-tfjs', 'download-onnx']) $(id).disabled = !enabled;
+}
+
 async function train(overrides = {}) {
   if (!state.data) throw new Error('load the data first');
   const s = { ...settings(), ...overrides };
   state.controller = new AbortController();
-  state.history = [];
+  state.curve = new BatchCurve({ maxPoints: 300 });
+  state.epochs = [];
   state.sparsity = [];
   state.reduced = null;
-  $('reduction').innerHTML = '';
-  $('train').disabled = $('reduce').disabled = $('download').disabled = true;
+  $('reduction').innerHTML = '<p class="empty">Press Reduce once training is done.</p>';
+  $('fingerprint').hidden = true;
+  $('train').disabled = $('reduce').disabled = true;
+  setDownloads(false);
   $('cancel').disabled = false;
   try {
     if (!state.trainer) {
@@ -121,27 +204,33 @@ async function train(overrides = {}) {
     const trainer = state.trainer;
     const { train: all, test } = state.data;
     const rows = Math.min(s.limit, all.y.length);
-    const x = all.x.slice(0, rows * 784);
+    const size = 784;
+    const x = all.x.slice(0, rows * size);
     const y = all.y.slice(0, rows);
+    // Validation: the next (up to) 2,000 training images, which this run does not train on.
+    const held = Math.min(2000, all.y.length - rows);
+    const validationData = held > 0 ? { x: all.x.slice(rows * size, (rows + held) * size), y: all.y.slice(rows, rows + held) } : undefined;
     const inputShape = s.model === 'lenet5' ? [28, 28, 1] : [784];
     const info = await trainer.build(presetSpec(s.model, inputShape, 10, s.seed));
+    state.modelName = s.model;
     await trainer.compile({ optimizer: { type: 'adam', lr: s.lr, transforms: s.l2 > 0 ? [{ type: 'l2', lambda: s.l2 }] : [] } });
-    status(`Training ${s.model} (${info.parameterCount.toLocaleString()} parameters, kernels: ${trainer.kernels}, ${trainer.threads} thread(s)) on ${rows} images…`);
+    state.sparsity.push(sparsityPoint(0, (await trainer.measureSparsity()).layers));
+    status(`Training ${s.model} (${count(info.parameterCount)} parameters, kernels: ${trainer.kernels}, ${trainer.threads} thread(s)) on ${count(rows)} images…`);
     const started = performance.now();
     let lastStep = 0;
     const history = await trainer.fit(x, y, {
       epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, signal: state.controller.signal, transfer: true,
+      ...(validationData ? { validationData } : {}),
+      // Every batch reaches the curve (it keeps at most 300 points), and the worker measures the
+      // dead units at the end of each epoch, while it still holds that epoch's weights.
+      progressEveryMs: 0, measureSparsity: true,
       onProgress: (p) => {
         lastStep = p.step;
-        state.history.push({ step: p.step, loss: p.loss, accuracy: p.accuracy });
-        status(`epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}: loss ${p.loss.toFixed(4)}, batch accuracy ${(100 * p.accuracy).toFixed(1)}%, ` +
+        state.curve.add(p);
+        if (p.epochLog) state.epochs.push(p.epochLog);
+        if (p.sparsity) state.sparsity.push(sparsityPoint(p.epoch + 1, p.sparsity.layers));
+        status(`epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}: loss ${p.dataLoss.toFixed(4)} + penalty ${p.penalty.toFixed(4)}, batch accuracy ${(100 * p.accuracy).toFixed(1)}%, ` +
           `${Math.round(p.samplesPerSecond)} samples/s, ETA ${Math.ceil(p.eta)} s`);
-        if (p.epochLog) {
-          void trainer.measureSparsity().then((m) => {
-            state.sparsity.push({ epoch: p.epoch + 1, layers: m.layers.slice(0, -1).map((l) => ({ name: l.layer, fraction: l.dead.length / l.units })) });
-            drawCharts();
-          });
-        }
         drawCharts();
       },
     });
@@ -150,9 +239,14 @@ async function train(overrides = {}) {
     const hash = weightsHash(await trainer.getWeights());
     const samplesPerSecond = history.epochs.reduce((a, e) => a + e.samplesPerSecond, 0) / history.epochs.length;
     state.steps = lastStep;
+    drawNow();
     status(`Done: test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% after ${lastStep} steps in ${seconds.toFixed(1)} s ` +
-      `(${Math.round(samplesPerSecond)} samples/s, ${trainer.threads} thread(s)). Weights ${hash}.`);
+      `(${Math.round(samplesPerSecond)} samples/s, ${trainer.threads} thread(s)).`);
+    $('fingerprint').innerHTML = `Weights fingerprint <code id="weights-hash">${hash}</code>: a hash (FNV-1a) of the final weights\u2019 bytes. ` +
+      'The same settings give the same fingerprint on every run, thread count and runtime (Node too), so two runs that agree here trained bit for bit alike.';
+    $('fingerprint').hidden = false;
     $('reduce').disabled = false;
+    setDownloads(true);
     return { testAccuracy: evaluation.accuracy, weightsHash: hash, steps: lastStep, seconds, samplesPerSecond, kernels: trainer.kernels, threads: trainer.threads };
   } catch (e) {
     status(`${e.name}: ${e.message}`, true);
@@ -164,36 +258,86 @@ async function train(overrides = {}) {
   }
 }
 
+function table(head, rows) {
+  return `<div class="scroll"><table class="data"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
+}
+
 async function reduceModel() {
   const trainer = state.trainer;
   const { test } = state.data;
   const before = await trainer.evaluate(test.x, test.y);
   const { report, model } = await trainer.reduce({ sample: test.x.slice(0, 256 * 784) });
   const after = await trainer.evaluate(test.x, test.y);
-  const row = (label, a, b) => `<tr><td>${label}</td><td>${a}</td><td>${b}</td></tr>`;
+  const change = (a, b) => (a > 0 ? `${b >= a ? '+' : '−'}${Math.abs((100 * (b - a)) / a).toFixed(1)}%` : '–');
   const ms = (v) => `${v.toFixed(3)} ms`;
-  $('reduction').innerHTML = `<h3>Reduction</h3><table>
-    <tr><th></th><th>before</th><th>after</th></tr>
-    ${row('parameters', report.params_before.toLocaleString(), report.params_after.toLocaleString())}
-    ${row('FLOPs per image', report.flops_before.toLocaleString(), report.flops_after.toLocaleString())}
-    ${row('test accuracy', `${(100 * before.accuracy).toFixed(2)}%`, `${(100 * after.accuracy).toFixed(2)}%`)}
-    ${row('latency per image, batch of 1', ms(report.latency_ms_before.batch1), ms(report.latency_ms_after.batch1))}
-    ${row('latency per image, batch of 64', ms(report.latency_ms_before.batch64), ms(report.latency_ms_after.batch64))}
-    </table><p><small>largest logit difference from the original with removed units zeroed: ${report.max_logit_diff_relative.toExponential(2)} (relative)</small></p>`;
+  const summary = [
+    ['parameters', count(report.params_before), count(report.params_after), change(report.params_before, report.params_after)],
+    ['FLOPs per image', count(report.flops_before), count(report.flops_after), change(report.flops_before, report.flops_after)],
+    ['file bytes (.slim)', count(report.bytes_before), count(report.bytes_after), change(report.bytes_before, report.bytes_after)],
+    ['latency per image, batch of 1', ms(report.latency_ms_before.batch1), ms(report.latency_ms_after.batch1), change(report.latency_ms_before.batch1, report.latency_ms_after.batch1)],
+    ['latency per image, batch of 64', ms(report.latency_ms_before.batch64), ms(report.latency_ms_after.batch64), change(report.latency_ms_before.batch64, report.latency_ms_after.batch64)],
+    ['test accuracy', percent(before.accuracy), percent(after.accuracy), `${(100 * (after.accuracy - before.accuracy)).toFixed(2)} pts`],
+  ];
+  const layers = report.layers.map((l) => [
+    l.name, count(l.units), count(l.kept), count(l.dead), count(l.unused),
+    `${count(l.params_before)} → ${count(l.params_after)}`, `${count(l.flops_before)} → ${count(l.flops_after)}`,
+  ]);
+  $('reduction').innerHTML = `<div class="tables">${table(['', 'before', 'after', 'change'], summary)}` +
+    `${table(['layer', 'units', 'kept', 'dead', 'unused', 'parameters', 'FLOPs'], layers)}</div>` +
+    `<p class="note"><strong>dead</strong>: incoming weights with group norm below xi = ${report.xi.toExponential(2)} (the unit outputs a constant, folded into the next layer\u2019s bias); ` +
+    '<strong>unused</strong>: outgoing weights all below xi (nothing reads the unit). ' +
+    `Largest logit difference from the original with those weights zeroed: ${report.max_logit_diff_relative.toExponential(2)} (relative).</p>`;
   state.reduced = model;
   $('reduce').disabled = true;
-  $('download').disabled = false;
-  status(`Reduced: ${report.params_before.toLocaleString()} → ${report.params_after.toLocaleString()} parameters.`);
+  const removed = report.layers.reduce((s, l) => s + l.removed, 0);
+  status(`Reduced: ${plural(removed, 'unit')} removed, ${count(report.params_before)} → ${count(report.params_after)} parameters.`);
   return { report, before: before.accuracy, after: after.accuracy };
 }
 
-async function download() {
-  const bytes = await state.trainer.exportModel({ source: 'slimtrain browser demo' });
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: 'mnist-reduced.slim' });
+// ---- downloads ------------------------------------------------------------------------------------
+let converter = null;
+/** The trainer's model, rebuilt on this thread (reference kernels: the exporters only read weights). */
+async function localModel(bytes) {
+  converter ??= await init({ backend: 'reference' });
+  return modelFromBytes(converter, bytes).model;
+}
+
+function save(name, data, type) {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return bytes.length;
+}
+
+/** Downloads the model (the reduced one after Reduce) as 'slim', 'tfjs' (two files) or 'onnx'; resolves to the files' names and sizes. */
+async function download(format = 'slim') {
+  const base = `mnist-${state.reduced ? 'reduced' : 'trained'}`;
+  const bytes = await state.trainer.exportModel({ source: 'slimtrain browser demo' });
+  if (format === 'slim') {
+    save(`${base}.slim`, bytes, 'application/octet-stream');
+    return [{ name: `${base}.slim`, bytes: bytes.length }];
+  }
+  const model = await localModel(bytes);
+  try {
+    if (format === 'tfjs') {
+      const { modelJson, weightData } = exportTfjsModel(model, `${base}.weights.bin`);
+      const json = JSON.stringify(modelJson);
+      save(`${base}.json`, json, 'application/json');
+      save(`${base}.weights.bin`, weightData, 'application/octet-stream');
+      return [{ name: `${base}.json`, bytes: json.length }, { name: `${base}.weights.bin`, bytes: weightData.length }];
+    }
+    if (format === 'onnx') {
+      // protobufjs comes with the ONNX exporter: loaded on the first ONNX download only.
+      const { exportOnnxModel } = await import('/dist/browser/onnx.js');
+      const onnx = exportOnnxModel(model, { docString: 'slimtrain browser demo' });
+      save(`${base}.onnx`, onnx, 'application/octet-stream');
+      return [{ name: `${base}.onnx`, bytes: onnx.length }];
+    }
+    throw new Error(`download format ${JSON.stringify(format)}: expected slim, tfjs or onnx`);
+  } finally {
+    model.dispose();
+  }
 }
 
 const guard = (f) => () => f().catch((e) => status(`${e.name}: ${e.message}`, true));
@@ -202,7 +346,9 @@ $('files').addEventListener('change', guard(() => loadFromFiles($('files').files
 $('train').addEventListener('click', guard(() => train()));
 $('cancel').addEventListener('click', () => state.controller?.abort(new Error('cancelled by the user')));
 $('reduce').addEventListener('click', guard(reduceModel));
-$('download').addEventListener('click', guard(download));
+$('download').addEventListener('click', guard(() => download('slim')));
+$('download-tfjs').addEventListener('click', guard(() => download('tfjs')));
+$('download-onnx').addEventListener('click', guard(() => download('onnx')));
 
 // For the browser tests (and the curious): the same actions as the buttons.
 window.slimtrain = slimtrain;
@@ -210,5 +356,6 @@ window.demo = {
   loadFromServer, train, reduce: reduceModel, download, weightsHash,
   cancel: () => state.controller?.abort(new Error('cancelled by the user')),
   get trainer() { return state.trainer; },
+  get charts() { return charts; },
   async restart() { await state.trainer?.terminate(); state.trainer = null; },
 };

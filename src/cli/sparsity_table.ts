@@ -4,6 +4,8 @@ import type { SparsityReport } from '../sparsity/measure.js';
 /** Group norms of every weighted layer after one epoch (counted against the final xi in reports). */
 export interface SparsitySnapshot {
   epoch: number;
+  /** Epochs elapsed, for a snapshot inside an epoch (default epoch + 1). */
+  at?: number;
   layers: LayerGroupNorms[];
 }
 
@@ -36,5 +38,6 @@ export function sparsityTable(report: SparsityReport): string {
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
-  return `group sparsity: a unit is dead when its incoming weights have L2 norm below xi = ${report.threshold.xi.toExponential(2)}\n(${report.threshold.reason})\n${lines.join('\n')}`;
+  return `group sparsity: a unit is dead when its incoming weights have L2 norm below xi = ${report.threshold.xi.toExponential(2)}\n(${report.threshold.reason})\n${lines.join('\n')}\n` +
+    '(reduction also removes unused units, whose outgoing weights are all below xi; it counts them apart)';
 }

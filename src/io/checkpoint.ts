@@ -24,6 +24,8 @@ export interface FitCursor {
   shuffleRandom: (number | null)[];
   augmentRandom: (number | null)[];
   lossSum: number;
+  /** The part of lossSum that is the regularisers' penalty (absent in older checkpoints). */
+  penaltySum?: number;
   correct: number;
   /** The epoch logs so far, so that the resumed fit returns the whole history. */
   history: EpochLog[];

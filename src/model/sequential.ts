@@ -380,11 +380,13 @@ export class Sequential {
    * A training step on rows indices[start .. start+n) of a dataset (rows start.. when indices is
    * null) at learning rate lr (the caller owns the schedule: fit computes it once per step): the
    * batch is gathered straight into the engine's memory, with no copy of the dataset.
+   * `loss` is `dataLoss` (the loss function's batch mean) plus `penalty` (the transforms' terms,
+   * measured before the step).
    */
   trainOn(
     x: Float32Array, y: Targets, indices: Int32Array | null, start: number, n: number, lr: number,
     augment?: (batch: Float32Array, n: number) => void,
-  ): { loss: number; accuracy: number } {
+  ): { loss: number; dataLoss: number; penalty: number; accuracy: number } {
     this.check();
     const chainRef = this.optimizerChain;
     if (!chainRef) throw new SlimtrainError('the model is not compiled: call model.compile({ optimizer, loss }) before training');
@@ -393,7 +395,8 @@ export class Sequential {
     // A fresh view: an earlier one would have detached if the memory grew.
     augment?.(this.engine.arena.f32(this.workspace!.input, n * this.inputSize), n);
     const { data, accuracy } = this.forwardLoss(y, n, start, indices, x.length / this.inputSize, true, true);
-    const loss = data + chainRef.penalty(this.params);
+    const penalty = chainRef.penalty(this.params);
+    const loss = data + penalty;
     if (!Number.isFinite(loss)) {
       this.restoreSnapshot();
       throw new NonFiniteLossError(this.steps, loss);
@@ -402,7 +405,7 @@ export class Sequential {
     this.backward(n);
     chainRef.step({ engine: this.engine, params: this.params, step: this.steps, lr });
     this.steps++;
-    return { loss, accuracy };
+    return { loss, dataLoss: data, penalty, accuracy };
   }
 
   /** The training counters a checkpoint keeps beside the weights: the step and the dropout generator. */

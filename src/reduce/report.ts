@@ -1,5 +1,7 @@
 import { encodeModel } from '../io/model_file.js';
+import { layerSizes } from '../model/layer_sizes.js';
 import type { Sequential } from '../model/sequential.js';
+import { countNoun } from '../report/report_numbers.js';
 import type { ReductionRecord } from './reduce.js';
 import { zeroRemovedGroups } from './reduce.js';
 
@@ -20,7 +22,15 @@ export interface ReductionReport {
   max_logit_diff_relative: number;
   xi: number;
   xi_rule: string;
-  layers: { name: string; units: number; kept: number; removed: number; kept_for_padding: number }[];
+  /**
+   * Per layer: units removed as dead (incoming weights below xi; dead and unused ones included)
+   * and as unused only (outgoing weights below xi); removed = dead + unused.
+   */
+  layers: {
+    name: string; units: number; kept: number; removed: number; dead: number; unused: number; kept_for_padding: number;
+    /** The layer's own parameters and FLOPs per sample, before and after. */
+    params_before: number; params_after: number; flops_before: number; flops_after: number;
+  }[];
 }
 
 /** ms per sample of model.predict on `rows` samples: the best of several short windows. */
@@ -65,6 +75,8 @@ export function reductionReport(original: Sequential, reduced: Sequential, recor
     diff = Math.max(diff, Math.abs(got[i] - want[i]));
     scale = Math.max(scale, Math.abs(want[i]));
   }
+  const before = new Map(layerSizes(original).map((l) => [l.name, l]));
+  const after = new Map(layerSizes(reduced).map((l) => [l.name, l]));
   const batch1 = latencyPair(original, reduced, sample, 1);
   const batch64 = latencyPair(original, reduced, sample, 64);
   return {
@@ -80,7 +92,13 @@ export function reductionReport(original: Sequential, reduced: Sequential, recor
     max_logit_diff_relative: scale > 0 ? diff / scale : 0,
     xi: record.threshold.xi,
     xi_rule: record.threshold.rule,
-    layers: record.layers.map((l) => ({ name: l.layer, units: l.units, kept: l.kept.length, removed: l.removed.length, kept_for_padding: l.keptForPadding.length })),
+    layers: record.layers.map((l) => ({
+      name: l.layer, units: l.units, kept: l.kept.length, removed: l.removed.length,
+      dead: l.removed.filter((x) => x.reason !== 'unused').length, unused: l.removed.filter((x) => x.reason === 'unused').length,
+      kept_for_padding: l.keptForPadding.length,
+      params_before: before.get(l.layer)?.parameters ?? 0, params_after: after.get(l.layer)?.parameters ?? 0,
+      flops_before: before.get(l.layer)?.flops ?? 0, flops_after: after.get(l.layer)?.flops ?? 0,
+    })),
   };
 }
 
@@ -97,6 +115,12 @@ export function reductionTable(r: ReductionReport): string {
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const table = rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
-  const layers = r.layers.map((l) => `  ${l.name}: ${l.kept} of ${l.units} units kept${l.kept_for_padding ? ` (${l.kept_for_padding} dead ones kept: zero padding)` : ''}`).join('\n');
-  return `reduction (xi = ${r.xi.toExponential(2)}, ${r.xi_rule}):\n${table}\n${layers}\nmax |logit difference| vs the original with the removed groups zeroed: ${r.max_logit_diff.toExponential(2)} (${r.max_logit_diff_relative.toExponential(2)} relative)`;
+  const layers = r.layers.map((l) => {
+    const why = l.removed ? `; removed ${l.dead} dead, ${l.unused} unused` : '; none removed';
+    const size = l.params_after !== l.params_before ? `; parameters ${l.params_before} -> ${l.params_after}` : '';
+    return `  ${l.name}: ${l.kept} of ${countNoun(l.units, 'unit')} kept${why}${size}${l.kept_for_padding ? ` (${l.kept_for_padding} dead kept: they feed zero padding)` : ''}`;
+  }).join('\n');
+  return `reduction (xi = ${r.xi.toExponential(2)}, ${r.xi_rule}):\n${table}\n` +
+    `units removed: dead = incoming weights' norm below xi (constant output, folded into the next layer); ` +
+    `unused = outgoing weights all below xi (nothing reads the unit; not counted as dead above)\n${layers}\nmax |logit difference| vs the original with the removed groups zeroed: ${r.max_logit_diff.toExponential(2)} (${r.max_logit_diff_relative.toExponential(2)} relative)`;
 }

@@ -10,6 +10,7 @@ export type ValueFormat =
   | 'percent' // a fraction in [0, 1], printed as 97.3%
   | 'count' // an integer
   | 'epoch' // an integer epoch count; ticks on whole epochs only
+  | 'epochs' // epochs elapsed, fractional (0.5 = halfway through the first); ticks at 0.1, 0.25, 0.5, 1, 2, 5...
   | 'log10'; // a log10 value; ticks on whole decades, printed as powers of ten
 
 export interface ChartSeries {
@@ -19,6 +20,14 @@ export interface ChartSeries {
   /** CSS color, '#rrggbb'. */
   color: string;
   dashed?: boolean;
+  /** Draw a marker at every value. Default true. */
+  points?: boolean;
+  /** Join the line across nulls (a series measured at fewer x than the chart has). Default false. */
+  spanGaps?: boolean;
+  /** Draw the line; false leaves the points only (a scatter). Default true. */
+  line?: boolean;
+  /** Error bars: value ± errors[i], drawn as vertical whiskers. */
+  errors?: (number | null)[];
 }
 
 export interface ChartSpec {
@@ -27,14 +36,19 @@ export interface ChartSpec {
   kind: 'lines' | 'bars';
   /** Plot height in CSS pixels (the width follows the container). */
   height: number;
-  x: { label: string; format: ValueFormat; values: number[]; min?: number; max?: number };
-  /** min/max fix an end of the axis; floor/ceiling bound the automatic range (e.g. 0 and 1 for fractions). */
-  y: { label: string; format: ValueFormat; min?: number; max?: number; floor?: number; ceiling?: number };
+  /** `log`: a log10 axis (values must be > 0). */
+  x: { label: string; format: ValueFormat; values: number[]; min?: number; max?: number; log?: boolean };
+  /** min/max fix an end of the axis; floor/ceiling bound the automatic range (e.g. 0 and 1 for fractions); `log`: a log10 axis, nulls for zeros. */
+  y: { label: string; format: ValueFormat; min?: number; max?: number; floor?: number; ceiling?: number; log?: boolean };
   series: ChartSeries[];
-  /** Dashed vertical lines with a label, at x positions. */
-  markers?: { x: number; label: string }[];
+  /** Dashed vertical lines at x positions, with a label ('' for none). Default color a dark red. */
+  markers?: { x: number; label: string; color?: string }[];
   /** Hide the legend (e.g. a single-series chart whose title says what it is). */
   legend?: boolean;
+  /** Show the values at the cursor in the legend. Default true; false leaves the names (a tooltip may say more). */
+  legendValues?: boolean;
+  /** Lines shown in a tooltip while the cursor is at x index i (null: no tooltip there). */
+  details?: (string[] | null)[];
 }
 
 /**
@@ -69,6 +83,7 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
     switch (kind) {
       case 'percent': return (value * 100).toFixed(tick ? Math.min(4, decimals(step * 100)) : 2) + '%';
       case 'count': case 'epoch': return String(Math.round(value));
+      case 'epochs': return tick ? String(+value.toPrecision(4)) : value.toFixed(2);
       case 'log10':
         if (tick) return Math.abs(value - Math.round(value)) < 1e-9 ? powerOfTen(Math.round(value)) : '';
         return Math.pow(10, value).toExponential(2);
@@ -78,8 +93,17 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
     }
   }
   var INTEGER_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000];
+  var EPOCH_STEPS = [0.05, 0.1, 0.2, 0.25, 0.5].concat(INTEGER_STEPS);
   function range(min, max, axis) {
     var lo = axis.min, hi = axis.max;
+    if (axis.log) {
+      // A log axis: whole decades with a margin, so that at least two powers of ten are labelled.
+      if (min === null || max === null || !(min > 0) || !(max > 0)) { min = 1; max = 10; }
+      return [
+        lo !== undefined ? lo : Math.pow(10, Math.floor(Math.log10(min / 1.3))),
+        hi !== undefined ? hi : Math.pow(10, Math.ceil(Math.log10(max * 1.3)))
+      ];
+    }
     if (lo === undefined || hi === undefined) {
       if (min === null || max === null || !isFinite(min) || !isFinite(max)) { min = 0; max = 1; }
       var pad = (max - min) * 0.08 || Math.abs(max) * 0.1 || 1;
@@ -104,12 +128,14 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
         value: function (u, v) { return format(v, spec.y.format, false); }
       };
       if (s.dashed) one.dash = [7, 5];
+      if (s.spanGaps) one.spanGaps = true;
       if (bars) {
         one.fill = s.color + '8c';
         one.paths = uPlot.paths.bars({ size: [1, Infinity], gap: 1, align: 0 });
         one.points = { show: false };
       } else {
-        one.points = { size: 6, fill: s.color };
+        one.points = s.points === false ? { show: false } : { show: true, size: s.line === false ? 8 : 6, fill: s.color };
+        if (s.line === false) one.paths = function () { return null; };
       }
       series.push(one);
     });
@@ -124,7 +150,22 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
         ticks: { stroke: '#ccc', width: 1, size: 4 },
         values: function (u, ticks, axisIndex, space, step) { return ticks.map(function (t) { return format(t, config.format, true, step); }); }
       };
-      if (config.format === 'epoch' || config.format === 'count' || config.format === 'log10') out.incrs = INTEGER_STEPS;
+      if (config.log) {
+        // uPlot puts log ticks at 1..9 x each decade; only the powers of ten get a label.
+        out.values = function (u, ticks) {
+          return ticks.map(function (t) {
+            // uPlot passes null for the ticks its log filter hides.
+            if (t === null || !(t > 0)) return '';
+            var e = Math.log10(t);
+            if (Math.abs(e - Math.round(e)) > 1e-9) return '';
+            // Powers of ten of a count in short: 1k, 10k, 1M.
+            var n = Math.round(e);
+            if (config.format === 'count' && n >= 3) return Math.pow(10, n % 3) + ['k', 'M', 'G', 'T'][Math.floor(n / 3) - 1];
+            return format(t, config.format, true, t);
+          });
+        };
+      } else if (config.format === 'epoch' || config.format === 'count' || config.format === 'log10') out.incrs = INTEGER_STEPS;
+      else if (config.format === 'epochs') out.incrs = EPOCH_STEPS;
       out.size = isX ? 38 : 56;
       return out;
     }
@@ -133,14 +174,14 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
       width: Math.max(240, el.clientWidth),
       height: spec.height,
       series: series,
-      legend: { show: spec.legend !== false, live: true },
+      legend: { show: spec.legend !== false, live: spec.legendValues !== false },
       cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       scales: {
-        x: { time: false, range: function (u, min, max) {
+        x: { time: false, distr: spec.x.log ? 3 : 1, range: function (u, min, max) {
           var r = range(min, max, spec.x);
           return r[0] === r[1] ? [r[0] - 1, r[1] + 1] : r;
         } },
-        y: { range: function (u, min, max) { return range(min, max, spec.y); } }
+        y: { distr: spec.y.log ? 3 : 1, range: function (u, min, max) { return range(min, max, spec.y); } }
       },
       axes: [axis(spec.x, true), axis(spec.y, false)],
       hooks: {
@@ -149,14 +190,48 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
           var n = spec.x.values.length;
           if (u.legend.idx == null && n > 0) u.setLegend({ idx: n - 1 }, false);
         }],
+        setCursor: [function (u) {
+          if (!tooltip) return;
+          var i = u.cursor.idx;
+          if (i == null || u.cursor.left < 0) { tooltip.style.display = 'none'; return; }
+          // Everything within a few pixels of the cursor: points of several series crowd together.
+          var lines = [];
+          spec.x.values.forEach(function (x, k) {
+            if (!spec.details[k] || Math.abs(u.valToPos(x, 'x') - u.cursor.left) > 6) return;
+            spec.details[k].forEach(function (line) { if (lines.indexOf(line) < 0) lines.push(line); });
+          });
+          if (!lines.length) { tooltip.style.display = 'none'; return; }
+          tooltip.textContent = lines.join('\n');
+          tooltip.style.display = 'block';
+          var left = u.valToPos(spec.x.values[i], 'x') + u.over.offsetLeft;
+          var room = el.clientWidth - tooltip.offsetWidth - 4;
+          tooltip.style.left = Math.max(0, Math.min(room, left + 12)) + 'px';
+          tooltip.style.top = (u.over.offsetTop + 8) + 'px';
+        }],
         draw: [function (u) {
-          if (!markers.length) return;
           var ctx = u.ctx, box = u.bbox, ratio = window.devicePixelRatio || 1;
           ctx.save();
+          // Error bars: a whisker from value - e to value + e with short caps, per series.
+          spec.series.forEach(function (s, k) {
+            if (!s.errors || !u.series[k + 1].show) return;
+            ctx.strokeStyle = s.color;
+            ctx.lineWidth = 1.5 * ratio;
+            s.errors.forEach(function (e, i) {
+              var v = s.values[i];
+              if (e === null || v === null || !(e > 0)) return;
+              var px = u.valToPos(spec.x.values[i], 'x', true);
+              var top = u.valToPos(v + e, 'y', true), bottom = u.valToPos(v - e, 'y', true), cap = 4 * ratio;
+              ctx.beginPath();
+              ctx.moveTo(px, top); ctx.lineTo(px, bottom);
+              ctx.moveTo(px - cap, top); ctx.lineTo(px + cap, top);
+              ctx.moveTo(px - cap, bottom); ctx.lineTo(px + cap, bottom);
+              ctx.stroke();
+            });
+          });
           markers.forEach(function (m) {
             var px = Math.round(u.valToPos(m.x, 'x', true)) + 0.5;
             if (px < box.left || px > box.left + box.width) return;
-            ctx.strokeStyle = '#c0392b';
+            ctx.strokeStyle = m.color || '#c0392b';
             ctx.lineWidth = 1.5 * ratio;
             ctx.setLineDash([5 * ratio, 4 * ratio]);
             ctx.beginPath();
@@ -164,7 +239,8 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
             ctx.lineTo(px, box.top + box.height);
             ctx.stroke();
             ctx.setLineDash([]);
-            ctx.fillStyle = '#c0392b';
+            if (!m.label) return;
+            ctx.fillStyle = m.color || '#c0392b';
             ctx.font = 11 * ratio + 'px system-ui, sans-serif';
             var onRight = px < box.left + box.width * 0.7;
             ctx.textAlign = onRight ? 'left' : 'right';
@@ -175,8 +251,21 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
         }]
       }
     };
+    var tooltip = null;
+    if (spec.details) {
+      el.style.position = 'relative';
+      tooltip = document.createElement('div');
+      tooltip.className = 'chart-tooltip';
+      tooltip.style.display = 'none';
+    }
     var data = [spec.x.values].concat(spec.series.map(function (s) { return s.values; }));
     var plot = new uPlot(options, data, el);
+    if (tooltip) el.appendChild(tooltip);
+    // For tests and the curious: the drawn charts by id, and how many values each plots.
+    (window.reportCharts = window.reportCharts || {})[spec.id] = plot;
+    el.setAttribute('data-points', String(spec.series.reduce(function (n, s) {
+      return n + s.values.filter(function (v) { return v !== null; }).length;
+    }, 0)));
     if (typeof ResizeObserver === 'function') {
       var width = options.width;
       new ResizeObserver(function () {

@@ -63,3 +63,11 @@ const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹',
 export function powerOfTen(exponent: number): string {
   return `10${String(exponent).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c])}`;
 }
+
+/**
+ * A count and its noun, singular or plural: (1, 'unit') -> '1 unit', (6, 'unit') -> '6 units',
+ * (2, 'batch', 'batches') -> '2 batches'.
+ */
+export function countNoun(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}

@@ -1,12 +1,14 @@
 import { ArgumentError } from '../errors.js';
+import type { BatchCurvePoint } from '../train/batch_curve.js';
 import type { EpochLog } from '../train/fit.js';
 import { knownKeys, nonNegativeNumber, positiveInt } from '../validate.js';
-import { CHART_PAGE_SCRIPT, type ChartSpec } from './chart_page_script.js';
+import { renderChartPage } from './chart_page.js';
+import type { ChartSeries, ChartSpec } from './chart_page_script.js';
 import { groupNormHistogram } from './group_norm_histogram.js';
-import { commentText, escapeHtml, inlineScript, inlineStyle, jsonForScript } from './html_text.js';
-import { formatChange, formatCount, formatLarge, formatNumber, formatPercent, formatSeconds, formatThreshold, formatTimestamp, powerOfTen } from './report_numbers.js';
-import { REPORT_CSS } from './report_style.js';
-import { loadUplotAssets, type UplotAssets } from './uplot_assets.js';
+import { dataTable, figure, note, settingsTable } from './html_blocks.js';
+import { escapeHtml } from './html_text.js';
+import { countNoun, formatChange, formatCount, formatLarge, formatNumber, formatPercent, formatSeconds, formatThreshold, formatTimestamp, powerOfTen } from './report_numbers.js';
+import type { UplotAssets } from './uplot_assets.js';
 
 /** One layer's group sparsity at one point of training. */
 export interface LayerSparsity {
@@ -23,6 +25,8 @@ export interface LayerSparsity {
 export interface EpochSparsity {
   /** Same numbering as EpochLog.epoch (0 = after the first epoch); -1 = before training. */
   epoch: number;
+  /** Epochs elapsed when measured, for a measurement inside an epoch (2.5 = halfway through the third). Default epoch + 1. */
+  at?: number;
   layers: LayerSparsity[];
 }
 
@@ -34,6 +38,12 @@ export interface LayerGroupNorms {
   threshold?: number;
 }
 
+/** Before and after reduction. */
+export interface BeforeAfter {
+  before: number;
+  after: number;
+}
+
 /** What the reduction step did to one layer. */
 export interface LayerReduction {
   name: string;
@@ -41,17 +51,44 @@ export interface LayerReduction {
   units: number;
   /** Units kept; units - kept were removed. */
   kept: number;
+  /** Removed units by reason: dead (incoming weights below xi), unused (outgoing weights below xi), or both. */
+  dead?: number;
+  unused?: number;
+  /** The layer's parameters, nonzero parameters and FLOPs per sample (layerSizes). */
+  parameters?: BeforeAfter;
+  nonzeros?: BeforeAfter;
+  flops?: BeforeAfter;
 }
 
 /** The physical reduction's effect on the model. */
 export interface ReductionSummary {
-  parameters: { before: number; after: number };
+  parameters: BeforeAfter;
   /** Forward FLOPs per sample. */
-  flops: { before: number; after: number };
+  flops: BeforeAfter;
+  /** Nonzero parameters. */
+  nonzeros?: BeforeAfter;
+  /** Model file sizes in bytes (encodeModel). */
+  bytes?: BeforeAfter;
+  /** Inference milliseconds per sample at batch 1 and batch 64. */
+  latencyMs?: { batch1: BeforeAfter; batch64: BeforeAfter };
+  /** Largest logit difference from the original with the removed groups zeroed, relative to the largest logit. */
+  maxLogitDifference?: number;
+  /** The dead-unit threshold the reduction used, and how it was chosen. */
+  xi?: number;
+  xiRule?: string;
   layers: LayerReduction[];
   /** Test accuracy of the reduced model, when measured. */
   testAccuracyAfter?: number;
 }
+
+/** Units whose output did not vary on a data sample (deadUnitsByActivation), per weighted layer. */
+export interface ActivityCheck {
+  samples: number;
+  layers: { layer: string; observed: string; units: number; zero: number; constant: number }[];
+}
+
+/** A setting's value as shown: text, a number, a flag; null shows as "none". */
+export type SettingValue = string | number | boolean | null;
 
 /** Everything one training report shows. Every field but the first five is optional. */
 export interface TrainingReportData {
@@ -65,10 +102,18 @@ export interface TrainingReportData {
   sparsity: readonly EpochSparsity[];
   /** Final group norms, one entry per dense/conv layer; may be empty. */
   groupNorms: readonly LayerGroupNorms[];
+  /** The per-batch curve (BatchCurve.points): loss and accuracy are then drawn per batch, with epoch markers. */
+  batches?: readonly BatchCurvePoint[];
   /** Absent when the reduction step has not been run: the page says so. */
   reduction?: ReductionSummary;
   /** Evaluation of the trained model on the test set. */
   test?: { accuracy: number; loss?: number; samples?: number };
+  /** Units that output a constant on test samples. */
+  activity?: ActivityCheck;
+  /** How the run was set up, in display order: e.g. { optimizer: 'adam lr 1e-3 → l2 λ 1e-4', 'batch size': 64, seed: 1 }. */
+  settings?: Record<string, SettingValue>;
+  /** Where it ran, in display order: e.g. { runtime: 'Node 22.1.0', kernels: 'simd', threads: 2 }. */
+  environment?: Record<string, SettingValue>;
   startedAt?: Date | string;
   finishedAt?: Date | string;
   /** The command that produced the run, shown verbatim. */
@@ -83,23 +128,27 @@ export interface TrainingReportOptions {
   histogramBinsPerDecade?: number;
 }
 
-const DATA_KEYS = ['title', 'model', 'history', 'sparsity', 'groupNorms', 'reduction', 'test', 'startedAt', 'finishedAt', 'commandLine'];
+const DATA_KEYS = ['title', 'model', 'history', 'sparsity', 'groupNorms', 'batches', 'reduction', 'test', 'activity', 'settings', 'environment', 'startedAt', 'finishedAt', 'commandLine'];
 
 // matplotlib's tab10: distinct, and readable on white.
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const TRAIN_COLOR = PALETTE[0];
 const VALIDATION_COLOR = PALETTE[1];
+const PENALTY_COLOR = PALETTE[4];
+const EPOCH_MARKER_COLOR = '#9aa1ad';
 
 /**
- * Renders one self-contained HTML page about a training run: loss and accuracy per epoch, group
- * sparsity per epoch, histograms of the final log10 group norms, and the reduction summary (or a
- * note that reduction was not run). uPlot's script and stylesheet are inlined, so the page opens
- * offline and fetches nothing. Every piece of text from `data` is escaped.
+ * Renders one self-contained HTML page about a training run: the headline numbers, the run's
+ * settings and environment, loss (data term and penalty apart) and accuracy per batch with epoch
+ * markers (per epoch when no batch curve is given), group sparsity per layer over the epochs,
+ * histograms of the final log10 group norms with the threshold marked, and the reduction per layer
+ * (or a note that reduction was not run). uPlot's script and stylesheet are inlined, so the page
+ * opens offline and fetches nothing. Every piece of text from `data` is escaped.
  *
  * @example
  * const html = renderTrainingReport({
  *   title: 'mnist-mlp', model: { summary: model.summary(), parameters: model.parameterCount, flops: model.flops },
- *   history, sparsity: [], groupNorms: [], test: { accuracy: 0.981 },
+ *   history, batches: curve.points, sparsity: [], groupNorms: [], test: { accuracy: 0.981 },
  * });
  * fs.writeFileSync('out.html', html);
  */
@@ -107,10 +156,6 @@ export function renderTrainingReport(data: TrainingReportData, options: Training
   checkData(data);
   knownKeys('renderTrainingReport options', options, ['assets', 'histogramBinsPerDecade']);
   const binsPerDecade = positiveInt('histogramBinsPerDecade', options.histogramBinsPerDecade ?? 10);
-  const assets = options.assets ?? loadUplotAssets();
-  if (!assets || typeof assets.script !== 'string' || typeof assets.css !== 'string') {
-    throw new ArgumentError('options.assets', assets, '{ script: string, css: string } holding uPlot\'s IIFE build and stylesheet');
-  }
 
   const charts: ChartSpec[] = [];
   const layerColor = colorsByLayer(data);
@@ -121,35 +166,11 @@ export function renderTrainingReport(data: TrainingReportData, options: Training
     sparsitySection(data, charts, layerColor),
     groupNormSection(data, charts, layerColor, binsPerDecade),
     reductionSection(data),
+    setupSection(data),
     modelSection(data),
     '</main>',
-    `<footer>Generated by slimtrain. Charts drawn with uPlot${assets.version ? ` ${escapeHtml(assets.version)}` : ''} (MIT license), inlined in this file.</footer>`,
   ].join('\n');
-
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    // Nothing may be fetched: no network access even if a future edit adds a URL by mistake.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`,
-    `<title>${escapeHtml(data.title)}</title>`,
-    `<style>\n${inlineStyle(assets.css)}\n</style>`,
-    `<style>${REPORT_CSS}</style>`,
-    '</head>',
-    '<body>',
-    '<div class="page">',
-    body,
-    '</div>',
-    `<script type="application/json" id="report-charts">${jsonForScript(charts)}</script>`,
-    assets.license ? `<!-- uPlot license:\n${commentText(assets.license)}\n-->` : '',
-    `<script>\n${inlineScript(assets.script)}\n</script>`,
-    `<script>\n${inlineScript(CHART_PAGE_SCRIPT)}</script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return renderChartPage({ title: data.title, body, charts, ...(options.assets ? { assets: options.assets } : {}) });
 }
 
 // --- checks ---
@@ -169,6 +190,7 @@ function checkData(data: TrainingReportData): void {
   if (!Array.isArray(data.sparsity)) throw new ArgumentError('data.sparsity', data.sparsity, 'an array (empty when not measured)');
   data.sparsity.forEach((s, i) => {
     if (!s || !Number.isInteger(s.epoch) || !Array.isArray(s.layers)) throw new ArgumentError(`data.sparsity[${i}]`, s, '{ epoch: integer, layers: [...] }');
+    if (s.at !== undefined && !Number.isFinite(s.at)) throw new ArgumentError(`data.sparsity[${i}].at`, s.at, 'a finite number of epochs');
     s.layers.forEach((l: LayerSparsity, j: number) => {
       const at = `data.sparsity[${i}].layers[${j}]`;
       if (!l || typeof l.name !== 'string') throw new ArgumentError(`${at}.name`, l?.name, 'a string');
@@ -196,6 +218,18 @@ function checkData(data: TrainingReportData): void {
     });
   }
   if (data.test !== undefined && typeof data.test?.accuracy !== 'number') throw new ArgumentError('data.test.accuracy', data.test?.accuracy, 'a number');
+  if (data.batches !== undefined) {
+    if (!Array.isArray(data.batches)) throw new ArgumentError('data.batches', data.batches, 'an array of BatchCurvePoint (BatchCurve.points)');
+    data.batches.forEach((b, i) => {
+      if (!b || !Number.isFinite(b.epochs) || (i > 0 && b.epochs < data.batches![i - 1].epochs)) {
+        throw new ArgumentError(`data.batches[${i}].epochs`, b?.epochs, 'a finite number, not less than the previous point\'s');
+      }
+    });
+  }
+  for (const key of ['settings', 'environment'] as const) {
+    const table = data[key];
+    if (table !== undefined && (table === null || typeof table !== 'object' || Array.isArray(table))) throw new ArgumentError(`data.${key}`, table, 'an object of name: value');
+  }
 }
 
 // --- page parts ---
@@ -212,7 +246,7 @@ function header(data: TrainingReportData): string {
     cards.push(['Test accuracy', '–', 'not measured']);
   }
   if (last?.valAccuracy !== undefined) cards.push(['Val accuracy', formatPercent(last.valAccuracy), last.valLoss !== undefined ? `loss ${formatNumber(last.valLoss)}` : undefined]);
-  if (last) cards.push(['Train accuracy', formatPercent(last.accuracy), `loss ${formatNumber(last.loss)}`]);
+  if (last) cards.push(['Train accuracy', formatPercent(last.accuracy), last.dataLoss !== undefined ? `data loss ${formatNumber(last.dataLoss)}` : `loss ${formatNumber(last.loss)}`]);
   const seconds = epochs.reduce((s, e) => s + (Number.isFinite(e.seconds) ? e.seconds : 0), 0);
   cards.push(['Epochs', String(epochs.length), [data.history.stoppedEarly ? 'stopped early' : '', epochs.length ? formatSeconds(seconds) : ''].filter(Boolean).join(', ')]);
   cards.push(['Parameters', formatCount(data.model.parameters), `${formatLarge(data.model.flops)} FLOPs / sample`]);
@@ -220,7 +254,7 @@ function header(data: TrainingReportData): string {
   if (sparsity && sparsity.layers.length) {
     const below = sparsity.layers.reduce((s, l) => s + l.belowThreshold, 0);
     const units = sparsity.layers.reduce((s, l) => s + l.units, 0);
-    cards.push(['Group sparsity', formatPercent(below / units, 1), `${formatCount(below)} of ${formatCount(units)} units`]);
+    cards.push(['Group sparsity', formatPercent(below / units, 1), `${formatCount(below)} of ${countNoun(units, 'unit')}`]);
   }
   if (data.reduction) {
     const r = data.reduction;
@@ -244,81 +278,104 @@ function header(data: TrainingReportData): string {
   ].join('\n');
 }
 
-function figure(id: string, title: string, subtitle?: string, footnote?: string): string {
-  return [
-    '<figure>',
-    `<figcaption><strong>${escapeHtml(title)}</strong>${subtitle ? `<span>${escapeHtml(subtitle)}</span>` : ''}</figcaption>`,
-    `<div class="chart" id="${escapeHtml(id)}"></div>`,
-    footnote ? `<p class="footnote">${escapeHtml(footnote)}</p>` : '',
-    '</figure>',
-  ].join('\n');
-}
+const finiteOrNull = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
 
-function note(html: string): string {
-  return `<p class="note">${html}</p>`;
+/** Dashed lines at the epoch boundaries inside (0, last); at most about 8 of them labelled. */
+function epochMarkers(epochs: number): { x: number; label: string; color: string }[] {
+  const every = Math.max(1, Math.ceil(epochs / 8));
+  const markers = [];
+  for (let e = 1; e < epochs; e++) markers.push({ x: e, label: e % every === 0 ? `epoch ${e + 1}` : '', color: EPOCH_MARKER_COLOR });
+  return markers;
 }
 
 function trainingSection(data: TrainingReportData, charts: ChartSpec[]): string {
   const epochs = data.history.epochs;
   const parts = ['<section id="training">', '<h2>Loss and accuracy</h2>'];
-  if (epochs.length === 0) {
+  if (epochs.length === 0 && !data.batches?.length) {
     parts.push(note('No epochs were recorded.'), '</section>');
     return parts.join('\n');
   }
-  const x = epochs.map((e) => e.epoch + 1);
   const hasValidation = epochs.some((e) => e.valLoss !== undefined || e.valAccuracy !== undefined);
-  const column = (pick: (e: EpochLog) => number | undefined): (number | null)[] =>
-    epochs.map((e) => {
-      const v = pick(e);
-      return v === undefined || !Number.isFinite(v) ? null : v;
-    });
-  const xAxis = { label: 'epoch', format: 'epoch' as const, values: x };
-  const pair = (train: (e: EpochLog) => number, validation: (e: EpochLog) => number | undefined) => [
-    { label: 'train', values: column(train), color: TRAIN_COLOR },
-    ...(hasValidation ? [{ label: 'validation', values: column(validation), color: VALIDATION_COLOR, dashed: true }] : []),
+  const batches = data.batches ?? [];
+  const hasPenalty = batches.some((b) => b.penalty > 0) || epochs.some((e) => (e.penalty ?? 0) > 0);
+  let lossSeries: ChartSeries[];
+  let penaltySeries: ChartSeries[];
+  let accuracySeries: ChartSeries[];
+  let x: ChartSpec['x'];
+  let markers: ChartSpec['markers'] = [];
+  let subtitle: string;
+  const lossLabel = hasPenalty ? 'train (data term)' : 'train';
+  if (batches.length) {
+    // Batch points and the epoch ends (where validation is measured) on one x axis, in epochs.
+    const ends = epochs.map((e) => e.epoch + 1);
+    const xs = [...new Set([...batches.map((b) => b.epochs), ...(hasValidation ? ends : [])])].sort((a, b) => a - b);
+    const at = new Map(xs.map((v, i) => [v, i]));
+    const column = (points: readonly { x: number; v: number | undefined }[]): (number | null)[] => {
+      const out = new Array<number | null>(xs.length).fill(null);
+      for (const p of points) out[at.get(p.x)!] = finiteOrNull(p.v);
+      return out;
+    };
+    const perBatch = (pick: (b: BatchCurvePoint) => number) => column(batches.map((b) => ({ x: b.epochs, v: pick(b) })));
+    const perEpoch = (pick: (e: EpochLog) => number | undefined) => column(epochs.map((e) => ({ x: e.epoch + 1, v: pick(e) })));
+    const train = { points: false, color: TRAIN_COLOR, spanGaps: true };
+    const validation = { color: VALIDATION_COLOR, dashed: true, spanGaps: true };
+    lossSeries = [
+      { label: lossLabel, values: perBatch((b) => b.dataLoss), ...train },
+      ...(hasValidation ? [{ label: 'validation', values: perEpoch((e) => e.valLoss), ...validation }] : []),
+    ];
+    penaltySeries = [{ label: 'penalty', values: perBatch((b) => b.penalty), points: false, color: PENALTY_COLOR, spanGaps: true }];
+    accuracySeries = [
+      { label: 'train', values: perBatch((b) => b.accuracy), ...train },
+      ...(hasValidation ? [{ label: 'validation', values: perEpoch((e) => e.valAccuracy), ...validation }] : []),
+    ];
+    x = { label: 'epochs', format: 'epochs', values: xs, min: 0 };
+    const last = Math.max(xs[xs.length - 1], epochs.length);
+    markers = epochMarkers(Math.ceil(last - 1e-9));
+    const perPoint = Math.max(...batches.map((b) => b.batches));
+    subtitle = `train: ${perPoint > 1 ? `means over runs of up to ${perPoint} batches` : 'every batch'}` + (hasValidation ? '; validation: after each epoch' : '') +
+      (markers.length ? '; dashed lines: epoch boundaries' : '');
+  } else {
+    const column = (pick: (e: EpochLog) => number | undefined) => epochs.map((e) => finiteOrNull(pick(e)));
+    x = { label: 'epoch', format: 'epoch', values: epochs.map((e) => e.epoch + 1) };
+    lossSeries = [
+      { label: lossLabel, values: column((e) => e.dataLoss ?? e.loss), color: TRAIN_COLOR },
+      ...(hasValidation ? [{ label: 'validation', values: column((e) => e.valLoss), color: VALIDATION_COLOR, dashed: true }] : []),
+    ];
+    penaltySeries = [{ label: 'penalty', values: column((e) => e.penalty), color: PENALTY_COLOR }];
+    accuracySeries = [
+      { label: 'train', values: column((e) => e.accuracy), color: TRAIN_COLOR },
+      ...(hasValidation ? [{ label: 'validation', values: column((e) => e.valAccuracy), color: VALIDATION_COLOR, dashed: true }] : []),
+    ];
+    subtitle = 'train: mean over the epoch\u2019s batches' + (hasValidation ? '; validation: after the epoch' : '');
+  }
+  const per = batches.length ? 'per batch' : 'per epoch';
+  charts.push({ id: 'chart-loss', kind: 'lines', height: 260, x, y: { label: 'loss (data term)', format: 'number', floor: 0 }, series: lossSeries, markers });
+  charts.push({ id: 'chart-accuracy', kind: 'lines', height: 260, x, y: { label: 'accuracy', format: 'percent', floor: 0, ceiling: 1 }, series: accuracySeries, markers });
+  const figures = [
+    figure('chart-loss', `Loss ${per}`, subtitle, hasPenalty
+      ? 'The data term only: the loss function, as the validation and test losses are measured. Training minimised it plus the penalty (next to it).'
+      : 'No regulariser added a penalty: the training loss is the data term alone, like the validation loss.'),
+    figure('chart-accuracy', `Accuracy ${per}`, subtitle),
   ];
-  charts.push({
-    id: 'chart-loss', kind: 'lines', height: 260, x: xAxis,
-    y: { label: 'loss', format: 'number', floor: 0 },
-    series: pair((e) => e.loss, (e) => e.valLoss),
-  });
-  charts.push({
-    id: 'chart-accuracy', kind: 'lines', height: 260, x: xAxis,
-    y: { label: 'accuracy', format: 'percent', floor: 0, ceiling: 1 },
-    series: pair((e) => e.accuracy, (e) => e.valAccuracy),
-  });
-  const means = 'train: mean over the epoch\u2019s batches' + (hasValidation ? '; validation: after the epoch' : '');
-  parts.push('<div class="grid">', figure('chart-loss', 'Loss per epoch', means), figure('chart-accuracy', 'Accuracy per epoch', means), '</div>');
-  parts.push(epochTable(epochs, hasValidation), '</section>');
+  if (hasPenalty) {
+    charts.push({ id: 'chart-penalty', kind: 'lines', height: 260, legend: false, x, y: { label: 'penalty', format: 'number', floor: 0 }, series: penaltySeries, markers });
+    figures.splice(1, 0, figure('chart-penalty', `Regulariser penalty ${per}`, 'What the transforms added to the training loss (the data term plus this was minimised)'));
+  }
+  parts.push(`<div class="grid${hasPenalty ? ' three' : ''}">`, ...figures, '</div>');
+  if (epochs.length) parts.push(epochTable(epochs, hasValidation, hasPenalty));
+  parts.push('</section>');
   return parts.join('\n');
 }
 
-function epochTable(epochs: readonly EpochLog[], hasValidation: boolean): string {
-  const head = ['epoch', 'loss', 'accuracy', ...(hasValidation ? ['val loss', 'val accuracy'] : []), 'learning rate', 'time', 'samples/s'];
+function epochTable(epochs: readonly EpochLog[], hasValidation: boolean, hasPenalty: boolean): string {
+  const head = ['epoch', hasPenalty ? 'data loss' : 'loss', ...(hasPenalty ? ['penalty'] : []), 'accuracy', ...(hasValidation ? ['val loss', 'val accuracy'] : []), 'learning rate', 'time', 'samples/s'];
+  const optional = (v: number | undefined, f: (v: number) => string) => (v === undefined ? '–' : f(v));
   const rows = epochs.map((e) => [
-    String(e.epoch + 1), formatNumber(e.loss), formatPercent(e.accuracy),
-    ...(hasValidation ? [e.valLoss === undefined ? '–' : formatNumber(e.valLoss), e.valAccuracy === undefined ? '–' : formatPercent(e.valAccuracy)] : []),
+    String(e.epoch + 1), formatNumber(hasPenalty ? e.dataLoss ?? NaN : e.loss), ...(hasPenalty ? [optional(e.penalty, formatNumber)] : []), formatPercent(e.accuracy),
+    ...(hasValidation ? [optional(e.valLoss, formatNumber), optional(e.valAccuracy, formatPercent)] : []),
     formatNumber(e.lr), formatSeconds(e.seconds), formatCount(e.samplesPerSecond),
   ]);
-  return [
-    '<details class="epochs">',
-    '<summary>Per-epoch numbers</summary>',
-    '<div class="scroll">',
-    table(head, rows),
-    '</div>',
-    '</details>',
-  ].join('\n');
-}
-
-function table(head: string[], rows: string[][]): string {
-  return [
-    '<table class="data">',
-    `<thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
-    '<tbody>',
-    ...rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`),
-    '</tbody>',
-    '</table>',
-  ].join('\n');
+  return ['<details class="epochs">', '<summary>Per-epoch numbers</summary>', '<div class="scroll">', dataTable(head, rows), '</div>', '</details>'].join('\n');
 }
 
 /** Layer names in order of appearance, each with a palette color shared by every chart. */
@@ -333,38 +390,48 @@ function colorsByLayer(data: TrainingReportData): Map<string, string> {
 }
 
 function sparsitySection(data: TrainingReportData, charts: ChartSpec[], colors: Map<string, string>): string {
-  const parts = ['<section id="sparsity">', '<h2>Group sparsity per epoch</h2>'];
+  const parts = ['<section id="sparsity">', '<h2>Group sparsity per epoch, by layer</h2>'];
   const names = [...new Set(data.sparsity.flatMap((s) => s.layers.map((l) => l.name)))];
   if (names.length === 0) {
-    parts.push(note('Group sparsity was not measured during this run.'), '</section>');
+    parts.push(note('Group sparsity was not measured during this run.'), activityTable(data), '</section>');
     return parts.join('\n');
   }
   const thresholds = new Set(data.sparsity.flatMap((s) => s.layers.map((l) => l.threshold)));
   const oneThreshold = thresholds.size === 1 ? [...thresholds][0] : undefined;
-  const lastThreshold = (name: string): number | undefined => {
-    for (let i = data.sparsity.length - 1; i >= 0; i--) {
-      const l = data.sparsity[i].layers.find((m) => m.name === name);
-      if (l) return l.threshold;
-    }
-    return undefined;
-  };
-  charts.push({
-    id: 'chart-sparsity', kind: 'lines', height: 280,
-    x: { label: 'epoch', format: 'epoch', values: data.sparsity.map((s) => s.epoch + 1) },
-    y: { label: 'units below threshold', format: 'percent', min: 0, max: 1 },
-    series: names.map((name) => ({
-      label: oneThreshold === undefined ? `${name} (threshold ${formatThreshold(lastThreshold(name)!)})` : name,
-      color: colors.get(name)!,
-      values: data.sparsity.map((s) => {
-        const l = s.layers.find((m) => m.name === name);
-        return l ? l.belowThreshold / l.units : null;
-      }),
-    })),
+  const intro = `Fraction of each layer\u2019s output units whose group norm \u2016w\u2096\u2016\u2082 is below ${oneThreshold === undefined ? 'the layer\u2019s threshold' : formatThreshold(oneThreshold)}` +
+    ` (a dead unit: reduction removes it)${data.sparsity.some((s) => s.epoch < 0) ? '; 0 is before training' : ''}. Each chart has its own scale.`;
+  parts.push(`<p class="lead">${escapeHtml(intro)}</p>`, '<div class="grid small">');
+  const fractional = data.sparsity.some((s) => s.at !== undefined && !Number.isInteger(s.at));
+  names.forEach((name, i) => {
+    const id = `chart-sparsity-${i}`;
+    const entries = data.sparsity.map((s) => s.layers.find((m) => m.name === name));
+    const last = entries.filter((l): l is LayerSparsity => l !== undefined).pop()!;
+    charts.push({
+      id, kind: 'lines', height: 200, legend: false,
+      x: fractional ? { label: 'epochs', format: 'epochs', values: data.sparsity.map((s) => s.at ?? s.epoch + 1), min: 0 } : { label: 'epoch', format: 'epoch', values: data.sparsity.map((s) => s.epoch + 1) },
+      // Autoscaled, never beyond [0, 1]: 2% must not draw as a flat line at the bottom.
+      y: { label: 'units below threshold', format: 'percent', floor: 0, ceiling: 1 },
+      series: [{ label: name, color: colors.get(name)!, points: !fractional, values: entries.map((l) => (l ? l.belowThreshold / l.units : null)) }],
+      markers: fractional ? epochMarkers(Math.ceil(Math.max(...data.sparsity.map((s) => s.at ?? s.epoch + 1)) - 1e-9)) : [],
+    });
+    const facts = `${formatCount(last.belowThreshold)} of ${countNoun(last.units, 'unit')} at the end (${formatPercent(last.belowThreshold / last.units, 1)})` +
+      (oneThreshold === undefined ? `, threshold ${formatThreshold(last.threshold)}` : '');
+    parts.push(figure(id, name, facts));
   });
-  const subtitle = `Fraction of each layer\u2019s output units whose group norm \u2016w\u2096\u2016\u2082 is below ${oneThreshold === undefined ? 'the layer\u2019s threshold' : formatThreshold(oneThreshold)}` +
-    (data.sparsity.some((s) => s.epoch < 0) ? '; epoch 0 is before training' : '');
-  parts.push(figure('chart-sparsity', 'Units below the group-norm threshold', subtitle), '</section>');
+  parts.push('</div>', activityTable(data), '</section>');
   return parts.join('\n');
+}
+
+/** The activation view beside the weight view (what `slimtrain train` prints after the sparsity table). */
+function activityTable(data: TrainingReportData): string {
+  const a = data.activity;
+  if (!a || a.layers.length === 0) return '';
+  const rows = a.layers.map((l) => [l.layer, l.observed, formatCount(l.units), formatCount(l.zero), formatCount(l.constant)]);
+  return [
+    '<h3>Units with a constant output</h3>',
+    `<p class="lead">${escapeHtml(`On ${countNoun(a.samples, 'test sample')}: units that output exactly 0 for every sample (a ReLU that never fires, even with nonzero weights), and units that output one nonzero constant (e.g. dead units, whose constant output reduction folds into the next layer).`)}</p>`,
+    '<div class="scroll">', dataTable(['layer', 'output observed', 'units', 'always 0', 'nonzero constant'], rows), '</div>',
+  ].join('\n');
 }
 
 function groupNormSection(data: TrainingReportData, charts: ChartSpec[], colors: Map<string, string>, binsPerDecade: number): string {
@@ -385,22 +452,25 @@ function groupNormSection(data: TrainingReportData, charts: ChartSpec[], colors:
     binsPerDecade,
     include: thresholds.filter((t): t is number => t !== undefined && t > 0),
   });
+  parts.push(`<p class="lead">${escapeHtml('Units per bin of log10 \u2016w\u2096\u2016\u2082, counted on a log scale so that a few dead units show beside a peak of hundreds; the dashed line is the dead-unit threshold.')}</p>`);
   parts.push('<div class="grid small">');
   histogram.layers.forEach((layer, i) => {
     const id = `chart-norms-${i}`;
     const threshold = thresholds[i];
     const below = threshold === undefined ? undefined : countBelow(data.groupNorms[i].norms, threshold);
-    const facts = [`${formatCount(layer.units)} units`];
+    const facts = [countNoun(layer.units, 'unit')];
     if (threshold !== undefined && below !== undefined) facts.push(`${formatCount(below)} below ${formatThreshold(threshold)} (${formatPercent(layer.units ? below / layer.units : NaN, 1)})`);
     // Under the chart, so that every chart of the row starts at the same height.
     const footnotes: string[] = [];
-    if (layer.belowRange) footnotes.push(`${formatCount(layer.belowRange)} ${layer.belowRange === 1 ? 'norm' : 'norms'} below ${powerOfTen(histogram.lo)} counted in the first bin`);
+    if (layer.belowRange) footnotes.push(`${countNoun(layer.belowRange, 'norm')} below ${powerOfTen(histogram.lo)} counted in the first bin`);
     if (layer.nonFinite) footnotes.push(`${formatCount(layer.nonFinite)} not finite, not shown`);
     charts.push({
       id, kind: 'bars', height: 200, legend: false,
       x: { label: 'group norm \u2016w\u2096\u2016\u2082 (log scale)', format: 'log10', values: histogram.centers, min: histogram.lo, max: histogram.hi },
-      y: { label: 'units', format: 'count', min: 0 },
-      series: [{ label: layer.name, values: layer.counts, color: colors.get(layer.name)! }],
+      // A log axis has no 0: empty bins are gaps.
+      // 0.5: a bin of one unit still has a visible bar.
+      y: { label: 'units (log scale)', format: 'count', log: true, min: 0.5 },
+      series: [{ label: layer.name, values: layer.counts.map((c) => (c > 0 ? c : null)), color: colors.get(layer.name)! }],
       markers: threshold !== undefined && threshold > 0 ? [{ x: Math.log10(threshold), label: `threshold ${formatThreshold(threshold)}` }] : [],
     });
     parts.push(figure(id, layer.name, facts.join(' · '), footnotes.join('; ')));
@@ -425,24 +495,59 @@ function reductionSection(data: TrainingReportData): string {
     );
     return parts.join('\n');
   }
+  const change = (v: BeforeAfter, f: (n: number) => string = formatCount) => [f(v.before), f(v.after), formatChange(v.before, v.after)];
+  const ms = (v: number) => `${v.toFixed(4)} ms`;
   const summary: string[][] = [
-    ['parameters', formatCount(r.parameters.before), formatCount(r.parameters.after), formatChange(r.parameters.before, r.parameters.after)],
-    ['FLOPs / sample', formatCount(r.flops.before), formatCount(r.flops.after), formatChange(r.flops.before, r.flops.after)],
+    ['parameters', ...change(r.parameters)],
+    ...(r.nonzeros ? [['nonzero parameters', ...change(r.nonzeros)]] : []),
+    ['FLOPs / sample', ...change(r.flops)],
+    ...(r.bytes ? [['file bytes', ...change(r.bytes)]] : []),
+    ...(r.latencyMs ? [['latency / sample, batch 1', ...change(r.latencyMs.batch1, ms)], ['latency / sample, batch 64', ...change(r.latencyMs.batch64, ms)]] : []),
   ];
   if (r.testAccuracyAfter !== undefined && data.test) {
     summary.push(['test accuracy', formatPercent(data.test.accuracy), formatPercent(r.testAccuracyAfter), `${r.testAccuracyAfter >= data.test.accuracy ? '+' : '−'}${(Math.abs(r.testAccuracyAfter - data.test.accuracy) * 100).toFixed(2)} pts`]);
   } else if (r.testAccuracyAfter !== undefined) {
     summary.push(['test accuracy', '–', formatPercent(r.testAccuracyAfter), '–']);
   }
-  const layers = r.layers.map((l) => [l.name, formatCount(l.units), formatCount(l.kept), formatCount(l.units - l.kept), formatPercent((l.units - l.kept) / l.units, 1)]);
+  const hasReasons = r.layers.some((l) => l.dead !== undefined || l.unused !== undefined);
+  const beforeAfter = (v: BeforeAfter | undefined) => (v ? `${formatCount(v.before)} → ${formatCount(v.after)}` : '–');
+  const hasSizes = r.layers.some((l) => l.parameters || l.flops);
+  const layers = r.layers.map((l) => [
+    l.name, formatCount(l.units), formatCount(l.kept), formatCount(l.units - l.kept),
+    ...(hasReasons ? [l.dead === undefined ? '–' : formatCount(l.dead), l.unused === undefined ? '–' : formatCount(l.unused)] : []),
+    formatPercent((l.units - l.kept) / l.units, 1),
+    ...(hasSizes ? [beforeAfter(l.parameters), beforeAfter(l.nonzeros), beforeAfter(l.flops)] : []),
+  ]);
+  const head = ['layer', 'units', 'kept', 'removed', ...(hasReasons ? ['dead', 'unused'] : []), 'removed %', ...(hasSizes ? ['parameters', 'nonzeros', 'FLOPs'] : [])];
+  const facts: string[] = [];
+  if (r.xi !== undefined) facts.push(`Threshold xi = ${formatThreshold(r.xi)}${r.xiRule ? ` (${r.xiRule})` : ''}.`);
+  facts.push('A <em>dead</em> unit\u2019s incoming weights have group norm below xi: its output is a constant, folded into the next layer\u2019s bias. An <em>unused</em> unit\u2019s outgoing weights are all below xi: nothing downstream reads it. Both are removed; the reduced model predicts what the original does with those weights zeroed.');
+  if (r.maxLogitDifference !== undefined) facts.push(`Largest logit difference from that on the test sample: ${escapeHtml(r.maxLogitDifference.toExponential(2))} (relative).`);
   parts.push(
+    `<p class="lead">${facts.map((f, i) => (i === 1 ? f : escapeHtml(f))).join(' ')}</p>`,
     '<div class="tables">',
-    '<div class="scroll">', table(['', 'before', 'after', 'change'], summary), '</div>',
-    '<div class="scroll">', table(['layer', 'units', 'kept', 'removed', 'removed %'], layers), '</div>',
+    '<div class="scroll">', dataTable(['', 'before', 'after', 'change'], summary), '</div>',
+    '<div class="scroll">', dataTable(head, layers), '</div>',
     '</div>',
     '</section>',
   );
   return parts.join('\n');
+}
+
+const settingText = (v: SettingValue): string => (v === null ? 'none' : typeof v === 'number' ? (Number.isInteger(v) ? formatCount(v) : formatNumber(v)) : String(v));
+
+function setupSection(data: TrainingReportData): string {
+  const tables = [['Hyperparameters', data.settings], ['Environment', data.environment]] as const;
+  const present = tables.filter(([, t]) => t && Object.keys(t).length);
+  if (!present.length) return '';
+  return [
+    '<section id="setup">',
+    '<h2>Settings and environment</h2>',
+    '<div class="tables">',
+    ...present.map(([caption, t]) => `<div class="scroll">${settingsTable(caption, Object.entries(t!).map(([k, v]) => [k, settingText(v)] as const))}</div>`),
+    '</div>',
+    '</section>',
+  ].join('\n');
 }
 
 function modelSection(data: TrainingReportData): string {

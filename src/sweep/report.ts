@@ -170,5 +170,7 @@ accuracy.
 ${sweepTable(points)}
 
 ![accuracy against size](${config.name}.svg)
+
+Interactive version, with every run's details on hover: [${config.name}.html](${config.name}.html).
 `;
 }

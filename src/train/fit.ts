@@ -12,8 +12,12 @@ export interface BatchLog {
   /** Batch index within the epoch. */
   batch: number;
   batches: number;
-  /** This batch's loss and accuracy. */
+  /** This batch's loss (dataLoss + penalty) and accuracy. */
   loss: number;
+  /** The loss function's mean over the batch: what validation and evaluate report. */
+  dataLoss: number;
+  /** The regularisers' penalty added to the loss (0 without a penalising transform). */
+  penalty: number;
   accuracy: number;
   /** Training samples per second since the epoch started. */
   samplesPerSecond: number;
@@ -24,8 +28,14 @@ export interface BatchLog {
 /** One epoch of a fit, as `onEpochEnd` receives it and History.epochs keeps it. */
 export interface EpochLog {
   epoch: number;
-  /** Mean over the epoch's batches (weighted by batch size). */
+  /** Mean over the epoch's batches (weighted by batch size): the data term plus the penalty. */
   loss: number;
+  /**
+   * The two parts of `loss`: the loss function's mean (comparable with valLoss, which has no
+   * penalty) and the regularisers' mean penalty. Absent in logs of checkpoints older than them.
+   */
+  dataLoss?: number;
+  penalty?: number;
   accuracy: number;
   valLoss?: number;
   valAccuracy?: number;
@@ -252,10 +262,10 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
       bestWeights = cursor.earlyStopping.bestWeights ?? null;
     }
   }
-  const save = async (epoch: number, batch: number, shuffled: boolean, lossSum: number, correct: number) => {
+  const save = async (epoch: number, batch: number, shuffled: boolean, lossSum: number, penaltySum: number, correct: number) => {
     const cursor: FitCursor = {
       epoch, batch, epochs, batchSize, rows: trainRows, shuffled, indices,
-      shuffleRandom: random.getState(), augmentRandom: augmentRandom.getState(), lossSum, correct, history: [...history.epochs],
+      shuffleRandom: random.getState(), augmentRandom: augmentRandom.getState(), lossSum, penaltySum, correct, history: [...history.epochs],
       ...(stopping ? { earlyStopping: { best, sinceBest, ...(bestWeights ? { bestWeights } : {}) } } : {}),
     };
     await checkpoint!.save(encodeCheckpoint(model, cursor, checkpoint!.metadata ?? {}), { epoch, step: model.step });
@@ -267,27 +277,30 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
     if ((options.shuffle ?? true) && !(continuing && resumed!.shuffled)) random.shuffle(indices);
     const epochStart = performance.now();
     let lossSum = continuing ? resumed!.lossSum : 0;
+    // A checkpoint from before penaltySum existed: the penalty of its batches is unknown (NaN).
+    let penaltySum = continuing ? resumed!.penaltySum ?? NaN : 0;
     let correct = continuing ? resumed!.correct : 0;
     // The rate of the epoch's last step; a fit resumed after that step runs no batch of this epoch.
     let lr = model.step > 0 ? (model.optimizer?.optimizer.learningRate(model.step - 1, batches) ?? 0) : 0;
     for (let b = continuing ? startBatch : 0; b < batches; b++) {
       if (options.signal?.aborted) {
-        if (checkpoint) await save(epoch, b, true, lossSum, correct);
+        if (checkpoint) await save(epoch, b, true, lossSum, penaltySum, correct);
         throw options.signal.reason ?? new DOMException('fit was aborted', 'AbortError');
       }
       const start = b * batchSize;
       const n = Math.min(batchSize, trainRows - start);
       lr = model.optimizer?.optimizer.learningRate(model.step, batches) ?? 0;
       await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size: n }));
-      const { loss, accuracy } = model.trainOn(x, y, indices, start, n, lr, augment);
+      const { loss, dataLoss, penalty, accuracy } = model.trainOn(x, y, indices, start, n, lr, augment);
       lossSum += loss * n;
+      penaltySum += penalty * n;
       correct += accuracy * n;
       const now = performance.now();
       if (options.onBatchEnd) {
         const elapsed = (now - started) / 1000;
         const done = epoch * batches + b + 1;
         const verdict = options.onBatchEnd({
-          epoch, batch: b, batches, loss, accuracy,
+          epoch, batch: b, batches, loss, dataLoss, penalty, accuracy,
           samplesPerSecond: (start + n) / ((now - epochStart) / 1000),
           eta: (elapsed / done) * (epochs * batches - done),
         });
@@ -304,7 +317,7 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
         history.stoppedEarly = true;
         break;
       }
-      if (checkpoint?.everySteps && model.step % checkpoint.everySteps === 0) await save(epoch, b + 1, true, lossSum, correct);
+      if (checkpoint?.everySteps && model.step % checkpoint.everySteps === 0) await save(epoch, b + 1, true, lossSum, penaltySum, correct);
       if (yieldEvery > 0 && now - lastYield >= yieldEvery) {
         await yieldToEventLoop();
         lastYield = performance.now();
@@ -313,6 +326,10 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
     if (history.stoppedEarly) break;
     const seconds = (performance.now() - epochStart) / 1000;
     const log: EpochLog = { epoch, loss: lossSum / trainRows, accuracy: correct / trainRows, seconds, samplesPerSecond: trainRows / seconds, lr };
+    if (Number.isFinite(penaltySum)) {
+      log.penalty = penaltySum / trainRows;
+      log.dataLoss = log.loss - log.penalty;
+    }
     if (validation) {
       const v = model.evaluate(validation.x, validation.y, { batchSize: Math.max(batchSize, 256) });
       log.valLoss = v.loss;
@@ -337,7 +354,7 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
         break;
       }
     }
-    if (checkpoint?.everyEpochs && ((epoch + 1) % checkpoint.everyEpochs === 0 || epoch + 1 === epochs)) await save(epoch + 1, 0, false, 0, 0);
+    if (checkpoint?.everyEpochs && ((epoch + 1) % checkpoint.everyEpochs === 0 || epoch + 1 === epochs)) await save(epoch + 1, 0, false, 0, 0, 0);
   }
   if (bestWeights) model.setWeights(bestWeights);
   history.history = kerasHistory(history.epochs, classifier);

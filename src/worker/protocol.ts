@@ -23,8 +23,13 @@ export interface RemoteFitOptions {
   validationData?: { x: Float32Array; y: Targets };
   earlyStopping?: { monitor?: 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy'; patience: number; minDelta?: number; restoreBestWeights?: boolean };
   yieldEveryMs?: number;
-  /** Minimum milliseconds between progress events. Default 100. */
+  /** Minimum milliseconds between progress events. Default 100; 0 sends one per batch. */
   progressEveryMs?: number;
+  /**
+   * Measure group sparsity (measureSparsity, default options) after every epoch, on that epoch's
+   * weights, and send it with the epoch's last progress event. Default false.
+   */
+  measureSparsity?: boolean;
 }
 
 /** A fit's progress, at most every progressEveryMs and at the end of every epoch. */
@@ -36,13 +41,18 @@ export interface FitProgress {
   batches: number;
   /** Optimizer steps so far (the model's step counter). */
   step: number;
+  /** The last batch's loss: dataLoss (the loss function) + penalty (the regularisers'). */
   loss: number;
+  dataLoss: number;
+  penalty: number;
   accuracy: number;
   samplesPerSecond: number;
   /** Estimated seconds left in the fit. */
   eta: number;
   /** Present on the event that ends an epoch. */
   epochLog?: EpochLog;
+  /** On the event that ends an epoch, when the fit asked for measureSparsity. */
+  sparsity?: SparsityReport;
 }
 
 /** What `build` and `importModel` answer: the model as the trainer holds it. */

@@ -64,7 +64,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       const m = needModel();
       const controller = new AbortController();
       fits.set(id, controller);
-      const { progressEveryMs = 100, ...fitOptions } = options;
+      const { progressEveryMs = 100, measureSparsity: measure = false, ...fitOptions } = options;
       let last = -Infinity;
       const send = (progress: FitProgress) => endpoint.post({ kind: 'progress', id, progress } satisfies ReplyMessage);
       let latest: FitProgress | null = null;
@@ -73,7 +73,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
           ...fitOptions,
           signal: controller.signal,
           onBatchEnd: (b) => {
-            latest = { epoch: b.epoch, epochs: options.epochs ?? 1, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta };
+            latest = { epoch: b.epoch, epochs: options.epochs ?? 1, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, dataLoss: b.dataLoss, penalty: b.penalty, accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta };
             const now = performance.now();
             if (now - last >= progressEveryMs) {
               last = now;
@@ -81,7 +81,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
             }
           },
           onEpochEnd: (e) => {
-            if (latest) send({ ...latest, epochLog: e });
+            if (latest) send({ ...latest, epochLog: e, ...(measure ? { sparsity: measureSparsity(m) } : {}) });
           },
         });
       } finally {

@@ -1,28 +1,22 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { presetSpec } from '../../src/model/presets.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { optimizerFromSpec } from '../../src/optim/spec.js';
+import { weightsHash } from '../support/weights_hash.js';
+import { modelFromBytes } from '../../src/io/model_file.js';
+import { pageFacts, type PageFacts } from '../support/page_checks.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = `${root}test-artifacts`;
 
-/** FNV-1a over the weights' bytes, as the demo page computes it. */
-function weightsHash(weights: { values: Float32Array }[]): string {
-  let h = 0x811c9dc5;
-  for (const w of weights) {
-    const bytes = new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength);
-    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 // The demo's fixed run: LeNet-300-100, the first 10,000 MNIST images, 3 epochs of batch 64 (471
 // steps), Adam lr 3e-3 with coupled L2 3e-3 (enough for some units to die), seed 1.
@@ -47,12 +41,41 @@ describe.skipIf(!hasChromium)(
       server?.close();
     });
 
-    async function open(): Promise<Page> {
-      const page = await browser.newPage({ viewport: { width: 1150, height: 1100 } });
+    // Every failed request (a 404 favicon included) and console error, per page opened.
+    const failed: string[] = [];
+    const requested: string[] = [];
+
+    async function open(viewport = { width: 1280, height: 1000 }): Promise<Page> {
+      const page = await browser.newPage({ viewport, acceptDownloads: true });
       page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      });
+      page.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+      page.on('response', (r) => {
+        requested.push(r.url());
+        if (r.status() >= 400) failed.push(`${r.url()}: ${r.status()}`);
+      });
       await page.goto(url);
       await page.waitForFunction(() => 'demo' in window);
       return page;
+    }
+
+    /** Layout and charts as a person sees them: nothing sideways, every chart labelled and full of points. */
+    function expectReadable(facts: PageFacts, minValues: number) {
+      expect(facts.scrollWidth, 'the page does not grow past the viewport').toBeLessThanOrEqual(facts.innerWidth);
+      expect(facts.overflowing).toEqual([]);
+      expect(facts.charts.map((c) => c.id)).toEqual(['chart-loss', 'chart-accuracy', 'chart-sparsity']);
+      for (const c of facts.charts) {
+        expect(c.width, c.id).toBeLessThanOrEqual(facts.innerWidth);
+        expect(c.axisLabels.every((l) => l.length > 2), `${c.id}: ${c.axisLabels}`).toBe(true);
+        for (const t of c.ticks) expect(t.length, `${c.id} ticks`).toBeGreaterThanOrEqual(2);
+        // Whole epochs only on the sparsity chart (no 1.25 or 1.5).
+        if (c.id === 'chart-sparsity') expect(c.ticks[0].every((t) => /^\d+$/.test(t)), `${c.ticks[0]}`).toBe(true);
+        expect(c.values, `${c.id} values`).toBeGreaterThanOrEqual(c.id === 'chart-sparsity' ? 2 * 2 : minValues);
+      }
+      expect(facts.charts[0].series).toEqual(['train (data term)', 'L2 penalty', 'validation']);
+      expect(facts.charts[1].series).toEqual(['train', 'validation']);
     }
 
     it('runs the kernels on the SIMD build and matches the reference backend (a representative subset)', async () => {
@@ -146,34 +169,123 @@ describe.skipIf(!hasChromium)(
       const seconds = (Date.now() - t0) / 1000;
       const frames = await page.evaluate(() => (window as any).frameCount);
       const text = await page.textContent('#status');
-      const [, accuracy, steps, , samplesPerSecond, threads, hash] = text!.match(/test accuracy ([\d.]+)% after (\d+) steps in ([\d.]+) s \((\d+) samples\/s, (\d+) thread\(s\)\)\. Weights ([0-9a-f]{8})/)!;
+      const [, accuracy, steps, , samplesPerSecond, threads] = text!.match(/test accuracy ([\d.]+)% after (\d+) steps in ([\d.]+) s \((\d+) samples\/s, (\d+) thread\(s\)\)\./)!;
+      const hash = (await page.textContent('#weights-hash'))!;
+      // The fingerprint says what it is.
+      expect(await page.textContent('#fingerprint')).toMatch(/^Weights fingerprint [0-9a-f]{8}: a hash \(FNV-1a\) of the final weights. bytes\./);
       // The demo server sends COOP/COEP, so the trainer's worker runs kernel threads too.
       expect(Number(threads)).toBeGreaterThan(1);
       expect(Number(accuracy)).toBeGreaterThan(90);
       expect(Number(steps)).toBe(471);
-      expect(hash, 'browser weights == Node weights, bit for bit').toBe(nodeHash);
+      expect(hash, 'browser weights == Node weights, bit for bit (validation on held-out images changes nothing)').toBe(nodeHash);
       // Headless chromium still draws frames while the worker trains (at least ~5 per second).
       expect(frames).toBeGreaterThan(seconds * 5);
       console.log(`demo: ${accuracy}% in ${seconds.toFixed(1)} s, ${samplesPerSecond} samples/s on ${threads} threads, weights ${hash} (Node ${nodeHash}), ${frames} frames`);
 
-      await page.waitForFunction(() => document.querySelectorAll('#chart-sparsity canvas').length > 0);
+      // 471 batches: between 150 and 300 points per train curve; validation after each of the 3 epochs; 4 sparsity points.
+      const facts = await pageFacts(page, 'demo.charts');
+      expectReadable(facts, 150);
+      expect(facts.charts[2].values).toBe(4 * 2);
+      expect(facts.charts[2].ticks[0]).toEqual(['0', '1', '2', '3']);
+
       await page.click('#reduce');
       await page.waitForSelector('#reduction table');
-      const cells = await page.$$eval('#reduction tr', (rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent!)));
-      const [label, before, after] = cells.find((r) => r[0] === 'parameters')!;
+      const tables = await page.$$eval('#reduction table', (ts) => ts.map((t) => Array.from(t.querySelectorAll('tbody tr'), (r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent!))));
+      const [summary, layers] = tables;
+      const number = (t: string) => Number(t.replace(/,/g, ''));
+      const [label, before, after] = summary.find((r) => r[0] === 'parameters')!;
       expect(label).toBe('parameters');
-      expect(Number(after.replace(/,/g, ''))).toBeLessThan(Number(before.replace(/,/g, ''))); // dead units removed
-      const accuracy2 = cells.find((r) => r[0] === 'test accuracy')!;
+      expect(number(after)).toBeLessThan(number(before)); // dead units removed
+      const accuracy2 = summary.find((r) => r[0] === 'test accuracy')!;
       expect(accuracy2[2]).toBe(accuracy2[1]); // the same predictions
-      const download = page.waitForEvent('download');
-      await page.click('#download');
-      const file = await download;
-      expect(file.suggestedFilename()).toBe('mnist-reduced.slim');
+      expect(summary.map((r) => r[0])).toEqual(['parameters', 'FLOPs per image', 'file bytes (.slim)', 'latency per image, batch of 1', 'latency per image, batch of 64', 'test accuracy']);
+      // Per layer: units = kept + dead + unused, and the parameters fall as units go.
+      expect(layers.map((r) => r[0])).toEqual(['dense_1', 'dense_2']);
+      for (const [, units, kept, dead, unused, params] of layers) {
+        expect(number(kept) + number(dead) + number(unused)).toBe(number(units));
+        const [p0, p1] = params.split(' → ').map(number);
+        expect(p1).toBeLessThanOrEqual(p0);
+      }
+      expect(number(layers[0][3]) + number(layers[0][4])).toBeGreaterThan(0);
+      const kept = layers.map((r) => number(r[2]));
+
+      // Downloads: our format, TensorFlow.js layers (two files) and ONNX.
+      const downloads = async (button: string, files: number) => {
+        const seen: Download[] = [];
+        const listener = (d: Download) => void seen.push(d);
+        page.on('download', listener);
+        await page.click(button);
+        await expect.poll(() => seen.length, { timeout: 20_000 }).toBe(files);
+        page.off('download', listener);
+        const got = [];
+        for (const d of seen) got.push({ name: d.suggestedFilename(), bytes: new Uint8Array(readFileSync((await d.path())!)) });
+        return got;
+      };
+      const [slim] = await downloads('#download', 1);
+      expect(slim.name).toBe('mnist-reduced.slim');
+      const tfjs = await downloads('#download-tfjs', 2);
+      expect(tfjs.map((f) => f.name).sort()).toEqual(['mnist-reduced.json', 'mnist-reduced.weights.bin']);
+      const [onnx] = await downloads('#download-onnx', 1);
+      expect(onnx.name).toBe('mnist-reduced.onnx');
+      // The .slim file is the reduced model; its sizes match the table.
+      const reduced = modelFromBytes(engine, slim.bytes).model;
+      expect(reduced.parameterCount).toBe(number(after));
+      // TensorFlow.js: JSON naming Dense layers of the kept units, and a weights file of exactly the manifest's floats, equal to ours.
+      const json = JSON.parse(new TextDecoder().decode(tfjs.find((f) => f.name.endsWith('.json'))!.bytes));
+      expect(json.format).toBe('layers-model');
+      const dense = json.modelTopology.config.layers.filter((l: { class_name: string }) => l.class_name === 'Dense');
+      expect(dense.map((l: { config: { units: number } }) => l.config.units)).toEqual([...kept, 10]);
+      expect(json.weightsManifest[0].paths).toEqual(['mnist-reduced.weights.bin']);
+      const bin = tfjs.find((f) => f.name.endsWith('.bin'))!.bytes;
+      const floats = json.weightsManifest[0].weights.reduce((s: number, w: { shape: number[] }) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+      expect(bin.length).toBe(4 * floats);
+      const ours = reduced.getWeights();
+      expect(new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length))).toEqual(Float32Array.from(ours.flatMap((w) => [...w.values])));
+      // ONNX: the bytes decode and run in ONNX Runtime, with the reduced model's predictions.
+      const ort = await import('onnxruntime-web');
+      ort.env.wasm.numThreads = 1;
+      const session = await ort.InferenceSession.create(onnx.bytes);
+      const { test } = loadMnist({ limit: 1, testLimit: 64 });
+      const out = await session.run({ input: new ort.Tensor('float32', test.x, [64, 784]) });
+      const logits = out.logits.data as Float32Array;
+      const want = reduced.predict(test.x);
+      let worst = 0;
+      let scale = 0;
+      for (let i = 0; i < want.length; i++) (worst = Math.max(worst, Math.abs(logits[i] - want[i]))), (scale = Math.max(scale, Math.abs(want[i])));
+      expect(worst / scale).toBeLessThan(1e-5);
+      reduced.dispose();
+
       mkdirSync(artifacts, { recursive: true });
-      await page.screenshot({ path: `${artifacts}/browser-demo.png`, fullPage: true });
+      await page.screenshot({ path: `${artifacts}/demo-desktop.png`, fullPage: true });
       expect(errors).toEqual([]);
+      expect(failed, 'no request failed, the favicon included').toEqual([]);
+      expect(requested.some((u) => u.endsWith('/examples/browser/favicon.svg'))).toBe(true);
       await page.close();
     }, 240_000);
+
+    it('the demo fits a phone-width screen, with labelled charts after a short run', async () => {
+      const page = await open({ width: 390, height: 844 });
+      await page.click('#load');
+      await page.waitForFunction(() => !(document.getElementById('train') as HTMLButtonElement).disabled, undefined, { timeout: 30_000 });
+      const before = await pageFacts(page, 'demo.charts');
+      expect(before.scrollWidth).toBeLessThanOrEqual(before.innerWidth);
+      expect(before.overflowing).toEqual([]);
+      await page.fill('#limit', '3000');
+      await page.fill('#epochs', '2');
+      await page.click('#train');
+      await page.waitForFunction(() => /^Done: test accuracy/.test(document.getElementById('status')!.textContent!), undefined, { timeout: 120_000 });
+      await page.click('#reduce');
+      await page.waitForSelector('#reduction table');
+      // 2 epochs of 47 batches: 94 points per train curve.
+      const facts = await pageFacts(page, 'demo.charts');
+      expectReadable(facts, 94);
+      expect(facts.charts.every((c) => c.width < 390)).toBe(true);
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: `${artifacts}/demo-phone.png`, fullPage: true });
+      expect(errors).toEqual([]);
+      expect(failed).toEqual([]);
+      await page.close();
+    }, 180_000);
 
     it('cancel, a worker error and a terminated or crashed worker each surface as clear errors in the page', async () => {
       const page = await open();

@@ -59,6 +59,7 @@ const FUNCTIONS: Record<string, Call> = {
   optimizerFromSpec: () => st.optimizerFromSpec({ type: 'adam', ...BOGUS } as never),
   transformFromSpec: () => st.transformFromSpec({ type: 'l2', lambda: 1e-4, ...BOGUS } as never),
   renderTrainingReport: () => st.renderTrainingReport(sampleReportData(), BOGUS as never),
+  renderSweepPage: () => st.renderSweepPage({ name: 'grid', dataset: 'mnist', model: 'lenet-300-100', epochs: 1, methods: [] }, [], BOGUS as never),
   datasetFromIdx: () => st.datasetFromIdx(new Uint8Array(0), new Uint8Array(0), BOGUS as never),
   datasetFromIdxArrays: () => st.datasetFromIdxArrays({ dims: [1, 1, 1], data: new Uint8Array(1) } as never, { dims: [1], data: new Uint8Array(1) } as never, BOGUS as never),
   parseCifar10: () => st.parseCifar10(new Uint8Array(3073), 'batch', BOGUS as never),
@@ -94,7 +95,7 @@ const NO_OPTIONS: Record<string, string> = {
   chooseThreshold: 'group norms', applyReduction: 'a model and a record', zeroRemovedGroups: 'a model and a record',
   reductionReport: 'models, a record and samples', reductionTable: 'a report', presetSpec: 'a preset name, a shape and counts',
   deadUnitsByActivation: 'a model and samples', experimentModelSpec: 'a model description, a dataset and a seed',
-  epochRecord: 'a model, a phase, an epoch log and a threshold', maskOf: 'a model', serveTrainer: 'an endpoint { post, listen }',
+  epochRecord: 'a model, a phase, an epoch log and a threshold', layerSizes: 'a model', maskOf: 'a model', serveTrainer: 'an endpoint { post, listen }',
   encodeCheckpoint: 'a model, a fit position and free-form metadata', decodeCheckpoint: 'bytes and a name',
   restoreCheckpoint: 'a model, bytes and a name', modelFromCheckpoint: 'an engine, bytes and a name',
   encodeContainer: 'a manifest and tensors (the file format itself)', decodeContainer: 'bytes, a name, a format and a version',
@@ -128,6 +129,7 @@ const CLASSES: Record<string, string> = {
   AvgPool2D: 'made by avgPool2d()', Flatten: 'made by flatten()', BatchNorm: 'made by batchNorm()', Dropout: 'made by dropout()',
   Activation: 'made by relu() and the other activations', Chain: 'made by chain()', DataFormatError: 'an error', Random: 'a seeded generator',
   SlimtrainError: 'an error', ArgumentError: 'an error', UnsupportedError: 'an error', OutOfMemoryError: 'an error', ModelFileError: 'an error',
+  BatchCurve: 'a curve recorder (its options refuse unknown keys: test/train/batch_curve.test.ts)',
   DatasetNotFoundError: 'an error', TrainerError: 'an error', TrainerGoneError: 'an error', TfjsFormatError: 'an error', OnnxExportError: 'an error',
 };
 

@@ -1,3 +1,4 @@
+import { BatchCurve } from '../../src/train/batch_curve.js';
 import type { EpochLog } from '../../src/train/fit.js';
 import type { TrainingReportData } from '../../src/report/training_report.js';
 import { rng } from '../support/random.js';
@@ -20,11 +21,24 @@ const LAYERS = [
 export function sampleReportData(): TrainingReportData {
   const random = rng(7);
   const epochs: EpochLog[] = [];
+  // 12 epochs of 94 batches, the group-lasso penalty shrinking as units die.
+  const curve = new BatchCurve({ maxPoints: 300 });
+  const batches = 94;
   for (let epoch = 0; epoch < 12; epoch++) {
+    for (let batch = 0; batch < batches; batch++) {
+      const t = epoch + (batch + 1) / batches;
+      const dataLoss = 0.05 + 0.6 * Math.exp(-t / 2.5) + 0.08 * random();
+      const penalty = 0.02 + 0.05 * Math.exp(-t / 4);
+      curve.add({ epoch, batch, batches, dataLoss, penalty, loss: dataLoss + penalty, accuracy: 0.985 - 0.2 * Math.exp(-t / 2) - 0.03 * random() });
+    }
     const t = epoch + 1;
+    const penalty = 0.02 + 0.05 * Math.exp(-t / 4);
+    const dataLoss = 0.05 + 0.6 * Math.exp(-t / 2.5) + 0.005 * random();
     epochs.push({
       epoch,
-      loss: 0.05 + 0.6 * Math.exp(-t / 2.5) + 0.005 * random(),
+      dataLoss,
+      penalty,
+      loss: dataLoss + penalty,
       accuracy: 0.985 - 0.2 * Math.exp(-t / 2),
       valLoss: 0.08 + 0.5 * Math.exp(-t / 2.8) + 0.01 * random(),
       valAccuracy: 0.978 - 0.18 * Math.exp(-t / 2.2) + 0.002 * random(),
@@ -66,7 +80,10 @@ export function sampleReportData(): TrainingReportData {
       flops: 10224256,
     },
     history: { epochs, stoppedEarly: false },
+    batches: curve.points,
     sparsity,
+    settings: { dataset: 'mnist', model: 'mnist-cnn', epochs: 12, 'batch size': 64, seed: 1, optimizer: 'adam (lr 0.001)', 'transforms (in chain order)': 'groupLasso (lambda 0.0001, form coupled)', 'validation split': 0.1 },
+    environment: { runtime: 'Node v20.20.2', platform: 'linux x64', 'kernel build': 'simd', threads: 2 },
     groupNorms,
     test: { accuracy: 0.9812, loss: 0.0613, samples: 10000 },
     startedAt: new Date(Date.UTC(2025, 2, 1, 14, 5, 9)),
@@ -82,5 +99,20 @@ export function sampleReduction(): NonNullable<TrainingReportData['reduction']> 
     flops: { before: 10224256, after: 2703136 },
     layers: LAYERS.map((l) => ({ name: l.name, units: l.units, kept: l.units - Math.round(l.units * l.finalSparsity) })),
     testAccuracyAfter: 0.9809,
+  };
+}
+
+/** sampleReduction with everything `slimtrain train` measures: sizes, latency, and per layer the reasons and sizes. */
+export function fullSampleReduction(): NonNullable<TrainingReportData['reduction']> {
+  const r = sampleReduction();
+  return {
+    ...r,
+    nonzeros: { before: 2365514, after: 593034 },
+    bytes: { before: 9462400, after: 2372480 },
+    latencyMs: { batch1: { before: 0.4812, after: 0.1377 }, batch64: { before: 0.1203, after: 0.0351 } },
+    maxLogitDifference: 3.1e-7,
+    xi: 1e-3,
+    xiRule: 'gap',
+    layers: r.layers.map((l, i) => ({ ...l, dead: l.units - l.kept - i, unused: i, parameters: { before: 1000 * (i + 1), after: 400 * (i + 1) }, nonzeros: { before: 990 * (i + 1), after: 400 * (i + 1) }, flops: { before: 2000 * (i + 1), after: 800 * (i + 1) } })),
   };
 }

@@ -8,6 +8,7 @@ import { sweepRunHash } from '../../sweep/fingerprint.js';
 import { describeMergeProblems, mergeProblemCount, mergeSweepRows } from '../../sweep/merge.js';
 import { runSweepPool } from '../../sweep/pool.js';
 import { sweepMarkdown, sweepPoints, sweepSvg } from '../../sweep/report.js';
+import { renderSweepPage } from '../../report/sweep_page.js';
 import { appendSweepResult, readSweepResults, type SweepRow } from '../../sweep/results_file.js';
 import { runCheckpointFile, runCheckpointPath } from '../../sweep/run_checkpoint_file.js';
 import type { RunProgress, SweepResult } from '../../sweep/run.js';
@@ -25,7 +26,8 @@ Runs a grid of methods x strengths x seeds (see SweepConfig in the API docs), on
 thread at a time. Every finished run is appended to OUT/NAME.jsonl; runs already there are
 skipped, so an interrupted sweep resumes. Each run also checkpoints into a folder, so an
 interrupted run resumes where it stood, bit-identically. At the end it writes OUT/NAME.md (table)
-and OUT/NAME.svg (accuracy against nonzero parameters left and against FLOPs after reduction).
+and OUT/NAME.svg (accuracy against nonzero parameters left and against FLOPs after reduction), and
+OUT/NAME.html: the same as an interactive page (hover a point for its runs), self-contained.
 
 Sharding over machines: run k of the grid belongs to shard k mod N. A shard appends to
 OUT/NAME.shard-I-of-N.jsonl and writes no table; --merge checks and joins the shards' rows.
@@ -169,8 +171,10 @@ function writeSweepReport(config: SweepConfig, out: string, results: SweepResult
   const markdown = sweepMarkdown(config, points, command);
   writeFileAtomic(`${out}/${config.name}.svg`, encoder.encode(sweepSvg(points, `${config.name}: test accuracy against size`)));
   writeFileAtomic(`${out}/${config.name}.md`, encoder.encode(markdown));
+  writeFileAtomic(`${out}/${config.name}.html`, encoder.encode(renderSweepPage(config, results, { command })));
   io.out(`${markdown.split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
   io.err(`wrote ${out}/${config.name}.md and .svg (${results.length} of ${total} runs)\n`);
+  io.err(`wrote ${out}/${config.name}.html (the interactive page)\n`);
 }
 
 /** `--merge`: gathers, checks and joins the shards' rows; 1 when a problem is found (and not --partial). */

@@ -18,7 +18,9 @@ import { MODEL_PRESETS } from '../../model/presets.js';
 import { ProgressDisplay } from '../progress.js';
 import { sparsityJson, sparsityTable, type SparsitySnapshot } from '../sparsity_table.js';
 import { deadUnitsByActivation } from '../../sparsity/dead_activations.js';
-import { reductionReport, reductionTable } from '../../reduce/report.js';
+import { reductionReport, reductionTable, type ReductionReport } from '../../reduce/report.js';
+import { countNoun } from '../../report/report_numbers.js';
+import { BatchCurve } from '../../train/batch_curve.js';
 import type { MagnitudePruneOptions } from '../../prune/magnitude.js';
 
 /** --prune std:S | fraction:F | threshold:T, optionally :global. */
@@ -249,6 +251,9 @@ export const train: Command = {
     const progress = new ProgressDisplay(say, io.isTTY && !json, epochs);
     const snapshots: SparsitySnapshot[] = [];
     const epochLogs: EpochLog[] = [];
+    const curve = new BatchCurve();
+    // Group norms about 50 times over the run for the report's sparsity curves (cheap: a pass over the kernels).
+    const snapshotEvery = Math.max(1, Math.round(totalSteps / 50));
     const checkpointPath = v.checkpoint;
     let lastCheckpoint: { epoch: number; step: number } | null = null;
     const stop = stopOnSignals(io);
@@ -257,11 +262,21 @@ export const train: Command = {
       result = await runExperiment(engine, experiment, { train: trainSet, test }, {
         onStart: (m) => {
           building = m;
+          // Before training too, so that one epoch still draws a line (not on resume: the weights are not the initial ones).
+          if (!resumeBytes) snapshots.push({ epoch: -1, layers: groupNorms(m) });
           say(`${dataset}: ${samples} training and ${test.y.length} test samples of shape [${trainSet.shape.join(', ')}]; kernels: ${engine.kernels}, ${engine.threads} thread(s)\n`);
           say(`${m.summary()}\n`);
           say(`optimizer: ${JSON.stringify(m.optimizer!.toSpec() ?? m.optimizer!.optimizer.name)}\n`);
         },
-        onBatchEnd: (_phase, b) => progress.batch(b),
+        onBatchEnd: (phase, b) => {
+          if (phase === 'train') {
+            curve.add(b);
+            if (v.report !== undefined && b.batch + 1 < b.batches && (b.epoch * b.batches + b.batch + 1) % snapshotEvery === 0) {
+              snapshots.push({ epoch: b.epoch, at: b.epoch + (b.batch + 1) / b.batches, layers: groupNorms(building!) });
+            }
+          }
+          return progress.batch(b);
+        },
         onEpochEnd: (record, e) => {
           progress.epoch(e);
           if (record.phase !== 'train') return;
@@ -323,16 +338,18 @@ export const train: Command = {
     // The activation view beside the weight view: units that do not vary on 512 test samples.
     const byActivation = deadUnitsByActivation(trained, test.x.subarray(0, Math.min(512, test.y.length) * trained.inputSize));
     for (const l of byActivation) {
-      say(`${l.layer}: on ${Math.min(512, test.y.length)} test samples, ${l.zero.length} units output only 0 and ${l.constant.length} a nonzero constant (after ${l.observed})\n`);
+      say(`${l.layer}: on ${Math.min(512, test.y.length)} test samples, ${countNoun(l.zero.length, 'unit')} ${l.zero.length === 1 ? 'outputs' : 'output'} only 0 and ${l.constant.length} a nonzero constant (after ${l.observed})\n`);
     }
     say('\n');
     const reduced = result.reduced;
     let reducedJson: Record<string, unknown> | null = null;
+    let reduction: { report: ReductionReport; accuracy: number } | null = null;
     if (reduced) {
       const sample = test.x.subarray(0, Math.min(test.y.length, 1000) * trained.inputSize);
       const report = reductionReport(trained, reduced.model, reduced.record, sample);
       const after = result.reducedTest!;
       reducedJson = { ...report, test_accuracy_before: evaluation.accuracy, test_accuracy_after: after.accuracy };
+      reduction = { report, accuracy: after.accuracy };
       say(`${reductionTable(report)}\ntest accuracy after reduction ${(100 * after.accuracy).toFixed(2)}% (before ${(100 * evaluation.accuracy).toFixed(2)}%)\n`);
       if (v['save-reduced'] !== undefined) {
         saveModelFile(reduced.model, String(v['save-reduced']), { dataset, reducedFrom: v.save ?? null, testAccuracy: after.accuracy, standardization, record: reduced.record });
@@ -347,8 +364,16 @@ export const train: Command = {
     if (v.report !== undefined) {
       const { writeTrainingReport } = await import('../report_writer.js');
       writeTrainingReport(String(v.report), {
-        model, dataset, history: epochLogs, snapshots, sparsity, reduction: reducedJson, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
-        testSamples: test.y.length, startedAt, argv,
+        model, engine, dataset, history: epochLogs, batches: curve.points, snapshots, sparsity,
+        activity: { samples: Math.min(512, test.y.length), layers: byActivation },
+        reduction: reduced && reduction ? { report: reduction.report, record: reduced.record, model: reduced.model, testAccuracy: reduction.accuracy } : null,
+        testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, testSamples: test.y.length, startedAt, argv,
+        settings: {
+          model: v.model === undefined ? 'mlp' : 'preset' in v.model ? v.model.preset : v.model.file,
+          'training samples': samples, 'validation split': v['validation-split'] ?? null, 'test samples': test.y.length,
+          standardize: v.standardize === true, augment: v.augment === true, epochs, 'batch size': batchSize, 'optimizer steps': totalSteps, seed,
+          'early stopping patience': patience ?? null, prune: prune ? JSON.stringify(prune) : null, 'fine-tune epochs': fineTuneEpochs,
+        },
       });
       say(`wrote ${v.report}\n`);
     }

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { init } from '../../src/backend/engine.js';
+import { layerSizes } from '../../src/model/layer_sizes.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { reduce } from '../../src/reduce/reduce.js';
+import { reductionReport, reductionTable } from '../../src/reduce/report.js';
+import { sparsityTable } from '../../src/cli/sparsity_table.js';
+import { measureSparsity } from '../../src/sparsity/measure.js';
+
+describe('the reduction report tells dead from unused units, per layer', () => {
+  it('counts each reason, the layers\' sizes, and says so in words', async () => {
+    const engine = await init({ threads: 1 });
+    const model = Sequential.build(engine, {
+      inputShape: [4], seed: 3,
+      layers: [{ type: 'dense', units: 5 }, { type: 'relu' }, { type: 'dense', units: 3 }, { type: 'relu' }, { type: 'dense', units: 2 }],
+    });
+    const weights = model.getWeights();
+    const get = (name: string) => weights.find((w) => w.name === name)!;
+    // dense_1: unit 0 dead (no incoming weights), unit 1 unused (dense_2 reads nothing from it).
+    const k1 = get('dense_1/kernel').values;
+    for (let r = 0; r < 4; r++) k1[r * 5] = 0;
+    get('dense_2/kernel').values.fill(0, 1 * 3, 2 * 3);
+    // dense_2: unit 2 dead.
+    const k2 = get('dense_2/kernel').values;
+    for (let r = 0; r < 5; r++) k2[r * 3 + 2] = 0;
+    model.setWeights(weights);
+
+    const sizes = layerSizes(model);
+    expect(sizes.reduce((s, l) => s + l.parameters, 0)).toBe(model.parameterCount);
+    expect(sizes.reduce((s, l) => s + l.flops, 0)).toBe(model.flops);
+    expect(sizes.find((l) => l.name === 'dense_1')).toEqual({ name: 'dense_1', type: 'dense', parameters: 25, nonzeros: 16, flops: 45 }); // biases start at 0; a bias add per unit
+
+    const { model: small, record } = reduce(model, { xi: 1e-6 });
+    const sample = Float32Array.from({ length: 8 * 4 }, (_, i) => Math.sin(i));
+    const report = reductionReport(model, small, record, sample);
+    const [d1, d2] = report.layers;
+    expect([d1.units, d1.kept, d1.removed, d1.dead, d1.unused]).toEqual([5, 3, 2, 1, 1]);
+    expect([d2.units, d2.kept, d2.removed, d2.dead, d2.unused]).toEqual([3, 2, 1, 1, 0]);
+    // dense_1 keeps 3 units: 4 x 3 + 3; dense_2 then reads 3 inputs into 2 units: 3 x 2 + 2.
+    expect([d1.params_before, d1.params_after, d2.params_before, d2.params_after]).toEqual([25, 15, 18, 8]);
+    expect([d1.flops_before, d1.flops_after]).toEqual([45, 27]);
+
+    const text = reductionTable(report);
+    expect(text).toContain('dense_1: 3 of 5 units kept; removed 1 dead, 1 unused; parameters 25 -> 15');
+    expect(text).toContain('dense_2: 2 of 3 units kept; removed 1 dead, 0 unused; parameters 18 -> 8');
+    expect(text).toMatch(/dead = incoming weights' norm below xi .*unused = outgoing weights all below xi/);
+    // The sparsity table counts only dead units, and says the unused ones are counted apart.
+    const table = sparsityTable(measureSparsity(model, { xi: 1e-6 }));
+    expect(table).toMatch(/dense_1\s+5\s+1 \(20\.0%\)/);
+    expect(table).toContain('reduction also removes unused units');
+    small.dispose();
+    model.dispose();
+  });
+});
