@@ -59,7 +59,7 @@ export { ModelFileError } from './io/container.js';
 export type { ModelManifest } from './io/model_file.js';
 export { saveModelFile, loadModelFile, writeFileAtomic } from './io/model_files_node.js';
 export { renderTrainingReport } from './report/training_report.js';
-export type { TrainingReportData, TrainingReportOptions, EpochSparsity, LayerSparsity, ReductionSummary, LayerReduction, BeforeAfter, ActivityCheck, SettingValue } from './report/training_report.js';
+export type { TrainingReportData, TrainingReportOptions, EpochSparsity, LayerSparsityPoint, ReductionSummary, LayerReduction, BeforeAfter, ActivityCheck, SettingValue } from './report/training_report.js';
 export { loadUplotAssets } from './report/uplot_assets.js';
 export { renderSweepPage } from './report/sweep_page.js';
 export type { SweepPageOptions } from './report/sweep_page.js';
@@ -81,7 +81,7 @@ export type { ImageAugmentationOptions, BatchAugmentation } from './data/augment
 export { loadDataset, DatasetNotFoundError, DATASET_NAMES } from './data/load_dataset.js';
 export type { DatasetName, LoadDatasetOptions } from './data/load_dataset.js';
 export { measureSparsity, chooseThreshold, MIN_GAP_DECADES, FALLBACK_XI } from './sparsity/measure.js';
-export type { SparsityReport, MeasureOptions, ThresholdChoice, Log10Histogram } from './sparsity/measure.js';
+export type { SparsityReport, LayerSparsity, MeasureOptions, ThresholdChoice, Log10Histogram } from './sparsity/measure.js';
 export { reduce, planReduction, applyReduction, zeroRemovedGroups } from './reduce/reduce.js';
 export type { ReductionRecord, LayerReductionRecord, ReduceOptions, RemovalReason } from './reduce/reduce.js';
 export { reductionReport, reductionTable } from './reduce/report.js';

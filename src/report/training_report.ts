@@ -11,7 +11,7 @@ import { countNoun, formatChange, formatCount, formatLarge, formatNumber, format
 import type { UplotAssets } from './uplot_assets.js';
 
 /** One layer's group sparsity at one point of training. */
-export interface LayerSparsity {
+export interface LayerSparsityPoint {
   /** Layer name, as in the model summary. */
   name: string;
   /** Output units (dense) or channels (conv): the groups w_k. */
@@ -27,7 +27,7 @@ export interface EpochSparsity {
   epoch: number;
   /** Epochs elapsed when measured, for a measurement inside an epoch (2.5 = halfway through the third). Default epoch + 1. */
   at?: number;
-  layers: LayerSparsity[];
+  layers: LayerSparsityPoint[];
 }
 
 /** One layer's group norms ||w_k||_2 from the final weights, one per output unit. */
@@ -191,7 +191,7 @@ function checkData(data: TrainingReportData): void {
   data.sparsity.forEach((s, i) => {
     if (!s || !Number.isInteger(s.epoch) || !Array.isArray(s.layers)) throw new ArgumentError(`data.sparsity[${i}]`, s, '{ epoch: integer, layers: [...] }');
     if (s.at !== undefined && !Number.isFinite(s.at)) throw new ArgumentError(`data.sparsity[${i}].at`, s.at, 'a finite number of epochs');
-    s.layers.forEach((l: LayerSparsity, j: number) => {
+    s.layers.forEach((l: LayerSparsityPoint, j: number) => {
       const at = `data.sparsity[${i}].layers[${j}]`;
       if (!l || typeof l.name !== 'string') throw new ArgumentError(`${at}.name`, l?.name, 'a string');
       positiveInt(`${at}.units`, l.units);
@@ -405,7 +405,7 @@ function sparsitySection(data: TrainingReportData, charts: ChartSpec[], colors: 
   names.forEach((name, i) => {
     const id = `chart-sparsity-${i}`;
     const entries = data.sparsity.map((s) => s.layers.find((m) => m.name === name));
-    const last = entries.filter((l): l is LayerSparsity => l !== undefined).pop()!;
+    const last = entries.filter((l): l is LayerSparsityPoint => l !== undefined).pop()!;
     charts.push({
       id, kind: 'lines', height: 200, legend: false,
       x: fractional ? { label: 'epochs', format: 'epochs', values: data.sparsity.map((s) => s.at ?? s.epoch + 1), min: 0 } : { label: 'epoch', format: 'epoch', values: data.sparsity.map((s) => s.epoch + 1) },
