@@ -10,6 +10,7 @@ import { countNoun, formatCount, formatLarge, formatPercent, formatSeconds } fro
 import { specText } from './spec_text.js';
 import type { UplotAssets } from './uplot_assets.js';
 
+/** Options of renderSweepPage: where uPlot comes from and what the page says about the sweep. */
 export interface SweepPageOptions {
   /** uPlot's script and stylesheet to inline. Default: loadUplotAssets() (Node only). */
   assets?: UplotAssets;

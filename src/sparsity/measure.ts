@@ -18,6 +18,7 @@ export interface Log10Histogram {
   zeros: number;
 }
 
+/** One weighted layer's groups as measureSparsity finds them: norms, dead units, element sparsity, histogram. */
 export interface LayerSparsity {
   layer: string;
   type: string;

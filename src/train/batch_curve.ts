@@ -15,6 +15,7 @@ export interface BatchCurvePoint {
   accuracy: number;
 }
 
+/** How a BatchCurve thins a long run's batches into points. */
 export interface BatchCurveOptions {
   /** Most points kept; when full, neighbours are merged in pairs. Default 300. At least 2. */
   maxPoints?: number;
