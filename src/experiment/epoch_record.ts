@@ -34,6 +34,18 @@ export interface EpochRecord {
   layers: EpochLayerRecord[];
 }
 
+/** Kernel weights, and those exactly 0 (pruned, or driven to 0 by a decay), over every kernel. */
+export function kernelZeroCount(model: Sequential): { weights: number; zeros: number } {
+  let weights = 0;
+  let zeros = 0;
+  for (const t of model.params.tensors) {
+    if (t.kind !== 'kernel') continue;
+    weights += t.size;
+    for (const v of model.params.values(t)) if (v === 0) zeros++;
+  }
+  return { weights, zeros };
+}
+
 function mean(values: number[]): number | null {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
 }
@@ -45,8 +57,7 @@ function mean(values: number[]): number | null {
  */
 export function epochRecord(model: Sequential, phase: EpochRecord['phase'], log: EpochLog, xi?: number): EpochRecord {
   const sparsity = measureSparsity(model, xi === undefined ? {} : { xi });
-  let kernelZeros = 0;
-  for (const t of model.params.tensors) if (t.kind === 'kernel') for (const v of model.params.values(t)) if (v === 0) kernelZeros++;
+  const { zeros: kernelZeros } = kernelZeroCount(model);
   const segments = new Map(groupDependency(model).segments.map((s) => [s.layer.name, s]));
   const layers = sparsity.layers.slice(0, -1).map((l): EpochLayerRecord => {
     const norm = segments.get(l.layer)?.between.find((b) => b.type === 'batchNorm');

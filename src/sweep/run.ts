@@ -1,6 +1,6 @@
 import type { Engine } from '../backend/engine.js';
 import type { Dataset } from '../data/dataset.js';
-import type { EpochRecord } from '../experiment/epoch_record.js';
+import { kernelZeroCount, type EpochRecord } from '../experiment/epoch_record.js';
 import { runExperiment, type ExperimentSpec } from '../experiment/run_experiment.js';
 import type { Sequential } from '../model/sequential.js';
 import { withStrength, type SweepConfig, type SweepRun } from './config.js';
@@ -106,12 +106,7 @@ export async function executeSweepRun(
   const { model, sparsity } = r;
   const reduced = r.reduced!.model;
   try {
-    let kernelWeights = 0, kernelZeros = 0;
-    for (const t of model.params.tensors) {
-      if (t.kind !== 'kernel') continue;
-      kernelWeights += t.size;
-      for (const v of model.params.values(t)) if (v === 0) kernelZeros++;
-    }
+    const { weights: kernelWeights, zeros: kernelZeros } = kernelZeroCount(model);
     return {
       ...run,
       configHash,
