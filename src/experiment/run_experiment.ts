@@ -113,7 +113,7 @@ export interface ExperimentResult {
   history: EpochRecord[];
   /** True when early stopping ended the main training. */
   stoppedEarly: boolean;
-  /** With prune: the kernel weights kept, of all, and the test accuracy before pruning. */
+  /** With prune: the kernel weights kept, of all, and the test accuracy before pruning (reported, never used to choose anything). */
   pruned: { kept: number; total: number; accuracyBefore: number } | null;
   /** Iterative pruning: the best checkpoint's validation accuracy and the evaluations made. */
   iterative: { valAccuracy?: number; evaluations: number } | null;
