@@ -59,7 +59,7 @@ export { ModelFileError } from './io/container.js';
 export type { ModelManifest } from './io/model_file.js';
 export { saveModelFile, loadModelFile, writeFileAtomic } from './io/model_files_node.js';
 export { renderTrainingReport } from './report/training_report.js';
-export type { TrainingReportData, TrainingReportOptions, EpochSparsity, LayerSparsityPoint, ReductionSummary, LayerReduction, BeforeAfter, ActivityCheck, SettingValue } from './report/training_report.js';
+export type { TrainingReportData, TrainingReportOptions, EpochSparsity, LayerSparsityPoint, ReductionSummary, LayerReduction, ActivityCheck, SettingValue } from './report/training_report.js';
 export { loadUplotAssets } from './report/uplot_assets.js';
 export { renderSweepPage } from './report/sweep_page.js';
 export type { SweepPageOptions } from './report/sweep_page.js';
@@ -85,7 +85,7 @@ export type { SparsityReport, LayerSparsity, MeasureOptions, ThresholdChoice, Lo
 export { reduce, planReduction, applyReduction, zeroRemovedGroups } from './reduce/reduce.js';
 export type { ReductionRecord, LayerReductionRecord, ReduceOptions, RemovalReason } from './reduce/reduce.js';
 export { reductionReport, reductionTable } from './reduce/report.js';
-export type { ReductionReport } from './reduce/report.js';
+export type { ReductionReport, LayerReductionReport, BeforeAfter } from './reduce/report.js';
 export { presetSpec, MODEL_PRESETS } from './model/presets.js';
 export type { ModelPreset } from './model/presets.js';
 export { deadUnitsByActivation } from './sparsity/dead_activations.js';

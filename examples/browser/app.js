@@ -269,29 +269,30 @@ async function reduceModel() {
   const before = await trainer.evaluate(test.x, test.y);
   const { report, model } = await trainer.reduce({ sample: test.x.slice(0, 256 * 784) });
   const after = await trainer.evaluate(test.x, test.y);
-  const change = (a, b) => (a > 0 ? `${b >= a ? '+' : '−'}${Math.abs((100 * (b - a)) / a).toFixed(1)}%` : '–');
+  const change = ({ before: a, after: b }) => (a > 0 ? `${b >= a ? '+' : '−'}${Math.abs((100 * (b - a)) / a).toFixed(1)}%` : '–');
   const ms = (v) => `${v.toFixed(3)} ms`;
+  const row = (label, q, text = count) => [label, text(q.before), text(q.after), change(q)];
   const summary = [
-    ['parameters', count(report.params_before), count(report.params_after), change(report.params_before, report.params_after)],
-    ['FLOPs per image', count(report.flops_before), count(report.flops_after), change(report.flops_before, report.flops_after)],
-    ['file bytes (.slim)', count(report.bytes_before), count(report.bytes_after), change(report.bytes_before, report.bytes_after)],
-    ['latency per image, batch of 1', ms(report.latency_ms_before.batch1), ms(report.latency_ms_after.batch1), change(report.latency_ms_before.batch1, report.latency_ms_after.batch1)],
-    ['latency per image, batch of 64', ms(report.latency_ms_before.batch64), ms(report.latency_ms_after.batch64), change(report.latency_ms_before.batch64, report.latency_ms_after.batch64)],
+    row('parameters', report.parameters),
+    row('FLOPs per image', report.flops),
+    row('file bytes (.slim)', report.bytes),
+    row('latency per image, batch of 1', report.latencyMs.batch1, ms),
+    row('latency per image, batch of 64', report.latencyMs.batch64, ms),
     ['test accuracy', percent(before.accuracy), percent(after.accuracy), `${(100 * (after.accuracy - before.accuracy)).toFixed(2)} pts`],
   ];
   const layers = report.layers.map((l) => [
     l.name, count(l.units), count(l.kept), count(l.dead), count(l.unused),
-    `${count(l.params_before)} → ${count(l.params_after)}`, `${count(l.flops_before)} → ${count(l.flops_after)}`,
+    `${count(l.parameters.before)} → ${count(l.parameters.after)}`, `${count(l.flops.before)} → ${count(l.flops.after)}`,
   ]);
   $('reduction').innerHTML = `<div class="tables">${table(['', 'before', 'after', 'change'], summary)}` +
     `${table(['layer', 'units', 'kept', 'dead', 'unused', 'parameters', 'FLOPs'], layers)}</div>` +
     `<p class="note"><strong>dead</strong>: incoming weights with group norm below xi = ${report.xi.toExponential(2)} (the unit outputs a constant, folded into the next layer\u2019s bias); ` +
     '<strong>unused</strong>: outgoing weights all below xi (nothing reads the unit). ' +
-    `Largest logit difference from the original with those weights zeroed: ${report.max_logit_diff_relative.toExponential(2)} (relative).</p>`;
+    `Largest logit difference from the original with those weights zeroed: ${report.maxLogitDifference.toExponential(2)} (relative).</p>`;
   state.reduced = model;
   $('reduce').disabled = true;
   const removed = report.layers.reduce((s, l) => s + l.removed, 0);
-  status(`Reduced: ${plural(removed, 'unit')} removed, ${count(report.params_before)} → ${count(report.params_after)} parameters.`);
+  status(`Reduced: ${plural(removed, 'unit')} removed, ${count(report.parameters.before)} → ${count(report.parameters.after)} parameters.`);
   return { report, before: before.accuracy, after: after.accuracy };
 }
 

@@ -1,12 +1,11 @@
 import type { Engine } from '../backend/engine.js';
 import { writeFileAtomic } from '../io/model_files_node.js';
-import { layerSizes } from '../model/layer_sizes.js';
 import type { Sequential } from '../model/sequential.js';
 import type { ReductionRecord } from '../reduce/reduce.js';
 import type { ReductionReport } from '../reduce/report.js';
 import { countNoun } from '../report/report_numbers.js';
 import { specText } from '../report/spec_text.js';
-import { renderTrainingReport, type LayerReduction, type SettingValue } from '../report/training_report.js';
+import { renderTrainingReport, type ReductionSummary, type SettingValue } from '../report/training_report.js';
 import type { LayerActivationDeadness } from '../sparsity/dead_activations.js';
 import type { SparsityReport } from '../sparsity/measure.js';
 import type { BatchCurvePoint } from '../train/batch_curve.js';
@@ -58,7 +57,7 @@ export function writeTrainingReport(
       samples: run.activity.samples,
       layers: run.activity.layers.map((l) => ({ layer: l.layer, observed: l.observed, units: l.units, zero: l.zero.length, constant: l.constant.length })),
     },
-    reduction: run.reduction ? reductionSummary(model, run.reduction) : undefined,
+    reduction: run.reduction ? reductionSummary(run.reduction) : undefined,
     test: { accuracy: run.testAccuracy, loss: run.testLoss, samples: run.testSamples },
     settings: {
       dataset: run.dataset,
@@ -80,34 +79,6 @@ export function writeTrainingReport(
   writeFileAtomic(path, new TextEncoder().encode(html));
 }
 
-function reductionSummary(model: Sequential, r: NonNullable<Parameters<typeof writeTrainingReport>[1]['reduction']>) {
-  const before = new Map(layerSizes(model).map((l) => [l.name, l]));
-  const after = new Map(layerSizes(r.model).map((l) => [l.name, l]));
-  const sum = (sizes: Map<string, { nonzeros: number }>) => [...sizes.values()].reduce((s, l) => s + l.nonzeros, 0);
-  const layers: LayerReduction[] = r.record.layers.map((l) => {
-    const [b, a] = [before.get(l.layer), after.get(l.layer)];
-    const pair = (key: 'parameters' | 'nonzeros' | 'flops') => (b && a ? { [key]: { before: b[key], after: a[key] } } : {});
-    return {
-      name: l.layer, units: l.units, kept: l.kept.length,
-      dead: l.removed.filter((x) => x.reason !== 'unused').length,
-      unused: l.removed.filter((x) => x.reason === 'unused').length,
-      ...pair('parameters'), ...pair('nonzeros'), ...pair('flops'),
-    };
-  });
-  const p = r.report;
-  return {
-    parameters: { before: p.params_before, after: p.params_after },
-    flops: { before: p.flops_before, after: p.flops_after },
-    nonzeros: { before: sum(before), after: sum(after) },
-    bytes: { before: p.bytes_before, after: p.bytes_after },
-    latencyMs: {
-      batch1: { before: p.latency_ms_before.batch1, after: p.latency_ms_after.batch1 },
-      batch64: { before: p.latency_ms_before.batch64, after: p.latency_ms_after.batch64 },
-    },
-    maxLogitDifference: p.max_logit_diff_relative,
-    xi: p.xi,
-    xiRule: p.xi_rule,
-    layers,
-    testAccuracyAfter: r.testAccuracy,
-  };
+function reductionSummary(r: NonNullable<Parameters<typeof writeTrainingReport>[1]['reduction']>): ReductionSummary {
+  return { ...r.report, testAccuracyAfter: r.testAccuracy };
 }

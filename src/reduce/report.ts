@@ -5,32 +5,54 @@ import { countNoun } from '../report/report_numbers.js';
 import type { ReductionRecord } from './reduce.js';
 import { zeroRemovedGroups } from './reduce.js';
 
-/** What a reduction changed, measured: the JSON of `slimtrain train --json` under "reduced". */
+/** A quantity before and after reduction. */
+export interface BeforeAfter {
+  before: number;
+  after: number;
+}
+
+/** What reduction did to one layer's units, and to its own size. */
+export interface LayerReductionReport {
+  name: string;
+  /** Units before reduction; kept + removed. */
+  units: number;
+  kept: number;
+  /** removed = dead + unused. */
+  removed: number;
+  /** Removed as dead: incoming weights' norm below xi (dead units that are also unused count here). */
+  dead: number;
+  /** Removed as unused only: outgoing weights all below xi. */
+  unused: number;
+  /** Dead units kept because they feed zero padding (see ReduceOptions.allowPaddingDeviation). */
+  keptForPadding: number;
+  /** The layer's own parameters, nonzero parameters and FLOPs per sample (layerSizes). */
+  parameters: BeforeAfter;
+  nonzeros: BeforeAfter;
+  flops: BeforeAfter;
+}
+
+/**
+ * What a reduction changed, measured. The HTML report reads it as it is (it is a ReductionSummary);
+ * `slimtrain train --json` and `slimtrain reduce --json` write it in snake_case (cli/json_output).
+ */
 export interface ReductionReport {
-  params_before: number;
-  params_after: number;
-  flops_before: number;
-  flops_after: number;
-  /** Model file sizes (encodeModel). */
-  bytes_before: number;
-  bytes_after: number;
-  /** Inference time per sample, in ms, at batch 1 and batch 64. */
-  latency_ms_before: { batch1: number; batch64: number };
-  latency_ms_after: { batch1: number; batch64: number };
-  /** max |reduced logits - original-with-removed-groups-zeroed logits| on the sample, and that relative to max |logit|. */
-  max_logit_diff: number;
-  max_logit_diff_relative: number;
+  parameters: BeforeAfter;
+  /** Forward FLOPs per sample. */
+  flops: BeforeAfter;
+  /** Nonzero parameters. */
+  nonzeros: BeforeAfter;
+  /** Model file sizes in bytes (encodeModel). */
+  bytes: BeforeAfter;
+  /** Inference milliseconds per sample at batch 1 and batch 64. */
+  latencyMs: { batch1: BeforeAfter; batch64: BeforeAfter };
+  /** max |reduced logits - original-with-removed-groups-zeroed logits| on the sample, relative to max |logit| (~1e-6 expected). */
+  maxLogitDifference: number;
+  /** The same difference, absolute. */
+  maxLogitDifferenceAbsolute: number;
+  /** The dead-unit threshold the reduction used, and how it was chosen. */
   xi: number;
-  xi_rule: string;
-  /**
-   * Per layer: units removed as dead (incoming weights below xi; dead and unused ones included)
-   * and as unused only (outgoing weights below xi); removed = dead + unused.
-   */
-  layers: {
-    name: string; units: number; kept: number; removed: number; dead: number; unused: number; kept_for_padding: number;
-    /** The layer's own parameters and FLOPs per sample, before and after. */
-    params_before: number; params_after: number; flops_before: number; flops_after: number;
-  }[];
+  xiRule: string;
+  layers: LayerReductionReport[];
 }
 
 /** ms per sample of model.predict on `rows` samples: the best of several short windows. */
@@ -77,50 +99,57 @@ export function reductionReport(original: Sequential, reduced: Sequential, recor
   }
   const before = new Map(layerSizes(original).map((l) => [l.name, l]));
   const after = new Map(layerSizes(reduced).map((l) => [l.name, l]));
+  const nonzeros = (sizes: Map<string, { nonzeros: number }>) => [...sizes.values()].reduce((sum, l) => sum + l.nonzeros, 0);
   const batch1 = latencyPair(original, reduced, sample, 1);
   const batch64 = latencyPair(original, reduced, sample, 64);
   return {
-    params_before: original.parameterCount,
-    params_after: reduced.parameterCount,
-    flops_before: original.flops,
-    flops_after: reduced.flops,
-    bytes_before: encodeModel(original).length,
-    bytes_after: encodeModel(reduced).length,
-    latency_ms_before: { batch1: batch1[0], batch64: batch64[0] },
-    latency_ms_after: { batch1: batch1[1], batch64: batch64[1] },
-    max_logit_diff: diff,
-    max_logit_diff_relative: scale > 0 ? diff / scale : 0,
+    parameters: { before: original.parameterCount, after: reduced.parameterCount },
+    flops: { before: original.flops, after: reduced.flops },
+    nonzeros: { before: nonzeros(before), after: nonzeros(after) },
+    bytes: { before: encodeModel(original).length, after: encodeModel(reduced).length },
+    latencyMs: {
+      batch1: { before: batch1[0], after: batch1[1] },
+      batch64: { before: batch64[0], after: batch64[1] },
+    },
+    maxLogitDifference: scale > 0 ? diff / scale : 0,
+    maxLogitDifferenceAbsolute: diff,
     xi: record.threshold.xi,
-    xi_rule: record.threshold.rule,
-    layers: record.layers.map((l) => ({
-      name: l.layer, units: l.units, kept: l.kept.length, removed: l.removed.length,
-      dead: l.removed.filter((x) => x.reason !== 'unused').length, unused: l.removed.filter((x) => x.reason === 'unused').length,
-      kept_for_padding: l.keptForPadding.length,
-      params_before: before.get(l.layer)?.parameters ?? 0, params_after: after.get(l.layer)?.parameters ?? 0,
-      flops_before: before.get(l.layer)?.flops ?? 0, flops_after: after.get(l.layer)?.flops ?? 0,
-    })),
+    xiRule: record.threshold.rule,
+    layers: record.layers.map((l) => {
+      const [b, a] = [before.get(l.layer), after.get(l.layer)];
+      const pair = (key: 'parameters' | 'nonzeros' | 'flops') => ({ before: b?.[key] ?? 0, after: a?.[key] ?? 0 });
+      const unused = l.removed.filter((x) => x.reason === 'unused').length;
+      return {
+        name: l.layer, units: l.units, kept: l.kept.length, removed: l.removed.length,
+        dead: l.removed.length - unused, unused, keptForPadding: l.keptForPadding.length,
+        parameters: pair('parameters'), nonzeros: pair('nonzeros'), flops: pair('flops'),
+      };
+    }),
   };
 }
 
 /** The report as a before/after table. */
 export function reductionTable(r: ReductionReport): string {
-  const pct = (a: number, b: number) => `${b >= a ? '+' : ''}${((100 * (b - a)) / a).toFixed(1)}%`;
+  const pct = ({ before, after }: BeforeAfter) => `${after >= before ? '+' : ''}${((100 * (after - before)) / before).toFixed(1)}%`;
+  const row = (label: string, q: BeforeAfter, text: (x: number) => string = String) => [label, text(q.before), text(q.after), pct(q)];
+  const ms = (x: number) => x.toFixed(4);
   const rows = [
     ['', 'before', 'after', 'change'],
-    ['parameters', String(r.params_before), String(r.params_after), pct(r.params_before, r.params_after)],
-    ['FLOPs/sample', String(r.flops_before), String(r.flops_after), pct(r.flops_before, r.flops_after)],
-    ['file bytes', String(r.bytes_before), String(r.bytes_after), pct(r.bytes_before, r.bytes_after)],
-    ['ms/sample, batch 1', r.latency_ms_before.batch1.toFixed(4), r.latency_ms_after.batch1.toFixed(4), pct(r.latency_ms_before.batch1, r.latency_ms_after.batch1)],
-    ['ms/sample, batch 64', r.latency_ms_before.batch64.toFixed(4), r.latency_ms_after.batch64.toFixed(4), pct(r.latency_ms_before.batch64, r.latency_ms_after.batch64)],
+    row('parameters', r.parameters),
+    row('FLOPs/sample', r.flops),
+    row('file bytes', r.bytes),
+    row('ms/sample, batch 1', r.latencyMs.batch1, ms),
+    row('ms/sample, batch 64', r.latencyMs.batch64, ms),
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const table = rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((cells) => cells[c].length)));
+  const table = rows.map((cells) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
   const layers = r.layers.map((l) => {
     const why = l.removed ? `; removed ${l.dead} dead, ${l.unused} unused` : '; none removed';
-    const size = l.params_after !== l.params_before ? `; parameters ${l.params_before} -> ${l.params_after}` : '';
-    return `  ${l.name}: ${l.kept} of ${countNoun(l.units, 'unit')} kept${why}${size}${l.kept_for_padding ? ` (${l.kept_for_padding} dead kept: they feed zero padding)` : ''}`;
+    const size = l.parameters.after !== l.parameters.before ? `; parameters ${l.parameters.before} -> ${l.parameters.after}` : '';
+    return `  ${l.name}: ${l.kept} of ${countNoun(l.units, 'unit')} kept${why}${size}${l.keptForPadding ? ` (${l.keptForPadding} dead kept: they feed zero padding)` : ''}`;
   }).join('\n');
-  return `reduction (xi = ${r.xi.toExponential(2)}, ${r.xi_rule}):\n${table}\n` +
+  return `reduction (xi = ${r.xi.toExponential(2)}, ${r.xiRule}):\n${table}\n` +
     `units removed: dead = incoming weights' norm below xi (constant output, folded into the next layer); ` +
-    `unused = outgoing weights all below xi (nothing reads the unit; not counted as dead above)\n${layers}\nmax |logit difference| vs the original with the removed groups zeroed: ${r.max_logit_diff.toExponential(2)} (${r.max_logit_diff_relative.toExponential(2)} relative)`;
+    `unused = outgoing weights all below xi (nothing reads the unit; not counted as dead above)\n${layers}\n` +
+    `max |logit difference| vs the original with the removed groups zeroed: ${r.maxLogitDifferenceAbsolute.toExponential(2)} (${r.maxLogitDifference.toExponential(2)} relative)`;
 }

@@ -1,4 +1,5 @@
 import { ArgumentError } from '../errors.js';
+import type { BeforeAfter } from '../reduce/report.js';
 import type { BatchCurvePoint } from '../train/batch_curve.js';
 import type { EpochLog } from '../train/fit.js';
 import { knownKeys, nonNegativeNumber, positiveInt } from '../validate.js';
@@ -38,12 +39,6 @@ export interface LayerGroupNorms {
   threshold?: number;
 }
 
-/** Before and after reduction. */
-export interface BeforeAfter {
-  before: number;
-  after: number;
-}
-
 /** What the reduction step did to one layer. */
 export interface LayerReduction {
   name: string;
@@ -60,7 +55,7 @@ export interface LayerReduction {
   flops?: BeforeAfter;
 }
 
-/** The physical reduction's effect on the model. */
+/** The physical reduction's effect on the model; reductionReport's ReductionReport is one. */
 export interface ReductionSummary {
   parameters: BeforeAfter;
   /** Forward FLOPs per sample. */

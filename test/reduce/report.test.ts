@@ -4,6 +4,7 @@ import { layerSizes } from '../../src/model/layer_sizes.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { reduce } from '../../src/reduce/reduce.js';
 import { reductionReport, reductionTable } from '../../src/reduce/report.js';
+import { reductionJson } from '../../src/cli/json_output.js';
 import { sparsityTable } from '../../src/cli/sparsity_table.js';
 import { measureSparsity } from '../../src/sparsity/measure.js';
 
@@ -37,8 +38,23 @@ describe('the reduction report tells dead from unused units, per layer', () => {
     expect([d1.units, d1.kept, d1.removed, d1.dead, d1.unused]).toEqual([5, 3, 2, 1, 1]);
     expect([d2.units, d2.kept, d2.removed, d2.dead, d2.unused]).toEqual([3, 2, 1, 1, 0]);
     // dense_1 keeps 3 units: 4 x 3 + 3; dense_2 then reads 3 inputs into 2 units: 3 x 2 + 2.
-    expect([d1.params_before, d1.params_after, d2.params_before, d2.params_after]).toEqual([25, 15, 18, 8]);
-    expect([d1.flops_before, d1.flops_after]).toEqual([45, 27]);
+    expect([d1.parameters, d2.parameters]).toEqual([{ before: 25, after: 15 }, { before: 18, after: 8 }]);
+    expect(d1.flops).toEqual({ before: 45, after: 27 });
+    // dense_1's nonzeros: 16 kernel weights, then the 3 kept units' 4 inputs; biases are 0.
+    expect(d1.nonzeros).toEqual({ before: 16, after: 12 });
+    expect(report.parameters).toEqual({ before: model.parameterCount, after: small.parameterCount });
+    expect(report.nonzeros.before).toBe(sizes.reduce((s, l) => s + l.nonzeros, 0));
+    expect(report.maxLogitDifference).toBeLessThan(1e-6);
+
+    // The CLI's --json edge: the same numbers under the snake_case keys it has always printed.
+    const json = reductionJson(report) as Record<string, unknown> & { layers: Record<string, unknown>[] };
+    expect([json.params_before, json.params_after, json.flops_before, json.flops_after]).toEqual([report.parameters.before, report.parameters.after, report.flops.before, report.flops.after]);
+    expect(json.latency_ms_after).toEqual({ batch1: report.latencyMs.batch1.after, batch64: report.latencyMs.batch64.after });
+    expect([json.max_logit_diff, json.max_logit_diff_relative, json.xi_rule]).toEqual([report.maxLogitDifferenceAbsolute, report.maxLogitDifference, report.xiRule]);
+    expect(json.layers[0]).toEqual({
+      name: 'dense_1', units: 5, kept: 3, removed: 2, dead: 1, unused: 1, kept_for_padding: 0,
+      params_before: 25, params_after: 15, nonzeros_before: 16, nonzeros_after: 12, flops_before: 45, flops_after: 27,
+    });
 
     const text = reductionTable(report);
     expect(text).toContain('dense_1: 3 of 5 units kept; removed 1 dead, 1 unused; parameters 25 -> 15');

@@ -3,6 +3,7 @@ import { DATASET_NAMES } from '../../data/load_dataset.js';
 import { loadModelFile, saveModelFile } from '../../io/model_files_node.js';
 import { reduce as reduceModel } from '../../reduce/reduce.js';
 import { reductionReport, reductionTable } from '../../reduce/report.js';
+import { reductionJson } from '../json_output.js';
 import type { Command, CommandIo } from '../command.js';
 import { SAVED_MODEL_FLAGS, testSetForModel } from '../saved_model_data.js';
 import { numberIn, outputFile, parseFlags } from '../flags.js';
@@ -52,7 +53,7 @@ export const reduce: Command = {
     const { test } = await testSetForModel(model, manifest, v, io, { value: 1000 });
     const report = reductionReport(model, smaller, record, test.x);
     saveModelFile(smaller, v.out!, { ...manifest.metadata, reducedFrom: v.model, record });
-    io.out(v.json ? `${JSON.stringify({ ...report, out: v.out })}\n` : `${reductionTable(report)}\nwrote ${v.out}\n`);
+    io.out(v.json ? `${JSON.stringify({ ...reductionJson(report), out: v.out })}\n` : `${reductionTable(report)}\nwrote ${v.out}\n`);
     smaller.dispose();
     model.dispose();
     return 0;

@@ -3,7 +3,8 @@ import { loadModelFile } from '../../io/model_files_node.js';
 import { measureSparsity } from '../../sparsity/measure.js';
 import type { Command, CommandIo } from '../command.js';
 import { inputFile, numberIn, parseFlags } from '../flags.js';
-import { sparsityJson, sparsityTable } from '../sparsity_table.js';
+import { sparsityJson } from '../json_output.js';
+import { sparsityTable } from '../sparsity_table.js';
 
 const SPARSITY_FLAGS = {
   model: { ...inputFile('a model file saved by slimtrain train --save'), required: true },

@@ -16,7 +16,8 @@ import { modelSpecFor, parseModelFlag } from '../model_source.js';
 import { OPTIMIZER_FLAGS, OPTIMIZER_HELP, optimizerSpecFromFlags } from '../optimizer_flags.js';
 import { MODEL_PRESETS } from '../../model/presets.js';
 import { ProgressDisplay } from '../progress.js';
-import { sparsityJson, sparsityTable, type SparsitySnapshot } from '../sparsity_table.js';
+import { reductionJson, sparsityJson } from '../json_output.js';
+import { sparsityTable, type SparsitySnapshot } from '../sparsity_table.js';
 import { deadUnitsByActivation } from '../../sparsity/dead_activations.js';
 import { reductionReport, reductionTable, type ReductionReport } from '../../reduce/report.js';
 import { countNoun } from '../../report/report_numbers.js';
@@ -348,7 +349,7 @@ export const train: Command = {
       const sample = test.x.subarray(0, Math.min(test.y.length, 1000) * trained.inputSize);
       const report = reductionReport(trained, reduced.model, reduced.record, sample);
       const after = result.reducedTest!;
-      reducedJson = { ...report, test_accuracy_before: evaluation.accuracy, test_accuracy_after: after.accuracy };
+      reducedJson = { ...reductionJson(report), test_accuracy_before: evaluation.accuracy, test_accuracy_after: after.accuracy };
       reduction = { report, accuracy: after.accuracy };
       say(`${reductionTable(report)}\ntest accuracy after reduction ${(100 * after.accuracy).toFixed(2)}% (before ${(100 * evaluation.accuracy).toFixed(2)}%)\n`);
       if (v['save-reduced'] !== undefined) {
