@@ -2,6 +2,7 @@ import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
 import type { LossName } from '../losses/loss.js';
 import type { ModelSpec, NamedWeight, Sequential } from '../model/sequential.js';
+import type { LiveCut } from '../reduce/live.js';
 import type { EpochLog } from '../train/fit.js';
 import { decodeContainer, encodeContainer, ModelFileError, type TensorEntry } from './container.js';
 
@@ -29,7 +30,10 @@ export interface FitCursor {
   correct: number;
   /** The epoch logs so far, so that the resumed fit returns the whole history. */
   history: EpochLog[];
-  earlyStopping?: { best: number; sinceBest: number; bestWeights?: NamedWeight[] };
+  /** bestSpec: the architecture of bestWeights, when a live reduction has changed the model's since. */
+  earlyStopping?: { best: number; sinceBest: number; bestWeights?: NamedWeight[]; bestSpec?: ModelSpec };
+  /** The live-reduction cuts so far (absent without any). */
+  reductions?: LiveCut[];
 }
 
 /** The JSON header of a checkpoint file (encodeCheckpoint): the model, optimizer chain, counters and fit position. */
@@ -37,6 +41,8 @@ export interface CheckpointManifest {
   format: 'slimtrain-checkpoint';
   version: number;
   spec: ModelSpec;
+  /** The architecture the model was built with, when live reduction has reshaped it since (absent otherwise). */
+  reducedFrom?: ModelSpec;
   /** The optimizer chain as JSON (null when a transform has none, e.g. a weightMask given arrays). */
   optimizer: Record<string, unknown> | null;
   /** The chain's parts by name, to check a resume compiles the same chain. */
@@ -44,7 +50,7 @@ export interface CheckpointManifest {
   loss: LossName;
   training: { step: number; dropout: (number | null)[] };
   transformScalars: Record<string, number>[];
-  fit: Omit<FitCursor, 'indices' | 'earlyStopping'> & { earlyStopping?: { best: number; sinceBest: number; bestWeights: boolean } } | null;
+  fit: Omit<FitCursor, 'indices' | 'earlyStopping'> & { earlyStopping?: { best: number; sinceBest: number; bestWeights: boolean; bestSpec?: ModelSpec } } | null;
   tensors: TensorEntry[];
   dataBytes: number;
   metadata: Record<string, unknown>;
@@ -81,7 +87,10 @@ export function encodeCheckpoint(model: Sequential, cursor: FitCursor | null = n
     const { indices, earlyStopping, ...rest } = cursor;
     tensors.push({ name: 'fit/indices', shape: [indices.length], values: Float32Array.from(indices) });
     for (const w of earlyStopping?.bestWeights ?? []) tensors.push({ ...w, name: `fit/best/${w.name}` });
-    fit = { ...rest, ...(earlyStopping ? { earlyStopping: { best: earlyStopping.best, sinceBest: earlyStopping.sinceBest, bestWeights: !!earlyStopping.bestWeights } } : {}) };
+    fit = {
+      ...rest,
+      ...(earlyStopping ? { earlyStopping: { best: earlyStopping.best, sinceBest: earlyStopping.sinceBest, bestWeights: !!earlyStopping.bestWeights, ...(earlyStopping.bestSpec ? { bestSpec: earlyStopping.bestSpec } : {}) } } : {}),
+    };
   }
   const training = model.trainingState();
   return encodeContainer(
@@ -89,6 +98,7 @@ export function encodeCheckpoint(model: Sequential, cursor: FitCursor | null = n
       format: 'slimtrain-checkpoint',
       version: CHECKPOINT_FORMAT_VERSION,
       spec: model.toSpec(),
+      ...(model.reducedFrom ? { reducedFrom: model.reducedFrom } : {}),
       optimizer: chain.toSpec() ?? null,
       chain: [...chain.transforms.map((t) => t.name), chain.optimizer.name],
       loss: model.loss,
@@ -108,20 +118,26 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { ma
 
 /**
  * Puts a checkpoint's state into a compiled model: weights, optimizer state, transform state,
- * step and dropout generator. The model must have the checkpoint's spec and be compiled with the
- * same chain (same transforms and optimizer, in order). Returns where the fit stood, if recorded.
+ * step and dropout generator. The model must have the checkpoint's spec, or be the architecture a
+ * live reduction started from (it then takes the checkpoint's reduced architecture), and be
+ * compiled with the same chain (same transforms and optimizer, in order). Returns where the fit
+ * stood, if recorded.
  */
 export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, source = 'checkpoint'): { cursor: FitCursor | null; manifest: CheckpointManifest } {
   const { manifest, tensors } = decodeCheckpoint(bytes, source);
   const chain = model.optimizer;
   if (!chain) throw new ArgumentError('model', 'an uncompiled model', 'a model compiled with the chain the checkpoint was taken with');
-  if (JSON.stringify(model.toSpec().layers) !== JSON.stringify(manifest.spec.layers) || JSON.stringify(model.toSpec().inputShape) !== JSON.stringify(manifest.spec.inputShape)) {
-    throw new ModelFileError(`${source}: it holds a different model (its layers or input shape differ from this model's)`);
-  }
+  const same = (spec: ModelSpec | undefined) =>
+    spec !== undefined && JSON.stringify(model.toSpec().layers) === JSON.stringify(spec.layers) && JSON.stringify(model.toSpec().inputShape) === JSON.stringify(spec.inputShape);
+  // A checkpoint taken after live reduction cut this architecture continues on the reduced one.
+  const reshape = !same(manifest.spec);
+  if (reshape && !same(manifest.reducedFrom)) throw new ModelFileError(`${source}: it holds a different model (its layers or input shape differ from this model's)`);
   const names = [...chain.transforms.map((t) => t.name), chain.optimizer.name];
   if (JSON.stringify(names) !== JSON.stringify(manifest.chain)) {
     throw new ModelFileError(`${source}: it was taken with the chain [${manifest.chain.join(', ')}], this model is compiled with [${names.join(', ')}]`);
   }
+  // Every state below comes from the checkpoint, so the reshaped model starts from fresh state.
+  if (reshape) model.adoptArchitecture(model.derive({ ...manifest.spec, seed: model.seed }), new Map());
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const take = (name: string, length: number): Float32Array => {
     const t = byName.get(name);
@@ -144,7 +160,11 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, source =
     const bestWeights = earlyStopping?.bestWeights
       ? tensors.filter((t) => t.name.startsWith('fit/best/')).map((t) => ({ ...t, name: t.name.slice('fit/best/'.length) }))
       : undefined;
-    cursor = { ...rest, indices, ...(earlyStopping ? { earlyStopping: { best: earlyStopping.best, sinceBest: earlyStopping.sinceBest, ...(bestWeights ? { bestWeights } : {}) } } : {}) };
+    const bestSpec = earlyStopping?.bestSpec;
+    cursor = {
+      ...rest, indices,
+      ...(earlyStopping ? { earlyStopping: { best: earlyStopping.best, sinceBest: earlyStopping.sinceBest, ...(bestWeights ? { bestWeights } : {}), ...(bestSpec ? { bestSpec } : {}) } } : {}),
+    };
   }
   return { cursor, manifest };
 }

@@ -104,6 +104,25 @@ export class ParamSet {
   }
 }
 
+/**
+ * Copies values laid out like the region of `from` (weights, optimizer moments, masks) into `out`,
+ * laid out like `to`: element i of tensor T in `to` takes element sources.get(T)[i] of the
+ * tensor of the same name in `from`. Elements with no source (-1, or a tensor `from` lacks) are
+ * left as they are.
+ */
+export function relayout(values: Float32Array, from: ParamSet, out: Float32Array, to: ParamSet, sources: ReadonlyMap<string, Int32Array>): void {
+  const old = new Map(from.tensors.map((t) => [t.name, t]));
+  for (const t of to.tensors) {
+    const o = old.get(t.name);
+    const source = sources.get(t.name);
+    if (!o || !source) continue;
+    for (let i = 0; i < t.size; i++) {
+      const j = source[i];
+      if (j >= 0) out[t.offset + i] = values[o.offset + j];
+    }
+  }
+}
+
 /** Checks a selector given by a user. */
 export function checkSelector(argument: string, selector: unknown): Selector {
   if (selector === undefined) return {};

@@ -63,14 +63,14 @@ export const COMPILE_OPTIONS: string[] = ['optimizer', 'loss', 'metrics'];
  * const { loss } = model.trainStep(x, labels);
  */
 export class Sequential {
-  readonly layers: readonly AnyLayer[];
   readonly inputShape: Shape;
   readonly seed: number;
-  /** Trainable parameters and their gradients. */
-  readonly params: ParamSet;
-  /** Non-trainable state (batch-norm moving statistics). */
-  readonly state: ParamSet;
-  private readonly tensorsByLayer: Map<AnyLayer, TensorView[]>;
+  // The architecture and its regions: replaced as a whole when live reduction reshapes the model.
+  private currentLayers: readonly AnyLayer[];
+  private currentParams: ParamSet;
+  private currentState: ParamSet;
+  private tensorsByLayer: Map<AnyLayer, TensorView[]>;
+  private original: ModelSpec | null = null;
   private readonly dropoutRandom: Random;
   private workspace: Workspace | null = null;
   private snapshot: Ptr = 0;
@@ -92,7 +92,7 @@ export class Sequential {
     /** Inference only: no gradients, no training buffers, activations in two alternating regions. */
     readonly inference = false,
   ) {
-    this.layers = layers;
+    this.currentLayers = layers;
     this.inputShape = inputShape;
     this.seed = seed;
     this.dropoutRandom = Random.derive(seed, 'dropout');
@@ -118,8 +118,8 @@ export class Sequential {
         (p.trainable ? trainable : fixed).push(view);
       }
     }
-    this.params = new ParamSet(engine, trainable, !inference);
-    this.state = new ParamSet(engine, fixed, !inference);
+    this.currentParams = new ParamSet(engine, trainable, !inference);
+    this.currentState = new ParamSet(engine, fixed, !inference);
     this.tensorsByLayer = new Map(layers.map((l) => [l, this.tensorsOf(l)]));
     // Initialise in layer order, declaration order, from the seed alone.
     const random = Random.derive(seed, 'init');
@@ -167,6 +167,16 @@ export class Sequential {
     return new Sequential(engine, layers, inputShape, seed, options.inference === true);
   }
 
+  /**
+   * A new training model built from `spec` on this model's engine (initialised from the spec's
+   * seed): Sequential.build for code that holds a model but must not import this module (reduction
+   * and checkpoints, which the training loop imports).
+   */
+  derive(spec: ModelSpec): Sequential {
+    this.check();
+    return Sequential.build(this.engine, spec);
+  }
+
   /** An inference-only copy (see build's `inference`) with these weights, on the same engine. */
   toInference(): Sequential {
     this.check();
@@ -177,6 +187,61 @@ export class Sequential {
 
   private trainable(what: string): void {
     if (this.inference) throw new SlimtrainError(`${what}: this model is inference-only (built with { inference: true }); build it without that option to train`);
+  }
+
+  /** The layers, in order (after a live reduction, the reduced ones). */
+  get layers(): readonly AnyLayer[] {
+    return this.currentLayers;
+  }
+
+  /** Trainable parameters and their gradients. */
+  get params(): ParamSet {
+    return this.currentParams;
+  }
+
+  /** Non-trainable state (batch-norm moving statistics). */
+  get state(): ParamSet {
+    return this.currentState;
+  }
+
+  /** The architecture this model had before its first live reduction (null if it was never reshaped). */
+  get reducedFrom(): ModelSpec | null {
+    return this.original && structuredClone(this.original);
+  }
+
+  /**
+   * Takes over `reduced`'s layers and weights in place, keeping this model's optimizer chain (its
+   * state re-laid out), loss, step counter and dropout generator: what live reduction does at a
+   * cut. `sources` maps each of reduced's tensors to its elements' indices in this model's tensor
+   * of the same name (-1: none, the fresh state's value stays), as reductionSources computes.
+   * Optimizer state regions and transform state arrays laid out like the parameter region follow
+   * their parameters; `reduced` is consumed (disposed without freeing what it handed over).
+   */
+  adoptArchitecture(reduced: Sequential, sources: ReadonlyMap<string, Int32Array>): void {
+    this.check();
+    this.trainable('adoptArchitecture');
+    if (!(reduced instanceof Sequential) || reduced === this || reduced.engine !== this.engine || reduced.inference || reduced.disposed) {
+      throw new ArgumentError('reduced', reduced, 'another training model on the same engine');
+    }
+    if (JSON.stringify(reduced.inputShape) !== JSON.stringify(this.inputShape) || JSON.stringify(reduced.outputShape) !== JSON.stringify(this.outputShape)) {
+      throw new ArgumentError('reduced', `a model of input [${reduced.inputShape}] and output [${reduced.outputShape}]`, `the input [${this.inputShape}] and output [${this.outputShape}] of this model`);
+    }
+    const old = { layers: this.currentLayers, params: this.currentParams, state: this.currentState, spec: this.toSpec() };
+    const chainRef = this.optimizerChain;
+    const saved = chainRef?.saveLayout(old.params);
+    this.freeWorkspace();
+    this.currentLayers = reduced.currentLayers;
+    this.currentParams = reduced.currentParams;
+    this.currentState = reduced.currentState;
+    this.tensorsByLayer = new Map(this.currentLayers.map((l) => [l, this.tensorsOf(l)]));
+    reduced.optimizerChain?.dispose();
+    reduced.freeWorkspace();
+    reduced.disposed = true;
+    if (chainRef && saved) chainRef.restoreLayout(this.engine, saved, old.params, this.currentParams, sources);
+    for (const l of old.layers) l.dispose();
+    old.params.dispose();
+    old.state.dispose();
+    this.original ??= old.spec;
   }
 
   /** The model as JSON (architecture and seed; weights travel separately). */

@@ -1,6 +1,6 @@
 import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
-import type { ParamSet } from '../model/param_set.js';
+import { relayout, type ParamSet } from '../model/param_set.js';
 
 /** What every part of an optimizer chain sees at one training step. */
 export interface StepContext {
@@ -23,14 +23,23 @@ export interface Transform {
   readonly name: string;
   /** The JSON that rebuilds this transform with `transformFromSpec` (undefined for ones holding arrays, like weightMask). */
   readonly spec?: { type: string; [option: string]: unknown };
-  /** Allocates the transform's state; `optimizer` is the chain's, for transforms that must reach its state (masks). */
-  init(engine: Engine, params: ParamSet, optimizer?: Optimizer): void;
+  /**
+   * Allocates the transform's state; `optimizer` is the chain's, for transforms that must reach its
+   * state (masks). Called by compile, and again on the new parameter layout when live reduction
+   * reshapes the model: then `restoring` is true and loadState follows at once, so initial state
+   * given as options (a mask's arrays) must not be written.
+   */
+  init(engine: Engine, params: ParamSet, optimizer?: Optimizer, options?: { restoring?: boolean }): void;
   beforeUpdate?(context: StepContext): void;
   afterUpdate?(context: StepContext): void;
   penalty?(params: ParamSet): number;
   /** Called by pruning (magnitudePrune, iterativePruning) after weights were removed at `step`. */
   onPrune?(step: number): void;
-  /** State that must survive a checkpoint (masks, schedule positions): arrays and numbers. */
+  /**
+   * State that must survive a checkpoint (masks, schedule positions): arrays and numbers. An array
+   * of the parameter region's length is laid out like it: live reduction moves its entries with
+   * their parameters. Other arrays cannot follow a reduction (it refuses them).
+   */
   saveState?(): Record<string, Float32Array | number>;
   loadState?(state: Record<string, Float32Array | number>): void;
   dispose?(): void;
@@ -48,6 +57,12 @@ export interface Optimizer {
   /** The optimizer's state regions (moments, accumulators), for checkpoints. */
   stateRegions(): { name: string; ptr: number; size: number }[];
   dispose(): void;
+}
+
+/** A chain's state copied out of one parameter layout (Chain.saveLayout). */
+export interface ChainLayoutState {
+  regions: { name: string; values: Float32Array }[];
+  transforms: (Record<string, Float32Array | number> | null)[];
 }
 
 /**
@@ -101,6 +116,47 @@ export class Chain {
   dispose(): void {
     this.optimizer.dispose();
     for (const t of this.transforms) t.dispose?.();
+  }
+
+  /** The chain's state in the layout of `params` (optimizer regions, transform state), for restoreLayout. */
+  saveLayout(params: ParamSet): ChainLayoutState {
+    return {
+      regions: this.optimizer.stateRegions().map((r) => ({ name: r.name, values: params.engine.arena.f32(r.ptr, r.size).slice() })),
+      transforms: this.transforms.map((t) => t.saveState?.() ?? null),
+    };
+  }
+
+  /**
+   * Starts the chain again on a new parameter layout and carries `saved` over to it: every entry
+   * of the optimizer's regions and of the transforms' region-shaped arrays moves to where
+   * `sources` (per tensor name, the old element index of each new element; -1 none) puts its
+   * parameter. Entries with no source keep their initial value (0 moments, a mask of 1).
+   */
+  restoreLayout(engine: Engine, saved: ChainLayoutState, from: ParamSet, to: ParamSet, sources: ReadonlyMap<string, Int32Array>): void {
+    this.dispose();
+    this.optimizer.init(engine, to);
+    for (const t of this.transforms) t.init(engine, to, this.optimizer, { restoring: true });
+    for (const region of this.optimizer.stateRegions()) {
+      const old = saved.regions.find((r) => r.name === region.name);
+      if (old) relayout(old.values, from, engine.arena.f32(region.ptr, region.size), to, sources);
+    }
+    this.transforms.forEach((t, i) => {
+      const state = saved.transforms[i];
+      if (!state || !t.loadState) return;
+      const fresh = t.saveState?.() ?? {};
+      const moved: Record<string, Float32Array | number> = {};
+      for (const [key, value] of Object.entries(state)) {
+        if (!(value instanceof Float32Array)) {
+          moved[key] = value;
+          continue;
+        }
+        if (value.length !== from.size) throw new ArgumentError(`${t.name} state "${key}"`, `${value.length} values`, `an array laid out like the parameters (${from.size}) to follow a live reduction`);
+        const target = fresh[key] instanceof Float32Array && fresh[key].length === to.size ? fresh[key] : new Float32Array(to.size);
+        relayout(value, from, target, to, sources);
+        moved[key] = target;
+      }
+      t.loadState(moved);
+    });
   }
 
   /** The chain as JSON: the optimizer's spec with its transforms, or undefined if a transform has none. */

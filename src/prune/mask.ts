@@ -71,14 +71,15 @@ export function weightMask(options: { masks?: Record<string, Float32Array | numb
     kind: 'transform',
     name: 'weightMask',
     ...(options.masks === undefined ? { spec: { type: 'weightMask' } } : {}),
-    init(engine: Engine, params: ParamSet, optimizer?: Optimizer) {
+    init(engine: Engine, params: ParamSet, optimizer?: Optimizer, init?: { restoring?: boolean }) {
       if (region) engineRef.arena.free(region);
       engineRef = engine;
       paramsRef = params;
       optimizerRef = optimizer;
       region = engine.arena.allocF32(params.size);
       engine.backend.fill(region, params.size, 1);
-      write(options.masks ?? {}, 'weightMask.masks');
+      // Restoring (live reduction): the masks come next from loadState, in the new layout.
+      if (!init?.restoring) write(options.masks ?? {}, 'weightMask.masks');
     },
     beforeUpdate({ engine, params }: StepContext) {
       engine.backend.maskMultiply(params.grad, region, params.size);

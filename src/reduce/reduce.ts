@@ -1,7 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import type { LayerSpec } from '../layers/layer.js';
 import type { LayerByType, WeightedLayer } from '../layers/registry.js';
-import { Sequential, type ModelSpec } from '../model/sequential.js';
+import type { ModelSpec, Sequential } from '../model/sequential.js';
 import { windowGeometry } from '../ops/geometry.js';
 import { measureSparsity, type ThresholdChoice } from '../sparsity/measure.js';
 import { knownKeys } from '../validate.js';
@@ -106,14 +106,13 @@ export function planReduction(model: Sequential, options: ReduceOptions = {}): R
 }
 
 /**
- * Builds the physically smaller model a record describes: for each layer, cuts the removed units'
- * kernel columns, biases and batch-norm entries, cuts the inputs they fed in the next weighted
- * layer (rows; conv input channels; the H*W rows of a channel after a flatten), and folds the
- * constants of dead units into the next layer's bias. The record can be replayed on a copy of the
- * original model. Returns a new model on the same engine; the original is unchanged.
+ * Cuts a weight map as a record says, in place: for each layer, the removed units' kernel columns,
+ * biases and batch-norm entries, then the inputs they fed in the next weighted layer (rows; conv
+ * input channels; the H*W rows of a channel after a flatten). With `fold`, the constants of dead
+ * units are first folded into the next layer's bias (added to the spec when it had none). Returns
+ * the reduced layer specs.
  */
-export function applyReduction(model: Sequential, record: ReductionRecord): Sequential {
-  const weights = weightMap(model);
+function cutWeights(model: Sequential, record: ReductionRecord, weights: WeightMap, fold: boolean): LayerSpec[] {
   const { segments } = groupDependency(model);
   if (record.layers.length !== segments.length) throw new ArgumentError('record.layers', record.layers.length, `${segments.length} entries, one per weighted layer but the last`);
   const specs = model.toSpec().layers.map((l) => ({ ...l })) as LayerSpec[];
@@ -127,7 +126,7 @@ export function applyReduction(model: Sequential, record: ReductionRecord): Sequ
     // The constants dead units output, from the weights before any cut.
     const bias = weights.get(`${layer.name}/bias`);
     const constants = new Map(
-      r.removed.filter((x) => x.reason === 'dead').map((x) => [x.unit, propagateConstant(bias ? bias.values[x.unit] : 0, x.unit, between, weights)] as [number, number]),
+      fold ? r.removed.filter((x) => x.reason === 'dead').map((x) => [x.unit, propagateConstant(bias ? bias.values[x.unit] : 0, x.unit, between, weights)] as [number, number]) : [],
     );
     const cut: Cut = { weights, spec: specs[segment.at], units: r.units, keep };
     byWeightedType(CUT_OUTPUTS, layer, cut);
@@ -143,12 +142,42 @@ export function applyReduction(model: Sequential, record: ReductionRecord): Sequ
     }
     byWeightedType(CUT_INPUTS, next, weights, rowsFed(segment, keep), keep.length);
   });
+  return specs;
+}
+
+/**
+ * Builds the physically smaller model a record describes (see cutWeights for what is cut and
+ * folded). The record can be replayed on a copy of the original model. Returns a new model on the
+ * same engine; the original is unchanged.
+ */
+export function applyReduction(model: Sequential, record: ReductionRecord): Sequential {
+  const weights = weightMap(model);
+  const specs = cutWeights(model, record, weights, true);
   const spec: ModelSpec = { inputShape: [...model.inputShape], layers: specs, seed: model.seed };
-  const reduced = Sequential.build(model.engine, spec);
+  const reduced = model.derive(spec);
   const values: Record<string, Float32Array> = {};
   for (const w of reduced.getWeights()) values[w.name] = weights.get(w.name)?.values ?? w.values;
   reduced.setWeights(values);
   return reduced;
+}
+
+/** Element indices must stay exact in the f32 arrays surgery cuts. */
+const MAX_EXACT_INDEX = 2 ** 24;
+
+/**
+ * Where each element of the reduced model's tensors comes from in the original's: per tensor
+ * name, the index of the source element in the original tensor of that name (-1 for a tensor the
+ * reduction created, a bias that receives folded constants). The same cuts as applyReduction, run
+ * on element indices instead of weights, so that state laid out like the weights (optimizer
+ * moments, masks) follows the units it belongs to.
+ */
+export function reductionSources(model: Sequential, record: ReductionRecord): Map<string, Int32Array> {
+  const indices: WeightMap = new Map(model.getWeights().map((w) => {
+    if (w.values.length > MAX_EXACT_INDEX) throw new ArgumentError(`tensor ${w.name}`, `${w.values.length} values`, `at most ${MAX_EXACT_INDEX} values for a live reduction`);
+    return [w.name, { shape: w.shape, values: Float32Array.from({ length: w.values.length }, (_, i) => i) }];
+  }));
+  cutWeights(model, record, indices, false);
+  return new Map([...indices].map(([name, w]) => [name, Int32Array.from(w.values)]));
 }
 
 /**
@@ -156,7 +185,7 @@ export function applyReduction(model: Sequential, record: ReductionRecord): Sequ
  * unused units' outgoing weights): what the reduced model must reproduce.
  */
 export function zeroRemovedGroups(model: Sequential, record: ReductionRecord): Sequential {
-  const copy = Sequential.build(model.engine, model.toSpec());
+  const copy = model.derive(model.toSpec());
   const weights = weightMap(model);
   groupDependency(model).segments.forEach((segment, i) => {
     const r = record.layers[i];

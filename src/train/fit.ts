@@ -3,6 +3,7 @@ import type { BatchAugmentation } from '../data/augment.js';
 import type { Sequential, Targets } from '../model/sequential.js';
 import { samplesArray, targetsArray, type NestedNumbers } from '../model/nested_arrays.js';
 import { encodeCheckpoint, restoreCheckpoint, type FitCursor } from '../io/checkpoint.js';
+import { checkLiveReduction, reduceInPlace, type LiveCut, type LiveReductionOptions } from '../reduce/live.js';
 import { Random } from '../random.js';
 import { checkFinite, knownKeys, numberIn, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 
@@ -23,6 +24,8 @@ export interface BatchLog {
   samplesPerSecond: number;
   /** Estimated seconds left in the whole fit. */
   eta: number;
+  /** The model's parameter count now (it falls when live reduction cuts units). */
+  parameters: number;
 }
 
 /** One epoch of a fit, as `onEpochEnd` receives it and History.epochs keeps it. */
@@ -43,6 +46,11 @@ export interface EpochLog {
   samplesPerSecond: number;
   /** Learning rate of the epoch's last step. */
   lr: number;
+  /**
+   * The model's parameter count at the epoch's end, after a live reduction at that point (so
+   * validation scores the model training goes on with). Absent in logs of older checkpoints.
+   */
+  parameters?: number;
 }
 
 /** What fit resolves to: one EpochLog per epoch, and whether the fit stopped early. */
@@ -50,6 +58,8 @@ export interface History {
   epochs: EpochLog[];
   /** True when early stopping, a callback's 'stop' or model.stopTraining ended the fit. */
   stoppedEarly: boolean;
+  /** The cuts of live reduction (the `reduce` option), in order; empty without it. */
+  reductions: LiveCut[];
   /**
    * The same figures per metric, as TensorFlow.js and Keras keep them (`history.history.loss[e]`
    * is `epochs[e].loss`): acc/accuracy for classifiers (loss crossEntropy), the val_ ones with
@@ -124,6 +134,17 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Stop when `monitor` has not improved by minDelta for `patience` epochs. */
   earlyStopping?: { monitor?: Monitor; patience: number; minDelta?: number; restoreBestWeights?: boolean };
+  /**
+   * Live reduction: every `everyEpochs` epochs (at the epoch's end, before validation) or every
+   * `everySteps` steps, the model removes its dead and unused units in place, as `reduce` would,
+   * and trains on as the smaller network (see docs/live-reduction.md). The predictions at a cut
+   * are those of the unreduced model with the removed groups zeroed; afterwards a removed unit's
+   * weights are gone for good (its constant output is folded into the next layer's bias, which
+   * keeps training). Early stopping's best weights restore the architecture they were taken in.
+   */
+  reduce?: LiveReductionOptions;
+  /** Called after every cut of live reduction, with what it removed. */
+  onReduce?: (cut: LiveCut) => void;
   /** Let the event loop run at least this often (ms), so a page stays responsive. Default 16; 0 never yields. */
   yieldEveryMs?: number;
   /**
@@ -166,8 +187,11 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
   if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ epochs?, batchSize?, ... }');
   knownKeys('fit options', options, [
     'epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'onBatchEnd', 'onEpochEnd', 'signal', 'earlyStopping', 'yieldEveryMs', 'augment',
-    'checkpoint', 'resume', 'callbacks',
+    'checkpoint', 'resume', 'callbacks', 'reduce', 'onReduce',
   ]);
+  const live = options.reduce === undefined ? null : checkLiveReduction(options.reduce);
+  if (options.onReduce !== undefined && typeof options.onReduce !== 'function') throw new ArgumentError('onReduce', options.onReduce, 'a function (cut) => void');
+  const liveOptions = live ? { ...(live.xi === undefined ? {} : { xi: live.xi }), ...(live.allowPaddingDeviation ? { allowPaddingDeviation: true } : {}) } : {};
   const x = samplesArray('x', xIn, model.inputShape);
   const y = targetsArray<Targets>('y', yIn, model.outputShape);
   const callbacks = checkCallbacks(options.callbacks);
@@ -229,7 +253,7 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
   const augment = options.augment && ((batch: Float32Array, n: number) => options.augment!(batch, n, augmentRandom));
   const indices = Int32Array.from({ length: trainRows }, (_, i) => i);
   const batches = Math.ceil(trainRows / batchSize);
-  const history: History = { epochs: [], stoppedEarly: false, history: { loss: [] } };
+  const history: History = { epochs: [], stoppedEarly: false, reductions: [], history: { loss: [] } };
   const classifier = model.loss === 'crossEntropy';
   model.stopTraining = false;
   await each(callbacks, (c) => c.onTrainBegin?.({}));
@@ -237,6 +261,8 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
   let lastYield = started;
   let best = Infinity;
   let bestWeights: ReturnType<Sequential['getWeights']> | null = null;
+  // The architecture the best weights belong to, when a live reduction has changed it since.
+  let bestSpec: ReturnType<Sequential['toSpec']> | null = null;
   let sinceBest = 0;
 
   // Resuming: the model's state from the checkpoint, and where the fit stood.
@@ -260,15 +286,28 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
       best = cursor.earlyStopping.best;
       sinceBest = cursor.earlyStopping.sinceBest;
       bestWeights = cursor.earlyStopping.bestWeights ?? null;
+      bestSpec = cursor.earlyStopping.bestSpec ?? null;
     }
+    history.reductions.push(...(cursor.reductions ?? []));
   }
   const save = async (epoch: number, batch: number, shuffled: boolean, lossSum: number, penaltySum: number, correct: number) => {
     const cursor: FitCursor = {
       epoch, batch, epochs, batchSize, rows: trainRows, shuffled, indices,
       shuffleRandom: random.getState(), augmentRandom: augmentRandom.getState(), lossSum, penaltySum, correct, history: [...history.epochs],
-      ...(stopping ? { earlyStopping: { best, sinceBest, ...(bestWeights ? { bestWeights } : {}) } } : {}),
+      ...(stopping ? { earlyStopping: { best, sinceBest, ...(bestWeights ? { bestWeights } : {}), ...(bestSpec ? { bestSpec } : {}) } } : {}),
+      ...(history.reductions.length ? { reductions: [...history.reductions] } : {}),
     };
     await checkpoint!.save(encodeCheckpoint(model, cursor, checkpoint!.metadata ?? {}), { epoch, step: model.step });
+  };
+
+  /** A live-reduction cut at `at` epochs; the best weights remember the architecture they belong to. */
+  const cut = (at: number) => {
+    const specBefore = bestWeights && !bestSpec ? model.toSpec() : null;
+    const done = reduceInPlace(model, liveOptions, { epoch: at });
+    if (!done) return;
+    if (specBefore) bestSpec = specBefore;
+    history.reductions.push(done);
+    options.onReduce?.(done);
   };
 
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
@@ -303,6 +342,7 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
           epoch, batch: b, batches, loss, dataLoss, penalty, accuracy,
           samplesPerSecond: (start + n) / ((now - epochStart) / 1000),
           eta: (elapsed / done) * (epochs * batches - done),
+          parameters: model.parameterCount,
         });
         if (verdict === 'stop') {
           history.stoppedEarly = true;
@@ -317,6 +357,7 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
         history.stoppedEarly = true;
         break;
       }
+      if (live?.everySteps && model.step % live.everySteps === 0) cut(epoch + (b + 1) / batches);
       if (checkpoint?.everySteps && model.step % checkpoint.everySteps === 0) await save(epoch, b + 1, true, lossSum, penaltySum, correct);
       if (yieldEvery > 0 && now - lastYield >= yieldEvery) {
         await yieldToEventLoop();
@@ -325,7 +366,8 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
     }
     if (history.stoppedEarly) break;
     const seconds = (performance.now() - epochStart) / 1000;
-    const log: EpochLog = { epoch, loss: lossSum / trainRows, accuracy: correct / trainRows, seconds, samplesPerSecond: trainRows / seconds, lr };
+    if (live?.everyEpochs && (epoch + 1) % live.everyEpochs === 0) cut(epoch + 1);
+    const log: EpochLog = { epoch, loss: lossSum / trainRows, accuracy: correct / trainRows, seconds, samplesPerSecond: trainRows / seconds, lr, parameters: model.parameterCount };
     if (Number.isFinite(penaltySum)) {
       log.penalty = penaltySum / trainRows;
       log.dataLoss = log.loss - log.penalty;
@@ -348,7 +390,10 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
       if (score < best - (stopping.minDelta ?? 0)) {
         best = score;
         sinceBest = 0;
-        if (stopping.restoreBestWeights) bestWeights = model.getWeights();
+        if (stopping.restoreBestWeights) {
+          bestWeights = model.getWeights();
+          bestSpec = null;
+        }
       } else if (++sinceBest > stopping.patience) {
         history.stoppedEarly = true;
         break;
@@ -356,7 +401,11 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
     }
     if (checkpoint?.everyEpochs && ((epoch + 1) % checkpoint.everyEpochs === 0 || epoch + 1 === epochs)) await save(epoch + 1, 0, false, 0, 0, 0);
   }
-  if (bestWeights) model.setWeights(bestWeights);
+  if (bestWeights) {
+    // Weights from before a later cut: the model gets their architecture back (with a fresh optimizer state, as the fit ends here).
+    if (bestSpec) model.adoptArchitecture(model.derive(bestSpec), new Map());
+    model.setWeights(bestWeights);
+  }
   history.history = kerasHistory(history.epochs, classifier);
   await each(callbacks, (c) => c.onTrainEnd?.({}));
   return history;

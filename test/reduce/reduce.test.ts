@@ -7,44 +7,8 @@ import { adam } from '../../src/optim/optimizers.js';
 import { applyReduction, reduce, zeroRemovedGroups } from '../../src/reduce/reduce.js';
 import { chooseThreshold, measureSparsity } from '../../src/sparsity/measure.js';
 import { rng, uniform } from '../support/random.js';
+import { expectSamePredictions, killUnits, maxAbs, randomizeNonKernels } from '../support/reduction.js';
 import { hasSharedFile, sharedData, titleFor } from '../support/shared_data.js';
-
-/** Sets the incoming group (kernel column / filter) of the given units of a layer to zero. */
-function killUnits(model: Sequential, layer: string, units: number[]): void {
-  const kernel = model.getWeights().find((w) => w.name === `${layer}/kernel`)!;
-  const cols = kernel.shape[kernel.shape.length - 1];
-  for (let r = 0; r < kernel.values.length / cols; r++) for (const k of units) kernel.values[r * cols + k] = 0;
-  model.setWeights({ [kernel.name]: kernel.values });
-}
-
-/** Sets biases, batch-norm statistics and the like to random values so constants are not trivial. */
-function randomizeNonKernels(model: Sequential, seed: number): void {
-  const random = rng(seed);
-  const values: Record<string, Float32Array> = {};
-  for (const w of model.getWeights()) {
-    if (w.name.endsWith('/bias') || w.name.endsWith('/beta') || w.name.endsWith('/moving_mean')) values[w.name] = uniform(random, w.values.length, -0.5, 0.5);
-    if (w.name.endsWith('/gamma') || w.name.endsWith('/moving_variance')) values[w.name] = uniform(random, w.values.length, 0.5, 2);
-  }
-  model.setWeights(values);
-}
-
-function maxAbs(a: Float32Array): number {
-  return a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-}
-
-function expectSamePredictions(reduced: Sequential, reference: Sequential, x: Float32Array, label: string): number {
-  const got = reduced.predict(x);
-  const want = reference.predict(x);
-  let worst = 0;
-  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-  expect(worst, `${label}: max |logit difference|`).toBeLessThanOrEqual(1e-5 * maxAbs(want));
-  const k = reduced.outputSize;
-  for (let r = 0; r < got.length / k; r++) {
-    const arg = (v: Float32Array) => v.subarray(r * k, (r + 1) * k).reduce((b, x, i, a) => (x > a[b] ? i : b), 0);
-    expect(arg(got), `${label}: argmax of row ${r}`).toBe(arg(want));
-  }
-  return worst;
-}
 
 describe('reduce', () => {
   let engine: Engine;
