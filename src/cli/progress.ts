@@ -30,15 +30,20 @@ export class ProgressDisplay {
     const filled = Math.round((width * (b.batch + 1)) / b.batches);
     this.write(
       `\r\x1b[Kepoch ${b.epoch + 1}/${this.epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${b.batch + 1}/${b.batches}` +
-        `  ${b.samplesPerSecond.toFixed(0)} samples/s  ETA ${duration(b.eta)}  loss ${b.loss.toFixed(4)}  acc ${(100 * b.accuracy).toFixed(1)}%`,
+        `  ${b.samplesPerSecond.toFixed(0)} samples/s  ETA ${duration(b.eta)}  loss ${b.loss.toFixed(4)}  acc ${(100 * b.accuracy).toFixed(1)}%  ${b.parameters} params`,
     );
+  }
+
+  /** A line of its own between progress lines (a live-reduction cut, say). */
+  note(text: string): void {
+    this.write(`${this.isTTY ? '\r\x1b[K' : ''}${text}`);
   }
 
   epoch(e: EpochLog): void {
     const validation = e.valAccuracy !== undefined ? `, val loss ${e.valLoss!.toFixed(4)}, val acc ${(100 * e.valAccuracy).toFixed(2)}%` : '';
     this.write(
       `${this.isTTY ? '\r\x1b[K' : ''}epoch ${e.epoch + 1}/${this.epochs}: loss ${e.loss.toFixed(4)}, acc ${(100 * e.accuracy).toFixed(2)}%${validation}` +
-        `, ${e.samplesPerSecond.toFixed(0)} samples/s, ${duration(e.seconds)}\n`,
+        `, ${e.samplesPerSecond.toFixed(0)} samples/s, ${duration(e.seconds)}${e.parameters === undefined ? '' : `, ${e.parameters} parameters`}\n`,
     );
   }
 }

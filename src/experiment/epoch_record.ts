@@ -24,6 +24,8 @@ export interface EpochRecord {
   valLoss?: number;
   valAccuracy?: number;
   lr: number;
+  /** Parameters of the model at the epoch's end (falls with live reduction). Absent in older rows. */
+  parameters?: number;
   /** The dead-group threshold of this epoch (the config's xi, else the gap rule's). */
   xi: number;
   hiddenUnits: number;
@@ -75,7 +77,7 @@ export function epochRecord(model: Sequential, phase: EpochRecord['phase'], log:
   return {
     phase, epoch: log.epoch, loss: log.loss, accuracy: log.accuracy,
     ...(log.valLoss !== undefined ? { valLoss: log.valLoss, valAccuracy: log.valAccuracy } : {}),
-    lr: log.lr, xi: sparsity.threshold.xi, hiddenUnits: sparsity.hiddenUnits, deadUnits: sparsity.deadHiddenUnits,
+    lr: log.lr, parameters: model.parameterCount, xi: sparsity.threshold.xi, hiddenUnits: sparsity.hiddenUnits, deadUnits: sparsity.deadHiddenUnits,
     kernelZeros, kernelBelowEps: Math.round(sparsity.zeroWeights), layers,
   };
 }

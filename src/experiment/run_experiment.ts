@@ -18,6 +18,7 @@ import { measureSparsity, type SparsityReport } from '../sparsity/measure.js';
 import type { BatchLog, EpochLog, FitOptions } from '../train/fit.js';
 import { knownKeys, nonNegativeInt, nonNegativeNumber, positiveInt } from '../validate.js';
 import { epochRecord, type EpochRecord } from './epoch_record.js';
+import { checkLiveReduction, type LiveCut, type LiveReductionOptions } from '../reduce/live.js';
 
 /**
  * One training run described as data: the model, the optimizer chain, the schedule, pruning and
@@ -45,6 +46,8 @@ export interface ExperimentSpec {
   iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
   /** Dead-group threshold; default: measureSparsity's choice from the gap. */
   xi?: number;
+  /** Live reduction during the main training (fit's `reduce` option): dead units leave the network as it trains. */
+  liveReduction?: LiveReductionOptions;
   /** Reduce the trained model (default true); allowPaddingDeviation as in ReduceOptions. */
   reduce?: boolean | { allowPaddingDeviation: boolean };
 }
@@ -80,6 +83,8 @@ export interface ExperimentOptions {
   onStart?: (model: Sequential) => void;
   /** Every batch of the main training and of the fine-tune. */
   onBatchEnd?: (phase: EpochRecord['phase'], log: BatchLog) => void;
+  /** Every cut of live reduction (spec.liveReduction). */
+  onReduce?: (cut: LiveCut) => void;
   /** Every epoch, with its record (the model's sparsity then). */
   onEpochEnd?: (record: EpochRecord, log: EpochLog) => void;
   /** Random crops and flips (or any batch augmentation) of the main training's batches. */
@@ -111,6 +116,8 @@ export interface ExperimentResult {
   sparsity: SparsityReport;
   /** Every epoch of the main training and of the fine-tune. */
   history: EpochRecord[];
+  /** The cuts of live reduction during the main training (empty without liveReduction, or after a resume past the training). */
+  reductions: LiveCut[];
   /** True when early stopping ended the main training. */
   stoppedEarly: boolean;
   /** With prune: the kernel weights kept, of all, and the test accuracy before pruning (reported, never used to choose anything). */
@@ -121,7 +128,7 @@ export interface ExperimentResult {
   seconds: number;
 }
 
-const SPEC_KEYS = ['model', 'optimizer', 'epochs', 'batchSize', 'seed', 'validationSamples', 'earlyStopping', 'prune', 'fineTune', 'iterative', 'xi', 'reduce'];
+const SPEC_KEYS = ['model', 'optimizer', 'epochs', 'batchSize', 'seed', 'validationSamples', 'earlyStopping', 'prune', 'fineTune', 'iterative', 'xi', 'liveReduction', 'reduce'];
 
 /** Checks an experiment's own fields, naming the first bad one (the model, optimizer and pruning options check themselves when built). */
 function checkExperimentSpec(spec: ExperimentSpec): void {
@@ -131,6 +138,7 @@ function checkExperimentSpec(spec: ExperimentSpec): void {
   if (spec.batchSize !== undefined) positiveInt('experiment.batchSize', spec.batchSize);
   nonNegativeInt('experiment.seed', spec.seed);
   if (spec.validationSamples !== undefined) positiveInt('experiment.validationSamples', spec.validationSamples);
+  if (spec.liveReduction !== undefined) checkLiveReduction(spec.liveReduction);
   if (spec.earlyStopping !== undefined) {
     knownKeys('experiment.earlyStopping', spec.earlyStopping, ['patience']);
     nonNegativeInt('experiment.earlyStopping.patience', spec.earlyStopping.patience);
@@ -169,7 +177,7 @@ export function experimentModelSpec(model: ExperimentSpec['model'], data: Datase
  */
 export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: { train: Dataset; test: Dataset }, options: ExperimentOptions = {}): Promise<ExperimentResult> {
   checkExperimentSpec(spec);
-  knownKeys('runExperiment options', options, ['onStart', 'onBatchEnd', 'onEpochEnd', 'augment', 'checkpoint', 'onNote', 'signal']);
+  knownKeys('runExperiment options', options, ['onStart', 'onBatchEnd', 'onReduce', 'onEpochEnd', 'augment', 'checkpoint', 'onNote', 'signal']);
   if (options.checkpoint) knownKeys('runExperiment options.checkpoint', options.checkpoint, ['store', 'everySteps', 'run', 'hash', 'metadata', 'required']);
   let started = performance.now();
   const checkpoint = options.checkpoint;
@@ -227,6 +235,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
     });
 
     let stoppedEarly = false;
+    const reductions: LiveCut[] = [];
     if (resume?.info.phase === 'trained') {
       restoreCheckpoint(model, resume.bytes, resume.where);
     } else if (resume?.info.phase !== 'fine-tune') {
@@ -244,10 +253,16 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
         const fitted = await model.fit(train.x, train.y, {
           epochs: spec.epochs, batchSize, seed: spec.seed, ...hooks('train'), ...validationData, ...stop,
           ...(options.augment ? { augment: options.augment } : {}),
+          ...(spec.liveReduction ? { reduce: spec.liveReduction, onReduce: (cut: LiveCut) => {
+            reductions.push(cut);
+            options.onReduce?.(cut);
+          } } : {}),
           ...(spec.earlyStopping ? { earlyStopping: { patience: spec.earlyStopping.patience, restoreBestWeights: true } } : {}),
           ...fitCheckpoint('train'), ...resumeIn('train'),
         });
         stoppedEarly = fitted.stoppedEarly;
+        // A resumed fit reports the cuts made before its checkpoint too.
+        reductions.splice(0, reductions.length, ...fitted.reductions);
       }
       // The end of training, so that an interrupted fine-tune never trains again.
       if (checkpoint && spec.fineTune && spec.prune) await checkpoint.store.save(encodeCheckpoint(model, null, info('trained')), { epoch: spec.epochs, step: model.step });
@@ -277,7 +292,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
       : reduce(model, { ...(spec.xi !== undefined ? { xi: spec.xi } : {}), ...(typeof spec.reduce === 'object' ? { allowPaddingDeviation: spec.reduce.allowPaddingDeviation } : {}) });
     return {
       model, reduced, test: testScore, reducedTest: reduced ? reduced.model.evaluate(test.x, test.y, { batchSize: 256 }) : null,
-      sparsity, history, stoppedEarly, pruned, iterative: iterative ?? null, seconds: seconds(),
+      sparsity, history, reductions, stoppedEarly, pruned, iterative: iterative ?? null, seconds: seconds(),
     };
   } catch (e) {
     model.dispose();

@@ -158,6 +158,7 @@ export function renderTrainingReport(data: TrainingReportData, options: Training
     header(data),
     '<main>',
     trainingSection(data, charts),
+    sizeSection(data, charts),
     sparsitySection(data, charts, layerColor),
     groupNormSection(data, charts, layerColor, binsPerDecade),
     reductionSection(data),
@@ -360,6 +361,29 @@ function trainingSection(data: TrainingReportData, charts: ChartSpec[]): string 
   if (epochs.length) parts.push(epochTable(epochs, hasValidation, hasPenalty));
   parts.push('</section>');
   return parts.join('\n');
+}
+
+/**
+ * The network's parameter count and the training rate per epoch, when the history records the
+ * count: with live reduction (fit's reduce option) both move as units leave during training.
+ */
+function sizeSection(data: TrainingReportData, charts: ChartSpec[]): string {
+  const epochs = data.history.epochs.filter((e) => e.parameters !== undefined);
+  if (epochs.length < 2) return ''; // one point is no curve: the model section gives the size
+  const x: ChartSpec['x'] = { label: 'epoch', format: 'epoch', values: epochs.map((e) => e.epoch + 1) };
+  charts.push({ id: 'chart-parameters', kind: 'lines', height: 220, legend: false, x, y: { label: 'parameters', format: 'count', floor: 0 }, series: [{ label: 'parameters', values: epochs.map((e) => e.parameters!), color: TRAIN_COLOR }] });
+  charts.push({ id: 'chart-rate', kind: 'lines', height: 220, legend: false, x, y: { label: 'samples/s', format: 'count', floor: 0 }, series: [{ label: 'samples/s', values: epochs.map((e) => finiteOrNull(e.samplesPerSecond)), color: VALIDATION_COLOR }] });
+  const [first, last] = [epochs[0].parameters!, epochs[epochs.length - 1].parameters!];
+  const lead = first === last
+    ? `The network kept its ${formatCount(first)} parameters through training.`
+    : `Live reduction removed units while training: ${formatCount(first)} parameters after the first epoch, ${formatCount(last)} after the last (${formatChange(first, last)}).`;
+  return [
+    '<section id="size">', '<h2>Network size and training speed</h2>', `<p class="lead">${escapeHtml(lead)}</p>`,
+    '<div class="grid">',
+    figure('chart-parameters', 'Parameters per epoch', 'at the epoch\u2019s end, after any cut there'),
+    figure('chart-rate', 'Training samples per second, per epoch', 'the epoch\u2019s wall-clock rate'),
+    '</div>', '</section>',
+  ].join('\n');
 }
 
 function epochTable(epochs: readonly EpochLog[], hasValidation: boolean, hasPenalty: boolean): string {

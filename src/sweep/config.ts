@@ -5,6 +5,7 @@ import type { ModelSpec } from '../model/sequential.js';
 import type { MagnitudePruneOptions } from '../prune/magnitude.js';
 import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
 import { knownKeys, nonNegativeInt, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../validate.js';
+import { checkLiveReduction, type LiveReductionOptions } from '../reduce/live.js';
 
 /**
  * A sweep: methods x strengths x seeds, each run trained, optionally pruned and fine-tuned,
@@ -79,6 +80,8 @@ export interface SweepMethod {
   fineTune?: { epochs: number; optimizer?: OptimizerSpec };
   /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs. */
   iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
+  /** Live reduction during training (fit's `reduce` option), e.g. { "everyEpochs": 1 }. */
+  liveReduction?: LiveReductionOptions;
 }
 
 /** One run of the grid. */
@@ -142,7 +145,16 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   c.methods.forEach((m, i) => {
     const at = `methods[${i}]`;
     if (m === null || typeof m !== 'object') throw new ArgumentError(at, m, '{ name, optimizer, strengths?, epochs?, prune?, fineTune?, iterative? }');
-    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'model', 'prune', 'fineTune', 'iterative']);
+    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'model', 'prune', 'fineTune', 'iterative', 'liveReduction']);
+    if (m.liveReduction !== undefined) {
+      try {
+        checkLiveReduction(m.liveReduction);
+      } catch (e) {
+        if (e instanceof ArgumentError) throw new ArgumentError(`${at}.liveReduction (${e.argument})`, e.value, e.expected);
+        throw e;
+      }
+      if (m.iterative !== undefined) throw new ArgumentError(`${at}.liveReduction`, m.liveReduction, 'no live reduction beside iterative (the loop trains with its own fits)');
+    }
     if (m.model !== undefined) checkModel(`${at}.model`, m.model);
     if (typeof m.name !== 'string' || !/^[\w.+-]+$/.test(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a short name (letters, digits, . _ + -)');
     if (names.has(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a name no other method has');

@@ -52,6 +52,8 @@ export function sweepRunIdentity(config: SweepConfig, run: SweepRun): Record<str
     prune: method.prune ?? null,
     fineTune: method.fineTune ?? null,
     iterative: method.iterative ?? null,
+    // Absent without live reduction, and then left out of the JSON: older hashes stay what they were.
+    liveReduction: method.liveReduction,
     strength: run.strength,
     seed: run.seed,
   };

@@ -35,6 +35,8 @@ export interface SweepResult extends SweepRun {
   /** Iterative pruning only: the best checkpoint's validation accuracy and the evaluations made. */
   valAccuracy?: number;
   evaluations?: number;
+  /** With liveReduction: each cut (epochs done, steps, units removed, parameters after it). */
+  liveCuts?: { epoch: number; step: number; removed: number; parameters: number }[];
   /** With validationSamples: the last epoch's validation loss (the accuracy is valAccuracy). */
   valLoss?: number;
   /** Every epoch of the main training and of the fine-tune, with its sparsity (see EpochRecord). */
@@ -127,6 +129,7 @@ export async function executeSweepRun(
       reducedAccuracy: r.reducedTest!.accuracy,
       ...(r.iterative?.valAccuracy !== undefined ? { valAccuracy: r.iterative.valAccuracy } : {}),
       ...(r.iterative ? { evaluations: r.iterative.evaluations } : {}),
+      ...(spec.liveReduction ? { liveCuts: r.reductions.map((c) => ({ epoch: c.epoch, step: c.step, removed: c.removed, parameters: c.parameters.after })) } : {}),
       ...(spec.validationSamples ? lastValidation(r.history) : {}),
       ...(r.history.length ? { history: r.history } : {}),
       weightsHash: await weightsHash(model.getWeights()),
@@ -151,6 +154,7 @@ export function sweepRunSpec(config: SweepConfig, run: SweepRun): ExperimentSpec
     ...(method.prune ? { prune: method.prune } : {}),
     ...(method.fineTune ? { fineTune: method.fineTune } : {}),
     ...(method.iterative ? { iterative: method.iterative } : {}),
+    ...(method.liveReduction ? { liveReduction: method.liveReduction } : {}),
     ...(config.xi !== undefined ? { xi: config.xi } : {}),
   };
 }

@@ -49,6 +49,7 @@ const TRAIN_FLAGS = {
   xi: numberIn({ min: 0 }),
   'allow-padding-deviation': { type: 'boolean' },
   'no-reduce': { type: 'boolean' },
+  'reduce-every': integerIn(1, MAX_EPOCHS, MAX_EPOCHS_WHY),
   save: outputFile(),
   'save-reduced': outputFile(),
   checkpoint: outputFile(),
@@ -171,7 +172,9 @@ sparsity and reduction:
   --allow-padding-deviation
                         also remove dead channels that feed a zero-padded convolution (inexact
                         at the borders)
-  --no-reduce           measure only
+  --no-reduce           measure only (after training; --reduce-every still cuts during it)
+  --reduce-every N      live reduction: every N epochs, remove the dead and unused units while
+                        training, which goes on with the smaller (faster) network
 
 output:
   --save FILE           write the trained model (atomically)
@@ -246,6 +249,9 @@ export const train: Command = {
       // fit's default shuffle seed, the model's, as before runs were experiments.
       ...(prune && fineTuneEpochs > 0 ? { fineTune: { epochs: fineTuneEpochs, optimizer: { type: 'adam', lr: fineTuneLr }, seed } } : {}),
       ...(xi === undefined ? {} : { xi }),
+      ...(v['reduce-every'] === undefined ? {} : {
+        liveReduction: { everyEpochs: v['reduce-every'], ...(xi === undefined ? {} : { xi }), ...(v['allow-padding-deviation'] ? { allowPaddingDeviation: true } : {}) },
+      }),
       reduce: v['no-reduce'] ? false : { allowPaddingDeviation: v['allow-padding-deviation'] === true },
     };
     let building: Sequential | undefined;
@@ -277,6 +283,9 @@ export const train: Command = {
             }
           }
           return progress.batch(b);
+        },
+        onReduce: (cut) => {
+          progress.note(`live reduction after epoch ${cut.epoch}: ${countNoun(cut.removed, 'unit')} removed, ${cut.parameters.before} -> ${cut.parameters.after} parameters, ${cut.flops.before} -> ${cut.flops.after} FLOPs/sample\n`);
         },
         onEpochEnd: (record, e) => {
           progress.epoch(e);
@@ -392,6 +401,10 @@ export const train: Command = {
           sparsity: { ...sparsityJson(sparsity), by_activation: byActivation.map((l) => ({ name: l.layer, observed: l.observed, zero: l.zero.length, constant: l.constant.length })) },
           reduced: reducedJson,
           pruned: prunedJson,
+          live_reductions: result.reductions.map((c) => ({
+            epoch: c.epoch, step: c.step, units_removed: c.removed,
+            params_before: c.parameters.before, params_after: c.parameters.after, flops_before: c.flops.before, flops_after: c.flops.after,
+          })),
           saved: v.save ?? null,
         })}\n`,
       );
