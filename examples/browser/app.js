@@ -161,7 +161,7 @@ function drawNow() {
 // ---- training -----------------------------------------------------------------------------------
 function settings() {
   const n = (id) => Number($(id).value);
-  return { model: $('model').value, limit: n('limit'), epochs: n('epochs'), batchSize: n('batch'), lr: n('lr'), l2: n('l2'), seed: n('seed') };
+  return { model: $('model').value, limit: n('limit'), epochs: n('epochs'), batchSize: n('batch'), lr: n('lr'), l2: n('l2'), seed: n('seed'), live: $('live').checked };
 }
 
 /** FNV-1a over the bytes of every weight, in order: equal hashes mean bit-identical weights. */
@@ -218,7 +218,17 @@ async function train(overrides = {}) {
     status(`Training ${s.model} (${count(info.parameterCount)} parameters, kernels: ${trainer.kernels}, ${trainer.threads} thread(s)) on ${count(rows)} images…`);
     const started = performance.now();
     let lastStep = 0;
+    const cuts = [];
+    const showSize = (now) => {
+      $('size').hidden = false;
+      $('size').textContent = `Network: ${count(now)} parameters` + (cuts.length
+        ? ` (${count(info.parameterCount)} at the start; ${cuts.map((c) => `after epoch ${c.epoch}: ${plural(c.removed, 'unit')} removed`).join('; ')})`
+        : s.live ? ' (dead units leave at the end of each epoch)' : '');
+    };
+    showSize(info.parameterCount);
     const history = await trainer.fit(x, y, {
+      // Live reduction: at each epoch's end the worker cuts the dead and unused units, and trains on the smaller network.
+      ...(s.live ? { reduce: { everyEpochs: 1 } } : {}),
       epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, signal: state.controller.signal, transfer: true,
       ...(validationData ? { validationData } : {}),
       // Every batch reaches the curve (it keeps at most 300 points), and the worker measures the
@@ -226,11 +236,13 @@ async function train(overrides = {}) {
       progressEveryMs: 0, measureSparsity: true,
       onProgress: (p) => {
         lastStep = p.step;
+        if (p.reduction) cuts.push(p.reduction);
+        showSize(p.parameters);
         state.curve.add(p);
         if (p.epochLog) state.epochs.push(p.epochLog);
         if (p.sparsity) state.sparsity.push(sparsityPoint(p.epoch + 1, p.sparsity.layers));
         status(`epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}: loss ${p.dataLoss.toFixed(4)} + penalty ${p.penalty.toFixed(4)}, batch accuracy ${(100 * p.accuracy).toFixed(1)}%, ` +
-          `${Math.round(p.samplesPerSecond)} samples/s, ETA ${Math.ceil(p.eta)} s`);
+          `${Math.round(p.samplesPerSecond)} samples/s, ETA ${Math.ceil(p.eta)} s, ${count(p.parameters)} parameters`);
         drawCharts();
       },
     });
@@ -247,7 +259,7 @@ async function train(overrides = {}) {
     $('fingerprint').hidden = false;
     $('reduce').disabled = false;
     setDownloads(true);
-    return { testAccuracy: evaluation.accuracy, weightsHash: hash, steps: lastStep, seconds, samplesPerSecond, kernels: trainer.kernels, threads: trainer.threads };
+    return { testAccuracy: evaluation.accuracy, weightsHash: hash, steps: lastStep, seconds, samplesPerSecond, kernels: trainer.kernels, threads: trainer.threads, cuts: cuts.map((c) => ({ epoch: c.epoch, removed: c.removed, parameters: c.parameters.after })) };
   } catch (e) {
     status(`${e.name}: ${e.message}`, true);
     throw e;

@@ -9,6 +9,7 @@ import type { ReduceOptions, ReductionRecord } from '../reduce/reduce.js';
 import type { ReductionReport } from '../reduce/report.js';
 import type { MeasureOptions, SparsityReport } from '../sparsity/measure.js';
 import type { EpochLog, History } from '../train/fit.js';
+import type { LiveCut, LiveReductionOptions } from '../reduce/live.js';
 import type { SimdOption } from '../backend/load.js';
 import type { WasmModule } from '../backend/wasm_types.js';
 
@@ -25,6 +26,8 @@ export interface RemoteFitOptions {
   yieldEveryMs?: number;
   /** Minimum milliseconds between progress events. Default 100; 0 sends one per batch. */
   progressEveryMs?: number;
+  /** Live reduction (fit's `reduce` option): each cut is sent at once as a progress event with `reduction`. */
+  reduce?: LiveReductionOptions;
   /**
    * Measure group sparsity (measureSparsity, default options) after every epoch, on that epoch's
    * weights, and send it with the epoch's last progress event. Default false.
@@ -49,6 +52,11 @@ export interface FitProgress {
   samplesPerSecond: number;
   /** Estimated seconds left in the fit. */
   eta: number;
+  /** The network's size now: parameters and forward FLOPs per sample (both fall at a live-reduction cut). */
+  parameters: number;
+  flops: number;
+  /** On the event a live-reduction cut sends, right after it: what the cut removed. */
+  reduction?: LiveCut;
   /** Present on the event that ends an epoch. */
   epochLog?: EpochLog;
   /** On the event that ends an epoch, when the fit asked for measureSparsity. */

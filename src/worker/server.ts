@@ -73,15 +73,21 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
           ...fitOptions,
           signal: controller.signal,
           onBatchEnd: (b) => {
-            latest = { epoch: b.epoch, epochs: options.epochs ?? 1, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, dataLoss: b.dataLoss, penalty: b.penalty, accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta };
+            latest = {
+              epoch: b.epoch, epochs: options.epochs ?? 1, batch: b.batch, batches: b.batches, step: m.step, loss: b.loss, dataLoss: b.dataLoss, penalty: b.penalty,
+              accuracy: b.accuracy, samplesPerSecond: b.samplesPerSecond, eta: b.eta, parameters: m.parameterCount, flops: m.flops,
+            };
             const now = performance.now();
             if (now - last >= progressEveryMs) {
               last = now;
               send(latest);
             }
           },
+          onReduce: (cut) => {
+            if (latest) send({ ...latest, step: m.step, parameters: m.parameterCount, flops: m.flops, reduction: cut });
+          },
           onEpochEnd: (e) => {
-            if (latest) send({ ...latest, epochLog: e, ...(measure ? { sparsity: measureSparsity(m) } : {}) });
+            if (latest) send({ ...latest, step: m.step, parameters: m.parameterCount, flops: m.flops, epochLog: e, ...(measure ? { sparsity: measureSparsity(m) } : {}) });
           },
         });
       } finally {

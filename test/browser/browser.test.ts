@@ -287,6 +287,21 @@ describe.skipIf(!hasChromium)(
       await page.close();
     }, 180_000);
 
+    it('with "shrink while training", the network loses its dead units during the fit, and the page says so live', async () => {
+      const page = await open();
+      await page.evaluate(() => (window as any).demo.loadFromServer());
+      const result = await page.evaluate(() => (window as any).demo.train({ limit: 10000, epochs: 3, live: true }));
+      const size = (await page.textContent('#size'))!;
+      const [, now, start] = size.match(/^Network: ([\d,]+) parameters \(([\d,]+) at the start; after epoch \d+: [\d,]+ units? removed/)!.map((t) => Number(t.replace(/,/g, '')));
+      expect(start).toBe(266610); // LeNet-300-100
+      expect(now).toBeLessThan(start);
+      expect(result.cuts.length).toBeGreaterThan(0);
+      expect(result.cuts[result.cuts.length - 1].parameters).toBe(now);
+      expect(result.testAccuracy).toBeGreaterThan(0.9);
+      expect(await page.textContent('#status')).toMatch(/^Done: test accuracy/);
+      await page.close();
+    }, 120_000);
+
     it('cancel, a worker error and a terminated or crashed worker each surface as clear errors in the page', async () => {
       const page = await open();
       await page.evaluate(() => (window as any).demo.loadFromServer());

@@ -89,4 +89,36 @@ describe('the built package', () => {
     expect(out.abort).toEqual(['AbortError', 'stop']);
     expect(out.terminated).toEqual(['TrainerGoneError', 'the trainer was terminated']);
   });
+
+  it('the worker API trains with live reduction: progress events carry the current size, and the cut', () => {
+    const script = `
+      import { createTrainer } from 'slimtrain';
+      const spec = { inputShape: [6], seed: 3, layers: [{ type: 'dense', units: 8 }, { type: 'relu' }, { type: 'dense', units: 3 }] };
+      const x = Float32Array.from({ length: 200 * 6 }, (_, i) => Math.sin(i * 0.7));
+      const y = Uint8Array.from({ length: 200 }, (_, i) => (x[i * 6] > 0 ? 1 : 0) + (x[i * 6 + 1] > 0.5 ? 1 : 0));
+      const t = await createTrainer({ worker: true });
+      await t.build(spec);
+      await t.compile({ optimizer: { type: 'adam', lr: 0.01 } });
+      // Units 2 and 5 of dense_1 read nothing and feed nothing: no gradient revives them.
+      const w = await t.getWeights();
+      const k1 = w.find((v) => v.name === 'dense_1/kernel').values, k2 = w.find((v) => v.name === 'dense_2/kernel').values;
+      for (let r = 0; r < 6; r++) for (const k of [2, 5]) k1[r * 8 + k] = 0;
+      for (const k of [2, 5]) k2.fill(0, k * 3, k * 3 + 3);
+      await t.setWeights(w);
+      const sizes = [];
+      const cuts = [];
+      const history = await t.fit(x, y, { epochs: 2, batchSize: 20, progressEveryMs: 0, reduce: { everyEpochs: 1, xi: 1e-6 },
+        onProgress: (p) => { sizes.push(p.parameters); if (p.reduction) cuts.push([p.reduction.removed, p.reduction.parameters.after, p.parameters]); } });
+      const after = (await t.getWeights()).reduce((s, v) => s + v.values.length, 0);
+      console.log(JSON.stringify({ first: sizes[0], last: sizes[sizes.length - 1], cuts, reductions: history.reductions.length, parameterCount: after }));
+      await t.terminate();
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }));
+    // 6*8+8 + 8*3+3 = 83 parameters; without units 2 and 5: 6*6+6 + 6*3+3 = 63.
+    expect(out.first).toBe(83);
+    expect(out.cuts).toEqual([[2, 63, 63]]);
+    expect(out.last).toBe(63);
+    expect(out.reductions).toBe(1);
+    expect(out.parameterCount).toBe(63);
+  });
 });
