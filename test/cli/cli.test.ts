@@ -84,6 +84,23 @@ describe('slimtrain command line', () => {
     expect(run(['train', '--group-hoyer', '1e-3:1']).stderr).toMatch(/--group-hoyer = "1e-3:1": expected LAMBDA or LAMBDA:OUTPUT_WEIGHT:INPUT_WEIGHT/);
   });
 
+  it('train --reduce-every 1 cuts units while training: a line per cut, the size on each epoch line, the cuts in the JSON', () => {
+    // xi 0.5 lies inside the hidden layers' group norms (~0.3-0.8 after an epoch), so each cut removes units for sure.
+    const r = run(['train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '2', '--limit', '2000', '--test-limit', '500', '--reduce-every', '1', '--xi', '0.5', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    const cuts = result.live_reductions;
+    expect(cuts.length).toBeGreaterThan(0);
+    expect(cuts[0].epoch).toBe(1);
+    expect(cuts[0].params_before).toBe(266610);
+    for (const c of cuts) expect(c.params_after).toBeLessThan(c.params_before);
+    expect(result.parameters).toBe(cuts[cuts.length - 1].params_after);
+    expect(result.history.map((e: { parameters: number }) => e.parameters)[0]).toBe(cuts[0].params_after);
+    expect(r.stderr).toMatch(new RegExp(`live reduction after epoch 1: \\d+ units? removed, 266610 -> ${cuts[0].params_after} parameters`));
+    expect(r.stderr).toMatch(new RegExp(`epoch 1/2: .*, ${cuts[0].params_after} parameters\n`));
+    expect(run(['train', '--reduce-every', '0']).stderr).toMatch(/--reduce-every = "0": expected an integer/);
+  });
+
   it('train --epochs 1 on an MNIST subset prints progress and a JSON result above 90% accuracy, saves and reports', () => {
     const r = run([
       'train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--epochs', '1', '--limit', '20000', '--batch-size', '32', '--test-limit', '2000',
