@@ -70,6 +70,7 @@ const FUNCTIONS: Record<string, Call> = {
   measureSparsity: () => st.measureSparsity(model, BOGUS as never),
   reduce: () => st.reduce(model, BOGUS as never),
   planReduction: () => st.planReduction(model, BOGUS as never),
+  reduceInPlace: () => st.reduceInPlace(compiled(), BOGUS as never),
   magnitudePrune: () => st.magnitudePrune(model, { fraction: 0.5, ...BOGUS } as never),
   iterativePruning: () => st.iterativePruning(compiled(), x(), [0, 1], { fraction: 0.5, epochs: 1, ...BOGUS } as never),
   pruneAndFineTune: () => st.pruneAndFineTune(compiled(), x(), [0, 1], { prune: { fraction: 0.5 }, optimizer: st.sgd({ lr: 0.1 }), fit: { epochs: 1 }, ...BOGUS } as never),
@@ -92,7 +93,7 @@ const NO_OPTIONS: Record<string, string> = {
   gunzipIfCompressed: 'a stream and a name', isGzip: 'bytes', readTar: 'a stream',
   sliceDataset: 'a dataset and indices', standardizeSplits: 'named splits: every key is a split', channelStatistics: 'a dataset', standardizeChannels: 'a dataset and its statistics',
   rescale: 'a dataset and two numbers', shuffleDataset: 'a dataset and a generator', splitDataset: 'a dataset and a fraction',
-  chooseThreshold: 'group norms', applyReduction: 'a model and a record', zeroRemovedGroups: 'a model and a record',
+  chooseThreshold: 'group norms', applyReduction: 'a model and a record', zeroRemovedGroups: 'a model and a record', reductionSources: 'a model and a record',
   reductionReport: 'models, a record and samples', reductionTable: 'a report', presetSpec: 'a preset name, a shape and counts',
   deadUnitsByActivation: 'a model and samples', experimentModelSpec: 'a model description, a dataset and a seed',
   epochRecord: 'a model, a phase, an epoch log and a threshold', layerSizes: 'a model', maskOf: 'a model', serveTrainer: 'an endpoint { post, listen }',
@@ -119,7 +120,7 @@ const SEQUENTIAL_NO_OPTIONS = [
   'toInference', 'trainable', 'toSpec', 'outputShape', 'inputSize', 'outputSize', 'parameterCount', 'flops', 'step', 'optimizer', 'loss', 'trainStep',
   'layerOutputs', 'trainOn', 'trainingState', 'restoreTrainingState', 'getWeights', 'setWeights', 'summary', 'dispose', 'isDisposed', 'check', 'tensorsOf',
   'locate', 'batchSize', 'ensureWorkspace', 'freeWorkspace', 'takeSnapshot', 'restoreSnapshot', 'loadInputs', 'loadTargets', 'forwardLoss', 'forward',
-  'backward', 'meanLoss', 'accuracy',
+  'backward', 'meanLoss', 'accuracy', 'layers', 'params', 'state', 'reducedFrom', 'derive', 'adoptArchitecture',
 ];
 
 /** Exported classes other than Sequential: made by a factory above or internally, or errors. */
