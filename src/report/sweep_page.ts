@@ -1,4 +1,5 @@
 import type { SweepConfig } from '../sweep/config.js';
+import { removableUnitsCurves } from '../sweep/epochs_plot.js';
 import { sweepPoints, type SweepPoint } from '../sweep/report.js';
 import type { SweepResult } from '../sweep/run.js';
 import { knownKeys } from '../validate.js';
@@ -72,9 +73,35 @@ export function renderSweepPage(config: SweepConfig, results: readonly SweepResu
     parts.push(figure(panel.id, panel.title, `one color per method, ${countNoun(methods.length, 'method')}`));
   }
   parts.push('</div>', '</section>');
+  parts.push(...epochsSection(results, charts));
   parts.push('<section id="table">', '<h2>Every method and strength</h2>', '<div class="scroll">', pointsTable(points, results), '</div>', '</section>');
   parts.push(setupSection(config), '</main>');
   return renderChartPage({ title: `Sweep: ${config.name}`, body: parts.join('\n'), charts, ...(options.assets ? { assets: options.assets } : {}) });
+}
+
+/** Removable units after each epoch, one line per run (with recorded histories), coloured by method and strength. */
+function epochsSection(results: readonly SweepResult[], charts: ChartSpec[]): string[] {
+  const curves = removableUnitsCurves(results);
+  const groups = [...new Set(curves.map((c) => c.group))];
+  if (curves.length === 0) return [];
+  const maxEpoch = Math.max(...curves.flatMap((c) => c.epochs));
+  const xs = Array.from({ length: maxEpoch }, (_, i) => i + 1);
+  charts.push({
+    id: 'chart-sweep-epochs', kind: 'lines', height: 340,
+    x: { label: 'epoch', format: 'epoch', values: xs },
+    y: { label: 'removable hidden units', format: 'count', floor: 0 },
+    series: curves.map((c) => {
+      const values = new Array<number | null>(maxEpoch).fill(null);
+      c.epochs.forEach((e, i) => (values[e - 1] = c.units[i]));
+      return { label: c.id, values, color: PALETTE[groups.indexOf(c.group) % PALETTE.length], points: false, spanGaps: true };
+    }),
+  });
+  return [
+    '<section id="epochs">', '<h2>Removable units over training</h2>',
+    `<p class="lead">${escapeHtml('Hidden units whose incoming group norm is below that epoch\u2019s xi, after every training epoch: when units die, and whether the count settles. One line per run; the seeds of a method and strength share a colour.')}</p>`,
+    figure('chart-sweep-epochs', 'Removable hidden units per epoch', countNoun(curves.length, 'run')),
+    '</section>',
+  ];
 }
 
 function runsOf(point: SweepPoint, results: readonly SweepResult[]): SweepResult[] {

@@ -79,9 +79,11 @@ function compact(v: number): string {
   return String(+v.toPrecision(3));
 }
 
-const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+/** One colour per method in the SVG plots (matplotlib's tab10). */
+export const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
-function escapeXml(s: string): string {
+/** Text for SVG markup. */
+export function escapeXml(s: string): string {
   return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 }
 
@@ -148,7 +150,7 @@ export function sweepSvg(points: SweepPoint[], title: string): string {
 }
 
 /** The sweep's markdown page: setup, the table and the plot. */
-export function sweepMarkdown(config: SweepConfig, points: SweepPoint[], command: string): string {
+export function sweepMarkdown(config: SweepConfig, points: SweepPoint[], command: string, options: { epochsPlot?: boolean } = {}): string {
   const model = typeof config.model === 'string' ? config.model : 'a custom model spec';
   const methods = config.methods.map((m) => `- **${m.name}**: \`${JSON.stringify(m.optimizer)}\`${m.prune ? `, then prune \`${JSON.stringify(m.prune)}\`` : ''}` +
     `${m.fineTune ? ` and fine-tune ${m.fineTune.epochs} epochs${m.fineTune.optimizer ? ` with \`${JSON.stringify(m.fineTune.optimizer)}\`` : ''}` : ''}` +
@@ -170,7 +172,7 @@ accuracy.
 ${sweepTable(points)}
 
 ![accuracy against size](${config.name}.svg)
-
+${options.epochsPlot ? `\n![removable units after each epoch](${config.name}.epochs.svg)\n` : ''}
 Interactive version, with every run's details on hover: [${config.name}.html](${config.name}.html).
 `;
 }
