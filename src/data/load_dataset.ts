@@ -18,6 +18,13 @@ export const DATASET_SIZES: Record<DatasetName, { train: number; test: number }>
   cifar10: { train: 50_000, test: 10_000 },
 };
 
+/** One sample's shape and the class count of each dataset (what loadDataset returns). */
+export const DATASET_SHAPES: Record<DatasetName, { shape: number[]; classes: number }> = {
+  mnist: { shape: [28, 28, 1], classes: 10 },
+  'fashion-mnist': { shape: [28, 28, 1], classes: 10 },
+  cifar10: { shape: [32, 32, 3], classes: 10 },
+};
+
 /** Options of loadDataset. */
 export interface LoadDatasetOptions {
   /**

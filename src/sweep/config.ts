@@ -1,4 +1,7 @@
-import { DATASET_NAMES, type DatasetName } from '../data/load_dataset.js';
+import { DATASET_NAMES, DATASET_SHAPES, type DatasetName } from '../data/load_dataset.js';
+import type { Shape } from '../layers/layer.js';
+import { layerFromSpec } from '../layers/registry.js';
+import { presetSpec } from '../model/presets.js';
 import { ArgumentError } from '../errors.js';
 import { MODEL_PRESETS, type ModelPreset } from '../model/presets.js';
 import type { ModelSpec } from '../model/sequential.js';
@@ -117,6 +120,33 @@ function checkModel(argument: string, model: unknown): void {
   else if (model === null || typeof model !== 'object' || !Array.isArray((model as { layers?: unknown }).layers)) {
     throw new ArgumentError(argument, model, `one of ${MODEL_PRESETS.join(', ')} or a model spec { inputShape?, layers }`);
   }
+}
+
+/**
+ * Walks every model of a config (the sweep's and the methods' own) through the shapes of its
+ * dataset's samples, allocating no weights, so that a model that cannot take them fails before
+ * any run, naming the field, and not in every run. For configs run on the named dataset (the CLI);
+ * code that hands runs other data checks nothing here.
+ */
+export function checkSweepModels(config: SweepConfig): void {
+  checkModelShapes('model', config.model, config.dataset);
+  config.methods.forEach((m, i) => {
+    if (m.model !== undefined) checkModelShapes(`methods[${i}].model`, m.model, config.dataset);
+  });
+}
+
+function checkModelShapes(argument: string, model: SweepConfig['model'], dataset: DatasetName): void {
+  const { shape, classes } = DATASET_SHAPES[dataset];
+  const spec = typeof model === 'string' ? presetSpec(model, shape, classes, 0) : { inputShape: model.inputShape ?? shape, layers: model.layers };
+  let input: Shape = spec.inputShape;
+  spec.layers.forEach((layer, i) => {
+    try {
+      input = layerFromSpec(layer, i).build(input);
+    } catch (e) {
+      if (e instanceof ArgumentError) throw new ArgumentError(`${argument}.layers[${i}] (${layer.type}) input shape, on ${dataset} samples`, e.value, e.expected);
+      throw e;
+    }
+  });
 }
 
 /** Checks a parsed sweep config, naming the first bad field; builds each method's optimizer once to check it. */

@@ -42,6 +42,7 @@ const ROWS: Row[] = [
   ['train', 'xi', ['--xi', '-1'], /^--xi = "-1": expected a number >= 0$/],
   ['train', 'allow-padding-deviation', ['--allow-padding-deviation', '--no-reduce'], /^--allow-padding-deviation: it cannot go with --no-reduce/],
   ['train', 'no-reduce', ['--no-reduce=yes'], /^--no-reduce = "yes": expected no value \(--no-reduce is a switch\)$/],
+  ['train', 'reduce-every', ['--reduce-every', '0'], /^--reduce-every = "0": expected an integer from 1 to 10000/],
   ['train', 'save', ['--save', join(dir, 'none', 'm.slim')], /^--save = ".*": expected a file in a folder that exists/],
   ['train', 'save-reduced', ['--save-reduced', join(dir, 'r.slim'), '--no-reduce'], /^--save-reduced = ".*r\.slim": it cannot go with --no-reduce/],
   ['train', 'checkpoint', ['--checkpoint', folder], /^--checkpoint = ".*folder": expected a file name, not a folder$/],

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
 import { createDataset } from '../../src/data/dataset.js';
-import { checkSweepConfig, sweepRuns, withStrength, type SweepConfig } from '../../src/sweep/config.js';
+import { checkSweepConfig, checkSweepModels, sweepRuns, withStrength, type SweepConfig } from '../../src/sweep/config.js';
 import { sweepPoints, sweepSvg, sweepTable } from '../../src/sweep/report.js';
 import { executeSweepRun } from '../../src/sweep/run.js';
 import { rng, uniform } from '../support/random.js';
@@ -46,6 +46,13 @@ describe('sweep config', () => {
     expect(bad({ seeds: [1, 2, 1] })).toThrow(/^seeds = \[1, 2, 1\]: expected distinct numbers \(each names runs\)/);
     expect(bad({ methods: [{ ...BASE.methods[0], strengths: [1e-3, 1e-3] }] })).toThrow(/^methods\[0\].strengths = \[0.001, 0.001\]: expected distinct numbers/);
     expect(checkSweepConfig({ ...BASE, checkpointSteps: 0, checkpointDir: 'ckpt' }).checkpointSteps).toBe(0);
+    // A model that cannot take the named dataset's samples fails before any run (the CLI checks this).
+    const dense = { layers: [{ type: 'dense', units: 10 }, { type: 'relu' }, { type: 'dense', units: 10 }] };
+    const models = (patch: Record<string, unknown>) => () => checkSweepModels(checkSweepConfig({ ...BASE, ...patch }));
+    expect(models({ model: dense })).toThrow(/^model.layers\[0\] \(dense\) input shape, on mnist samples = \[28, 28, 1\]: expected a vector \[features\]/);
+    expect(models({ model: 'mlp', methods: [{ ...BASE.methods[0], model: dense }] })).toThrow(/^methods\[0\].model.layers\[0\] \(dense\) input shape/);
+    expect(models({ model: { layers: [{ type: 'flatten' }, ...dense.layers] } })).not.toThrow();
+    expect(bad({ methods: [{ ...BASE.methods[0], liveReduction: { everyEpochs: 0 } }] })).toThrow(/^methods\[0\].liveReduction \(reduce.everyEpochs\) = 0/);
   });
 });
 

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../io/model_files_node.js';
 import { ArgumentError } from '../../errors.js';
-import { checkSweepConfig, DEFAULT_CHECKPOINT_STEPS, sweepRuns, type SweepConfig, type SweepRun } from '../../sweep/config.js';
+import { checkSweepConfig, checkSweepModels, DEFAULT_CHECKPOINT_STEPS, sweepRuns, type SweepConfig, type SweepRun } from '../../sweep/config.js';
 import { sweepRunHash } from '../../sweep/fingerprint.js';
 import { describeMergeProblems, mergeProblemCount, mergeSweepRows } from '../../sweep/merge.js';
 import { runSweepPool } from '../../sweep/pool.js';
@@ -91,7 +91,9 @@ function readConfig(path: string): SweepConfig {
     throw new UsageError(`${JSON.stringify(path)} is not valid JSON (${(e as Error).message})`);
   }
   try {
-    return checkSweepConfig(parsed);
+    const config = checkSweepConfig(parsed);
+    checkSweepModels(config);
+    return config;
   } catch (e) {
     if (e instanceof ArgumentError) throw new UsageError(`${path}: ${e.message}`);
     throw e;
