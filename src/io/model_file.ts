@@ -15,19 +15,25 @@ export interface ModelManifest {
   metadata: Record<string, unknown>;
 }
 
-/** The model file format version this package writes; decodeModel refuses newer ones. */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * The newest model file format version this package writes; decodeModel refuses newer ones.
+ * Version 2 may hold sparse tensors (see src/io/sparse_tensor.ts); a file whose tensors are all
+ * dense is still written as version 1, which every slimtrain reads.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 
 
 /**
- * Serialises a model's spec and weights (batch-norm statistics included).
+ * Serialises a model's spec and weights (batch-norm statistics included), each tensor in the
+ * smaller of its dense and its sparse form (see src/io/sparse_tensor.ts); decoding gives the same
+ * weights bit for bit.
  *
  * @example
  * const bytes = encodeModel(model, { dataset: 'mnist' });
  * const copy = decodeModel(bytes); // { manifest, weights }
  */
 export function encodeModel(model: Sequential, metadata: Record<string, unknown> = {}): Uint8Array {
-  return encodeContainer({ format: 'slimtrain-model', version: MODEL_FORMAT_VERSION, spec: model.toSpec(), metadata }, model.getWeights());
+  return encodeContainer({ format: 'slimtrain-model', version: 1, spec: model.toSpec(), metadata }, model.getWeights(), { sparse: { version: MODEL_FORMAT_VERSION } });
 }
 
 /** Parses and checks a model file: magic, manifest, version, every tensor's bounds and the checksum. */
