@@ -1,5 +1,5 @@
 import type { Engine } from '../backend/engine.js';
-import { Sequential, type ModelSpec, type NamedWeight } from '../model/sequential.js';
+import { Sequential, type BuildOptions, type ModelSpec, type NamedWeight } from '../model/sequential.js';
 import { optimizerFromSpec } from '../optim/spec.js';
 import { decodeCheckpoint, restoreCheckpoint, type CheckpointManifest, type FitCursor } from './checkpoint.js';
 import { decodeContainer, encodeContainer, ModelFileError, type TensorEntry } from './container.js';
@@ -43,7 +43,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): { manifes
 }
 
 /** Rebuilds the model a file describes, with its weights, on the given engine. */
-export function modelFromBytes(engine: Engine, bytes: Uint8Array, source = 'model file', options: { inference?: boolean } = {}): { model: Sequential; manifest: ModelManifest } {
+export function modelFromBytes(engine: Engine, bytes: Uint8Array, source = 'model file', options: BuildOptions = {}): { model: Sequential; manifest: ModelManifest } {
   const { manifest, weights } = decodeModel(bytes, source);
   let model: Sequential;
   try {
