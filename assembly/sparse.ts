@@ -10,8 +10,8 @@
 // + ... over column j's nonzeros in storage order, each step a rounded multiply then a rounded add
 // (never fused, also in the relaxed build), so the simd, scalar and threaded results are identical.
 //
-// Batches of 4 rows or more: A's rows [i0, i1) are transposed into `work` ([K, i1-i0], at
-// work + i0*K floats), so that one nonzero multiplies 4 consecutive rows with one f32x4 load;
+// Batches of 4 rows or more: A's rows are transposed, PANEL rows at a time, into `work` ([K, PANEL]
+// floats of `work`, sparseWorkFloats(K)), so that one nonzero multiplies 4 consecutive rows with one f32x4 load;
 // blocks of 16 rows keep 4 accumulators in registers. Fewer rows (batch 1): a gather per nonzero,
 // four columns interleaved so that four independent add chains hide the add latency.
 
@@ -60,51 +60,67 @@ function gatherRows(N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize,
   }
 }
 
-// Rows [i0, i1) of C with f32x4 lanes over rows; requires the SIMD build and i1 - i0 >= 4.
+// Rows per transposed panel: a panel of A^T ([K, PANEL] floats) stays in cache while every column
+// of S runs over it. Transposing a whole large batch at once (a convolution's rows are batch x
+// positions, tens of thousands) writes with a stride of the batch and misses the cache on every store.
+const PANEL: i32 = 64;
+
+// Floats of `work` one call (or one thread's share) needs for depth K.
+export function sparseWorkFloats(K: i32): i32 {
+  return PANEL * K;
+}
+
+// Rows [i0, i1) of C with f32x4 lanes over rows, in panels of PANEL rows; requires the SIMD build.
 function vectorRows(N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize, a: usize, c: usize, work: usize, i0: i32, i1: i32): void {
-  const m = i1 - i0;
-  const t = work + (<usize>(i0 * K) << 2);
-  // t[k, r] = A[i0 + r, k]
-  for (let r = 0; r < m; r++) {
-    const src = a + (<usize>((i0 + r) * K) << 2);
-    for (let k = 0; k < K; k++) store<f32>(t + (<usize>(k * m + r) << 2), load<f32>(src + (<usize>k << 2)));
-  }
-  const stride = <usize>m << 2;
-  let r = 0;
-  for (; r + 16 <= m; r += 16) {
-    const base = t + (<usize>r << 2);
-    for (let j = 0; j < N; j++) {
-      const e = load<i32>(colPtr + (<usize>(j + 1) << 2));
-      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-      for (let p = load<i32>(colPtr + (<usize>j << 2)); p < e; p++) {
-        const v = f32x4.splat(load<f32>(values + (<usize>p << 2)));
-        const x = base + <usize>load<i32>(rowIdx + (<usize>p << 2)) * stride;
-        s0 = f32x4.add(s0, f32x4.mul(v128.load(x), v));
-        s1 = f32x4.add(s1, f32x4.mul(v128.load(x, 16), v));
-        s2 = f32x4.add(s2, f32x4.mul(v128.load(x, 32), v));
-        s3 = f32x4.add(s3, f32x4.mul(v128.load(x, 48), v));
-      }
-      const out = c + (<usize>((i0 + r) * N + j) << 2);
-      const ld = <usize>N << 2;
-      storeLanes(out, ld, s0);
-      storeLanes(out + 4 * ld, ld, s1);
-      storeLanes(out + 8 * ld, ld, s2);
-      storeLanes(out + 12 * ld, ld, s3);
+  const t = work;
+  for (let p0 = i0; p0 < i1; p0 += PANEL) {
+    const m = min(PANEL, i1 - p0);
+    if (m < 4) {
+      gatherRows(N, K, colPtr, rowIdx, values, a, c, p0, p0 + m);
+      break;
     }
-  }
-  for (; r + 4 <= m; r += 4) {
-    const base = t + (<usize>r << 2);
-    for (let j = 0; j < N; j++) {
-      const e = load<i32>(colPtr + (<usize>(j + 1) << 2));
-      let s = f32x4.splat(0);
-      for (let p = load<i32>(colPtr + (<usize>j << 2)); p < e; p++) {
-        const v = f32x4.splat(load<f32>(values + (<usize>p << 2)));
-        s = f32x4.add(s, f32x4.mul(v128.load(base + <usize>load<i32>(rowIdx + (<usize>p << 2)) * stride), v));
-      }
-      storeLanes(c + (<usize>((i0 + r) * N + j) << 2), <usize>N << 2, s);
+    // t[k, r] = A[p0 + r, k]
+    for (let r = 0; r < m; r++) {
+      const src = a + (<usize>((p0 + r) * K) << 2);
+      for (let k = 0; k < K; k++) store<f32>(t + (<usize>(k * m + r) << 2), load<f32>(src + (<usize>k << 2)));
     }
+    const stride = <usize>m << 2;
+    const ld = <usize>N << 2;
+    let r = 0;
+    for (; r + 16 <= m; r += 16) {
+      const base = t + (<usize>r << 2);
+      for (let j = 0; j < N; j++) {
+        const e = load<i32>(colPtr + (<usize>(j + 1) << 2));
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        for (let p = load<i32>(colPtr + (<usize>j << 2)); p < e; p++) {
+          const v = f32x4.splat(load<f32>(values + (<usize>p << 2)));
+          const x = base + <usize>load<i32>(rowIdx + (<usize>p << 2)) * stride;
+          s0 = f32x4.add(s0, f32x4.mul(v128.load(x), v));
+          s1 = f32x4.add(s1, f32x4.mul(v128.load(x, 16), v));
+          s2 = f32x4.add(s2, f32x4.mul(v128.load(x, 32), v));
+          s3 = f32x4.add(s3, f32x4.mul(v128.load(x, 48), v));
+        }
+        const out = c + (<usize>((p0 + r) * N + j) << 2);
+        storeLanes(out, ld, s0);
+        storeLanes(out + 4 * ld, ld, s1);
+        storeLanes(out + 8 * ld, ld, s2);
+        storeLanes(out + 12 * ld, ld, s3);
+      }
+    }
+    for (; r + 4 <= m; r += 4) {
+      const base = t + (<usize>r << 2);
+      for (let j = 0; j < N; j++) {
+        const e = load<i32>(colPtr + (<usize>(j + 1) << 2));
+        let s = f32x4.splat(0);
+        for (let p = load<i32>(colPtr + (<usize>j << 2)); p < e; p++) {
+          const v = f32x4.splat(load<f32>(values + (<usize>p << 2)));
+          s = f32x4.add(s, f32x4.mul(v128.load(base + <usize>load<i32>(rowIdx + (<usize>p << 2)) * stride), v));
+        }
+        storeLanes(c + (<usize>((p0 + r) * N + j) << 2), ld, s);
+      }
+    }
+    if (r < m) gatherRows(N, K, colPtr, rowIdx, values, a, c, p0 + r, p0 + m);
   }
-  if (r < m) gatherRows(N, K, colPtr, rowIdx, values, a, c, i0 + r, i1);
 }
 
 // Writes the four lanes of s to out, out + ld, out + 2 ld, out + 3 ld (bytes).
@@ -116,7 +132,7 @@ function vectorRows(N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize,
   store<f32>(out + 3 * ld, f32x4.extract_lane(s, 3));
 }
 
-// Rows [i0, i1) of C = A S (a thread's share; `work` holds at least M*K floats).
+// Rows [i0, i1) of C = A S (a thread's share; `work`: sparseWorkFloats(K) floats of its own).
 export function sparseMatmulRows(M: i32, N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize, a: usize, c: usize, work: usize, i0: i32, i1: i32): void {
   if (ASC_FEATURE_SIMD) {
     if (i1 - i0 >= 4) {
@@ -127,7 +143,7 @@ export function sparseMatmulRows(M: i32, N: i32, K: i32, colPtr: usize, rowIdx: 
   gatherRows(N, K, colPtr, rowIdx, values, a, c, i0, i1);
 }
 
-// C[M,N] = A[M,K] S[K,N] (see the top of this file); `work` holds at least M*K floats.
+// C[M,N] = A[M,K] S[K,N] (see the top of this file); `work` holds sparseWorkFloats(K) floats.
 export function sparseMatmul(M: i32, N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize, a: usize, c: usize, work: usize): void {
   sparseMatmulRows(M, N, K, colPtr, rowIdx, values, a, c, work, 0, M);
 }

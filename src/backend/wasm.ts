@@ -73,7 +73,7 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     }
     return work;
   };
-  // The sparse product's transposed rows of A (M*K floats), grown for larger products.
+  // The sparse product's transposed panels of A (sparseWorkFloats(K) floats per thread), grown for deeper products.
   let sparseWorkFloats = 0;
   let sparseWork: Ptr = 0;
   const sparseScratch = (floats: number): Ptr => {
@@ -98,11 +98,12 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       parallel(split(M, threads, 4).map(([i0, i1], t) => task('gemmRows', [flag(transA), flag(transB), M, N, K, a, b, c, flag(accumulate), works[t], i0, i1])));
     },
     sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c) {
-      const w = M >= 4 ? sparseScratch(M * K) : 0;
+      const per = k.sparseWorkFloats(K);
+      const w = M >= 4 ? sparseScratch(threads * per) : 0;
       const nonzeros = arena.i32(colPtr + N * 4, 1)[0];
       if (threads === 1 || M * nonzeros < THREAD_THRESHOLDS.sparse || M < 8) return void k.sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c, w);
-      // By rows of C in multiples of 4: each element sums in the same order on any thread.
-      parallel(split(M, threads, 4).map(([i0, i1]) => task('sparseMatmulRows', [M, N, K, colPtr, rowIdx, values, a, c, w, i0, i1])));
+      // By rows of C in multiples of 4, each thread with its own panel: every element sums in the same order on any thread.
+      parallel(split(M, threads, 4).map(([i0, i1], t) => task('sparseMatmulRows', [M, N, K, colPtr, rowIdx, values, a, c, w + t * per * 4, i0, i1])));
     },
     im2col(x, cols, g) {
       const per = g.OH * g.OW * g.KH * g.KW * g.C;
