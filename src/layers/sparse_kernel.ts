@@ -17,13 +17,13 @@ export const SPARSE_MODES: readonly SparseMode[] = ['auto', 'always', 'never'];
  * dense GEMM, per product shape: measured once by `npm run bench:sparse` (docs/benchmarks.md) on
  * LeNet-300-100, LeNet-5 and fashion-cnn, 1 thread, Node 20 x64. `rows` is M of
  * C[M,N] = A[M,K] S[K,N]: the batch for a dense layer, batch x output positions for a convolution.
- * At batch 1 a dense layer's sparse product ran 1.06x the GEMM's speed at 20% density and 0.6x at
- * 50%; with many rows the sparse kernel won by 1.04-1.2x at 50% and lost by 1.3-2.5x at 100%.
+ * At batch 1 a dense layer's sparse product ran at 1.4x the GEMM's speed at 20% density and 0.6x
+ * at 50%; with many rows the sparse kernel ran at 0.85-1.2x at 50% and 0.35-0.85x at 100%.
  * Near a crossover the two kernels take the same time, so its exact place matters little.
  */
 export const SPARSE_CROSSOVER = {
   /** M < 4 (a dense layer at batch 1 to 3): one gather per nonzero. */
-  fewRows: 0.2,
+  fewRows: 0.3,
   /** M >= 4 (batches, every convolution): SIMD lanes over rows of the transposed activations. */
   manyRows: 0.45,
 };
