@@ -5,15 +5,7 @@
 // the same model at the same density (log scale; below 1 is faster), against kernel density.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-interface Row {
-  model: string;
-  density: number;
-  batch: number;
-  dense_ms: number;
-  sparse_ms: number;
-  auto_ms: number;
-  tfjs_wasm_ms: number;
-}
+import type { SparseBenchRow as Row } from './sparse.js';
 
 const COLORS: Record<string, string> = { 'lenet-300-100': '#1f77b4', lenet5: '#d62728', 'fashion-cnn': '#2ca02c' };
 const DASH: Record<string, string> = { sparse: '', auto: '2 3', tfjs_wasm: '8 4' };

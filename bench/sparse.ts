@@ -25,8 +25,8 @@ import { logProgress } from './support/progress-log.js';
 import { setUpTfjs } from './support/tfjs-backends.js';
 import { formatTable, type TableColumn } from './support/text-table.js';
 
-/** One model at one density and batch. */
-interface Row {
+/** One model at one density and batch (the rows of --json; bench/sparse-plot.ts draws them). */
+export interface SparseBenchRow {
   model: string;
   /** Nonzeros / entries over every kernel (1 for the unpruned model). */
   density: number;
@@ -79,7 +79,7 @@ export async function main(args: readonly string[]): Promise<void> {
   const engine = await init({ threads: 1 });
   const { train, test } = loadMnist({ limit: options.quick ? 1000 : 3000, testLimit: 1000 });
   const targetSeconds = options.quick ? 0.06 : 0.6;
-  const rows: Row[] = [];
+  const rows: SparseBenchRow[] = [];
   const started = performance.now();
   let done = 0;
   const total = models.length * DENSITIES.length;
