@@ -38,6 +38,13 @@ export interface Backend {
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, accumulate: boolean): void;
 
+  /**
+   * C[M,N] = A[M,K] * S[K,N] with S in compressed sparse columns: column j's nonzeros are the f32
+   * values[colPtr[j] .. colPtr[j+1]) at the i32 rows rowIdx[...], ascending; colPtr is i32 [N+1].
+   * Each C element sums its column's nonzeros in storage order (see assembly/sparse.ts).
+   */
+  sparseMatmul(M: number, N: number, K: number, colPtr: Ptr, rowIdx: Ptr, values: Ptr, a: Ptr, c: Ptr): void;
+
   /** cols[N*OH*OW, KH*KW*C] = the patches of x [N,H,W,C], columns ordered (kh, kw, c); padding reads 0. */
   im2col(x: Ptr, cols: Ptr, g: WindowGeometry): void;
   /** dx [N,H,W,C] = the sum of every cols entry into the input element it came from (overwrites dx). */

@@ -12,6 +12,10 @@ export interface KernelExports {
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, accumulate: number, work: Ptr): void;
   gemmRows(transA: number, transB: number, M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, accumulate: number, work: Ptr, i0: number, i1: number): void;
   gemmWorkFloats(): number;
+  // assembly/sparse.ts
+  sparseMatmul(M: number, N: number, K: number, colPtr: Ptr, rowIdx: Ptr, values: Ptr, a: Ptr, c: Ptr, work: Ptr): void;
+  sparseMatmulRows(M: number, N: number, K: number, colPtr: Ptr, rowIdx: Ptr, values: Ptr, a: Ptr, c: Ptr, work: Ptr, i0: number, i1: number): void;
+  sparseWorkFloats(K: number): number;
   // assembly/conv.ts
   im2col(x: Ptr, cols: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;
   col2im(cols: Ptr, dx: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;

@@ -105,6 +105,17 @@ export function createReferenceBackend(arena: Arena): Backend {
         }
     },
 
+    sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c) {
+      const h = f();
+      const ints = i32();
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          for (let p = ints[at(colPtr) + j]; p < ints[at(colPtr) + j + 1]; p++) s += h[at(a) + i * K + ints[at(rowIdx) + p]] * h[at(values) + p];
+          h[at(c) + i * N + j] = s;
+        }
+    },
+
     im2col(x, cols, g) {
       const h = f();
       const width = g.KH * g.KW * g.C;

@@ -56,7 +56,7 @@ type NodeWorker = { on(e: string, h: (v: never) => void): void; once(e: string, 
 type NodeProcess = { getBuiltinModule?(id: string): unknown };
 
 /** The kernel exports a task may name. */
-export const POOL_OPS = ['gemmRows', 'im2col', 'col2im', 'sgdUpdate', 'momentumUpdate', 'adamUpdate'] as const;
+export const POOL_OPS = ['gemmRows', 'sparseMatmulRows', 'im2col', 'col2im', 'sgdUpdate', 'momentumUpdate', 'adamUpdate'] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 
 export interface PoolTask {

@@ -16,6 +16,8 @@ export const THREAD_THRESHOLDS = {
   im2col: 1 << 16,
   /** Parameters of an optimizer update. */
   update: 1 << 16,
+  /** Multiply-adds of a sparse product (M * nonzeros): a sparse GEMM does about one per 2-3 ns on one core. */
+  sparse: 1 << 18,
 };
 
 /** [start, end) ranges splitting `total` into at most `parts`, each start a multiple of `align`. */
@@ -71,6 +73,17 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     }
     return work;
   };
+  // The sparse product's transposed panels of A (sparseWorkFloats(K) floats per thread), grown for deeper products.
+  let sparseWorkFloats = 0;
+  let sparseWork: Ptr = 0;
+  const sparseScratch = (floats: number): Ptr => {
+    if (floats > sparseWorkFloats) {
+      if (sparseWork) arena.free(sparseWork);
+      sparseWorkFloats = Math.max(floats, 2 * sparseWorkFloats);
+      sparseWork = arena.allocF32(sparseWorkFloats);
+    }
+    return sparseWork;
+  };
   const win = (g: WindowGeometry): Window => [g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW];
   const flag = (b: boolean): number => (b ? 1 : 0);
 
@@ -83,6 +96,14 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       // By rows of C, in multiples of the micro-kernel's 4 rows: each thread sums its elements
       // exactly as one thread would.
       parallel(split(M, threads, 4).map(([i0, i1], t) => task('gemmRows', [flag(transA), flag(transB), M, N, K, a, b, c, flag(accumulate), works[t], i0, i1])));
+    },
+    sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c) {
+      const per = k.sparseWorkFloats(K);
+      const w = M >= 4 ? sparseScratch(threads * per) : 0;
+      const nonzeros = arena.i32(colPtr + N * 4, 1)[0];
+      if (threads === 1 || M * nonzeros < THREAD_THRESHOLDS.sparse || M < 8) return void k.sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c, w);
+      // By rows of C in multiples of 4, each thread with its own panel: every element sums in the same order on any thread.
+      parallel(split(M, threads, 4).map(([i0, i1], t) => task('sparseMatmulRows', [M, N, K, colPtr, rowIdx, values, a, c, w + t * per * 4, i0, i1])));
     },
     im2col(x, cols, g) {
       const per = g.OH * g.OW * g.KH * g.KW * g.C;

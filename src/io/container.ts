@@ -1,6 +1,9 @@
-import { SlimtrainError } from '../errors.js';
 import type { NamedWeight } from '../model/sequential.js';
 import { crc32 } from './crc32.js';
+import { ModelFileError } from './model_file_error.js';
+import { decodeSparseTensor, sparseForm, type SparseStorage } from './sparse_tensor.js';
+
+export { ModelFileError };
 
 /**
  * The container of slimtrain's model files and checkpoints: one self-describing blob.
@@ -9,7 +12,9 @@ import { crc32 } from './crc32.js';
  *   bytes 8-11   manifest length L (u32, little-endian)
  *   bytes 12-15  CRC-32 of everything after byte 15 (manifest and data)
  *   bytes 16..   manifest: UTF-8 JSON (a model's or a checkpoint's manifest), padded with spaces to a multiple of 4
- *   then         the tensor data: f32 little-endian, each tensor at its manifest offset
+ *   then         the tensor data, each tensor at its manifest offset (a multiple of 4): f32
+ *                little-endian, or with `sparse` the tensors whose sparse form is smaller in that
+ *                form (their entry's `storage`, see sparse_tensor.ts)
  *
  * The manifest names the format version, the model spec, and every tensor's name, shape, dtype,
  * offset and length; the checksum covers the manifest too, so that a flipped bit in the spec (an
@@ -18,35 +23,50 @@ import { crc32 } from './crc32.js';
 const MAGIC = [0x53, 0x4c, 0x49, 0x4d, 0x54, 0x52, 0x4e, 0x00]; // "SLIMTRN\0"
 const HEADER = 16;
 
-/** The bytes are not a (supported, intact) slimtrain model file; the message says what is wrong. */
-export class ModelFileError extends SlimtrainError {}
-
 /** A manifest's tensor entry: where one float32 tensor sits in the data section. */
 export interface TensorEntry {
   name: string;
   shape: number[];
   dtype: 'float32';
   offset: number;
+  /** Values (the product of the shape), however they are stored. */
   length: number;
+  /** Absent: `length` f32 values. Present: the sparse form the tensor is stored in. */
+  storage?: SparseStorage;
+}
+
+/** Options of encodeContainer. */
+export interface ContainerOptions {
+  /**
+   * Store each tensor whose sparse form is smaller in that form, and then write this format
+   * version instead of the fields' one (readers older than it would misread the sparse tensors).
+   * Default: every tensor dense.
+   */
+  sparse?: { version: number };
 }
 
 /**
  * The container both model files and checkpoints use: magic, manifest length, CRC-32, the JSON
  * manifest (given fields plus `tensors` and `dataBytes`), then the float32 tensors.
  */
-export function encodeContainer(fields: { format: string; version: number } & Record<string, unknown>, tensors: readonly NamedWeight[]): Uint8Array {
+export function encodeContainer(fields: { format: string; version: number } & Record<string, unknown>, tensors: readonly NamedWeight[], options: ContainerOptions = {}): Uint8Array {
   let offset = 0;
-  const entries: TensorEntry[] = tensors.map((w) => {
-    const entry = { name: w.name, shape: [...w.shape], dtype: 'float32' as const, offset, length: w.values.length };
-    offset += w.values.length * 4;
+  const sparse = tensors.map((w) => (options.sparse ? sparseForm(w.values, w.shape) : null));
+  const entries: TensorEntry[] = tensors.map((w, i) => {
+    const form = sparse[i];
+    const entry: TensorEntry = { name: w.name, shape: [...w.shape], dtype: 'float32' as const, offset, length: w.values.length, ...(form ? { storage: form.storage } : {}) };
+    offset += form ? form.bytes.length : w.values.length * 4;
     return entry;
   });
   const data = new Uint8Array(offset);
   const view = new DataView(data.buffer);
   for (const [i, w] of tensors.entries()) {
-    for (let j = 0; j < w.values.length; j++) view.setFloat32(entries[i].offset + 4 * j, w.values[j], true);
+    const form = sparse[i];
+    if (form) data.set(form.bytes, entries[i].offset);
+    else for (let j = 0; j < w.values.length; j++) view.setFloat32(entries[i].offset + 4 * j, w.values[j], true);
   }
-  let json = JSON.stringify({ ...fields, tensors: entries, dataBytes: data.length });
+  const version = options.sparse && sparse.some(Boolean) ? options.sparse.version : fields.version;
+  let json = JSON.stringify({ ...fields, version, tensors: entries, dataBytes: data.length });
   while (new TextEncoder().encode(json).length % 4) json += ' ';
   const text = new TextEncoder().encode(json);
   const out = new Uint8Array(HEADER + text.length + data.length);
@@ -97,8 +117,17 @@ export function decodeContainer<M extends { format: string; version: number; ten
   const dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const tensors = manifest.tensors.map((t, i) => {
     const count = Array.isArray(t.shape) ? t.shape.reduce((a, b) => a * b, 1) : NaN;
-    if (typeof t.name !== 'string' || t.dtype !== 'float32' || !Number.isInteger(t.offset) || t.offset < 0 || t.offset % 4 || t.length !== count || t.offset + 4 * t.length > data.length) {
+    const storage = t.storage;
+    const bytes = storage === undefined ? 4 * t.length : (storage as { bytes?: unknown })?.bytes;
+    if (
+      typeof t.name !== 'string' || t.dtype !== 'float32' || !Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0) || !Number.isInteger(t.offset) || t.offset < 0 || t.offset % 4 || t.length !== count ||
+      !Number.isInteger(bytes) || t.offset + (bytes as number) > data.length
+    ) {
       throw new ModelFileError(`${source}: tensor ${i} (${JSON.stringify(t.name)}) has an invalid name, dtype, shape, offset or length`);
+    }
+    if (storage !== undefined) {
+      const values = decodeSparseTensor(data.subarray(t.offset, t.offset + (bytes as number)), storage, t.shape, `${source}: tensor ${JSON.stringify(t.name)} (sparse)`);
+      return { name: t.name, shape: [...t.shape], values };
     }
     const values = new Float32Array(t.length);
     for (let j = 0; j < t.length; j++) values[j] = dataView.getFloat32(t.offset + 4 * j, true);

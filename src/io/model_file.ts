@@ -1,5 +1,5 @@
 import type { Engine } from '../backend/engine.js';
-import { Sequential, type ModelSpec, type NamedWeight } from '../model/sequential.js';
+import { Sequential, type BuildOptions, type ModelSpec, type NamedWeight } from '../model/sequential.js';
 import { optimizerFromSpec } from '../optim/spec.js';
 import { decodeCheckpoint, restoreCheckpoint, type CheckpointManifest, type FitCursor } from './checkpoint.js';
 import { decodeContainer, encodeContainer, ModelFileError, type TensorEntry } from './container.js';
@@ -15,19 +15,25 @@ export interface ModelManifest {
   metadata: Record<string, unknown>;
 }
 
-/** The model file format version this package writes; decodeModel refuses newer ones. */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * The newest model file format version this package writes; decodeModel refuses newer ones.
+ * Version 2 may hold sparse tensors (see src/io/sparse_tensor.ts); a file whose tensors are all
+ * dense is still written as version 1, which every slimtrain reads.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 
 
 /**
- * Serialises a model's spec and weights (batch-norm statistics included).
+ * Serialises a model's spec and weights (batch-norm statistics included), each tensor in the
+ * smaller of its dense and its sparse form (see src/io/sparse_tensor.ts); decoding gives the same
+ * weights bit for bit.
  *
  * @example
  * const bytes = encodeModel(model, { dataset: 'mnist' });
  * const copy = decodeModel(bytes); // { manifest, weights }
  */
 export function encodeModel(model: Sequential, metadata: Record<string, unknown> = {}): Uint8Array {
-  return encodeContainer({ format: 'slimtrain-model', version: MODEL_FORMAT_VERSION, spec: model.toSpec(), metadata }, model.getWeights());
+  return encodeContainer({ format: 'slimtrain-model', version: 1, spec: model.toSpec(), metadata }, model.getWeights(), { sparse: { version: MODEL_FORMAT_VERSION } });
 }
 
 /** Parses and checks a model file: magic, manifest, version, every tensor's bounds and the checksum. */
@@ -37,7 +43,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): { manifes
 }
 
 /** Rebuilds the model a file describes, with its weights, on the given engine. */
-export function modelFromBytes(engine: Engine, bytes: Uint8Array, source = 'model file', options: { inference?: boolean } = {}): { model: Sequential; manifest: ModelManifest } {
+export function modelFromBytes(engine: Engine, bytes: Uint8Array, source = 'model file', options: BuildOptions = {}): { model: Sequential; manifest: ModelManifest } {
   const { manifest, weights } = decodeModel(bytes, source);
   let model: Sequential;
   try {

@@ -5,6 +5,7 @@ import { Im2colConvolution } from '../ops/im2col_convolution.js';
 import { knownKeys, oneOf, pair, positiveInt } from '../validate.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
 import { Layer, type BindContext, type LayerSpec, type ParamSpec, type Shape } from './layer.js';
+import { SparseKernel, type SparseMode } from './sparse_kernel.js';
 
 export interface Conv2DOptions {
   filters: number;
@@ -38,6 +39,8 @@ export class Conv2D extends Layer {
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
   private op: Im2colConvolution | null = null;
+  /** Inference models: the kernel's sparse copy, made by useSparseKernel (null: the dense GEMM). */
+  private sparse: SparseKernel | null = null;
 
   constructor(options: Conv2DOptions) {
     super();
@@ -86,8 +89,21 @@ export class Conv2D extends Layer {
     return Im2colConvolution.workspaceFloatsFor(windowGeometry([maxBatch, ...this.inputShape], this.kernelSize, this.strides, this.padding));
   }
 
+  /** The kernel's sparse copy an inference model runs with where it is faster, or null. */
+  get sparseKernel(): SparseKernel | null {
+    return this.sparse;
+  }
+
+  /** (Re)makes the sparse copy of the bound kernel, as its [KH*KW*C, filters] matrix, for this mode (inference models). */
+  useSparseKernel(mode: SparseMode): SparseKernel | null {
+    this.sparse?.dispose();
+    const [KH, KW] = this.kernelSize;
+    this.sparse = SparseKernel.of(this.engine, this.bound.kernel.ptr, KH * KW * this.inputShape[2], this.filters, mode);
+    return this.sparse;
+  }
+
   forward(x: Ptr, y: Ptr, n: number): void {
-    this.op!.forward(x, this.bound.kernel.ptr, y, n);
+    this.op!.forward(x, this.bound.kernel.ptr, y, n, this.sparse);
     if (this.useBias) this.engine.backend.biasAdd(y, this.bound.bias.ptr, n * this.outputShape[0] * this.outputShape[1], this.filters);
   }
 
@@ -120,5 +136,7 @@ export class Conv2D extends Layer {
   dispose(): void {
     this.op?.dispose();
     this.op = null;
+    this.sparse?.dispose();
+    this.sparse = null;
   }
 }

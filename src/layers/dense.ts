@@ -3,6 +3,7 @@ import { ArgumentError } from '../errors.js';
 import { knownKeys, positiveInt } from '../validate.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
 import { Layer, type LayerSpec, type ParamSpec, type Shape } from './layer.js';
+import { SparseKernel, type SparseMode } from './sparse_kernel.js';
 
 export interface DenseOptions {
   units: number;
@@ -27,6 +28,8 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
+  /** Inference models: the kernel's sparse copy, made by useSparseKernel (null: the dense GEMM). */
+  private sparse: SparseKernel | null = null;
 
   constructor(options: DenseOptions) {
     super();
@@ -52,9 +55,22 @@ export class Dense extends Layer {
     return list;
   }
 
+  /** The kernel's sparse copy an inference model runs with where it is faster, or null. */
+  get sparseKernel(): SparseKernel | null {
+    return this.sparse;
+  }
+
+  /** (Re)makes the sparse copy of the bound kernel for this mode (inference models, after their weights change). */
+  useSparseKernel(mode: SparseMode): SparseKernel | null {
+    this.sparse?.dispose();
+    this.sparse = SparseKernel.of(this.engine, this.bound.kernel.ptr, this.inputShape[0], this.units, mode);
+    return this.sparse;
+  }
+
   forward(x: Ptr, y: Ptr, n: number): void {
     const b = this.engine.backend;
-    b.gemm(false, false, n, this.units, this.inputShape[0], x, this.bound.kernel.ptr, y, false);
+    if (this.sparse?.uses(n)) this.sparse.multiply(x, y, n);
+    else b.gemm(false, false, n, this.units, this.inputShape[0], x, this.bound.kernel.ptr, y, false);
     if (this.useBias) b.biasAdd(y, this.bound.bias.ptr, n, this.units);
   }
 
@@ -68,6 +84,11 @@ export class Dense extends Layer {
 
   flops(): number {
     return 2 * this.inputShape[0] * this.units + (this.useBias ? this.units : 0);
+  }
+
+  dispose(): void {
+    this.sparse?.dispose();
+    this.sparse = null;
   }
 
   toSpec(): LayerSpec {

@@ -1,19 +1,30 @@
 import type { Ptr } from '../backend/arena.js';
 import { init, type Engine } from '../backend/engine.js';
 import { ArgumentError, SlimtrainError } from '../errors.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { Dense } from '../layers/dense.js';
 import { initialize } from '../layers/initializers.js';
 import { size, type Layer, type LayerSpec, type Shape } from '../layers/layer.js';
 import { isLayerType, LAYER_TYPES, layerFromSpec, type AnyLayer } from '../layers/registry.js';
+import { SPARSE_MODES, type SparseMode } from '../layers/sparse_kernel.js';
 import { computeLoss, resolveLoss, type LossAlias, type LossName } from '../losses/loss.js';
 import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
 import { Chain, type Optimizer, type Transform } from '../optim/transform.js';
 import { Random } from '../random.js';
 import { fit, type FitOptions, type History } from '../train/fit.js';
-import { checkFinite, knownKeys, positiveInt } from '../validate.js';
+import { checkFinite, knownKeys, oneOf, positiveInt } from '../validate.js';
 import { samplesArray, targetsArray, type NestedNumbers } from './nested_arrays.js';
 import { ParamSet, type TensorView } from './param_set.js';
 import { gatherInputs, gatherTargets } from './batch.js';
 import { freeWorkspace, planWorkspace, type Workspace } from './workspace.js';
+
+/** Options of Sequential.build. */
+export interface BuildOptions {
+  /** Predict and evaluate only: no gradients or training buffers (default false). */
+  inference?: boolean;
+  /** Inference models only: 'auto' (default), 'always' or 'never' run dense and convolution layers on the sparse kernel (see SparseMode). */
+  sparse?: SparseMode;
+}
 
 /** A model as plain JSON: what a file or a worker message carries. */
 export interface ModelSpec {
@@ -78,6 +89,8 @@ export class Sequential {
   private lossName: LossName = 'crossEntropy';
   private steps = 0;
   private disposed = false;
+  /** Whether the layers' sparse kernel copies match the weights (inference models). */
+  private sparseCurrent = false;
   /**
    * Set to true (in a callback, as in Keras and TensorFlow.js) to end the running fit after the
    * current batch; fit resets it to false when it starts.
@@ -91,6 +104,8 @@ export class Sequential {
     seed: number,
     /** Inference only: no gradients, no training buffers, activations in two alternating regions. */
     readonly inference = false,
+    /** Inference models: which kernel dense and convolution layers multiply with (see build's `sparse`). */
+    readonly sparse: SparseMode = 'never',
   ) {
     this.currentLayers = layers;
     this.inputShape = inputShape;
@@ -144,8 +159,15 @@ export class Sequential {
    * `create` on an engine the caller already has, synchronously. With `{ inference: true }` the
    * model can predict and evaluate but not train: it holds no gradients or training buffers and
    * keeps its activations in two alternating regions, the least memory a forward pass needs.
+   * Its dense and convolution layers run on the sparse kernel (`sparse`, default 'auto': where
+   * their kernel's density makes it faster, see SPARSE_CROSSOVER; 'always'; 'never'); sparse copies
+   * are made at the first predict after build or setWeights (code writing the weights in place
+   * calls `weightsChanged()`). Predictions agree with the dense kernel's to f32 rounding.
+   *
+   * @example
+   * const fast = Sequential.build(engine, spec, { inference: true, sparse: 'auto' });
    */
-  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: readonly AnyLayer[]; seed?: number }, options: { inference?: boolean } = {}): Sequential {
+  static build(engine: Engine, spec: ModelSpec | { inputShape: number[]; layers: readonly AnyLayer[]; seed?: number }, options: BuildOptions = {}): Sequential {
     if (spec === null || typeof spec !== 'object') throw new ArgumentError('spec', spec, 'a model spec { inputShape, layers, seed? }');
     knownKeys('spec', spec, ['inputShape', 'layers', 'seed']);
     const inputShape = spec.inputShape;
@@ -161,10 +183,12 @@ export class Sequential {
     });
     const seed = spec.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError('seed', seed, 'an integer in [0, 2^32)');
-    if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ inference? }');
-    knownKeys('build options', options, ['inference']);
+    if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ inference?, sparse? }');
+    knownKeys('build options', options, ['inference', 'sparse']);
     if (options.inference !== undefined && typeof options.inference !== 'boolean') throw new ArgumentError('inference', options.inference, 'true or false');
-    return new Sequential(engine, layers, inputShape, seed, options.inference === true);
+    if (options.sparse !== undefined && options.inference !== true) throw new ArgumentError('sparse', options.sparse, 'no sparse option on a trainable model (its weights change every step): build with { inference: true }');
+    const sparse = oneOf('sparse', options.sparse ?? 'auto', SPARSE_MODES);
+    return new Sequential(engine, layers, inputShape, seed, options.inference === true, options.inference === true ? sparse : 'never');
   }
 
   /**
@@ -177,10 +201,11 @@ export class Sequential {
     return Sequential.build(this.engine, spec);
   }
 
-  /** An inference-only copy (see build's `inference`) with these weights, on the same engine. */
-  toInference(): Sequential {
+  /** An inference-only copy (see build's `inference` and `sparse`) with these weights, on the same engine. */
+  toInference(options: { sparse?: SparseMode } = {}): Sequential {
     this.check();
-    const copy = Sequential.build(this.engine, this.toSpec(), { inference: true });
+    knownKeys('toInference options', options, ['sparse']);
+    const copy = Sequential.build(this.engine, this.toSpec(), { inference: true, ...options });
     copy.setWeights(this.getWeights());
     return copy;
   }
@@ -527,6 +552,27 @@ export class Sequential {
       const [set, t] = this.locate(name);
       set.values(t).set(values);
     }
+    this.weightsChanged();
+  }
+
+  /**
+   * Tells an inference model that its weights were written in place (as magnitudePrune does), so
+   * that its sparse kernel copies are made again before the next forward pass. setWeights calls it.
+   */
+  weightsChanged(): void {
+    this.sparseCurrent = false;
+  }
+
+  /**
+   * Per dense and convolution layer of an inference model: its kernel's density and the sparse
+   * copy's bytes, or null where it runs dense at every batch. (Makes the copies if they are stale.)
+   */
+  sparseKernels(): { layer: string; density: number; bytes: number; mode: SparseMode }[] {
+    this.check();
+    this.ensureWorkspace(1);
+    this.prepareSparse();
+    return this.layers.flatMap((l) => (l instanceof Dense || l instanceof Conv2D) && l.sparseKernel
+      ? [{ layer: l.name, density: l.sparseKernel.density, bytes: l.sparseKernel.bytes, mode: this.sparse }] : []);
   }
 
   /** A table of layers, output shapes, parameters and FLOPs. */
@@ -645,7 +691,15 @@ export class Sequential {
     return { data: this.meanLoss(n), accuracy: this.lossName === 'crossEntropy' ? this.accuracy(last, n, kind) : NaN };
   }
 
+  /** Makes the layers' sparse kernel copies if the weights changed since (inference models). */
+  private prepareSparse(): void {
+    if (this.sparseCurrent || this.sparse === 'never') return;
+    for (const layer of this.layers) if (layer instanceof Dense || layer instanceof Conv2D) layer.useSparseKernel(this.sparse);
+    this.sparseCurrent = true;
+  }
+
   private forward(n: number, training: boolean): void {
+    if (this.inference) this.prepareSparse();
     const ws = this.workspace!;
     let x = ws.input;
     this.layers.forEach((layer, i) => {

@@ -2,6 +2,7 @@ import type { Ptr } from '../backend/arena.js';
 import type { WindowGeometry } from '../backend/backend.js';
 import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
+import type { SparseKernel } from '../layers/sparse_kernel.js';
 import { withBatch } from './geometry.js';
 
 /** Default upper bound on the im2col buffer, in floats (16 MiB): larger batches go in chunks. */
@@ -56,13 +57,18 @@ export class Im2colConvolution {
     return this.pointwise ? 0 : this.chunk * this.positions * this.patch;
   }
 
-  /** y = conv(x, w) for the first `samples` samples (default: the geometry's N). */
-  forward(x: Ptr, w: Ptr, y: Ptr, samples = this.geometry.N): void {
+  /**
+   * y = conv(x, w) for the first `samples` samples (default: the geometry's N); with `sparse` (w's
+   * sparse copy), each chunk whose column matrix it says it is faster for runs on the sparse kernel.
+   */
+  forward(x: Ptr, w: Ptr, y: Ptr, samples = this.geometry.N, sparse: SparseKernel | null = null): void {
     const b = this.engine.backend;
     this.forEachChunk(samples, (n0, n) => {
       const rows = n * this.positions;
       const cols = this.columns(x, n0, n);
-      b.gemm(false, false, rows, this.filters, this.patch, cols, w, y + n0 * this.positions * this.filters * 4, false);
+      const out = y + n0 * this.positions * this.filters * 4;
+      if (sparse?.uses(rows)) sparse.multiply(cols, out, rows);
+      else b.gemm(false, false, rows, this.filters, this.patch, cols, w, out, false);
     });
   }
 

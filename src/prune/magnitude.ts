@@ -125,6 +125,7 @@ export function magnitudePrune(model: Sequential, options: MagnitudePruneOptions
       const m = masks.get(t)!;
       for (let i = 0; i < w.length; i++) if (m[i] === 0) w[i] = 0;
     }
+    model.weightsChanged();
   }
   for (const t of model.optimizer?.transforms ?? []) t.onPrune?.(model.step);
 

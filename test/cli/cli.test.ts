@@ -20,6 +20,33 @@ describe('slimtrain command line', () => {
   const small = join(dir, 'mnist-reduced.slim');
   const report = join(dir, 'report.html');
 
+  it('sparsity FILE shows per tensor the density and the stored form; reduce writes the sparse form', async () => {
+    const { init } = await import('../../src/backend/engine.js');
+    const { Sequential } = await import('../../src/model/sequential.js');
+    const { presetSpec } = await import('../../src/model/presets.js');
+    const { magnitudePrune } = await import('../../src/prune/magnitude.js');
+    const { saveModelFile } = await import('../../src/io/model_files_node.js');
+    const engine = await init();
+    const m = Sequential.build(engine, presetSpec('lenet-300-100', [784], 10, 1));
+    m.setWeights({ 'dense_3/bias': Float32Array.from({ length: 10 }, (_, i) => i / 10) });
+    magnitudePrune(m, { fraction: 0.95 });
+    const pruned = join(dir, 'pruned.slim');
+    saveModelFile(m, pruned, { dataset: 'mnist' });
+    m.dispose();
+    engine.dispose();
+    const text = run(['sparsity', '--model', pruned]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/dense_1\/kernel\s+\[784, 300\]\s+5\.00%\s+csc delta8\s+[\d,]+/);
+    expect(text.stdout).toMatch(/dense_3\/bias\s+\[10\]\s+90\.00%\s+dense\s+40\n/);
+    const json = JSON.parse(run(['sparsity', '--model', pruned, '--json']).stdout);
+    const kernel = json.tensors.find((t: { name: string }) => t.name === 'dense_1/kernel');
+    expect(kernel).toMatchObject({ shape: [784, 300], density: 0.05, stored: 'csc delta8' });
+    // 11,760 nonzeros: 4 bytes of value and about one of index each, plus 300 column counts.
+    expect(kernel.bytes).toBeLessThan(11760 * 5.2 + 300);
+    expect(json.file_bytes).toBe(readFileSync(pruned).length);
+    expect(json.file_bytes).toBeLessThan(0.08 * 4 * 266610);
+  });
+
   it('train --checkpoint, killed with SIGKILL, then train --resume: the final weights equal an uninterrupted run', async () => {
     const flags = ['train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--limit', '6000', '--test-limit', '200', '--epochs', '3', '--l2', '1e-4', '--no-reduce'];
     const full = join(dir, 'full.slim');

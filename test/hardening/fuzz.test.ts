@@ -8,7 +8,9 @@ import { parseIdx } from '../../src/data/idx.js';
 import { datasetFromIdxArrays } from '../../src/data/idx_dataset.js';
 import { SlimtrainError } from '../../src/errors.js';
 import { encodeContainer } from '../../src/io/container.js';
-import { modelFromBytes } from '../../src/io/model_file.js';
+import { crc32 } from '../../src/io/crc32.js';
+import { magnitudePrune } from '../../src/prune/magnitude.js';
+import { encodeModel, modelFromBytes } from '../../src/io/model_file.js';
 import { exportTfjsModel, importTfjsModel } from '../../src/io/tfjs.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { serveTrainer } from '../../src/worker/server.js';
@@ -106,6 +108,54 @@ describe(`fuzzing (scale ${SCALE})`, () => {
       });
       engine.arena.checkGuards();
     }
+  }, TIMEOUT);
+
+  it('sparse tensors in model files: damaged counts, indices, values and storage fields behind a valid checksum', async () => {
+    const random = rng(11);
+    const engine = await init({ guards: true });
+    const source = Sequential.build(engine, { inputShape: [6, 6, 1], seed: 2, layers: [{ type: 'conv2d', filters: 3, kernelSize: 3 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 40 }, { type: 'dense', units: 3 }] });
+    magnitudePrune(source, { fraction: 0.9 });
+    const bytes = encodeModel(source);
+    const length = new DataView(bytes.buffer).getUint32(8, true);
+    const manifest = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length)));
+    const data = bytes.slice(16 + length);
+    const sparse = manifest.tensors.filter((t: { storage?: unknown }) => t.storage);
+    expect(sparse.length).toBeGreaterThan(1);
+    const fields = ['nonzeros', 'countBytes', 'indexCoding', 'indexBytes', 'bytes', 'form'];
+    const values: unknown[] = [-1, 0, 1, 2, 3, 4, 255, 1e9, 2.5, 'delta8', 'delta16', 'csc', 'csr', null, [], {}];
+    let worked = 0;
+    for (let c = 0; c < cases(1500); c++) {
+      const m = structuredClone(manifest);
+      let d = data;
+      const t = pick(random, m.tensors.filter((x: { storage?: unknown }) => x.storage)) as { offset: number; storage: Record<string, unknown> };
+      const kind = int(random, 4);
+      if (kind === 0) t.storage[pick(random, fields)] = pick(random, values);
+      else if (kind === 3) delete t.storage[pick(random, fields)];
+      else {
+        // Rewrite bytes inside this tensor (counts, indices, values), or cut the data short.
+        d = data.slice();
+        const size = Number(t.storage.bytes);
+        for (let k = 0, n = 1 + int(random, 3); k < n; k++) d[t.offset + int(random, size)] = kind === 1 ? int(random, 256) : d[t.offset + int(random, size)] ^ (1 << int(random, 8));
+        if (random() < 0.2) d = d.slice(0, int(random, d.length));
+      }
+      let json = JSON.stringify({ ...m, dataBytes: d.length });
+      while (new TextEncoder().encode(json).length % 4) json += ' ';
+      const text = new TextEncoder().encode(json);
+      const file = new Uint8Array(16 + text.length + d.length);
+      file.set(bytes.subarray(0, 8));
+      file.set(text, 16);
+      file.set(d, 16 + text.length);
+      new DataView(file.buffer).setUint32(8, text.length, true);
+      new DataView(file.buffer).setUint32(12, crc32(file.subarray(16)), true);
+      if (await survives('sparse tensors', () => {
+        const { model } = modelFromBytes(engine, file, 'm.slim', { inference: true });
+        model.predict(new Float32Array(model.inputSize).fill(0.5));
+        model.dispose();
+      })) worked++;
+      engine.arena.checkGuards();
+    }
+    expect(worked).toBeGreaterThan(0);
+    expect(worked).toBeLessThan(cases(1500));
   }, TIMEOUT);
 
   it('the TensorFlow.js importer on damaged model.json and weights', async () => {

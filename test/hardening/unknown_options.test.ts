@@ -102,6 +102,8 @@ const NO_OPTIONS: Record<string, string> = {
   encodeContainer: 'a manifest and tensors (the file format itself)', decodeContainer: 'bytes, a name, a format and a version',
   exportTfjsModel: 'a model and a file name', importTfjsModel: "an engine, a TensorFlow.js model.json (TensorFlow.js's own format) and bytes",
   saveTfjsModelFiles: 'a model and a folder', loadTfjsModelFiles: 'an engine and a path',
+  sparseColumns: 'a dense matrix and its rows and columns', denseFromColumns: 'a CSC matrix', matrixShape: 'a shape',
+  sparseForm: 'values and a shape', decodeSparseTensor: 'bytes, a storage entry, a shape and a name',
 };
 
 /** Sequential's methods and statics that take an options object (or a spec), and those that do not. */
@@ -112,12 +114,13 @@ const SEQUENTIAL: Record<string, Call> = {
   compile: () => st.Sequential.build(engine, SPEC).compile({ optimizer: st.chain(st.sgd({ lr: 0.1 })), ...BOGUS } as never),
   fit: () => compiled().fit(x(), [0, 1], { epochs: 1, ...BOGUS } as never),
   predict: () => model.predict(x(), BOGUS as never),
+  toInference: () => model.toInference(BOGUS as never),
   evaluate: () => model.evaluate(x(), [0, 1], BOGUS as never),
   lossAndGradients: () => compiled().lossAndGradients(x(), [0, 1], BOGUS as never),
 };
 const SEQUENTIAL_NO_OPTIONS = [
   'countParams',
-  'toInference', 'trainable', 'toSpec', 'outputShape', 'inputSize', 'outputSize', 'parameterCount', 'flops', 'step', 'optimizer', 'loss', 'trainStep',
+  'trainable', 'weightsChanged', 'sparseKernels', 'prepareSparse', 'toSpec', 'outputShape', 'inputSize', 'outputSize', 'parameterCount', 'flops', 'step', 'optimizer', 'loss', 'trainStep',
   'layerOutputs', 'trainOn', 'trainingState', 'restoreTrainingState', 'getWeights', 'setWeights', 'summary', 'dispose', 'isDisposed', 'check', 'tensorsOf',
   'locate', 'batchSize', 'ensureWorkspace', 'freeWorkspace', 'takeSnapshot', 'restoreSnapshot', 'loadInputs', 'loadTargets', 'forwardLoss', 'forward',
   'backward', 'meanLoss', 'accuracy', 'layers', 'params', 'state', 'reducedFrom', 'derive', 'adoptArchitecture',
@@ -130,6 +133,7 @@ const CLASSES: Record<string, string> = {
   AvgPool2D: 'made by avgPool2d()', Flatten: 'made by flatten()', BatchNorm: 'made by batchNorm()', Dropout: 'made by dropout()',
   Activation: 'made by relu() and the other activations', Chain: 'made by chain()', DataFormatError: 'an error', Random: 'a seeded generator',
   SlimtrainError: 'an error', ArgumentError: 'an error', UnsupportedError: 'an error', OutOfMemoryError: 'an error', ModelFileError: 'an error',
+  SparseKernel: "a layer's sparse copy of its kernel, made by SparseKernel.of",
   BatchCurve: 'a curve recorder (its options refuse unknown keys: test/train/batch_curve.test.ts)',
   DatasetNotFoundError: 'an error', TrainerError: 'an error', TrainerGoneError: 'an error', TfjsFormatError: 'an error', OnnxExportError: 'an error',
 };

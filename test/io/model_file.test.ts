@@ -73,7 +73,7 @@ describe('model files', () => {
     expect(() => decodeModel(flipped, 'm.slim')).toThrow(/checksum .* the file is corrupted/);
     expect(() => decodeModel(new Uint8Array(100), 'm.slim')).toThrow(/not a slimtrain model file/);
     const newer = editManifest(bytes, (text) => text.replace('"version":1', '"version":9'));
-    expect(() => decodeModel(newer, 'm.slim')).toThrow(/format version 9 is newer than this slimtrain reads \(1\)/);
+    expect(() => decodeModel(newer, 'm.slim')).toThrow(/format version 9 is newer than this slimtrain reads \(2\)/);
   });
 
   it('every byte flip and truncation (3,000 cases) either loads the same model or fails with a ModelFileError', () => {

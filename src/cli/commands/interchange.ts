@@ -12,7 +12,8 @@ Writes a saved slimtrain model (trained or reduced) in another format:
                   (load with tf.loadLayersModel('.../model.json'))
   --format onnx   ONNX, opset 13, to the file PATH (input "input" NHWC, output "logits")
 Layers: dense, conv2d, maxPool2d, avgPool2d, flatten, batchNorm, dropout, relu, tanh, sigmoid,
-leakyRelu and elu to both (TensorFlow.js: elu with alpha 1 only). Outputs are logits.
+leakyRelu and elu to both (TensorFlow.js: elu with alpha 1 only). Outputs are logits. Both formats
+store every weight dense (zeros included): the sparse storage and kernels are slimtrain's own.
 `;
 
 const IMPORT_HELP = `usage: slimtrain import --format tfjs --model model.json --out FILE

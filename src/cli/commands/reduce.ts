@@ -19,8 +19,9 @@ const REDUCE_FLAGS = {
 const HELP = `usage: slimtrain reduce --model FILE --out FILE [options]
 
 Removes a saved model's dead units (incoming weights below xi) and unused units (outgoing weights
-below xi), folding their constant outputs into the next layer, and writes the smaller model.
-Prints parameters, FLOPs, file size and latency before and after, and checks on test data that
+below xi), folding their constant outputs into the next layer, and writes the smaller model, each
+tensor dense or sparse (compressed columns), whichever is smaller.
+Prints parameters, nonzeros, FLOPs, file size and latency before and after, and checks on test data that
 the predictions are those of the original with the removed groups zeroed.
 
   --model FILE          a model saved by slimtrain train --save

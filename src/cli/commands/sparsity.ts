@@ -1,10 +1,11 @@
 import { init } from '../../backend/engine.js';
-import { loadModelFile } from '../../io/model_files_node.js';
+import { modelFromBytes } from '../../io/model_file.js';
+import { readFileBytes } from '../../io/model_files_node.js';
 import { measureSparsity } from '../../sparsity/measure.js';
 import type { Command, CommandIo } from '../command.js';
 import { inputFile, numberIn, parseFlags } from '../flags.js';
 import { sparsityJson } from '../json_output.js';
-import { sparsityTable } from '../sparsity_table.js';
+import { sparsityTable, tensorStorage, tensorStorageTable } from '../sparsity_table.js';
 
 const SPARSITY_FLAGS = {
   model: { ...inputFile('a model file saved by slimtrain train --save'), required: true },
@@ -16,7 +17,8 @@ const SPARSITY_FLAGS = {
 const HELP = `usage: slimtrain sparsity --model FILE [--xi X] [--json]
 
 Prints a saved model's group sparsity per layer: units whose incoming weights have L2 norm below
-xi, element sparsity, and the spread of the group norms. Never changes the model.
+xi, element sparsity, and the spread of the group norms; and per tensor its density and how the
+file stores it (dense, or sparse where that is smaller) with its bytes. Never changes the model.
 
   --model FILE          a model saved by slimtrain train --save
   --xi X                dead-unit threshold (default: from the gap in the log10 group norms)
@@ -36,9 +38,13 @@ export const sparsity: Command = {
       return 0;
     }
     const options = { ...(v.xi === undefined ? {} : { xi: v.xi }), ...(v.eps === undefined ? {} : { eps: v.eps }) };
-    const { model } = loadModelFile(await init(), v.model!);
+    const bytes = readFileBytes(v.model!, `model file ${v.model}`);
+    const { model, manifest } = modelFromBytes(await init(), bytes, v.model!);
     const report = measureSparsity(model, options);
-    io.out(v.json ? `${JSON.stringify(sparsityJson(report))}\n` : `${sparsityTable(report)}\n`);
+    const storage = tensorStorage(manifest, model.getWeights());
+    io.out(v.json
+      ? `${JSON.stringify({ ...sparsityJson(report), tensors: storage, file_bytes: bytes.length })}\n`
+      : `${sparsityTable(report)}\n\n${tensorStorageTable(storage, bytes.length)}\n`);
     model.dispose();
     return 0;
   },

@@ -178,7 +178,7 @@ sparsity and reduction:
 
 output:
   --save FILE           write the trained model (atomically)
-  --save-reduced FILE   write the reduced model
+  --save-reduced FILE   write the reduced model (each tensor dense or sparse, whichever is smaller)
   --checkpoint FILE     write a training checkpoint (model, optimizer state, generators, position)
                         after every epoch including the last, and when SIGINT/SIGTERM stops the
                         run, atomically

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init, type Engine } from '../../src/backend/engine.js';
+import { SPARSE_CROSSOVER } from '../../src/layers/sparse_kernel.js';
+import { presetSpec } from '../../src/model/presets.js';
+import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
+import { magnitudePrune } from '../../src/prune/magnitude.js';
+import { rng, uniform } from '../support/random.js';
+
+const MODELS: [string, ModelSpec][] = [
+  ['lenet-300-100', presetSpec('lenet-300-100', [784], 10, 1)],
+  ['lenet5', presetSpec('lenet5', [28, 28, 1], 10, 2)],
+  ['fashion-cnn', presetSpec('fashion-cnn', [28, 28, 1], 10, 3)],
+];
+
+/** The index of the largest of each row of k. */
+function argmaxRows(v: Float32Array, k: number): number[] {
+  return Array.from({ length: v.length / k }, (_, r) => {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (v[r * k + j] > v[r * k + best]) best = j;
+    return best;
+  });
+}
+
+describe('inference models on the sparse kernel', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await init();
+  });
+  afterAll(() => engine.dispose());
+
+  it.each(MODELS.map(([n, s]) => ({ n, s })))("$n pruned to 5 percent: sparse logits = dense logits to 1e-5 relative, same argmax, at batch 1, 7 and 64", ({ s: spec }) => {
+    const trained = Sequential.build(engine, spec);
+    const biases = Object.fromEntries(trained.getWeights().filter((w) => w.name.endsWith('bias')).map((w) => [w.name, uniform(rng(4), w.values.length, -0.1, 0.1)]));
+    trained.setWeights(biases);
+    magnitudePrune(trained, { fraction: 0.95 });
+    const dense = trained.toInference({ sparse: 'never' });
+    const sparse = trained.toInference({ sparse: 'always' });
+    const auto = trained.toInference();
+    const x = uniform(rng(5), 64 * trained.inputSize, 0, 1);
+    const expected = dense.predict(x);
+    const scale = Math.max(...expected.map(Math.abs));
+    for (const batchSize of [1, 7, 64]) {
+      for (const model of [sparse, auto]) {
+        const got = model.predict(x, { batchSize });
+        let worst = 0;
+        for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]) / scale);
+        expect(worst, `batch ${batchSize}`).toBeLessThan(1e-5);
+        expect(argmaxRows(got, 10)).toEqual(argmaxRows(expected, 10));
+      }
+    }
+    // 'always' has a copy of every kernel; 'auto' of the ones below the crossover (at 5%: all); 'never' none.
+    const weighted = trained.layers.filter((l) => l.type === 'dense' || l.type === 'conv2d').length;
+    expect(sparse.sparseKernels()).toHaveLength(weighted);
+    expect(auto.sparseKernels().length).toBe(weighted);
+    for (const k of auto.sparseKernels()) expect(k.density).toBeLessThan(0.06);
+    expect(dense.sparseKernels()).toEqual([]);
+    for (const m of [trained, dense, sparse, auto]) m.dispose();
+  });
+
+  it('auto keeps dense kernels dense; setWeights and in-place pruning remake the sparse copies', () => {
+    const model = Sequential.build(engine, presetSpec('lenet-300-100', [784], 10, 1), { inference: true });
+    expect(model.sparse).toBe('auto');
+    expect(model.sparseKernels()).toEqual([]); // freshly initialised: every kernel dense
+    const x = uniform(rng(6), 3 * 784, 0, 1);
+    const before = model.predict(x);
+    magnitudePrune(model, { fraction: 0.99 });
+    const kernels = model.sparseKernels();
+    expect(kernels.map((k) => k.layer)).toEqual(['dense_1', 'dense_2', 'dense_3']);
+    for (const k of kernels) expect(k.density).toBeCloseTo(0.01, 2);
+    expect(Math.max(...kernels.map((k) => k.density))).toBeLessThan(Math.min(SPARSE_CROSSOVER.fewRows, SPARSE_CROSSOVER.manyRows));
+    const pruned = model.predict(x);
+    const reference = Sequential.build(engine, model.toSpec(), { inference: true, sparse: 'never' });
+    reference.setWeights(model.getWeights());
+    const expected = reference.predict(x);
+    const scale = Math.max(...expected.map(Math.abs));
+    expect(Math.max(...pruned.map((v, i) => Math.abs(v - expected[i]) / scale))).toBeLessThan(1e-5);
+    expect(pruned).not.toEqual(before);
+    // Dense weights again: auto drops the copies and predicts what it predicted at first, bit for bit.
+    const original = Sequential.build(engine, presetSpec('lenet-300-100', [784], 10, 1));
+    model.setWeights(original.getWeights());
+    expect(model.sparseKernels()).toEqual([]);
+    expect(model.predict(x)).toEqual(before);
+    for (const m of [model, reference, original]) m.dispose();
+  });
+
+  it('refuses a sparse option on a trainable model and an unknown mode', () => {
+    const spec = presetSpec('mlp', [4], 2, 1);
+    expect(() => Sequential.build(engine, spec, { sparse: 'auto' })).toThrow(/sparse = "auto": expected no sparse option on a trainable model/);
+    expect(() => Sequential.build(engine, spec, { inference: true, sparse: 'sometimes' as 'auto' })).toThrow(/sparse = "sometimes": expected one of "auto", "always", "never"/);
+    expect(() => Sequential.build(engine, spec).toInference({ sparse: 'x' as 'auto' })).toThrow(/sparse = "x"/);
+  });
+});
