@@ -1,6 +1,6 @@
 // bench:live-reduction — what shrinking while training buys: the same run (model, optimizer, seed,
 // epochs) trained twice in this process, once with fit's `reduce: { everyEpochs: 1 }` and then as it is,
-// one after the other on the same data and engine settings. Per case: wall-clock seconds to the same
+// their epochs taking turns, on the same data and engine settings. Per case: wall-clock seconds to the same
 // epoch count, their ratio, final test accuracy and parameters, and when the units died.
 //   npm run bench:live-reduction [-- --json] [--quick] [--models mlp-l2,lenet-300-100-ghs] [--threads 1]
 // --quick trains 3 epochs on 10,000 images: a smoke run, not a measurement.
@@ -60,30 +60,51 @@ interface CaseRecord {
   accuracy_change_points: number;
 }
 
-async function train(c: Case, epochs: number, data: ReturnType<typeof loadMnist>, threads: number, live: boolean): Promise<Run> {
+/** A model of the case, built and compiled on its own engine. */
+async function build(c: Case, threads: number): Promise<Sequential> {
   const engine = await init({ threads });
   const model = Sequential.build(engine, presetSpec(c.preset, [784], 10, 1));
   model.compile({ optimizer: optimizerFromSpec(c.optimizer) });
-  const start = { parameters: model.parameterCount, flops: model.flops };
-  const cuts: LiveCut[] = [];
-  const began = performance.now();
-  const history = await model.fit(data.train.x, data.train.y, {
-    epochs, batchSize: 64, seed: 1, yieldEveryMs: 0,
-    ...(live ? { reduce: { everyEpochs: 1 }, onReduce: (cut: LiveCut) => cuts.push(cut) } : {}),
-    onEpochEnd: (e) => logProgress(`${c.name} ${live ? 'live ' : 'dense'}: epoch ${e.epoch + 1}/${epochs}, ${e.samplesPerSecond.toFixed(0)} samples/s, ${e.parameters} parameters`),
+  return model;
+}
+
+/**
+ * Trains the case twice, epoch by epoch in turn (live, then dense, then live...), so that a load
+ * that comes and goes slows both runs alike. Each epoch is one fit call with the same shuffle seed
+ * for both models (seed 1 + epoch); the live model's fit cuts at the epoch's end.
+ */
+async function trainPair(c: Case, epochs: number, data: ReturnType<typeof loadMnist>, threads: number): Promise<{ live: Run; dense: Run }> {
+  const runs = await Promise.all([true, false].map(async (live) => ({
+    live, model: await build(c, threads), seconds: 0, cuts: [] as LiveCut[], rates: [] as number[],
+  })));
+  const start = { parameters: runs[0].model.parameterCount, flops: runs[0].model.flops };
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (const run of runs) {
+      const began = performance.now();
+      const history = await run.model.fit(data.train.x, data.train.y, {
+        epochs: 1, batchSize: 64, seed: 1 + epoch, yieldEveryMs: 0,
+        ...(run.live ? { reduce: { everyEpochs: 1 }, onReduce: (cut: LiveCut) => run.cuts.push({ ...cut, epoch: epoch + 1 }) } : {}),
+      });
+      run.seconds += (performance.now() - began) / 1000;
+      run.rates.push(history.epochs[0].samplesPerSecond);
+      logProgress(`${c.name} ${run.live ? 'live ' : 'dense'}: epoch ${epoch + 1}/${epochs}, ${history.epochs[0].samplesPerSecond.toFixed(0)} samples/s, ${run.model.parameterCount} parameters`);
+    }
+  }
+  const result = runs.map((run): Run => {
+    const testAccuracy = run.model.evaluate(data.test.x, data.test.y).accuracy;
+    const out: Run = {
+      live: run.live, seconds: run.seconds, testAccuracy,
+      parameters: { start: start.parameters, end: run.model.parameterCount },
+      flops: { start: start.flops, end: run.model.flops },
+      cuts: run.cuts.map((k) => ({ epoch: k.epoch, removed: k.removed, parameters: k.parameters.after })),
+      samplesPerSecond: { first: run.rates[0], last: run.rates[run.rates.length - 1] },
+    };
+    const engine = run.model.engine;
+    run.model.dispose();
+    engine.dispose();
+    return out;
   });
-  const seconds = (performance.now() - began) / 1000;
-  const testAccuracy = model.evaluate(data.test.x, data.test.y).accuracy;
-  const run: Run = {
-    live, seconds, testAccuracy,
-    parameters: { start: start.parameters, end: model.parameterCount },
-    flops: { start: start.flops, end: model.flops },
-    cuts: cuts.map((k) => ({ epoch: k.epoch, removed: k.removed, parameters: k.parameters.after })),
-    samplesPerSecond: { first: history.epochs[0].samplesPerSecond, last: history.epochs[history.epochs.length - 1].samplesPerSecond },
-  };
-  model.dispose();
-  engine.dispose();
-  return run;
+  return { live: result[0], dense: result[1] };
 }
 
 const COLUMNS: TableColumn[] = [
@@ -100,12 +121,12 @@ function formatRecords(records: readonly CaseRecord[]): string {
     run.cuts.length ? run.cuts.map((k) => `${k.epoch}: ${k.removed}`).join(', ') : '-',
   ]));
   return [
-    'bench:live-reduction — the same run with and without fit({ reduce: { everyEpochs: 1 } }), one after the other in one process',
+    'bench:live-reduction — the same run with and without fit({ reduce: { everyEpochs: 1 } }), their epochs taking turns in one process',
     ...records.map((r) => `  ${r.case}: ${r.description}; ${r.epochs} epochs on ${r.training_samples} images, ${r.threads} thread(s)`),
     '',
     formatTable(COLUMNS, rows),
     '',
-    'speedup: seconds without / seconds with live reduction to the same epoch count (the cut itself included).',
+    'speedup: seconds without / seconds with live reduction to the same epoch count (the cuts included); epoch e shuffles with seed 1 + e in both runs.',
     '',
   ].join('\n');
 }
@@ -118,9 +139,7 @@ export async function main(args: readonly string[]): Promise<void> {
   const records: CaseRecord[] = [];
   for (const c of CASES.filter((k) => !options.models || options.models.includes(k.name))) {
     const epochs = options.quick ? 3 : c.epochs;
-    // Live first, then dense: a machine that gets slower over time then favours the dense run.
-    const live = await train(c, epochs, data, threads, true);
-    const dense = await train(c, epochs, data, threads, false);
+    const { live, dense } = await trainPair(c, epochs, data, threads);
     records.push({
       case: c.name, description: c.description, epochs, training_samples: data.train.y.length, threads, dense, live,
       speedup: dense.seconds / live.seconds, accuracy_change_points: 100 * (live.testAccuracy - dense.testAccuracy),
