@@ -64,6 +64,11 @@ export interface SweepConfig {
   checkpointSteps?: number;
   /** Folder of the runs' checkpoints. Default: <out>/<name>.checkpoints. */
   checkpointDir?: string;
+  /**
+   * Augment the training batches of image datasets (imageAugmentation): random crops with this
+   * much zero padding, and horizontal flips. Validation and test images are never augmented.
+   */
+  augment?: { padding?: number; flip?: boolean };
 }
 
 /** checkpointSteps when the config and the command line give none. */
@@ -153,7 +158,7 @@ function checkModelShapes(argument: string, model: SweepConfig['model'], dataset
 export function checkSweepConfig(config: unknown): SweepConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError('sweep config', config, 'a JSON object');
   const c = config as SweepConfig;
-  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description', 'checkpointSteps', 'checkpointDir', 'validationSamples']);
+  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description', 'checkpointSteps', 'checkpointDir', 'validationSamples', 'augment']);
   if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) throw new ArgumentError('name', c.name, 'a file-name-safe string (letters, digits, . _ -)');
   oneOf('dataset', c.dataset, DATASET_NAMES);
   if (c.data !== undefined && typeof c.data !== 'string') throw new ArgumentError('data', c.data, 'a folder path');
@@ -162,6 +167,13 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   if (c.standardize !== undefined && typeof c.standardize !== 'boolean') throw new ArgumentError('standardize', c.standardize, 'true or false');
   checkModel('model', c.model);
   if (c.validationSamples !== undefined) positiveInt('validationSamples', c.validationSamples);
+  if (c.augment !== undefined) {
+    if (c.augment === null || typeof c.augment !== 'object') throw new ArgumentError('augment', c.augment, '{ padding?, flip? }');
+    knownKeys('augment', c.augment, ['padding', 'flip']);
+    if (c.augment.padding !== undefined) nonNegativeInt('augment.padding', c.augment.padding);
+    if (c.augment.flip !== undefined && typeof c.augment.flip !== 'boolean') throw new ArgumentError('augment.flip', c.augment.flip, 'true or false');
+    if (DATASET_SHAPES[c.dataset].shape.length !== 3) throw new ArgumentError('augment', c.augment, `an image dataset (${c.dataset} samples are not images)`);
+  }
   positiveInt('epochs', c.epochs);
   if (c.batchSize !== undefined) positiveInt('batchSize', c.batchSize);
   if (c.seeds !== undefined) numberList('seeds', c.seeds, (a, v) => numberIn(a, v, 0, 2 ** 32 - 1));

@@ -26,7 +26,7 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * Everything in a sweep config that can change one run's result, with defaults filled in: the
- * data (dataset, limit, testLimit, standardize, validationSamples), the model (the method's own, if any), the run's effective epochs and the
+ * data (dataset, limit, testLimit, standardize, validationSamples, augment), the model (the method's own, if any), the run's effective epochs and the
  * batch size, xi, its method's optimizer / prune / fineTune / iterative options with "$strength"
  * substituted, the strength and the seed. Left out, because they change no result: the sweep's
  * name and description, the method's name and its other strengths, the other seeds and methods
@@ -45,6 +45,7 @@ export function sweepRunIdentity(config: SweepConfig, run: SweepRun): Record<str
     model: method.model ?? config.model,
     // Absent in older configs, and then left out of the JSON: their hashes stay what they were.
     validationSamples: config.validationSamples,
+    augment: config.augment,
     epochs: method.epochs ?? config.epochs,
     batchSize: config.batchSize ?? 64,
     xi: config.xi ?? null,

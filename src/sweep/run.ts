@@ -6,6 +6,7 @@ import type { Sequential } from '../model/sequential.js';
 import { withStrength, type SweepConfig, type SweepRun } from './config.js';
 import { sweepRunHash, weightsHash } from './fingerprint.js';
 import type { RunCheckpointStore } from './run_checkpoint_file.js';
+import { imageAugmentation } from '../data/augment.js';
 
 /** What one finished run appends to the sweep's JSONL file. */
 export interface SweepResult extends SweepRun {
@@ -104,6 +105,7 @@ export async function executeSweepRun(
     ...(options.checkpoint ? { checkpoint: { ...options.checkpoint, run: run.id, hash: configHash } } : {}),
     ...(options.onNote ? { onNote: options.onNote } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(config.augment ? { augment: imageAugmentation({ shape: data.train.shape, ...config.augment }) } : {}),
   });
   const { model, sparsity } = r;
   const reduced = r.reduced!.model;

@@ -53,6 +53,28 @@ describe('sweep config', () => {
     expect(models({ model: 'mlp', methods: [{ ...BASE.methods[0], model: dense }] })).toThrow(/^methods\[0\].model.layers\[0\] \(dense\) input shape/);
     expect(models({ model: { layers: [{ type: 'flatten' }, ...dense.layers] } })).not.toThrow();
     expect(bad({ methods: [{ ...BASE.methods[0], liveReduction: { everyEpochs: 0 } }] })).toThrow(/^methods\[0\].liveReduction \(reduce.everyEpochs\) = 0/);
+    expect(bad({ augment: { padding: -1 } })).toThrow(/^augment.padding = -1: expected a non-negative integer/);
+    expect(bad({ augment: { flip: 'yes' } })).toThrow(/^augment.flip = "yes": expected true or false/);
+    expect(bad({ augment: { rotate: 10 } })).toThrow(/augment.rotate = 10: expected no such option/);
+  });
+
+  it('augment crops and flips the training images of every run, seeded: the same weights twice, other weights than without, another run hash', async () => {
+    const engine = await init({ threads: 1 });
+    const random = rng(5);
+    const make = (n: number) => {
+      const x = uniform(random, n * 36);
+      const y = Uint8Array.from({ length: n }, (_, i) => (x[i * 36 + 7] > 0.5 ? 1 : 0));
+      return createDataset({ x, y, shape: [6, 6, 1], classes: 2 });
+    };
+    const data = { train: make(96), test: make(32) };
+    const model = { layers: [{ type: 'conv2d', filters: 3, kernelSize: 3 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }] };
+    const plain = checkSweepConfig({ ...BASE, model, epochs: 1, methods: [BASE.methods[0]] }) as SweepConfig;
+    const augmented = checkSweepConfig({ ...plain, augment: { padding: 1, flip: true } }) as SweepConfig;
+    const run = sweepRuns(plain)[0];
+    const [a, b, c] = [await executeSweepRun(engine, augmented, run, data), await executeSweepRun(engine, augmented, run, data), await executeSweepRun(engine, plain, run, data)];
+    expect(a.weightsHash).toBe(b.weightsHash);
+    expect(a.weightsHash).not.toBe(c.weightsHash);
+    expect(a.configHash).not.toBe(c.configHash);
   });
 });
 
