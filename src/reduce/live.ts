@@ -21,7 +21,7 @@ export interface LiveReductionOptions {
 
 /** One cut of a live reduction, as fit reports it (History.reductions, onReduce). */
 export interface LiveCut {
-  /** Epochs completed and optimizer steps taken when the cut happened. */
+  /** Epochs completed when the cut happened (fractional for an everySteps cut inside an epoch), and optimizer steps taken. */
   epoch: number;
   step: number;
   /** What was removed, layer by layer (replayable with applyReduction on the model as it was). */

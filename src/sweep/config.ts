@@ -172,7 +172,6 @@ export function checkSweepConfig(config: unknown): SweepConfig {
     knownKeys('augment', c.augment, ['padding', 'flip']);
     if (c.augment.padding !== undefined) nonNegativeInt('augment.padding', c.augment.padding);
     if (c.augment.flip !== undefined && typeof c.augment.flip !== 'boolean') throw new ArgumentError('augment.flip', c.augment.flip, 'true or false');
-    if (DATASET_SHAPES[c.dataset].shape.length !== 3) throw new ArgumentError('augment', c.augment, `an image dataset (${c.dataset} samples are not images)`);
   }
   positiveInt('epochs', c.epochs);
   if (c.batchSize !== undefined) positiveInt('batchSize', c.batchSize);

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cifar10FromArchive, parseCifar10 } from '../../src/data/cifar10.js';
 import { DataFormatError } from '../../src/data/data_format_error.js';
-import { loadDataset } from '../../src/data/load_dataset.js';
+import { DATASET_SHAPES, loadDataset } from '../../src/data/load_dataset.js';
 import { tarArchive } from './tar_fixture.js';
 
 const RECORD = 3073;
@@ -72,6 +72,7 @@ describe('CIFAR-10 archives and folders (synthetic batch files)', () => {
     expect(Array.from(train.y)).toEqual([3, 1, 4, 1, 5]);
     expect(Array.from(t.y)).toEqual([9, 2]);
     expect(train.x.length).toBe(5 * 3072);
+    expect({ shape: train.shape, classes: train.classes }).toEqual(DATASET_SHAPES.cifar10);
     expect(Array.from(train.x.subarray(0, 3), (v) => Math.round(v * 255))).toEqual([0, 3, 255]);
   };
 

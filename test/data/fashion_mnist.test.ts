@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
-import { loadDataset } from '../../src/data/load_dataset.js';
+import { DATASET_SHAPES, loadDataset } from '../../src/data/load_dataset.js';
 import { hasSharedFile, sharedData, titleFor } from '../support/shared_data.js';
 
 const present = hasSharedFile('fashion-mnist/train-images-idx3-ubyte.gz');
@@ -23,6 +23,7 @@ describe(titleFor('Fashion-MNIST (gzip IDX)', 'fashion-mnist'), () => {
   it.skipIf(!present)('has 60,000 + 10,000 images of [28, 28, 1], scaled to [0, 1]', () => {
     console.log(`Fashion-MNIST loaded in ${seconds.toFixed(2)} s`);
     expect(train.shape).toEqual([28, 28, 1]);
+    expect({ shape: train.shape, classes: train.classes }).toEqual(DATASET_SHAPES['fashion-mnist']);
     expect(train.classes).toBe(10);
     expect(train.x.length).toBe(60_000 * 784);
     expect(train.y.length).toBe(60_000);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetNotFoundError, loadDataset } from '../../src/data/load_dataset.js';
+import { DATASET_SHAPES, DatasetNotFoundError, loadDataset } from '../../src/data/load_dataset.js';
 import { loadMnist, mnistPackageDir } from '../../src/data/mnist.js';
 
 describe('loadDataset', () => {
@@ -24,6 +24,8 @@ describe('loadDataset', () => {
     expect(train).toEqual(reference.train);
     expect(test).toEqual(reference.test);
     expect(Array.from(train.y.subarray(0, 10))).toEqual([5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+    // The table sweep configs check their models against says what the loader returns.
+    expect({ shape: train.shape, classes: train.classes }).toEqual(DATASET_SHAPES.mnist);
   });
 
   it('prefers gzip IDX files in dir (or its mnist subfolder) for MNIST', async () => {
