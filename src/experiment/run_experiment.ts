@@ -1,5 +1,5 @@
 import type { Engine } from '../backend/engine.js';
-import type { BatchAugmentation } from '../data/augment.js';
+import { checkImageTransforms, imageAugmentation, type BatchAugmentation, type ImageTransforms } from '../data/augment.js';
 import { datasetSize, sliceDataset, type Dataset } from '../data/dataset.js';
 import { ArgumentError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type CheckpointManifest } from '../io/checkpoint.js';
@@ -36,6 +36,11 @@ export interface ExperimentSpec {
   seed: number;
   /** Hold out the last this many training samples: validation loss and accuracy every epoch. */
   validationSamples?: number;
+  /**
+   * Augment the main training's batches (imageAugmentation over the training images' shape):
+   * rotations, translations, crops, flips. Validation and test images are never augmented.
+   */
+  augment?: ImageTransforms;
   /** Stop when the validation (else the training) loss has not improved for `patience` epochs; the best weights come back. */
   earlyStopping?: { patience: number };
   /** After training: magnitude-prune; with fineTune, then train more with the pruned weights masked. */
@@ -87,7 +92,7 @@ export interface ExperimentOptions {
   onReduce?: (cut: LiveCut) => void;
   /** Every epoch, with its record (the model's sparsity then). */
   onEpochEnd?: (record: EpochRecord, log: EpochLog) => void;
-  /** Random crops and flips (or any batch augmentation) of the main training's batches. */
+  /** Any batch augmentation of the main training's batches, as a function (spec.augment names the built-in ones as data; not both). */
   augment?: BatchAugmentation;
   /**
    * Checkpoint into `store` every `everySteps` optimizer steps (0: only at epoch ends) and at every
@@ -128,7 +133,7 @@ export interface ExperimentResult {
   seconds: number;
 }
 
-const SPEC_KEYS = ['model', 'optimizer', 'epochs', 'batchSize', 'seed', 'validationSamples', 'earlyStopping', 'prune', 'fineTune', 'iterative', 'xi', 'liveReduction', 'reduce'];
+const SPEC_KEYS = ['model', 'optimizer', 'epochs', 'batchSize', 'seed', 'validationSamples', 'augment', 'earlyStopping', 'prune', 'fineTune', 'iterative', 'xi', 'liveReduction', 'reduce'];
 
 /** Checks an experiment's own fields, naming the first bad one (the model, optimizer and pruning options check themselves when built). */
 function checkExperimentSpec(spec: ExperimentSpec): void {
@@ -150,6 +155,10 @@ function checkExperimentSpec(spec: ExperimentSpec): void {
   }
   if (spec.iterative !== undefined && (spec.validationSamples !== undefined || spec.prune !== undefined)) {
     throw new ArgumentError('experiment.iterative', spec.iterative, 'no iterative loop beside validationSamples or prune (the loop holds out its own validation and prunes itself)');
+  }
+  if (spec.augment !== undefined) {
+    checkImageTransforms('experiment.augment', spec.augment);
+    if (spec.iterative !== undefined) throw new ArgumentError('experiment.augment', spec.augment, 'no augmentation beside iterative (the loop trains with its own fits)');
   }
   if (spec.xi !== undefined) nonNegativeNumber('experiment.xi', spec.xi);
   if (spec.reduce !== undefined && typeof spec.reduce !== 'boolean') knownKeys('experiment.reduce', spec.reduce, ['allowPaddingDeviation']);
@@ -217,6 +226,9 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
   const train = held ? sliceDataset(data.train, 0, rows - held) : data.train;
   const validation = held ? sliceDataset(data.train, rows - held) : null;
   const validationData: Pick<FitOptions, 'validationData'> = validation ? { validationData: { x: validation.x, y: validation.y } } : {};
+  if (spec.augment && options.augment) throw new ArgumentError('runExperiment options.augment', 'a function', 'no augmentation function beside experiment.augment (one or the other)');
+  if (spec.augment && train.shape.length !== 3) throw new ArgumentError('experiment.augment', spec.augment, `images [height, width, channels]; the training samples have shape [${train.shape.join(', ')}]`);
+  const augment = spec.augment ? imageAugmentation({ ...spec.augment, shape: train.shape }) : options.augment;
 
   const model = Sequential.build(engine, experimentModelSpec(spec.model, train, spec.seed));
   try {
@@ -252,7 +264,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
       } else {
         const fitted = await model.fit(train.x, train.y, {
           epochs: spec.epochs, batchSize, seed: spec.seed, ...hooks('train'), ...validationData, ...stop,
-          ...(options.augment ? { augment: options.augment } : {}),
+          ...(augment ? { augment } : {}),
           ...(spec.liveReduction ? { reduce: spec.liveReduction, onReduce: (cut: LiveCut) => {
             reductions.push(cut);
             options.onReduce?.(cut);

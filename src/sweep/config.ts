@@ -1,4 +1,5 @@
 import { DATASET_NAMES, DATASET_SHAPES, type DatasetName } from '../data/load_dataset.js';
+import { checkImageTransforms, type ImageTransforms } from '../data/augment.js';
 import type { Shape } from '../layers/layer.js';
 import { layerFromSpec } from '../layers/registry.js';
 import { presetSpec } from '../model/presets.js';
@@ -65,10 +66,11 @@ export interface SweepConfig {
   /** Folder of the runs' checkpoints. Default: <out>/<name>.checkpoints. */
   checkpointDir?: string;
   /**
-   * Augment the training batches of image datasets (imageAugmentation): random crops with this
-   * much zero padding, and horizontal flips. Validation and test images are never augmented.
+   * Augment the training batches of image datasets (imageAugmentation): random rotations (degrees),
+   * translations (a fraction of the size), crops with this much zero padding, horizontal flips.
+   * Validation and test images are never augmented.
    */
-  augment?: { padding?: number; flip?: boolean };
+  augment?: ImageTransforms;
 }
 
 /** checkpointSteps when the config and the command line give none. */
@@ -167,12 +169,7 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   if (c.standardize !== undefined && typeof c.standardize !== 'boolean') throw new ArgumentError('standardize', c.standardize, 'true or false');
   checkModel('model', c.model);
   if (c.validationSamples !== undefined) positiveInt('validationSamples', c.validationSamples);
-  if (c.augment !== undefined) {
-    if (c.augment === null || typeof c.augment !== 'object') throw new ArgumentError('augment', c.augment, '{ padding?, flip? }');
-    knownKeys('augment', c.augment, ['padding', 'flip']);
-    if (c.augment.padding !== undefined) nonNegativeInt('augment.padding', c.augment.padding);
-    if (c.augment.flip !== undefined && typeof c.augment.flip !== 'boolean') throw new ArgumentError('augment.flip', c.augment.flip, 'true or false');
-  }
+  if (c.augment !== undefined) checkImageTransforms('augment', c.augment);
   positiveInt('epochs', c.epochs);
   if (c.batchSize !== undefined) positiveInt('batchSize', c.batchSize);
   if (c.seeds !== undefined) numberList('seeds', c.seeds, (a, v) => numberIn(a, v, 0, 2 ** 32 - 1));

@@ -6,7 +6,6 @@ import type { Sequential } from '../model/sequential.js';
 import { withStrength, type SweepConfig, type SweepRun } from './config.js';
 import { sweepRunHash, weightsHash } from './fingerprint.js';
 import type { RunCheckpointStore } from './run_checkpoint_file.js';
-import { imageAugmentation } from '../data/augment.js';
 
 /** What one finished run appends to the sweep's JSONL file. */
 export interface SweepResult extends SweepRun {
@@ -105,7 +104,6 @@ export async function executeSweepRun(
     ...(options.checkpoint ? { checkpoint: { ...options.checkpoint, run: run.id, hash: configHash } } : {}),
     ...(options.onNote ? { onNote: options.onNote } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(config.augment ? { augment: imageAugmentation({ shape: data.train.shape, ...config.augment }) } : {}),
   });
   const { model, sparsity } = r;
   const reduced = r.reduced!.model;
@@ -153,6 +151,7 @@ export function sweepRunSpec(config: SweepConfig, run: SweepRun): ExperimentSpec
     batchSize: config.batchSize ?? 64,
     seed: run.seed,
     ...(config.validationSamples !== undefined ? { validationSamples: config.validationSamples } : {}),
+    ...(config.augment ? { augment: config.augment } : {}),
     ...(method.prune ? { prune: method.prune } : {}),
     ...(method.fineTune ? { fineTune: method.fineTune } : {}),
     ...(method.iterative ? { iterative: method.iterative } : {}),

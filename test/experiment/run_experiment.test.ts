@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
+import { imageAugmentation } from '../../src/data/augment.js';
 import { createDataset } from '../../src/data/dataset.js';
 import { runExperiment, type CheckpointStore, type ExperimentSpec } from '../../src/experiment/run_experiment.js';
 import { weightsHash } from '../../src/sweep/fingerprint.js';
@@ -59,5 +60,25 @@ describe('runExperiment', async () => {
     await expect(bad({ fineTune: { epochs: 1 } })).rejects.toThrow(/^experiment.fineTune = .*: expected a prune step to fine-tune after/);
     await expect(bad({ validationSamples: 256 })).rejects.toThrow(/^validationSamples = 256: expected fewer than the 256 training samples/);
     await expect(bad({ iterative: { interval: 1, floor: 0.5, validationSplit: 0.2 }, prune: { fraction: 0.5 } })).rejects.toThrow(/^experiment.iterative = .*: expected no iterative loop beside validationSamples or prune/);
+    await expect(bad({ augment: { rotate: 10 } })).rejects.toThrow(/^experiment.augment = .*: expected images \[height, width, channels\]; the training samples have shape \[6\]/);
+    await expect(bad({ augment: { rotate: -3 } })).rejects.toThrow(/^experiment.augment.rotate = -3: expected a finite number in \[0, 180\]/);
+    await expect(bad({ augment: { flip: true }, iterative: { interval: 1, floor: 0.5, validationSplit: 0.2 } })).rejects.toThrow(/^experiment.augment = .*: expected no augmentation beside iterative/);
+  });
+
+  it('augments as spec.augment says, the same as the function built from it; not both', async () => {
+    const images = (n: number) => {
+      const x = uniform(random, n * 25);
+      const y = Uint8Array.from({ length: n }, (_, i) => (x[i * 25 + 12] > 0 ? 1 : 0));
+      return createDataset({ x, y, shape: [5, 5, 1], classes: 2 });
+    };
+    const pictures = { train: images(128), test: images(32) };
+    const spec: ExperimentSpec = { ...SPEC, model: { layers: [{ type: 'flatten' }, ...(SPEC.model as { layers: never[] }).layers] }, epochs: 1 };
+    const transforms = { rotate: 20, translate: 0.2, flip: true };
+    const asData = await finish(await runExperiment(engine, { ...spec, augment: transforms }, pictures));
+    const asFunction = await finish(await runExperiment(engine, spec, pictures, { augment: imageAugmentation({ shape: [5, 5, 1], ...transforms }) }));
+    const plain = await finish(await runExperiment(engine, spec, pictures));
+    expect(asData).toBe(asFunction);
+    expect(asData).not.toBe(plain);
+    await expect(runExperiment(engine, { ...spec, augment: transforms }, pictures, { augment: () => {} })).rejects.toThrow(/^runExperiment options.augment = .*: expected no augmentation function beside experiment.augment/);
   });
 });

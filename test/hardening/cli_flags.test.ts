@@ -53,6 +53,8 @@ const ROWS: Row[] = [
   ['train', 'json', ['--json=1'], /^--json = "1": expected no value/],
   ['train', 'standardize', ['--standardize=no'], /^--standardize = "no": expected no value/],
   ['train', 'augment', ['--augment=1'], /^--augment = "1": expected no value/],
+  ['train', 'rotate', ['--rotate', '200'], /^--rotate = "200": expected a number from 0 to 180 \(degrees\)/],
+  ['train', 'translate', ['--translate', '1'], /^--translate = "1": expected a number in \[0, 1\) \(a fraction of the image size\)/],
   ['train', 'prune', ['--prune', 'fraction:2'], /^--prune \(fraction\) = "2": expected a number from 0 to 1$/],
   ['train', 'threads', ['--threads', '257'], /^--threads = "257": expected an integer from 1 to 256/],
   ['train', 'fine-tune-epochs', ['--fine-tune-epochs', '2'], /^--fine-tune-epochs = "2": it needs --prune \(fine-tuning follows --prune/],

@@ -55,10 +55,13 @@ describe('sweep config', () => {
     expect(bad({ methods: [{ ...BASE.methods[0], liveReduction: { everyEpochs: 0 } }] })).toThrow(/^methods\[0\].liveReduction \(reduce.everyEpochs\) = 0/);
     expect(bad({ augment: { padding: -1 } })).toThrow(/^augment.padding = -1: expected a non-negative integer/);
     expect(bad({ augment: { flip: 'yes' } })).toThrow(/^augment.flip = "yes": expected true or false/);
-    expect(bad({ augment: { rotate: 10 } })).toThrow(/augment.rotate = 10: expected no such option/);
+    expect(bad({ augment: { rotate: 200 } })).toThrow(/^augment.rotate = 200: expected a finite number in \[0, 180\]/);
+    expect(bad({ augment: { translate: 1 } })).toThrow(/^augment.translate = 1: expected a finite number in \[0, 1\)/);
+    expect(bad({ augment: { scale: 2 } })).toThrow(/^augment.scale = 2: expected no such option/);
+    expect(checkSweepConfig({ ...BASE, augment: { rotate: 10, translate: 0.1 } }).augment).toEqual({ rotate: 10, translate: 0.1 });
   });
 
-  it('augment crops and flips the training images of every run, seeded: the same weights twice, other weights than without, another run hash', async () => {
+  it('augment crops, flips, rotates and shifts the training images of every run, seeded: the same weights twice, other weights than without, another run hash', async () => {
     const engine = await init({ threads: 1 });
     const random = rng(5);
     const make = (n: number) => {
@@ -70,11 +73,16 @@ describe('sweep config', () => {
     const model = { layers: [{ type: 'conv2d', filters: 3, kernelSize: 3 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }] };
     const plain = checkSweepConfig({ ...BASE, model, epochs: 1, methods: [BASE.methods[0]] }) as SweepConfig;
     const augmented = checkSweepConfig({ ...plain, augment: { padding: 1, flip: true } }) as SweepConfig;
+    const rotated = checkSweepConfig({ ...plain, augment: { rotate: 15, translate: 0.2 } }) as SweepConfig;
     const run = sweepRuns(plain)[0];
     const [a, b, c] = [await executeSweepRun(engine, augmented, run, data), await executeSweepRun(engine, augmented, run, data), await executeSweepRun(engine, plain, run, data)];
     expect(a.weightsHash).toBe(b.weightsHash);
     expect(a.weightsHash).not.toBe(c.weightsHash);
     expect(a.configHash).not.toBe(c.configHash);
+    const [d, e] = [await executeSweepRun(engine, rotated, run, data), await executeSweepRun(engine, rotated, run, data)];
+    expect(d.weightsHash).toBe(e.weightsHash);
+    expect(new Set([a.weightsHash, c.weightsHash, d.weightsHash]).size).toBe(3);
+    expect(new Set([a.configHash, c.configHash, d.configHash]).size).toBe(3);
   });
 });
 

@@ -1,5 +1,5 @@
 import { init } from '../../backend/engine.js';
-import { imageAugmentation } from '../../data/augment.js';
+import type { ImageTransforms } from '../../data/augment.js';
 import { DATASET_NAMES, DATASET_SIZES, loadDataset } from '../../data/load_dataset.js';
 import { standardizeSplits } from '../../data/normalize.js';
 import { saveModelFile, writeFileAtomic } from '../../io/model_files_node.js';
@@ -59,6 +59,8 @@ const TRAIN_FLAGS = {
   json: { type: 'boolean' },
   standardize: { type: 'boolean' },
   augment: { type: 'boolean' },
+  rotate: numberIn({ min: 0, max: 180, why: 'degrees' }),
+  translate: numberIn({ min: 0, max: 1, exclusiveMax: true, why: 'a fraction of the image size' }),
   prune: { type: 'string', parse: pruneFromFlag },
   threads: {
     type: 'string',
@@ -150,6 +152,10 @@ model and data:
   --validation-split F  hold out this fraction of the training samples (default 0)
   --standardize         scale each channel to zero mean, unit variance (statistics of the training set)
   --augment             random crops (4 pixels of zero padding) and horizontal flips of training images
+  --rotate DEG          random rotations of training images by up to DEG degrees either way
+                        (nearest pixel, zero fill; torchvision's RandomRotation)
+  --translate F         random shifts of training images by up to F of their width and height
+                        (whole pixels, zero fill; torchvision's RandomAffine translate)
 
 training:
   --epochs N            default 3
@@ -233,8 +239,16 @@ export const train: Command = {
       test: v['test-limit'] !== undefined && test.y.length === v['test-limit'] ? Infinity : test.y.length,
     });
     const standardization = v.standardize ? standardizeSplits({ train: trainSet, test }) : undefined;
-    if (v.augment && trainSet.shape.length !== 3) throw new UsageError(`--augment: the ${dataset} samples are not images`);
-    const augment = v.augment ? imageAugmentation({ shape: trainSet.shape as [number, number, number], padding: 4, flip: true }) : undefined;
+    const transforms: ImageTransforms = {
+      ...(v.rotate ? { rotate: v.rotate } : {}),
+      ...(v.translate ? { translate: v.translate } : {}),
+      ...(v.augment ? { padding: 4, flip: true } : {}),
+    };
+    const augment = Object.keys(transforms).length > 0 ? transforms : undefined;
+    if (augment && trainSet.shape.length !== 3) {
+      const flag = v.augment ? '--augment' : v.rotate ? '--rotate' : '--translate';
+      throw new UsageError(`${flag}: the ${dataset} samples are not images`);
+    }
     const modelSpec = modelSpecFor(v.model ?? { preset: 'mlp' }, [...trainSet.shape], trainSet.classes, seed);
     const engine = await init({ threads: v.threads ?? 'auto' });
     const samples = trainSet.y.length;
@@ -244,6 +258,7 @@ export const train: Command = {
       model: { inputShape: modelSpec.inputShape, layers: modelSpec.layers },
       optimizer, epochs, batchSize, seed,
       ...(heldOut ? { validationSamples: heldOut } : {}),
+      ...(augment ? { augment } : {}),
       ...(patience === undefined ? {} : { earlyStopping: { patience } }),
       ...(prune ? { prune } : {}),
       // fit's default shuffle seed, the model's, as before runs were experiments.
@@ -293,7 +308,6 @@ export const train: Command = {
           epochLogs.push(e);
           snapshots.push({ epoch: e.epoch, layers: groupNorms(building!) });
         },
-        ...(augment ? { augment } : {}),
         signal: stop.signal,
         ...(checkpointPath !== undefined || resumeBytes
           ? {
@@ -381,7 +395,7 @@ export const train: Command = {
         settings: {
           model: v.model === undefined ? 'mlp' : 'preset' in v.model ? v.model.preset : v.model.file,
           'training samples': samples, 'validation split': v['validation-split'] ?? null, 'test samples': test.y.length,
-          standardize: v.standardize === true, augment: v.augment === true, epochs, 'batch size': batchSize, 'optimizer steps': totalSteps, seed,
+          standardize: v.standardize === true, augment: augment ? JSON.stringify(augment) : null, epochs, 'batch size': batchSize, 'optimizer steps': totalSteps, seed,
           'early stopping patience': patience ?? null, prune: prune ? JSON.stringify(prune) : null, 'fine-tune epochs': fineTuneEpochs,
         },
       });
