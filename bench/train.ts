@@ -5,12 +5,17 @@
 // bit-identical at 1 and 2 threads (and every count of --threads); slimtrain's peak memory; and the
 // arithmetic ceiling of each model at the single-core WASM SIMD peak.
 //   npm run bench:train [-- --json] [-- --quick] [-- --relaxed] [-- --models mlp,lenet5,cifar] [-- --threads 1,2]
+// With --profile it measures instead where slimtrain's training step spends its time (per layer and
+// pass, per kernel, and grouped by kind of work) at each thread count, as time and as a share:
+//   npm run bench:train -- --profile --threads 1,2 [-- --json]
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { Sequential, type NamedWeight } from '../src/model/sequential.js';
 import { startBenchSession, type BenchSession } from './support/bench-session.js';
 import { CONV2D_BACKPROP_FILTER_KERNEL_POLYFILL, registerConv2dBackpropFilterPolyfill } from './support/conv2d-backprop-filter-polyfill.js';
 import { logProgress } from './support/progress-log.js';
+import { formatTable } from './support/text-table.js';
+import { profileByKind, profileTableRows, profileTrainingSteps, type StepProfile } from './support/step-profile.js';
 import { randomFloats, randomLabels } from './support/seeded-random.js';
 import { initWithThreads } from './support/slimtrain-engines.js';
 import { measureSlimtrainMemory } from './support/slimtrain-memory.js';
@@ -401,7 +406,8 @@ async function benchModel(session: BenchSession, model: TrainModel, budget: Trai
 /** Runs the bench; `args` are the command-line flags (see support/bench-options.ts). */
 export async function main(args: readonly string[]): Promise<void> {
   const started = performance.now();
-  const session = await startBenchSession(args, { models: TRAIN_MODEL_NAMES });
+  const session = await startBenchSession(args, { models: TRAIN_MODEL_NAMES, profile: true });
+  if (session.options.profile) return profileMain(session, started);
   const budget = session.options.quick ? QUICK_BUDGET : FULL_BUDGET;
   const registered = registerConv2dBackpropFilterPolyfill();
   logProgress(registered ? 'registered the Conv2DBackpropFilter polyfill kernel on tfjs wasm' : 'tfjs wasm already has a Conv2DBackpropFilter kernel: not polyfilled');
@@ -449,4 +455,77 @@ export async function main(args: readonly string[]): Promise<void> {
     },
     session.options.json,
   );
+}
+
+/** One model's profile at one thread count, and the same grouped by kind of work. */
+interface ProfileRecord {
+  model: string;
+  threads: number;
+  samplesPerSecond: number;
+  fractionOfPeak: number;
+  profile: StepProfile;
+  byKind: Record<string, number>;
+}
+
+/** Steps profiled per model and thread count after the warm-up: about 3 s of a step each (at least 5). */
+async function profileModel(session: BenchSession, model: TrainModel, threads: number): Promise<ProfileRecord> {
+  const engine = await initWithThreads(threads, { simd: 'fastest' });
+  const net = Sequential.build(engine, slimtrainSpec(model));
+  try {
+    net.compile({ optimizer: slimtrainOptimizer(), loss: 'crossEntropy' });
+    const data = trainData(model, TRAIN_BATCH);
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) net.trainStep(data.x, data.labels);
+    const stepSeconds = (performance.now() - t0) / 3000;
+    const steps = session.options.quick ? 2 : Math.max(5, Math.round(3 / stepSeconds));
+    const profile = profileTrainingSteps(net, data.x, data.labels, steps);
+    const layerTypes = new Map(net.layers.map((l) => [`${l.name} (${l.type})`, l.type]));
+    const samplesPerSecond = TRAIN_BATCH / (profile.stepMs / 1000);
+    const ceiling = (session.peak.mulAddGflops * 1e9) / (3 * net.flops);
+    return { model: model.name, threads, samplesPerSecond, fractionOfPeak: samplesPerSecond / ceiling, profile, byKind: profileByKind(profile, layerTypes) };
+  } finally {
+    net.dispose();
+    engine.dispose();
+  }
+}
+
+async function profileMain(session: BenchSession, started: number): Promise<void> {
+  const models = (session.options.models ?? TRAIN_MODEL_NAMES).map(trainModel);
+  const records: ProfileRecord[] = [];
+  for (const model of models) {
+    for (const threads of session.options.threads) {
+      logProgress(`profile (${records.length + 1}/${models.length * session.options.threads.length}) ${model.name} at ${threads} thread(s)`);
+      records.push(await profileModel(session, model, threads));
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (session.options.json) {
+    process.stdout.write(`${JSON.stringify({ bench: 'train-profile', batch: TRAIN_BATCH, peak_gflops: session.peak.mulAddGflops, seconds, records }, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `bench:train --profile — where a slimtrain training step (batch ${TRAIN_BATCH}, Adam + L2) spends its time; peak mul+add ${session.peak.mulAddGflops.toFixed(2)} GFLOP/s`,
+    ...session.describeSetup(),
+    'Each kernel call and each layer pass is timed with performance.now() around it (a few microseconds of overhead per call, which the',
+    "step's wall time includes: samples/s here are a little below bench:train's). A kernel counts for the layer pass it runs in; a layer",
+    "backward's calls are split by what they compute (x^T dy and im2col: weight gradient; dy w^T and col2im: input gradient).",
+    '',
+  ];
+  for (const r of records) {
+    lines.push(`${r.model} at ${r.threads} thread(s): ${r.profile.stepMs.toFixed(2)} ms/step, ${r.samplesPerSecond.toFixed(0)} samples/s, ${(100 * r.fractionOfPeak).toFixed(0)}% of the arithmetic ceiling (${r.profile.steps} steps)`);
+    lines.push(formatTable(
+      [{ header: 'part' }, { header: 'pass' }, { header: 'ms/step', align: 'right' }, { header: 'share', align: 'right' }, { header: 'kernels (ms/step)' }],
+      profileTableRows(r.profile),
+    ));
+    lines.push('');
+    lines.push('  by kind of work:');
+    const kinds = Object.entries(r.byKind).filter(([, v]) => v >= 0.005).sort((a, b) => b[1] - a[1]);
+    lines.push(formatTable(
+      [{ header: '  kind' }, { header: 'ms/step', align: 'right' }, { header: 'share', align: 'right' }],
+      kinds.map(([k, v]) => [`  ${k}`, v.toFixed(2), `${((100 * v) / r.profile.stepMs).toFixed(1)}%`]),
+    ));
+    lines.push('');
+  }
+  lines.push(`run took ${seconds.toFixed(0)} s`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -5,6 +5,8 @@
 //   --threads a,b slimtrain's kernel thread counts to measure (default 1: the single-thread figures);
 //                 every bench that runs kernels accepts it (not bench:sizes)
 //   --models a,b  only these cases (benches that declare `models` in BenchOptionSpec: bench:train)
+//   --profile     where a step's time goes instead of the comparison (benches that declare
+//                 `profile`: bench:train)
 
 /** Parsed bench options. Every flag defaults to false; `threads` to [1]; `models` to null (every case). */
 export interface BenchOptions {
@@ -15,6 +17,8 @@ export interface BenchOptions {
   threads: number[];
   /** The cases named by --models, in the order given; null when --models was not given. */
   models: string[] | null;
+  /** --profile (benches that declare it). */
+  profile: boolean;
 }
 
 /** What a bench accepts beyond the common flags. */
@@ -23,6 +27,8 @@ export interface BenchOptionSpec {
   models?: readonly string[];
   /** false for a bench that runs no kernels (bench:sizes): it rejects --threads. Default true. */
   threads?: boolean;
+  /** true for a bench that has a --profile mode (bench:train). Default false. */
+  profile?: boolean;
 }
 
 /** The largest count --threads takes (init's own limit). */
@@ -61,19 +67,20 @@ function parseThreads(value: string | undefined): number[] {
 
 /**
  * @example
- * parseBenchOptions(['--json', '--quick']) // { json: true, quick: true, relaxed: false, threads: [1], models: null }
+ * parseBenchOptions(['--json', '--quick']) // { json: true, quick: true, relaxed: false, threads: [1], models: null, profile: false }
  * parseBenchOptions(['--threads', '2,1']) // threads: [1, 2]
  * parseBenchOptions(['--models', 'mlp,lenet5'], { models: ['mlp', 'lenet5', 'cifar'] }) // models: ['mlp', 'lenet5']
  */
 export function parseBenchOptions(args: readonly string[], spec: BenchOptionSpec = {}): BenchOptions {
-  const options: BenchOptions = { json: false, quick: false, relaxed: false, threads: [1], models: null };
+  const options: BenchOptions = { json: false, quick: false, relaxed: false, threads: [1], models: null, profile: false };
   const threads = spec.threads ?? true;
-  const flags = `any of ${['--json', '--quick', '--relaxed', ...(threads ? ['--threads <list>'] : []), ...(spec.models ? ['--models <list>'] : [])].join(', ')}`;
+  const flags = `any of ${['--json', '--quick', '--relaxed', ...(threads ? ['--threads <list>'] : []), ...(spec.models ? ['--models <list>'] : []), ...(spec.profile ? ['--profile'] : [])].join(', ')}`;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--json') options.json = true;
     else if (arg === '--quick') options.quick = true;
     else if (arg === '--relaxed') options.relaxed = true;
+    else if (spec.profile && arg === '--profile') options.profile = true;
     else if (threads && arg === '--threads') options.threads = parseThreads(args[++i]);
     else if (threads && arg.startsWith('--threads=')) options.threads = parseThreads(arg.slice('--threads='.length));
     else if (spec.models && arg === '--models') options.models = parseModels(args[++i], spec.models);
