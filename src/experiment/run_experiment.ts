@@ -16,7 +16,7 @@ import { weightMask } from '../prune/mask.js';
 import { reduce, type ReductionRecord } from '../reduce/reduce.js';
 import { measureSparsity, type SparsityReport } from '../sparsity/measure.js';
 import type { BatchLog, EpochLog, FitOptions } from '../train/fit.js';
-import { knownKeys, nonNegativeInt, nonNegativeNumber, positiveInt } from '../validate.js';
+import { knownKeys, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../validate.js';
 import { epochRecord, type EpochRecord } from './epoch_record.js';
 import { checkLiveReduction, type LiveCut, type LiveReductionOptions } from '../reduce/live.js';
 
@@ -45,8 +45,8 @@ export interface ExperimentSpec {
   earlyStopping?: { patience: number };
   /** After training: magnitude-prune; with fineTune, then train more with the pruned weights masked. */
   prune?: MagnitudePruneOptions;
-  /** Default optimizer: Adam at lr 1e-4; default seed (of its shuffling): the run's seed + 1. */
-  fineTune?: { epochs: number; optimizer?: OptimizerSpec; seed?: number };
+  /** The fine-tune after the prune (see FineTuneSpec). */
+  fineTune?: FineTuneSpec;
   /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs. */
   iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
   /** Dead-group threshold; default: measureSparsity's choice from the gap. */
@@ -55,6 +55,26 @@ export interface ExperimentSpec {
   liveReduction?: LiveReductionOptions;
   /** Reduce the trained model (default true); allowPaddingDeviation as in ReduceOptions. */
   reduce?: boolean | { allowPaddingDeviation: boolean };
+}
+
+/**
+ * Training after the prune with the pruned weights held at zero. With `rounds` > 1 the prune and
+ * the fine-tune repeat (iterative magnitude pruning, as Han et al. 2015: prune, retrain, prune
+ * again), each round pruning what `prune` says of the weights still kept: with `fraction` f,
+ * (1 - f)^rounds of them are left. `keep: 'best'` keeps, in every round, the weights of the epoch
+ * with the best validation accuracy (it needs validationSamples) instead of the last epoch's.
+ */
+export interface FineTuneSpec {
+  /** Epochs of each round. */
+  epochs: number;
+  /** Default: Adam at lr 1e-4, fresh in every round. */
+  optimizer?: OptimizerSpec;
+  /** Seed of the first round's shuffling (round r uses seed + r). Default: the run's seed + 1. */
+  seed?: number;
+  /** Prune-and-fine-tune rounds. Default 1. */
+  rounds?: number;
+  /** 'last' (default) or 'best' (validation accuracy). */
+  keep?: 'last' | 'best';
 }
 
 /** Which part of a run a checkpoint was taken in: 'train' inside the main fit; 'trained' after it, before pruning; 'fine-tune' inside the fine-tune. */
@@ -72,6 +92,8 @@ export interface ExperimentCheckpointInfo {
   iterative?: { valAccuracy?: number; evaluations: number };
   /** The epoch records so far. */
   history?: EpochRecord[];
+  /** In the fine-tune phase: the round (from 0) the checkpoint was taken in. Absent: round 0. */
+  round?: number;
 }
 
 /** Where a run keeps its latest checkpoint (the format of src/io/checkpoint.ts). */
@@ -150,8 +172,12 @@ function checkExperimentSpec(spec: ExperimentSpec): void {
   }
   if (spec.fineTune !== undefined) {
     if (!spec.prune) throw new ArgumentError('experiment.fineTune', spec.fineTune, 'a prune step to fine-tune after');
-    knownKeys('experiment.fineTune', spec.fineTune, ['epochs', 'optimizer', 'seed']);
+    knownKeys('experiment.fineTune', spec.fineTune, ['epochs', 'optimizer', 'seed', 'rounds', 'keep']);
     positiveInt('experiment.fineTune.epochs', spec.fineTune.epochs);
+    if (spec.fineTune.rounds !== undefined) positiveInt('experiment.fineTune.rounds', spec.fineTune.rounds);
+    if (oneOf('experiment.fineTune.keep', spec.fineTune.keep ?? 'last', ['last', 'best'] as const) === 'best' && spec.validationSamples === undefined) {
+      throw new ArgumentError('experiment.fineTune.keep', spec.fineTune.keep, "'last', or validationSamples to choose the best epoch on");
+    }
   }
   if (spec.iterative !== undefined && (spec.validationSamples !== undefined || spec.prune !== undefined)) {
     throw new ArgumentError('experiment.iterative', spec.iterative, 'no iterative loop beside validationSamples or prune (the loop holds out its own validation and prunes itself)');
@@ -197,10 +223,14 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
   }
   const seconds = () => (performance.now() - started) / 1000;
   let iterative: ExperimentCheckpointInfo['iterative'] = resume?.info.iterative;
+  let round = resume?.info.phase === 'fine-tune' ? (resume.info.round ?? 0) : 0;
   const history: EpochRecord[] = [...(resume?.info.history ?? [])];
   const info = (phase: ExperimentPhase) => ({
     ...checkpoint?.metadata,
-    experiment: { run: checkpoint!.run, hash: checkpoint!.hash, phase, seconds: seconds(), ...(iterative ? { iterative } : {}), history: [...history] } satisfies ExperimentCheckpointInfo,
+    experiment: {
+      run: checkpoint!.run, hash: checkpoint!.hash, phase, seconds: seconds(), ...(iterative ? { iterative } : {}), history: [...history],
+      ...(phase === 'fine-tune' && round > 0 ? { round } : {}),
+    } satisfies ExperimentCheckpointInfo,
   });
   const fitCheckpoint = (phase: ExperimentPhase): Pick<FitOptions, 'checkpoint'> =>
     checkpoint
@@ -283,14 +313,24 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
     if (spec.prune) {
       const accuracyBefore = model.evaluate(test.x, test.y, { batchSize: 256 }).accuracy;
       if (spec.fineTune) {
-        // Resuming the fine-tune: the prune here sees the fresh model, but the fit's resume then puts
-        // back the checkpoint's weights, optimizer state and masks (the weightMask's state).
-        const tuned = await pruneAndFineTune(model, train.x, train.y, {
-          prune: spec.prune,
-          optimizer: optimizerFromSpec(spec.fineTune.optimizer ?? { type: 'adam', lr: 1e-4 }),
-          fit: { epochs: spec.fineTune.epochs, batchSize, seed: spec.fineTune.seed ?? spec.seed + 1, ...hooks('fine-tune'), ...validationData, ...stop, ...fitCheckpoint('fine-tune'), ...resumeIn('fine-tune') },
-        });
-        pruned = { kept: tuned.pruned.kept, total: tuned.pruned.total, accuracyBefore };
+        const tune = spec.fineTune;
+        const epochs = tune.epochs;
+        // Resuming the fine-tune: the rounds before the checkpoint's are done; in its round the prune
+        // here sees the model as it was rebuilt, but the fit's resume then puts back the
+        // checkpoint's weights, optimizer state and masks (the weightMask's state).
+        for (; round < (tune.rounds ?? 1); round++) {
+          const tuned = await pruneAndFineTune(model, train.x, train.y, {
+            prune: spec.prune,
+            optimizer: optimizerFromSpec(tune.optimizer ?? { type: 'adam', lr: 1e-4 }),
+            fit: {
+              epochs, batchSize, seed: (tune.seed ?? spec.seed + 1) + round, ...hooks('fine-tune'), ...validationData, ...stop,
+              // patience = epochs: it never stops early, and the best epoch's weights come back at the end.
+              ...(tune.keep === 'best' ? { earlyStopping: { monitor: 'valAccuracy', patience: epochs, restoreBestWeights: true } } : {}),
+              ...fitCheckpoint('fine-tune'), ...(resume?.info.phase === 'fine-tune' && round === (resume.info.round ?? 0) ? { resume: resume.bytes } : {}),
+            },
+          });
+          pruned = { kept: tuned.pruned.kept, total: tuned.pruned.total, accuracyBefore };
+        }
       } else {
         const p = magnitudePrune(model, spec.prune);
         pruned = { kept: p.kept, total: p.total, accuracyBefore };

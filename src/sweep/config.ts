@@ -8,6 +8,7 @@ import { MODEL_PRESETS, type ModelPreset } from '../model/presets.js';
 import type { ModelSpec } from '../model/sequential.js';
 import type { MagnitudePruneOptions } from '../prune/magnitude.js';
 import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
+import type { FineTuneSpec } from '../experiment/run_experiment.js';
 import { knownKeys, nonNegativeInt, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../validate.js';
 import { checkLiveReduction, type LiveReductionOptions } from '../reduce/live.js';
 
@@ -87,7 +88,8 @@ export interface SweepMethod {
   model?: SweepConfig['model'];
   /** After training: magnitude-prune, then fine-tune with the pruned weights masked. */
   prune?: MagnitudePruneOptions;
-  fineTune?: { epochs: number; optimizer?: OptimizerSpec };
+  /** Fine-tune after the prune; `rounds` repeats prune and fine-tune, `keep: 'best'` keeps the best validation epoch (FineTuneSpec). */
+  fineTune?: Omit<FineTuneSpec, 'seed'>;
   /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs. */
   iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
   /** Live reduction during training (fit's `reduce` option), e.g. { "everyEpochs": 1 }. */
@@ -210,8 +212,16 @@ export function checkSweepConfig(config: unknown): SweepConfig {
     if (prune !== undefined && (prune === null || typeof prune !== 'object')) throw new ArgumentError(`${at}.prune`, m.prune, '{ threshold | stdMultiple | fraction, scope?, selector? }');
     if (m.fineTune !== undefined) {
       if (!m.prune) throw new ArgumentError(`${at}.fineTune`, m.fineTune, 'a prune step to fine-tune after');
-      knownKeys(`${at}.fineTune`, m.fineTune, ['epochs', 'optimizer']);
-      positiveInt(`${at}.fineTune.epochs`, m.fineTune.epochs);
+      knownKeys(`${at}.fineTune`, m.fineTune, ['epochs', 'optimizer', 'rounds', 'keep']);
+      // "$strength" may stand for the rounds (an iterative-pruning sweep): check what each strength makes.
+      for (const strength of strengths) {
+        const tune = withStrength(m.fineTune, strength);
+        positiveInt(`${at}.fineTune.epochs`, tune.epochs);
+        if (tune.rounds !== undefined) positiveInt(`${at}.fineTune.rounds`, tune.rounds);
+      }
+      if (oneOf(`${at}.fineTune.keep`, m.fineTune.keep ?? 'last', ['last', 'best'] as const) === 'best' && c.validationSamples === undefined) {
+        throw new ArgumentError(`${at}.fineTune.keep`, m.fineTune.keep, "'last', or validationSamples to choose the best epoch on");
+      }
       if (m.fineTune.optimizer) optimizerFromSpec(m.fineTune.optimizer).dispose();
     }
     if (m.iterative !== undefined) {

@@ -65,6 +65,55 @@ describe('runExperiment', async () => {
     await expect(bad({ augment: { flip: true }, iterative: { interval: 1, floor: 0.5, validationSplit: 0.2 } })).rejects.toThrow(/^experiment.augment = .*: expected no augmentation beside iterative/);
   });
 
+  it('prunes and fine-tunes in rounds (iterative magnitude pruning), each round pruning its fraction of what is left; resumes inside a later round bit-identically', async () => {
+    const spec: ExperimentSpec = { ...SPEC, epochs: 1, prune: { fraction: 0.5 }, fineTune: { epochs: 2, rounds: 3 } };
+    const r = await runExperiment(engine, spec, data);
+    // Per kernel, round(k / 2) of the kept k go each round: 48 -> 24 -> 12 -> 6 and 16 -> 8 -> 4 -> 2.
+    expect(r.pruned).toMatchObject({ kept: 8, total: 64 });
+    const zeros = r.model.getWeights().filter((w) => w.name.endsWith('kernel')).reduce((n, w) => n + w.values.filter((v) => v === 0).length, 0);
+    expect(zeros).toBe(56);
+    expect(r.history.filter((h) => h.phase === 'fine-tune')).toHaveLength(6);
+    const straightHash = await finish(r);
+    // One round is not three.
+    expect(await finish(await runExperiment(engine, { ...spec, fineTune: { epochs: 2 } }, data))).not.toBe(straightHash);
+
+    // Interrupted in the second round's first epoch, then resumed from its checkpoint.
+    let saved: Uint8Array | null = null;
+    const store: CheckpointStore = { load: () => saved, save: (b) => { saved = b; } };
+    const controller = new AbortController();
+    let fineTuneBatches = 0;
+    await expect(runExperiment(engine, spec, data, {
+      checkpoint: { store, everySteps: 1, run: 'imp', hash: 'h' }, signal: controller.signal,
+      onBatchEnd: (phase) => {
+        if (phase === 'fine-tune' && ++fineTuneBatches === 2 * 8 + 3) controller.abort(new Error('stopped'));
+      },
+    })).rejects.toThrow('stopped');
+    const notes: string[] = [];
+    const resumed = await runExperiment(engine, spec, data, { checkpoint: { store, everySteps: 1, run: 'imp', hash: 'h' }, onNote: (t) => notes.push(t) });
+    expect(notes[0]).toMatch(/^resuming from its checkpoint \(fine-tune, next epoch 1 batch 4/);
+    expect(resumed.pruned).toMatchObject({ kept: 8, total: 64 });
+    expect(await finish(resumed)).toBe(straightHash);
+  });
+
+  it("fineTune keep: 'best' keeps the epoch of best validation accuracy, chosen on validation only", async () => {
+    const spec: ExperimentSpec = { ...SPEC, epochs: 2, validationSamples: 64, prune: { fraction: 0.5 }, fineTune: { epochs: 4, keep: 'best', optimizer: { type: 'adam', lr: 0.3 } } };
+    const epochs: { valAccuracy: number }[] = [];
+    const r = await runExperiment(engine, spec, data, {
+      onEpochEnd: (record, log) => {
+        if (record.phase === 'fine-tune') epochs.push({ valAccuracy: log.valAccuracy! });
+      },
+    });
+    const best = Math.max(...epochs.map((e) => e.valAccuracy));
+    // The case is one where the last epoch is not the best (else 'last' would pass too).
+    expect(epochs.at(-1)!.valAccuracy).toBeLessThan(best);
+    // The kept weights score the best epoch's validation accuracy again.
+    const validation = { x: data.train.x.subarray((256 - 64) * 6), y: data.train.y.subarray(256 - 64) };
+    expect(r.model.evaluate(validation.x, validation.y).accuracy).toBe(best);
+    await finish(r);
+    await expect(runExperiment(engine, { ...spec, validationSamples: undefined } as ExperimentSpec, data)).rejects.toThrow(/^experiment.fineTune.keep = "best": expected 'last', or validationSamples to choose the best epoch on/);
+    await expect(runExperiment(engine, { ...spec, fineTune: { epochs: 1, rounds: 0 } }, data)).rejects.toThrow(/^experiment.fineTune.rounds = 0: expected a positive integer/);
+  });
+
   it('augments as spec.augment says, the same as the function built from it; not both', async () => {
     const images = (n: number) => {
       const x = uniform(random, n * 25);

@@ -53,6 +53,12 @@ describe('sweep config', () => {
     expect(models({ model: 'mlp', methods: [{ ...BASE.methods[0], model: dense }] })).toThrow(/^methods\[0\].model.layers\[0\] \(dense\) input shape/);
     expect(models({ model: { layers: [{ type: 'flatten' }, ...dense.layers] } })).not.toThrow();
     expect(bad({ methods: [{ ...BASE.methods[0], liveReduction: { everyEpochs: 0 } }] })).toThrow(/^methods\[0\].liveReduction \(reduce.everyEpochs\) = 0/);
+    const tuned = (fineTune: object, strengths = [1e-3]) => ({ methods: [{ ...BASE.methods[0], strengths, prune: { fraction: 0.2 }, fineTune }] });
+    expect(bad(tuned({ epochs: 1, rounds: 0 }))).toThrow(/^methods\[0\].fineTune.rounds = 0: expected a positive integer/);
+    expect(bad(tuned({ epochs: 1, rounds: '$strength' }, [2, 2.5]))).toThrow(/^methods\[0\].fineTune.rounds = 2.5: expected a positive integer/);
+    expect(bad(tuned({ epochs: 1, keep: 'best' }))).toThrow(/^methods\[0\].fineTune.keep = "best": expected 'last', or validationSamples to choose the best epoch on/);
+    expect(bad(tuned({ epochs: 1, keep: 'first' }))).toThrow(/^methods\[0\].fineTune.keep = "first": expected one of/);
+    expect(checkSweepConfig({ ...BASE, validationSamples: 100, ...tuned({ epochs: 1, rounds: '$strength', keep: 'best' }, [2, 3]) }).methods[0].fineTune).toEqual({ epochs: 1, rounds: '$strength', keep: 'best' });
     expect(bad({ augment: { padding: -1 } })).toThrow(/^augment.padding = -1: expected a non-negative integer/);
     expect(bad({ augment: { flip: 'yes' } })).toThrow(/^augment.flip = "yes": expected true or false/);
     expect(bad({ augment: { rotate: 200 } })).toThrow(/^augment.rotate = 200: expected a finite number in \[0, 180\]/);

@@ -68,6 +68,8 @@ const TRAIN_FLAGS = {
   },
   'fine-tune-epochs': integerIn(0, MAX_EPOCHS, MAX_EPOCHS_WHY),
   'fine-tune-lr': OPTIMIZER_FLAGS.lr,
+  'prune-rounds': integerIn(1, MAX_EPOCHS, MAX_EPOCHS_WHY),
+  'fine-tune-keep': oneOf(['last', 'best'] as const),
   ...OPTIMIZER_FLAGS,
 } satisfies Record<string, FlagSpec>;
 
@@ -77,6 +79,8 @@ const TRAIN_CONFLICTS: FlagConflict[] = [
   { flag: 'checkpoint-steps', requires: 'checkpoint', why: 'where the checkpoints go' },
   { flag: 'fine-tune-epochs', requires: 'prune', why: 'fine-tuning follows --prune, which is missing' },
   { flag: 'fine-tune-lr', requires: 'fine-tune-epochs', why: 'the rate of the fine-tuning epochs' },
+  { flag: 'prune-rounds', requires: 'fine-tune-epochs', why: 'each round prunes, then fine-tunes' },
+  { flag: 'fine-tune-keep', requires: 'fine-tune-epochs', why: 'it picks one of the fine-tuning epochs' },
   { flag: 'save-reduced', excludes: 'no-reduce', why: 'with --no-reduce there is no reduced model to save' },
   { flag: 'allow-padding-deviation', excludes: 'no-reduce', why: 'it changes what reduction removes' },
 ];
@@ -108,6 +112,9 @@ function trainingPlan(v: TrainFlags, dataset: string, available: { train: number
   }
   const rows = Math.min(v.limit ?? available.train, available.train);
   const split = v['validation-split'];
+  if (v['fine-tune-keep'] === 'best' && split === undefined) {
+    throw new UsageError('--fine-tune-keep = "best": it needs --validation-split (the best epoch is chosen on validation, never on the test set)');
+  }
   // fit's rule: the last floor(rows * split) samples are held out.
   const heldOut = split === undefined ? 0 : Math.floor(rows * split);
   if (split !== undefined && (heldOut < 1 || heldOut >= rows)) {
@@ -171,6 +178,10 @@ pruning (after training, before measuring):
                         kernel unless :global
   --fine-tune-epochs N  then train N more epochs with the pruned weights held at zero (default 0)
   --fine-tune-lr X      Adam's learning rate for fine-tuning (default: --lr / 10, else 1e-4)
+  --prune-rounds N      prune and fine-tune N times, each round pruning what --prune says of the
+                        weights still kept (iterative magnitude pruning; default 1)
+  --fine-tune-keep K    last (default) or best: in each round keep the epoch with the best
+                        validation accuracy (needs --validation-split)
 
 sparsity and reduction:
   --xi X                group-norm threshold of a dead unit (default: from the gap between the
@@ -262,7 +273,12 @@ export const train: Command = {
       ...(patience === undefined ? {} : { earlyStopping: { patience } }),
       ...(prune ? { prune } : {}),
       // fit's default shuffle seed, the model's, as before runs were experiments.
-      ...(prune && fineTuneEpochs > 0 ? { fineTune: { epochs: fineTuneEpochs, optimizer: { type: 'adam', lr: fineTuneLr }, seed } } : {}),
+      ...(prune && fineTuneEpochs > 0 ? {
+        fineTune: {
+          epochs: fineTuneEpochs, optimizer: { type: 'adam', lr: fineTuneLr }, seed,
+          ...(v['prune-rounds'] ? { rounds: v['prune-rounds'] } : {}), ...(v['fine-tune-keep'] ? { keep: v['fine-tune-keep'] } : {}),
+        },
+      } : {}),
       ...(xi === undefined ? {} : { xi }),
       ...(v['reduce-every'] === undefined ? {} : {
         liveReduction: { everyEpochs: v['reduce-every'], ...(xi === undefined ? {} : { xi }), ...(v['allow-padding-deviation'] ? { allowPaddingDeviation: true } : {}) },
@@ -350,9 +366,9 @@ export const train: Command = {
     let prunedJson: Record<string, unknown> | null = null;
     if (prune && result.pruned) {
       const { kept, total, accuracyBefore: before } = result.pruned;
-      prunedJson = { criterion: prune, kept, total, test_accuracy_before: before, fine_tune_epochs: fineTuneEpochs };
+      prunedJson = { criterion: prune, kept, total, test_accuracy_before: before, fine_tune_epochs: fineTuneEpochs, rounds: v['prune-rounds'] ?? 1, fine_tune_keep: v['fine-tune-keep'] ?? 'last' };
       say(`pruned ${JSON.stringify(prune)}: ${kept} of ${total} kernel weights kept (${((100 * kept) / total).toFixed(2)}%); ` +
-        `test accuracy before pruning ${(100 * before).toFixed(2)}%${fineTuneEpochs > 0 ? `, fine-tuned ${fineTuneEpochs} epochs at lr ${fineTuneLr}` : ''}\n`);
+        `test accuracy before pruning ${(100 * before).toFixed(2)}%${fineTuneEpochs > 0 ? `, fine-tuned ${fineTuneEpochs} epochs at lr ${fineTuneLr}${(v['prune-rounds'] ?? 1) > 1 ? ` in each of ${v['prune-rounds']} prune-and-fine-tune rounds` : ''}${v['fine-tune-keep'] === 'best' ? ' (the best validation epoch kept)' : ''}` : ''}\n`);
     }
     const evaluation = result.test;
     const seconds = (performance.now() - started) / 1000;
