@@ -22,6 +22,8 @@ interface GemmShape {
   K: number;
   N: number;
   layer: string | null;
+  /** The one form training runs this shape in (convolutions); absent: all three. */
+  form?: GemmForm['form'];
 }
 
 interface GemmForm {
@@ -40,7 +42,22 @@ const MLP: GemmShape[] = [
   { M: 128, K: 1000, N: 500, layer: 'mlp.dense2' },
   { M: 128, K: 500, N: 10, layer: 'mlp.dense3' },
 ];
-const QUICK: GemmShape[] = [SQUARE[0], SQUARE[1], MLP[0]];
+// The GEMMs of convolution training at batch 128 (im2col matrix [N*OH*OW, KH*KW*C], kernel
+// [KH*KW*C, filters]): NN forward, NT input gradient (dcols = dy W^T), TN weight gradient
+// (dW = cols^T dy). Tall and skinny, with 20-64 columns or a 25-576 deep product: where
+// convolutional training loses to the square shapes above.
+const conv = (layer: string, rows: number, fanIn: number, filters: number, input = true): GemmShape[] => [
+  { M: rows, K: fanIn, N: filters, layer: `${layer} fwd`, form: 'NN' },
+  ...(input ? [{ M: rows, K: filters, N: fanIn, layer: `${layer} dx`, form: 'NT' as const }] : []),
+  { M: fanIn, K: rows, N: filters, layer: `${layer} dW`, form: 'TN' },
+];
+const CONV: GemmShape[] = [
+  ...conv('lenet5.conv1', 128 * 24 * 24, 25, 20, false),
+  ...conv('lenet5.conv2', 128 * 8 * 8, 500, 50),
+  ...conv('cifar.conv2', 128 * 32 * 32, 288, 32),
+  ...conv('cifar.conv4', 128 * 16 * 16, 576, 64),
+];
+const QUICK: GemmShape[] = [SQUARE[0], SQUARE[1], MLP[0], CONV[0]];
 
 const FORMS: GemmForm[] = [
   { form: 'NN', transA: false, transB: false },
@@ -128,11 +145,12 @@ function crossoverAppendix(session: BenchSession): BenchAppendix {
 /** Runs the bench; `args` are the command-line flags (see support/bench-options.ts). */
 export async function main(args: readonly string[]): Promise<void> {
   const session = await startBenchSession(args);
-  const shapes = session.options.quick ? QUICK : [...SQUARE, ...MLP];
+  const shapes = session.options.quick ? QUICK : [...SQUARE, ...MLP, ...CONV];
   const records: BenchRecord[] = [];
-  const total = shapes.length * FORMS.length;
+  const formsOf = (shape: GemmShape) => FORMS.filter((f) => shape.form === undefined || f.form === shape.form);
+  const total = shapes.reduce((n, s) => n + formsOf(s).length, 0);
   for (const shape of shapes) {
-    for (const form of FORMS) {
+    for (const form of formsOf(shape)) {
       const label = `gemm ${shapeLabel(shape)} ${form.form} (${records.length + 1}/${total})`;
       const result = await measureCase(session, gemmCase(shape, form, label));
       records.push(
@@ -154,6 +172,7 @@ export async function main(args: readonly string[]): Promise<void> {
       footnotes: [
         'forms: NN = A[M,K] B[K,N]; NT = B stored [N,K]; TN = A stored [K,M] (tf.matMul(a, b, transposeA, transposeB)).',
         'mlp.denseN: the dense layers of a 784-1000-500-10 MLP at batch 128 (training runs NN forward, NT for dX, TN for dW).',
+        'lenet5.convN, cifar.convN: the GEMMs of those convolutions at batch 128, each in the one form training runs it (fwd NN, dx NT, dW TN).',
         'tfjs wasm: NN runs XNNPACK fully-connected, whose packed B is cached on the B tensor across calls (slimtrain packs B',
         '  on every call); NT and TN run tfjs-wasm\'s scalar fallback loop (slow_batch_matmul in batch_mat_mul_impl.cc).',
         'tfjs timings include dataSync() of the result and disposing it.',
