@@ -136,6 +136,25 @@ export function reductionReport(original: Sequential, reduced: Sequential, recor
   };
 }
 
+/**
+ * What a reduction did, in one line: hidden units removed, parameters and FLOPs before and after,
+ * and the test accuracy before and after (the last line `slimtrain train` prints).
+ *
+ * @example
+ * reductionSummary(report, { before: 0.9757, after: 0.9757 })
+ * // 'result: 235 of 400 hidden units removed (58.8%); parameters 266,610 -> 72,873 (-72.7%); FLOPs/sample 533,210 -> 145,546 (-72.7%); test accuracy 97.57% -> 97.57%'
+ */
+export function reductionSummary(r: ReductionReport, accuracy: BeforeAfter): string {
+  const units = r.layers.reduce((n, l) => n + l.units, 0);
+  const removed = r.layers.reduce((n, l) => n + l.removed, 0);
+  const count = (x: number) => x.toLocaleString('en-US');
+  const change = ({ before, after }: BeforeAfter) => `${after >= before ? '+' : ''}${((100 * (after - before)) / before).toFixed(1)}%`;
+  const pair = (label: string, q: BeforeAfter) => `${label} ${count(q.before)} -> ${count(q.after)} (${change(q)})`;
+  const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+  return `result: ${removed} of ${units} hidden units removed (${units ? ((100 * removed) / units).toFixed(1) : '0.0'}%); ` +
+    `${pair('parameters', r.parameters)}; ${pair('FLOPs/sample', r.flops)}; test accuracy ${percent(accuracy.before)} -> ${percent(accuracy.after)}`;
+}
+
 /** The report as a before/after table. */
 export function reductionTable(r: ReductionReport): string {
   const pct = ({ before, after }: BeforeAfter) => `${after >= before ? '+' : ''}${((100 * (after - before)) / before).toFixed(1)}%`;

@@ -137,6 +137,10 @@ describe('slimtrain command line', () => {
     expect(r.stderr).toMatch(/epoch 1\/1: loss [\d.]+, acc [\d.]+%, \d+ samples\/s/);
     expect(r.stderr).toMatch(/group sparsity/);
     const result = JSON.parse(r.stdout);
+    // The run in one line, last: the same numbers as the JSON.
+    const count = (x: number) => x.toLocaleString('en-US');
+    const summary = r.stderr.trimEnd().split('\n').at(-1)!;
+    expect(summary).toMatch(new RegExp(`^result: \\d+ of 400 hidden units removed \\([\\d.]+%\\); parameters ${count(result.reduced.params_before)} -> ${count(result.reduced.params_after)} \\([-+][\\d.]+%\\); FLOPs/sample ${count(result.reduced.flops_before)} -> ${count(result.reduced.flops_after)} .*; test accuracy ${(100 * result.test_accuracy).toFixed(2)}% -> ${(100 * result.reduced.test_accuracy_after).toFixed(2)}%$`));
     expect(result.test_accuracy).toBeGreaterThan(0.9);
     expect(result.epochs).toBe(1);
     expect(result.sparsity.layers.map((l: { name: string }) => l.name)).toEqual(['dense_1', 'dense_2', 'dense_3']);

@@ -3,7 +3,7 @@ import { init } from '../../src/backend/engine.js';
 import { layerSizes } from '../../src/model/layer_sizes.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { reduce } from '../../src/reduce/reduce.js';
-import { reductionReport, reductionTable } from '../../src/reduce/report.js';
+import { reductionReport, reductionSummary, reductionTable } from '../../src/reduce/report.js';
 import { reductionJson } from '../../src/cli/json_output.js';
 import { sparsityTable } from '../../src/cli/sparsity_table.js';
 import { measureSparsity } from '../../src/sparsity/measure.js';
@@ -56,6 +56,10 @@ describe('the reduction report tells dead from unused units, per layer', () => {
       params_before: 25, params_after: 15, nonzeros_before: 16, nonzeros_after: 12, flops_before: 45, flops_after: 27,
     });
 
+    // 2 + 1 of the 8 hidden units go; 25 + 18 + 8 -> 15 + 8 + 6 parameters (the last layer reads 2 inputs, not 3).
+    expect(reductionSummary(report, { before: 0.9757, after: 0.975 })).toBe(
+      'result: 3 of 8 hidden units removed (37.5%); parameters 51 -> 29 (-43.1%); FLOPs/sample 100 -> 56 (-44.0%); test accuracy 97.57% -> 97.50%',
+    );
     const text = reductionTable(report);
     expect(text).toContain('dense_1: 3 of 5 units kept; removed 1 dead, 1 unused; parameters 25 -> 15');
     expect(text).toContain('dense_2: 2 of 3 units kept; removed 1 dead, 0 unused; parameters 18 -> 8');

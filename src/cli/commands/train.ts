@@ -19,7 +19,7 @@ import { ProgressDisplay } from '../progress.js';
 import { reductionJson, sparsityJson } from '../json_output.js';
 import { sparsityTable, type SparsitySnapshot } from '../sparsity_table.js';
 import { deadUnitsByActivation } from '../../sparsity/dead_activations.js';
-import { reductionReport, reductionTable, type ReductionReport } from '../../reduce/report.js';
+import { reductionReport, reductionSummary, reductionTable, type ReductionReport } from '../../reduce/report.js';
 import { countNoun } from '../../report/report_numbers.js';
 import { BatchCurve } from '../../train/batch_curve.js';
 import type { MagnitudePruneOptions } from '../../prune/magnitude.js';
@@ -384,6 +384,7 @@ export const train: Command = {
     const reduced = result.reduced;
     let reducedJson: Record<string, unknown> | null = null;
     let reduction: { report: ReductionReport; accuracy: number } | null = null;
+    let summary: string | null = null;
     if (reduced) {
       const sample = test.x.subarray(0, Math.min(test.y.length, 1000) * trained.inputSize);
       const report = reductionReport(trained, reduced.model, reduced.record, sample);
@@ -391,6 +392,7 @@ export const train: Command = {
       reducedJson = { ...reductionJson(report), test_accuracy_before: evaluation.accuracy, test_accuracy_after: after.accuracy };
       reduction = { report, accuracy: after.accuracy };
       say(`${reductionTable(report)}\ntest accuracy after reduction ${(100 * after.accuracy).toFixed(2)}% (before ${(100 * evaluation.accuracy).toFixed(2)}%)\n`);
+      summary = reductionSummary(report, { before: evaluation.accuracy, after: after.accuracy });
       if (v['save-reduced'] !== undefined) {
         saveModelFile(reduced.model, String(v['save-reduced']), { dataset, reducedFrom: v.save ?? null, testAccuracy: after.accuracy, standardization, record: reduced.record });
         say(`saved ${v['save-reduced']}\n`);
@@ -417,6 +419,8 @@ export const train: Command = {
       });
       say(`wrote ${v.report}\n`);
     }
+    // The whole run in one line, last, where a reader looks first.
+    if (summary) say(`\n${summary}\n`);
     if (json) {
       io.out(
         `${JSON.stringify({
