@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -11,6 +13,22 @@ describe('the README', () => {
     expect(readme).toContain('npm ci && npx slimtrain train --dataset mnist');
     expect(readme).toMatch(/^npm test\b/m);
   });
+
+  it('states the result line its main command really prints (the same bits on every machine)', () => {
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const command = readme.match(/^npm ci && npx slimtrain (train .*)$/m)![1].split(' ');
+    const stated = readme.match(/^(result: .*)$/m);
+    expect(stated, 'a result: line in README.md').not.toBeNull();
+    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-readme-'));
+    try {
+      const args = command.map((a) => (a === 'report.html' ? join(dir, 'report.html') : a));
+      const out = execFileSync(process.execPath, [`${root}dist/cli.js`, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, SLIMTRAIN_DATA: '' } });
+      expect(out.trimEnd().split('\n').at(-1)).toBe(stated![1]);
+      expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('Group sparsity per epoch, by layer');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 900_000);
 
   it("runs its tour's code block as it is, against the built package", () => {
     const readme = readFileSync(`${root}README.md`, 'utf8');

@@ -51,7 +51,7 @@ describe('results keep their bits', () => {
   const x = train.x.subarray(0, 960 * 784);
   const y = train.y.subarray(0, 960);
 
-  it("the README's main command (10,000 images, 3 epochs, L2 1e-2: a quarter of the parameters go): trained and reduced weights", async () => {
+  it("a short train command (10,000 images, 3 epochs, L2 1e-2: a quarter of the parameters go): trained and reduced weights", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slimtrain-hash-'));
     const saved = join(dir, 'model.slim');
     const reduced = join(dir, 'reduced.slim');
