@@ -82,7 +82,12 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
     if (value === null || value === undefined || !isFinite(value)) return '\u2013';
     switch (kind) {
       case 'percent': return (value * 100).toFixed(tick ? Math.min(4, decimals(step * 100)) : 2) + '%';
-      case 'count': case 'epoch': return String(Math.round(value));
+      case 'count':
+        // Ticks of large counts in short (267k, 1.2M), so that they fit the axis.
+        if (tick && Math.abs(value) >= 1e6) return +(value / 1e6).toPrecision(3) + 'M';
+        if (tick && Math.abs(value) >= 1e4) return +(value / 1e3).toPrecision(3) + 'k';
+        return String(Math.round(value));
+      case 'epoch': return String(Math.round(value));
       case 'epochs': return tick ? String(+value.toPrecision(4)) : value.toFixed(2);
       case 'log10':
         if (tick) return Math.abs(value - Math.round(value)) < 1e-9 ? powerOfTen(Math.round(value)) : '';
@@ -92,7 +97,7 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
         return Math.abs(value) >= 1e-3 || value === 0 ? String(+value.toPrecision(4)) : value.toExponential(3);
     }
   }
-  var INTEGER_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000];
+  var INTEGER_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 25000, 50000, 1e5, 2e5, 2.5e5, 5e5, 1e6, 2e6, 5e6, 1e7];
   var EPOCH_STEPS = [0.05, 0.1, 0.2, 0.25, 0.5].concat(INTEGER_STEPS);
   function range(min, max, axis) {
     var lo = axis.min, hi = axis.max;
@@ -228,6 +233,8 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
               ctx.stroke();
             });
           });
+          // Label spans drawn so far: a label that would overlap one is left out (its line stays).
+          var labelled = [];
           markers.forEach(function (m) {
             var px = Math.round(u.valToPos(m.x, 'x', true)) + 0.5;
             if (px < box.left || px > box.left + box.width) return;
@@ -243,6 +250,11 @@ export const CHART_PAGE_SCRIPT = String.raw`(function () {
             ctx.fillStyle = m.color || '#c0392b';
             ctx.font = 11 * ratio + 'px system-ui, sans-serif';
             var onRight = px < box.left + box.width * 0.7;
+            var width = ctx.measureText(m.label).width;
+            var from = onRight ? px + 4 * ratio : px - 4 * ratio - width;
+            var gap = 6 * ratio;
+            if (labelled.some(function (span) { return from < span[1] + gap && from + width > span[0] - gap; })) return;
+            labelled.push([from, from + width]);
             ctx.textAlign = onRight ? 'left' : 'right';
             ctx.textBaseline = 'top';
             ctx.fillText(m.label, px + (onRight ? 4 : -4) * ratio, box.top + 4 * ratio);
