@@ -10,7 +10,8 @@ import { Sequential } from '../model/sequential.js';
 import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
 import { Chain } from '../optim/transform.js';
 import { pruneAndFineTune } from '../prune/fine_tune.js';
-import { iterativePruning } from '../prune/iterative.js';
+import { iterativePruning, type PruningEvaluation } from '../prune/iterative.js';
+import type { Selector } from '../model/param_set.js';
 import { magnitudePrune, type MagnitudePruneOptions } from '../prune/magnitude.js';
 import { weightMask } from '../prune/mask.js';
 import { reduce, type ReductionRecord } from '../reduce/reduce.js';
@@ -47,14 +48,30 @@ export interface ExperimentSpec {
   prune?: MagnitudePruneOptions;
   /** The fine-tune after the prune (see FineTuneSpec). */
   fineTune?: FineTuneSpec;
-  /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs. */
-  iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
+  /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs (IterativeSpec). */
+  iterative?: IterativeSpec;
   /** Dead-group threshold; default: measureSparsity's choice from the gap. */
   xi?: number;
   /** Live reduction during the main training (fit's `reduce` option): dead units leave the network as it trains. */
   liveReduction?: LiveReductionOptions;
   /** Reduce the trained model (default true); allowPaddingDeviation as in ReduceOptions. */
   reduce?: boolean | { allowPaddingDeviation: boolean };
+}
+
+/**
+ * The iterative prune-while-accuracy-holds loop (iterativePruning) as data: every `interval` steps
+ * the validation rows (the last `validationSplit` of the training rows) are scored and, at or above
+ * `floor`, `fraction` of the remaining weights go; `selector` picks the tensors (default kernels;
+ * the selective-decay authors prune biases too), `warmupEpochs` train plainly first.
+ */
+export interface IterativeSpec {
+  interval: number;
+  fraction?: number;
+  floor: number;
+  patience?: number;
+  validationSplit: number;
+  selector?: Selector;
+  warmupEpochs?: number;
 }
 
 /**
@@ -88,8 +105,8 @@ export interface ExperimentCheckpointInfo {
   phase: ExperimentPhase;
   /** Seconds the run had taken when the checkpoint was written. */
   seconds: number;
-  /** After an iterative-pruning training: the best validation accuracy and the evaluations made. */
-  iterative?: { valAccuracy?: number; evaluations: number };
+  /** After an iterative-pruning training: the best validation accuracy, the evaluations made, and each of them. */
+  iterative?: IterativeOutcome;
   /** The epoch records so far. */
   history?: EpochRecord[];
   /** In the fine-tune phase: the round (from 0) the checkpoint was taken in. Absent: round 0. */
@@ -150,9 +167,16 @@ export interface ExperimentResult {
   /** With prune: the kernel weights kept, of all, and the test accuracy before pruning (reported, never used to choose anything). */
   pruned: { kept: number; total: number; accuracyBefore: number } | null;
   /** Iterative pruning: the best checkpoint's validation accuracy and the evaluations made. */
-  iterative: { valAccuracy?: number; evaluations: number } | null;
+  iterative: IterativeOutcome | null;
   /** Wall time, over every attempt when the run resumed from a checkpoint. */
   seconds: number;
+}
+
+/** What an iterative-pruning run found: the kept checkpoint's validation accuracy, and every evaluation (step, validation accuracy, weights left, pruned or not). */
+export interface IterativeOutcome {
+  valAccuracy?: number;
+  evaluations: number;
+  log?: PruningEvaluation[];
 }
 
 const SPEC_KEYS = ['model', 'optimizer', 'epochs', 'batchSize', 'seed', 'validationSamples', 'augment', 'earlyStopping', 'prune', 'fineTune', 'iterative', 'xi', 'liveReduction', 'reduce'];
@@ -286,11 +310,13 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
         const result = await iterativePruning(model, train.x, train.y, {
           validationSplit: it.validationSplit, interval: it.interval, floor: it.floor,
           ...(it.fraction !== undefined ? { fraction: it.fraction } : {}),
+          ...(it.selector !== undefined ? { selector: it.selector } : {}),
+          ...(it.warmupEpochs !== undefined ? { warmupEpochs: it.warmupEpochs } : {}),
           ...(it.patience !== undefined ? { patience: it.patience } : {}),
           epochs: spec.epochs, batchSize, seed: spec.seed, onBatchEnd: (b) => options.onBatchEnd?.('train', b), ...stop, ...fitCheckpoint('train'), ...resumeIn('train'),
         });
         const valAccuracy = result.best?.valAccuracy;
-        iterative = { ...(valAccuracy !== undefined ? { valAccuracy } : {}), evaluations: result.evaluations.length };
+        iterative = { ...(valAccuracy !== undefined ? { valAccuracy } : {}), evaluations: result.evaluations.length, log: result.evaluations };
       } else {
         const fitted = await model.fit(train.x, train.y, {
           epochs: spec.epochs, batchSize, seed: spec.seed, ...hooks('train'), ...validationData, ...stop,

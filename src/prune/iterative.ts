@@ -20,8 +20,10 @@ export interface IterativePruningOptions {
   floor: number;
   /** Stop after this many evaluations without a sparser model at or above the floor, counted from the first time it is met (0: never). Default 10. */
   patience?: number;
-  /** Upper bound on training: epochs. */
+  /** Upper bound on training: epochs (the warm-up's included). */
   epochs: number;
+  /** Plain training before the first evaluation: no evaluation and no prune in the first this many epochs. Default 0. */
+  warmupEpochs?: number;
   batchSize?: number;
   seed?: number;
   /** 'global' (default, as the paper): one ranking over all selected tensors; 'layer': per tensor. */
@@ -96,7 +98,8 @@ export interface IterativePruningResult {
  * model as a checkpoint if it is the sparsest so far to meet the floor, then remove `fraction` of the
  * remaining weights with the smallest |w| (held at zero from then on by the chain's weightMask).
  * Training stops when `patience` evaluations pass without a new best checkpoint (counted once the
- * floor has been met), or after `epochs`.
+ * floor has been met), or after `epochs`. With `warmupEpochs` the first epochs train plainly (the
+ * authors start the loop from a dense model trained first).
  * The best checkpoint (weights and masks) is restored at the end. With `checkpoint` the run is
  * saved as fit saves it, the loop's state included, and `resume` continues it bit-identically.
  *
@@ -111,13 +114,15 @@ export interface IterativePruningResult {
 export async function iterativePruning(model: Sequential, x: Float32Array, y: Targets, options: IterativePruningOptions): Promise<IterativePruningResult> {
   if (options === null || typeof options !== 'object') throw new ArgumentError('options', options, '{ interval, floor, epochs, validationData | validationSplit, ... }');
   knownKeys('iterativePruning', options, [
-    'validationData', 'validationSplit', 'interval', 'fraction', 'floor', 'patience', 'epochs', 'batchSize', 'seed', 'scope', 'selector', 'restoreBest',
+    'validationData', 'validationSplit', 'interval', 'fraction', 'floor', 'patience', 'epochs', 'warmupEpochs', 'batchSize', 'seed', 'scope', 'selector', 'restoreBest',
     'onEvaluation', 'onBatchEnd', 'signal', 'yieldEveryMs', 'checkpoint', 'resume',
   ]);
   const interval = positiveInt('iterativePruning.interval', options.interval);
   const fraction = numberIn('iterativePruning.fraction', options.fraction ?? 0.04, 0, 1, { openLow: true, openHigh: true });
   const floor = numberIn('iterativePruning.floor', options.floor, 0, 1);
   const patience = nonNegativeInt('iterativePruning.patience', options.patience ?? 10);
+  const warmupEpochs = nonNegativeInt('iterativePruning.warmupEpochs', options.warmupEpochs ?? 0);
+  if (warmupEpochs >= options.epochs) throw new ArgumentError('iterativePruning.warmupEpochs', warmupEpochs, `fewer than the ${options.epochs} epochs, else the loop never evaluates`);
   const scope = oneOf('iterativePruning.scope', options.scope ?? 'global', ['global', 'layer'] as const);
   const selector = checkSelector('iterativePruning.selector', options.selector);
   const mask = maskOf(model);
@@ -198,7 +203,7 @@ export async function iterativePruning(model: Sequential, x: Float32Array, y: Ta
     ...(options.resume ? { resume: options.resume } : {}),
     onBatchEnd: (log) => {
       options.onBatchEnd?.(log);
-      if (model.step % interval !== 0) return;
+      if (model.step % interval !== 0 || log.epoch < warmupEpochs) return;
       const valAccuracy = model.evaluate(validation.x, validation.y, { batchSize: Math.max(batchSize, 256) }).accuracy;
       const { kept, total } = mask.count(selector);
       const evaluation: PruningEvaluation = { step: model.step, epoch: log.epoch, valAccuracy, remaining: kept / total, pruned: valAccuracy >= floor };

@@ -8,7 +8,8 @@ import { MODEL_PRESETS, type ModelPreset } from '../model/presets.js';
 import type { ModelSpec } from '../model/sequential.js';
 import type { MagnitudePruneOptions } from '../prune/magnitude.js';
 import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
-import type { FineTuneSpec } from '../experiment/run_experiment.js';
+import type { FineTuneSpec, IterativeSpec } from '../experiment/run_experiment.js';
+import { checkSelector } from '../model/param_set.js';
 import { knownKeys, nonNegativeInt, nonNegativeNumber, numberIn, oneOf, positiveInt } from '../validate.js';
 import { checkLiveReduction, type LiveReductionOptions } from '../reduce/live.js';
 
@@ -90,8 +91,8 @@ export interface SweepMethod {
   prune?: MagnitudePruneOptions;
   /** Fine-tune after the prune; `rounds` repeats prune and fine-tune, `keep: 'best'` keeps the best validation epoch (FineTuneSpec). */
   fineTune?: Omit<FineTuneSpec, 'seed'>;
-  /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs. */
-  iterative?: { interval: number; fraction?: number; floor: number; patience?: number; validationSplit: number };
+  /** Train with the iterative prune-while-accuracy-holds loop instead of plain epochs (IterativeSpec). */
+  iterative?: IterativeSpec;
   /** Live reduction during training (fit's `reduce` option), e.g. { "everyEpochs": 1 }. */
   liveReduction?: LiveReductionOptions;
 }
@@ -226,8 +227,15 @@ export function checkSweepConfig(config: unknown): SweepConfig {
     }
     if (m.iterative !== undefined) {
       if (c.validationSamples !== undefined) throw new ArgumentError(`${at}.iterative`, m.iterative, 'no iterative loop beside validationSamples (the loop holds out its own validationSplit)');
-      knownKeys(`${at}.iterative`, m.iterative, ['interval', 'fraction', 'floor', 'patience', 'validationSplit']);
+      knownKeys(`${at}.iterative`, m.iterative, ['interval', 'fraction', 'floor', 'patience', 'validationSplit', 'selector', 'warmupEpochs']);
       positiveInt(`${at}.iterative.interval`, m.iterative.interval);
+      if (m.iterative.selector !== undefined) checkSelector(`${at}.iterative.selector`, m.iterative.selector);
+      if (m.iterative.warmupEpochs !== undefined) {
+        const epochs = m.epochs ?? c.epochs;
+        if (nonNegativeInt(`${at}.iterative.warmupEpochs`, m.iterative.warmupEpochs) >= epochs) {
+          throw new ArgumentError(`${at}.iterative.warmupEpochs`, m.iterative.warmupEpochs, `fewer than the ${epochs} epochs, else the loop never evaluates`);
+        }
+      }
       numberIn(`${at}.iterative.floor`, m.iterative.floor, 0, 1);
       numberIn(`${at}.iterative.validationSplit`, m.iterative.validationSplit, 0, 1, { openLow: true, openHigh: true });
     }

@@ -1,6 +1,7 @@
 import type { Engine } from '../backend/engine.js';
 import type { Dataset } from '../data/dataset.js';
 import { kernelZeroCount, type EpochRecord } from '../experiment/epoch_record.js';
+import type { PruningEvaluation } from '../prune/iterative.js';
 import { runExperiment, type ExperimentSpec } from '../experiment/run_experiment.js';
 import type { Sequential } from '../model/sequential.js';
 import { withStrength, type SweepConfig, type SweepRun } from './config.js';
@@ -35,6 +36,8 @@ export interface SweepResult extends SweepRun {
   /** Iterative pruning only: the best checkpoint's validation accuracy and the evaluations made. */
   valAccuracy?: number;
   evaluations?: number;
+  /** Iterative pruning only: each evaluation (step, epoch, validation accuracy, share of the weights left, pruned or not). */
+  evaluationLog?: PruningEvaluation[];
   /** With liveReduction: each cut (epochs done, steps, units removed, parameters after it). */
   liveCuts?: { epoch: number; step: number; removed: number; parameters: number }[];
   /** With validationSamples: the last epoch's validation loss (the accuracy is valAccuracy). */
@@ -129,6 +132,7 @@ export async function executeSweepRun(
       reducedAccuracy: r.reducedTest!.accuracy,
       ...(r.iterative?.valAccuracy !== undefined ? { valAccuracy: r.iterative.valAccuracy } : {}),
       ...(r.iterative ? { evaluations: r.iterative.evaluations } : {}),
+      ...(r.iterative?.log ? { evaluationLog: r.iterative.log } : {}),
       ...(spec.liveReduction ? { liveCuts: r.reductions.map((c) => ({ epoch: c.epoch, step: c.step, removed: c.removed, parameters: c.parameters.after })) } : {}),
       ...(spec.validationSamples ? lastValidation(r.history) : {}),
       ...(r.history.length ? { history: r.history } : {}),

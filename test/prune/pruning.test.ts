@@ -158,6 +158,30 @@ describe('magnitude pruning and masks', () => {
     m.dispose();
   });
 
+  it('iterative pruning: warmupEpochs train plainly first; a selector with biases prunes (and counts) them too', async () => {
+    const { x, y } = teacherData(512, 6);
+    const m = model();
+    const mask = weightMask();
+    m.compile({ optimizer: chain(adam({ lr: 1e-2 }), mask), loss: 'crossEntropy' });
+    const all = { kinds: ['kernel', 'bias'] as ('kernel' | 'bias')[] };
+    const steps = 384 / 32;
+    const result = await iterativePruning(m, x, y, { validationSplit: 0.25, interval: 4, fraction: 0.2, floor: 0, patience: 0, epochs: 5, warmupEpochs: 2, batchSize: 32, selector: all });
+    // No evaluation in the first two epochs (12 steps each), then one every 4 steps: 3 epochs x 3.
+    expect(result.evaluations.map((e) => e.step)).toEqual(Array.from({ length: 9 }, (_, i) => 2 * steps + 4 * (i + 1)));
+    expect(result.evaluations.every((e) => e.epoch >= 2 && e.pruned)).toBe(true);
+    // The floor 0 is always met: 9 prunes of 20% of what is left, ranked over kernels and biases
+    // together. The best (sparsest at the floor) is the last evaluation's model, before its own
+    // prune: 8 prunes in. It is restored, masks included.
+    const total = m.params.select(all).reduce((n, t) => n + t.size, 0);
+    let before = total;
+    for (let i = 0; i < 8; i++) before -= Math.round(0.2 * before);
+    expect(result.best).toMatchObject({ kept: before, total });
+    expect(mask.count(all)).toEqual({ kept: before, total });
+    expect(m.params.select({ kinds: ['bias'] }).some((t) => mask.get(t.name).includes(0))).toBe(true);
+    await expect(iterativePruning(m, x, y, { validationSplit: 0.25, interval: 4, floor: 0.5, epochs: 2, warmupEpochs: 2 })).rejects.toThrow(/^iterativePruning.warmupEpochs = 2: expected fewer than the 2 epochs, else the loop never evaluates/);
+    m.dispose();
+  });
+
   it('iterative pruning asks for a weight mask in the chain and for validation rows', async () => {
     const { x, y } = teacherData(64, 5);
     const m = model();

@@ -116,6 +116,10 @@ describe('a sweep run resumes from its checkpoint, bit-identically', async () =>
     expect(withoutTime(await executeSweepRun(engine, CONFIG, ITER, splits, () => {}, { checkpoint: { store: plain, everySteps: 7 } }))).toEqual(withoutTime(uninterrupted));
     expect(plain.saves).toEqual(['train@7', 'train@14', 'train@20', 'train@21', 'train@28', 'train@35', 'train@40']);
     expect(uninterrupted.evaluations).toBe(4);
+    // The row carries each evaluation: the curve of validation accuracy against the weights left.
+    expect(uninterrupted.evaluationLog!.map((e) => e.step)).toEqual([10, 20, 30, 40]);
+    expect(uninterrupted.evaluationLog![0].remaining).toBe(1);
+    expect(uninterrupted.evaluationLog!.filter((e) => e.pruned).length).toBeGreaterThan(0);
     // [step, checkpoint every, evaluations so far, where the note says it resumes]. Step 40 is the
     // last: only the restored loop state (the best model, the evaluations) makes the result right.
     const stops: [number, number, number, string][] = [[14, 7, 1, 'next epoch 1 batch 15'], [35, 7, 3, 'next epoch 2 batch 16'], [40, 5, 4, 'next epoch 2 batch 21']];

@@ -53,6 +53,10 @@ describe('sweep config', () => {
     expect(models({ model: 'mlp', methods: [{ ...BASE.methods[0], model: dense }] })).toThrow(/^methods\[0\].model.layers\[0\] \(dense\) input shape/);
     expect(models({ model: { layers: [{ type: 'flatten' }, ...dense.layers] } })).not.toThrow();
     expect(bad({ methods: [{ ...BASE.methods[0], liveReduction: { everyEpochs: 0 } }] })).toThrow(/^methods\[0\].liveReduction \(reduce.everyEpochs\) = 0/);
+    const looped = (iterative: object) => ({ methods: [{ name: 'loop', optimizer: { type: 'adam' }, iterative: { interval: 10, floor: 0.5, validationSplit: 0.1, ...iterative } }] });
+    expect(bad(looped({ warmupEpochs: 3 }))).toThrow(/^methods\[0\].iterative.warmupEpochs = 3: expected fewer than the 3 epochs, else the loop never evaluates/);
+    expect(bad(looped({ selector: { kinds: ['weights'] } }))).toThrow(/^methods\[0\].iterative.selector.kinds = \["weights"\]: expected an array of kernel, bias, gamma, beta/);
+    expect(checkSweepConfig({ ...BASE, ...looped({ warmupEpochs: 2, selector: { kinds: ['kernel', 'bias'] } }) }).methods[0].iterative).toMatchObject({ warmupEpochs: 2 });
     const tuned = (fineTune: object, strengths = [1e-3]) => ({ methods: [{ ...BASE.methods[0], strengths, prune: { fraction: 0.2 }, fineTune }] });
     expect(bad(tuned({ epochs: 1, rounds: 0 }))).toThrow(/^methods\[0\].fineTune.rounds = 0: expected a positive integer/);
     expect(bad(tuned({ epochs: 1, rounds: '$strength' }, [2, 2.5]))).toThrow(/^methods\[0\].fineTune.rounds = 2.5: expected a positive integer/);
