@@ -1,6 +1,7 @@
 import { knownKeys } from '../validate.js';
 import { chooseBuild, compileKernels, type SimdOption, type WasmSource } from '../backend/load.js';
 import { ArgumentError, SlimtrainError } from '../errors.js';
+import type { SparseMode } from '../layers/sparse_kernel.js';
 import type { LossAlias, LossName } from '../losses/loss.js';
 import type { ModelSpec, NamedWeight, Targets } from '../model/sequential.js';
 import type { OptimizerSpec } from '../optim/spec.js';
@@ -89,8 +90,15 @@ export interface TrainerClient {
   compile(options: { optimizer: OptimizerSpec | string; loss?: LossName | LossAlias }): Promise<void>;
   fit(x: Float32Array, y: Targets, options?: FitCallOptions): Promise<History>;
   evaluate(x: Float32Array, y: Targets, options?: { batchSize?: number }): Promise<{ loss: number; accuracy: number }>;
-  /** Logits, or with `probabilities: true` a classifier's softmax of them, as Sequential.predict. */
-  predict(x: Float32Array, options?: { batchSize?: number; probabilities?: boolean }): Promise<Float32Array>;
+  /**
+   * Logits, or with `probabilities: true` a classifier's softmax of them, as Sequential.predict,
+   * run by an inference copy of the model that picks per layer the dense or the sparse kernel
+   * (`sparse`, default 'auto', as toInference): a pruned model predicts at its sparse speed. The
+   * copy is made once per change of the weights (fit, setWeights, reduce, a new model). With
+   * 'never' the predictions are the training model's, bit for bit; otherwise they agree with them
+   * to about 1e-6 relative (the sparse kernels sum in another order).
+   */
+  predict(x: Float32Array, options?: { batchSize?: number; probabilities?: boolean; sparse?: SparseMode }): Promise<Float32Array>;
   measureSparsity(options?: MeasureOptions): Promise<Requests['measureSparsity']['result']>;
   /** Replaces the trainer's model by its reduction; with `sample`, also compares the two (latency, logits). */
   reduce(options?: ReduceOptions & { sample?: Float32Array }): Promise<Requests['reduce']['result']>;
@@ -261,7 +269,13 @@ export async function createTrainer(options: CreateTrainerOptions = {}): Promise
     },
     // Checked here: the request carries batchSize beside the data, not the options object.
     evaluate: async (x, y, o = {}) => (knownKeys('evaluate options', o, ['batchSize']), request('evaluate', { x, y, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}) })),
-    predict: async (x, o = {}) => (knownKeys('predict options', o, ['batchSize', 'probabilities']), request('predict', { x, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}), ...(o.probabilities !== undefined ? { probabilities: o.probabilities } : {}) })),
+    predict: async (x, o = {}) => (
+      knownKeys('predict options', o, ['batchSize', 'probabilities', 'sparse']),
+      request('predict', {
+        x, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}), ...(o.probabilities !== undefined ? { probabilities: o.probabilities } : {}),
+        ...(o.sparse !== undefined ? { sparse: o.sparse } : {}),
+      })
+    ),
     measureSparsity: (o) => request('measureSparsity', { ...(o ? { options: o } : {}) }),
     reduce(o = {}) {
       const { sample, ...reduceOptions } = o;

@@ -12,6 +12,7 @@ import type { EpochLog, History } from '../train/fit.js';
 import type { LiveCut, LiveReductionOptions } from '../reduce/live.js';
 import type { SimdOption } from '../backend/load.js';
 import type { WasmModule } from '../backend/wasm_types.js';
+import type { SparseMode } from '../layers/sparse_kernel.js';
 
 /** The fit options that cross the boundary (callbacks and the signal stay on the client). */
 export interface RemoteFitOptions {
@@ -80,7 +81,7 @@ export interface Requests {
   fit: { args: { x: Float32Array; y: Targets; options: RemoteFitOptions }; result: History };
   abort: { args: { target: number; reason: string }; result: void };
   evaluate: { args: { x: Float32Array; y: Targets; batchSize?: number }; result: { loss: number; accuracy: number } };
-  predict: { args: { x: Float32Array; batchSize?: number; probabilities?: boolean }; result: Float32Array };
+  predict: { args: { x: Float32Array; batchSize?: number; probabilities?: boolean; sparse?: SparseMode }; result: Float32Array };
   measureSparsity: { args: { options?: MeasureOptions }; result: SparsityReport };
   reduce: { args: { options?: ReduceOptions; sample?: Float32Array }; result: { record: ReductionRecord; report: ReductionReport | null; model: ModelInfo } };
   getWeights: { args: Record<string, never>; result: NamedWeight[] };

@@ -7,6 +7,8 @@ import { optimizerFromSpec } from '../optim/spec.js';
 import { reduce } from '../reduce/reduce.js';
 import { reductionReport } from '../reduce/report.js';
 import { measureSparsity } from '../sparsity/measure.js';
+import { SPARSE_MODES, type SparseMode } from '../layers/sparse_kernel.js';
+import { oneOf } from '../validate.js';
 import { buffersOf, type Endpoint, type FitProgress, type ModelInfo, type Operation, type ReplyMessage, type RequestMessage, type Requests } from './protocol.js';
 
 type Handlers = { [K in Operation]: (args: Requests[K]['args'], id: number) => Promise<Requests[K]['result']> | Requests[K]['result'] };
@@ -41,7 +43,15 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
     if (!model) throw new SlimtrainError('the trainer has no model: call build(spec) or importModel(bytes) first');
     return model;
   };
+  // predict's inference copy of the model (toInference) and the sparse mode it was made for; made
+  // again after anything that changes the weights or the model.
+  let inference: { model: Sequential; mode: SparseMode } | null = null;
+  const weightsChanged = () => {
+    inference?.model.dispose();
+    inference = null;
+  };
   const replace = (next: Sequential) => {
+    weightsChanged();
     model?.dispose();
     model = next;
     return info(next);
@@ -62,6 +72,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
     compile: (options) => needModel().compile({ ...options, optimizer: typeof options.optimizer === 'string' ? options.optimizer : optimizerFromSpec(options.optimizer) }),
     async fit({ x, y, options }, id) {
       const m = needModel();
+      weightsChanged();
       const controller = new AbortController();
       fits.set(id, controller);
       const { progressEveryMs = 100, measureSparsity: measure = false, ...fitOptions } = options;
@@ -98,7 +109,19 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       fits.get(target)?.abort(new DOMException(reason, 'AbortError'));
     },
     evaluate: ({ x, y, batchSize }) => needModel().evaluate(x, y, batchSize !== undefined ? { batchSize } : {}),
-    predict: ({ x, batchSize, probabilities }) => needModel().predict(x, { ...(batchSize !== undefined ? { batchSize } : {}), ...(probabilities !== undefined ? { probabilities } : {}) }),
+    predict: ({ x, batchSize, probabilities, sparse }) => {
+      const mode = oneOf('predict options.sparse', sparse ?? 'auto', SPARSE_MODES);
+      const m = needModel();
+      let runner = m;
+      if (mode !== 'never') {
+        if (!inference || inference.mode !== mode) {
+          weightsChanged();
+          inference = { model: m.toInference({ sparse: mode }), mode };
+        }
+        runner = inference.model;
+      }
+      return runner.predict(x, { ...(batchSize !== undefined ? { batchSize } : {}), ...(probabilities !== undefined ? { probabilities } : {}) });
+    },
     measureSparsity: ({ options }) => measureSparsity(needModel(), options ?? {}),
     reduce({ options, sample }) {
       const m = needModel();
@@ -112,7 +135,10 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       return { record, report, model: next };
     },
     getWeights: () => needModel().getWeights(),
-    setWeights: ({ weights }) => needModel().setWeights(weights),
+    setWeights: ({ weights }) => {
+      weightsChanged();
+      needModel().setWeights(weights);
+    },
     exportModel: ({ metadata }) => encodeModel(needModel(), metadata ?? {}),
     importModel: ({ bytes }) => replace(modelFromBytes(needEngine(), bytes).model),
     fail({ message, uncaught }) {
@@ -120,6 +146,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       else throw new SlimtrainError(message);
     },
     dispose() {
+      weightsChanged();
       model?.dispose();
       model = null;
       engine?.dispose();
