@@ -52,7 +52,9 @@ export function reductionJson(r: ReductionReport): Record<string, unknown> {
     layers: r.layers.map((l) => ({
       name: l.name, units: l.units, kept: l.kept, removed: l.removed, dead: l.dead, unused: l.unused,
       kept_for_padding: l.keptForPadding,
-      ...pair('params', l.parameters), ...pair('nonzeros', l.nonzeros), ...pair('flops', l.flops),
+      ...pair('params', l.parameters), ...pair('nonzeros', l.nonzeros), ...pair('flops', l.flops), ...pair('bytes', l.bytes),
+      latency_ms_before: { batch1: l.latencyMs.batch1.before, batch64: l.latencyMs.batch64.before },
+      latency_ms_after: { batch1: l.latencyMs.batch1.after, batch64: l.latencyMs.batch64.after },
     })),
   };
 }

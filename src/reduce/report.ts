@@ -29,6 +29,10 @@ export interface LayerReductionReport {
   parameters: BeforeAfter;
   nonzeros: BeforeAfter;
   flops: BeforeAfter;
+  /** Bytes of the layer's tensors as a model file stores them (each dense or sparse, whichever is smaller). */
+  bytes: BeforeAfter;
+  /** The layer's own forward pass, ms per sample (Sequential.layerLatencies), measured as the whole model's latency is. */
+  latencyMs: { batch1: BeforeAfter; batch64: BeforeAfter };
 }
 
 /**
@@ -108,6 +112,12 @@ export function reductionReport(original: Sequential, reduced: Sequential, recor
   const fast = reduced.toInference({ sparse: 'auto' });
   const batch1 = latencyPair(dense, fast, sample, 1);
   const batch64 = latencyPair(dense, fast, sample, 64);
+  // Per layer, by name (a reduced layer keeps its name), at the same two batch sizes.
+  const perLayer = (model: Sequential, batch: number) => {
+    const times = model.layerLatencies(sample, Math.min(batch, sample.length / model.inputSize));
+    return new Map(model.layers.map((l, i) => [l.name, times[i]]));
+  };
+  const layerTimes = { batch1: [perLayer(dense, 1), perLayer(fast, 1)], batch64: [perLayer(dense, 64), perLayer(fast, 64)] };
   dense.dispose();
   fast.dispose();
   return {
@@ -125,12 +135,14 @@ export function reductionReport(original: Sequential, reduced: Sequential, recor
     xiRule: record.threshold.rule,
     layers: record.layers.map((l) => {
       const [b, a] = [before.get(l.layer), after.get(l.layer)];
-      const pair = (key: 'parameters' | 'nonzeros' | 'flops') => ({ before: b?.[key] ?? 0, after: a?.[key] ?? 0 });
+      const pair = (key: 'parameters' | 'nonzeros' | 'flops' | 'bytes') => ({ before: b?.[key] ?? 0, after: a?.[key] ?? 0 });
+      const time = ([before, after]: Map<string, number>[]) => ({ before: before.get(l.layer) ?? 0, after: after.get(l.layer) ?? 0 });
       const unused = l.removed.filter((x) => x.reason === 'unused').length;
       return {
         name: l.layer, units: l.units, kept: l.kept.length, removed: l.removed.length,
         dead: l.removed.length - unused, unused, keptForPadding: l.keptForPadding.length,
-        parameters: pair('parameters'), nonzeros: pair('nonzeros'), flops: pair('flops'),
+        parameters: pair('parameters'), nonzeros: pair('nonzeros'), flops: pair('flops'), bytes: pair('bytes'),
+        latencyMs: { batch1: time(layerTimes.batch1), batch64: time(layerTimes.batch64) },
       };
     }),
   };
@@ -174,7 +186,8 @@ export function reductionTable(r: ReductionReport): string {
   const layers = r.layers.map((l) => {
     const why = l.removed ? `; removed ${l.dead} dead, ${l.unused} unused` : '; none removed';
     const size = (l.parameters.after !== l.parameters.before ? `; parameters ${l.parameters.before} -> ${l.parameters.after}` : '') +
-      `; nonzeros ${l.nonzeros.before} -> ${l.nonzeros.after}`;
+      `; nonzeros ${l.nonzeros.before} -> ${l.nonzeros.after}; bytes ${l.bytes.before} -> ${l.bytes.after}` +
+      `; ms/sample ${ms(l.latencyMs.batch1.before)} -> ${ms(l.latencyMs.batch1.after)} (batch 1), ${ms(l.latencyMs.batch64.before)} -> ${ms(l.latencyMs.batch64.after)} (batch 64)`;
     return `  ${l.name}: ${l.kept} of ${countNoun(l.units, 'unit')} kept${why}${size}${l.keptForPadding ? ` (${l.keptForPadding} dead kept: they feed zero padding)` : ''}`;
   }).join('\n');
   return `reduction (xi = ${r.xi.toExponential(2)}, ${r.xiRule}):\n${table}\n` +

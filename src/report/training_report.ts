@@ -53,6 +53,9 @@ export interface LayerReduction {
   parameters?: BeforeAfter;
   nonzeros?: BeforeAfter;
   flops?: BeforeAfter;
+  /** The layer's stored bytes and its own forward pass's ms per sample (reductionReport). */
+  bytes?: BeforeAfter;
+  latencyMs?: { batch1: BeforeAfter; batch64: BeforeAfter };
 }
 
 /** The physical reduction's effect on the model; reductionReport's ReductionReport is one. */
@@ -531,13 +534,19 @@ function reductionSection(data: TrainingReportData): string {
   const hasReasons = r.layers.some((l) => l.dead !== undefined || l.unused !== undefined);
   const beforeAfter = (v: BeforeAfter | undefined) => (v ? `${formatCount(v.before)} → ${formatCount(v.after)}` : '–');
   const hasSizes = r.layers.some((l) => l.parameters || l.flops);
+  const hasCosts = r.layers.some((l) => l.bytes || l.latencyMs);
+  const timeChange = (v: BeforeAfter | undefined) => (v ? `${v.before.toFixed(4)} → ${v.after.toFixed(4)}` : '–');
   const layers = r.layers.map((l) => [
     l.name, formatCount(l.units), formatCount(l.kept), formatCount(l.units - l.kept),
     ...(hasReasons ? [l.dead === undefined ? '–' : formatCount(l.dead), l.unused === undefined ? '–' : formatCount(l.unused)] : []),
     formatPercent((l.units - l.kept) / l.units, 1),
     ...(hasSizes ? [beforeAfter(l.parameters), beforeAfter(l.nonzeros), beforeAfter(l.flops)] : []),
+    ...(hasCosts ? [beforeAfter(l.bytes), timeChange(l.latencyMs?.batch1), timeChange(l.latencyMs?.batch64)] : []),
   ]);
-  const head = ['layer', 'units', 'kept', 'removed', ...(hasReasons ? ['dead', 'unused'] : []), 'removed %', ...(hasSizes ? ['parameters', 'nonzeros', 'FLOPs'] : [])];
+  const head = [
+    'layer', 'units', 'kept', 'removed', ...(hasReasons ? ['dead', 'unused'] : []), 'removed %', ...(hasSizes ? ['parameters', 'nonzeros', 'FLOPs'] : []),
+    ...(hasCosts ? ['file bytes', 'ms / sample, batch 1', 'ms / sample, batch 64'] : []),
+  ];
   const facts: string[] = [];
   if (r.xi !== undefined) facts.push(`Threshold xi = ${formatThreshold(r.xi)}${r.xiRule ? ` (${r.xiRule})` : ''}.`);
   facts.push('A <em>dead</em> unit\u2019s incoming weights have group norm below xi: its output is a constant, folded into the next layer\u2019s bias. An <em>unused</em> unit\u2019s outgoing weights are all below xi: nothing downstream reads it. Both are removed; the reduced model predicts what the original does with those weights zeroed.');

@@ -115,6 +115,7 @@ const SEQUENTIAL: Record<string, Call> = {
   fit: () => compiled().fit(x(), [0, 1], { epochs: 1, ...BOGUS } as never),
   predict: () => model.predict(x(), BOGUS as never),
   toInference: () => model.toInference(BOGUS as never),
+  layerLatencies: () => model.layerLatencies(x(), 1, BOGUS as never),
   evaluate: () => model.evaluate(x(), [0, 1], BOGUS as never),
   lossAndGradients: () => compiled().lossAndGradients(x(), [0, 1], BOGUS as never),
 };

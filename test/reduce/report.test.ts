@@ -7,6 +7,7 @@ import { reductionReport, reductionSummary, reductionTable } from '../../src/red
 import { reductionJson } from '../../src/cli/json_output.js';
 import { sparsityTable } from '../../src/cli/sparsity_table.js';
 import { measureSparsity } from '../../src/sparsity/measure.js';
+import { sparseForm } from '../../src/io/sparse_tensor.js';
 
 describe('the reduction report tells dead from unused units, per layer', () => {
   it('counts each reason, the layers\' sizes, and says so in words', async () => {
@@ -29,7 +30,9 @@ describe('the reduction report tells dead from unused units, per layer', () => {
     const sizes = layerSizes(model);
     expect(sizes.reduce((s, l) => s + l.parameters, 0)).toBe(model.parameterCount);
     expect(sizes.reduce((s, l) => s + l.flops, 0)).toBe(model.flops);
-    expect(sizes.find((l) => l.name === 'dense_1')).toEqual({ name: 'dense_1', type: 'dense', parameters: 25, nonzeros: 16, flops: 45 }); // biases start at 0; a bias add per unit
+    // Biases start at 0; a bias add per unit. Stored: the kernel dense (16 of 20 nonzero: 80 bytes
+    // beat 85 sparse: 5 column counts, 16 row deltas, 16 values), the all-zero bias sparse in 4.
+    expect(sizes.find((l) => l.name === 'dense_1')).toEqual({ name: 'dense_1', type: 'dense', parameters: 25, nonzeros: 16, flops: 45, bytes: 84 });
 
     const { model: small, record } = reduce(model, { xi: 1e-6 });
     const sample = Float32Array.from({ length: 8 * 4 }, (_, i) => Math.sin(i));
@@ -45,6 +48,12 @@ describe('the reduction report tells dead from unused units, per layer', () => {
     expect(report.parameters).toEqual({ before: model.parameterCount, after: small.parameterCount });
     expect(report.nonzeros.before).toBe(sizes.reduce((s, l) => s + l.nonzeros, 0));
     expect(report.maxLogitDifference).toBeLessThan(1e-6);
+    // After: dense_1's kernel 4 x 3, all nonzero (48 bytes), and its 3 zero biases, stored sparse.
+    expect(d1.bytes).toEqual({ before: 84, after: 48 + sparseForm(new Float32Array(3), [3])!.bytes.length });
+    for (const l of [d1, d2]) for (const t of [l.latencyMs.batch1, l.latencyMs.batch64]) {
+      expect(t.before).toBeGreaterThan(0);
+      expect(t.after).toBeGreaterThan(0);
+    }
 
     // The CLI's --json edge: the same numbers under the snake_case keys it has always printed.
     const json = reductionJson(report) as Record<string, unknown> & { layers: Record<string, unknown>[] };
@@ -54,6 +63,9 @@ describe('the reduction report tells dead from unused units, per layer', () => {
     expect(json.layers[0]).toEqual({
       name: 'dense_1', units: 5, kept: 3, removed: 2, dead: 1, unused: 1, kept_for_padding: 0,
       params_before: 25, params_after: 15, nonzeros_before: 16, nonzeros_after: 12, flops_before: 45, flops_after: 27,
+      bytes_before: 84, bytes_after: d1.bytes.after,
+      latency_ms_before: { batch1: d1.latencyMs.batch1.before, batch64: d1.latencyMs.batch64.before },
+      latency_ms_after: { batch1: d1.latencyMs.batch1.after, batch64: d1.latencyMs.batch64.after },
     });
 
     // 2 + 1 of the 8 hidden units go; 25 + 18 + 8 -> 15 + 8 + 6 parameters (the last layer reads 2 inputs, not 3).
@@ -62,6 +74,7 @@ describe('the reduction report tells dead from unused units, per layer', () => {
     );
     const text = reductionTable(report);
     expect(text).toContain('dense_1: 3 of 5 units kept; removed 1 dead, 1 unused; parameters 25 -> 15');
+    expect(text).toMatch(/dense_1: .*; bytes 84 -> \d+; ms\/sample [\d.]+ -> [\d.]+ \(batch 1\), [\d.]+ -> [\d.]+ \(batch 64\)/);
     expect(text).toContain('dense_2: 2 of 3 units kept; removed 1 dead, 0 unused; parameters 18 -> 8');
     expect(text).toMatch(/dead = incoming weights' norm below xi .*unused = outgoing weights all below xi/);
     // The sparsity table counts only dead units, and says the unused ones are counted apart.
@@ -69,6 +82,23 @@ describe('the reduction report tells dead from unused units, per layer', () => {
     expect(table).toMatch(/dense_1\s+5\s+1 \(20\.0%\)/);
     expect(table).toContain('reduction also removes unused units');
     small.dispose();
+    model.dispose();
+  });
+});
+
+describe('Sequential.layerLatencies', () => {
+  it('gives one time per layer, in model order, and checks its arguments', async () => {
+    const engine = await init({ threads: 1 });
+    const model = Sequential.build(engine, { inputShape: [6], seed: 1, layers: [{ type: 'dense', units: 8 }, { type: 'relu' }, { type: 'dense', units: 2 }] });
+    const x = Float32Array.from({ length: 6 * 10 }, (_, i) => Math.cos(i));
+    const before = model.predict(x);
+    const times = model.layerLatencies(x, 10, { rounds: 2, windowMs: 0.5 });
+    expect(times).toHaveLength(3);
+    for (const t of times) expect(Number.isFinite(t) && t > 0).toBe(true);
+    // Timing runs the forward pass only: predictions and weights are as they were.
+    expect(model.predict(x)).toEqual(before);
+    expect(() => model.layerLatencies(x, 11)).toThrow(/^rows = 11: expected at most the 10 samples of x/);
+    expect(() => model.layerLatencies(x, 2, { rounds: 0 })).toThrow(/^layerLatencies rounds = 0: expected a positive integer/);
     model.dispose();
   });
 });
