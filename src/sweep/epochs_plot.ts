@@ -1,4 +1,4 @@
-import { COLORS, escapeXml } from './report.js';
+import { lineChartSvg, type LineChart } from './line_chart.js';
 import type { SweepResult } from './run.js';
 
 /** One run's removable units (hidden units below the epoch's xi) after each epoch of its main training. */
@@ -29,35 +29,15 @@ export function removableUnitsCurves(results: readonly SweepResult[]): Removable
 export function removableUnitsSvg(results: readonly SweepResult[], title: string): string | null {
   const curves = removableUnitsCurves(results);
   if (curves.length === 0) return null;
-  const groups = [...new Set(curves.map((c) => c.group))];
-  const [W, H, left, right, top, bottom] = [760, 380, 60, 20, 40, 50];
   const maxEpoch = Math.max(...curves.flatMap((c) => c.epochs));
   const maxUnits = Math.max(1, ...curves.map((c) => c.hiddenUnits));
-  const x = (e: number) => left + ((e - 1) / Math.max(1, maxEpoch - 1)) * (W - left - right);
-  const y = (u: number) => H - bottom - (u / maxUnits) * (H - top - bottom);
-  const legendRows = Math.ceil(groups.length / 4);
-  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 20 * legendRows}" font-family="sans-serif" font-size="11">`;
-  svg += '<rect width="100%" height="100%" fill="white"/>';
-  svg += `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`;
-  svg += `<rect x="${left}" y="${top}" width="${W - left - right}" height="${H - top - bottom}" fill="none" stroke="#999"/>`;
-  for (let k = 0; k <= 4; k++) {
-    const u = Math.round((k * maxUnits) / 4);
-    svg += `<line x1="${left}" y1="${y(u)}" x2="${W - right}" y2="${y(u)}" stroke="#eee"/><text x="${left - 4}" y="${y(u) + 4}" text-anchor="end">${u}</text>`;
-  }
   const step = Math.max(1, Math.ceil(maxEpoch / 10));
-  for (let e = 1; e <= maxEpoch; e += e === 1 && step > 1 ? step - 1 : step) {
-    svg += `<text x="${x(e).toFixed(1)}" y="${H - bottom + 14}" text-anchor="middle">${e}</text>`;
-  }
-  svg += `<text x="${(left + W - right) / 2}" y="${H - bottom + 32}" text-anchor="middle">epoch</text>`;
-  svg += `<text x="14" y="${(top + H - bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(top + H - bottom) / 2})">removable hidden units (of ${maxUnits})</text>`;
-  for (const c of curves) {
-    const color = COLORS[groups.indexOf(c.group) % COLORS.length];
-    const points = c.epochs.map((e, i) => `${x(e).toFixed(1)},${y(c.units[i]).toFixed(1)}`).join(' ');
-    svg += `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points}"><title>${escapeXml(`${c.id}: ${c.units[c.units.length - 1]} removable after epoch ${c.epochs[c.epochs.length - 1]}`)}</title></polyline>`;
-  }
-  groups.forEach((m, i) => {
-    const [lx, ly] = [left + (i % 4) * 180, H + 4 + 20 * Math.floor(i / 4)];
-    svg += `<rect x="${lx}" y="${ly - 9}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${lx + 18}" y="${ly + 1}">${escapeXml(m)}</text>`;
+  const xTicks: LineChart['xTicks'] = [];
+  for (let e = 1; e <= maxEpoch; e += e === 1 && step > 1 ? step - 1 : step) xTicks.push({ at: e, label: String(e) });
+  return lineChartSvg({
+    title, xLabel: 'epoch', yLabel: `removable hidden units (of ${maxUnits})`,
+    xRange: [1, Math.max(2, maxEpoch)], yRange: [0, maxUnits], xTicks,
+    yTicks: [0, 1, 2, 3, 4].map((k) => Math.round((k * maxUnits) / 4)).map((u) => ({ at: u, label: String(u) })),
+    lines: curves.map((c) => ({ group: c.group, x: c.epochs, y: c.units, title: `${c.id}: ${c.units[c.units.length - 1]} removable after epoch ${c.epochs[c.epochs.length - 1]}` })),
   });
-  return `${svg}</svg>\n`;
 }

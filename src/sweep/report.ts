@@ -150,10 +150,11 @@ export function sweepSvg(points: SweepPoint[], title: string): string {
 }
 
 /** The sweep's markdown page: setup, the table and the plot. */
-export function sweepMarkdown(config: SweepConfig, points: SweepPoint[], command: string, options: { epochsPlot?: boolean } = {}): string {
+export function sweepMarkdown(config: SweepConfig, points: SweepPoint[], command: string, options: { epochsPlot?: boolean; pruningPlot?: boolean } = {}): string {
   const model = typeof config.model === 'string' ? config.model : 'a custom model spec';
   const methods = config.methods.map((m) => `- **${m.name}**: \`${JSON.stringify(m.optimizer)}\`${m.prune ? `, then prune \`${JSON.stringify(m.prune)}\`` : ''}` +
-    `${m.fineTune ? ` and fine-tune ${m.fineTune.epochs} epochs${m.fineTune.optimizer ? ` with \`${JSON.stringify(m.fineTune.optimizer)}\`` : ''}` : ''}` +
+    `${m.fineTune ? ` and fine-tune ${m.fineTune.epochs} epochs${m.fineTune.optimizer ? ` with \`${JSON.stringify(m.fineTune.optimizer)}\`` : ''}` +
+      `${m.fineTune.rounds !== undefined && m.fineTune.rounds !== 1 ? `, prune and fine-tune repeated ${m.fineTune.rounds} times` : ''}${m.fineTune.keep === 'best' ? ', keeping the best validation epoch' : ''}` : ''}` +
     `${m.iterative ? `, trained with iterative pruning \`${JSON.stringify(m.iterative)}\`` : ''}; strengths ${(m.strengths ?? [0]).join(', ')}`);
   return `# Sweep: ${config.name}
 
@@ -172,7 +173,7 @@ accuracy.
 ${sweepTable(points)}
 
 ![accuracy against size](${config.name}.svg)
-${options.epochsPlot ? `\n![removable units after each epoch](${config.name}.epochs.svg)\n` : ''}
+${options.epochsPlot ? `\n![removable units after each epoch](${config.name}.epochs.svg)\n` : ''}${options.pruningPlot ? `\n![validation accuracy against weights left, at every evaluation of the pruning loop](${config.name}.pruning.svg)\n` : ''}
 Interactive version, with every run's details on hover: [${config.name}.html](${config.name}.html).
 `;
 }

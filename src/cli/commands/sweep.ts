@@ -19,6 +19,7 @@ import { inputFolder, integerIn, outputFolder, parseFlags, type FlagConflict } f
 import { MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY, MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
 import { duration } from '../progress.js';
 import { removableUnitsSvg } from '../../sweep/epochs_plot.js';
+import { pruningCurvesSvg } from '../../sweep/pruning_plot.js';
 
 const HELP = `usage: slimtrain sweep CONFIG.json [options]
        slimtrain sweep CONFIG.json --merge DIR_OR_FILE... [--partial]
@@ -167,14 +168,16 @@ function mergeFiles(name: string, sources: string[]): string[] {
   return files.filter((f) => !seen.has(resolve(f)) && (seen.add(resolve(f)), true));
 }
 
-/** OUT/NAME.md, .svg (and .epochs.svg, with per-epoch histories) and .html from the results, and the table on stdout. */
+/** OUT/NAME.md, .svg (and .epochs.svg with per-epoch histories, .pruning.svg with iterative-pruning evaluations) and .html from the results, and the table on stdout. */
 function writeSweepReport(config: SweepConfig, out: string, results: SweepResult[], total: number, command: string, io: CommandIo): void {
   const points = sweepPoints(config, results);
   const encoder = new TextEncoder();
   const epochs = removableUnitsSvg(results, `${config.name}: removable hidden units after each epoch`);
-  const markdown = sweepMarkdown(config, points, command, { epochsPlot: epochs !== null });
+  const pruning = pruningCurvesSvg(results, `${config.name}: validation accuracy against weights left`);
+  const markdown = sweepMarkdown(config, points, command, { epochsPlot: epochs !== null, pruningPlot: pruning !== null });
   writeFileAtomic(`${out}/${config.name}.svg`, encoder.encode(sweepSvg(points, `${config.name}: test accuracy against size`)));
   if (epochs) writeFileAtomic(`${out}/${config.name}.epochs.svg`, encoder.encode(epochs));
+  if (pruning) writeFileAtomic(`${out}/${config.name}.pruning.svg`, encoder.encode(pruning));
   writeFileAtomic(`${out}/${config.name}.md`, encoder.encode(markdown));
   writeFileAtomic(`${out}/${config.name}.html`, encoder.encode(renderSweepPage(config, results, { command })));
   io.out(`${markdown.split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
