@@ -94,7 +94,7 @@ const NO_OPTIONS: Record<string, string> = {
   sliceDataset: 'a dataset and indices', standardizeSplits: 'named splits: every key is a split', channelStatistics: 'a dataset', standardizeChannels: 'a dataset and its statistics',
   rescale: 'a dataset and two numbers', shuffleDataset: 'a dataset and a generator', splitDataset: 'a dataset and a fraction',
   chooseThreshold: 'group norms', applyReduction: 'a model and a record', zeroRemovedGroups: 'a model and a record', reductionSources: 'a model and a record',
-  reductionReport: 'models, a record and samples', reductionTable: 'a report', presetSpec: 'a preset name, a shape and counts',
+  reductionReport: 'models, a record and samples', reductionTable: 'a report', reductionSummary: 'a report and accuracies', presetSpec: 'a preset name, a shape and counts',
   deadUnitsByActivation: 'a model and samples', experimentModelSpec: 'a model description, a dataset and a seed',
   epochRecord: 'a model, a phase, an epoch log and a threshold', layerSizes: 'a model', maskOf: 'a model', serveTrainer: 'an endpoint { post, listen }',
   encodeCheckpoint: 'a model, a fit position and free-form metadata', decodeCheckpoint: 'bytes and a name',
