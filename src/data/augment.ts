@@ -60,8 +60,8 @@ export type BatchAugmentation = (batch: Float32Array, n: number, random: Random,
 
 /**
  * A seeded image augmentation for training batches, applied in this order: rotation, translation,
- * crop with zero padding, horizontal flip (the order of the Fashion-MNIST and CIFAR-10 pipelines of
- * the pAdam authors and of the usual CIFAR recipe). Per image it draws, in this order and only for
+ * crop with zero padding, horizontal flip (rotation before translation as in the pAdam authors'
+ * Fashion-MNIST pipeline; crop before flip as in the usual CIFAR recipe). Per image it draws, in this order and only for
  * the transforms that are on: the angle (`random.next()`), the translation (column, then row, each
  * `random.next()`), the crop offset (row, then column, each `random.below(2 * padding + 1)`) and
  * the flip (`random.next() < 0.5`). The four are composed into one resampling, so an image is read
