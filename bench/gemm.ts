@@ -1,9 +1,11 @@
 // bench:gemm — GFLOP/s of slimtrain's GEMM in its three storage forms (NN, NT, TN) beside
 // TensorFlow.js's wasm and cpu backends' matMul on the same shapes, in the same process, with the
-// fraction of the single-core WASM SIMD peak; with --threads 1,N also slimtrain at each thread count
+// fraction of the single-core WASM SIMD peak, and jax-js's jit-compiled matmul on its wasm device
+// on the same shapes and forms (checked against slimtrain's output like tfjs); with --threads 1,N also slimtrain at each thread count
 // and the size from which N threads beat 1 (gemm-crossover.ts).
 //   npm run bench:gemm [-- --json] [-- --quick] [-- --relaxed] [-- --threads 1,2]
 // --json prints { records, crossoverMultiplyAdds, crossover } (crossover null without 1 and a larger count in --threads).
+import { jit, numpy as np, type Array as JaxArray } from '@jax-js/jax';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Engine } from '../src/backend/engine.js';
 import type { BenchAppendix, BenchRecord } from './support/bench-report.js';
@@ -11,6 +13,7 @@ import { printReport } from './support/bench-report.js';
 import { startBenchSession, THREAD_ROUNDS, type BenchSession } from './support/bench-session.js';
 import { caseRecord, measureCase, type CaseSpec, type PreparedOp } from './support/case-measurement.js';
 import { formatCrossover, measureGemmCrossover, MIN_SPEEDUP } from './support/gemm-crossover.js';
+import { describeJaxjs, setUpJaxjs } from './support/jaxjs-wasm.js';
 import { logProgress } from './support/progress-log.js';
 import { randomFloats } from './support/seeded-random.js';
 import { downloadF32, uploadF32 } from './support/slimtrain-engines.js';
@@ -115,6 +118,24 @@ function gemmCase(shape: GemmShape, form: GemmForm, label: string): CaseSpec {
         dispose: () => tf.dispose([ta, tb]),
       };
     },
+    jaxjs(): PreparedOp {
+      // The operands as stored (a transposed form passes the transposed matrix, as tfjs gets it);
+      // the transposes inside the jit-compiled function are jax-js's to fuse into its matmul kernel.
+      const ja = np.array(storedAs(a, M, K, form.transA)).reshape(form.transA ? [K, M] : [M, K]);
+      const jb = np.array(bStored).reshape(bShape);
+      const matmul = jit((x: JaxArray, y: JaxArray) => np.matmul(form.transA ? x.transpose() : x, form.transB ? y.transpose() : y));
+      // dataSync() waits for the kernel, copies C out and frees it: one call, as tfjs's runTfjsOp.
+      const call = (): Float32Array => matmul(ja.ref, jb.ref).dataSync() as Float32Array;
+      return {
+        run: () => void call(),
+        output: call,
+        dispose: () => {
+          ja.dispose();
+          jb.dispose();
+          matmul.dispose();
+        },
+      };
+    },
   };
 }
 
@@ -145,6 +166,8 @@ function crossoverAppendix(session: BenchSession): BenchAppendix {
 /** Runs the bench; `args` are the command-line flags (see support/bench-options.ts). */
 export async function main(args: readonly string[]): Promise<void> {
   const session = await startBenchSession(args);
+  const jaxjs = await setUpJaxjs();
+  logProgress(describeJaxjs(jaxjs));
   const shapes = session.options.quick ? QUICK : [...SQUARE, ...MLP, ...CONV];
   const records: BenchRecord[] = [];
   const formsOf = (shape: GemmShape) => FORMS.filter((f) => shape.form === undefined || f.form === shape.form);
@@ -168,7 +191,7 @@ export async function main(args: readonly string[]): Promise<void> {
     records,
     {
       title: 'bench:gemm — C[M,N] = op(A) op(B), shapes [MxK]x[KxN]',
-      lines: session.describe(),
+      lines: [...session.describe(), describeJaxjs(jaxjs)],
       footnotes: [
         'forms: NN = A[M,K] B[K,N]; NT = B stored [N,K]; TN = A stored [K,M] (tf.matMul(a, b, transposeA, transposeB)).',
         'mlp.denseN: the dense layers of a 784-1000-500-10 MLP at batch 128 (training runs NN forward, NT for dX, TN for dW).',
@@ -176,6 +199,8 @@ export async function main(args: readonly string[]): Promise<void> {
         'tfjs wasm: NN runs XNNPACK fully-connected, whose packed B is cached on the B tensor across calls (slimtrain packs B',
         '  on every call); NT and TN run tfjs-wasm\'s scalar fallback loop (slow_batch_matmul in batch_mat_mul_impl.cc).',
         'tfjs timings include dataSync() of the result and disposing it.',
+        'jax-js wasm: jit(np.matmul(op(a), op(b))) on arrays uploaded once (op = transpose for the stored-transposed operand); a timed call',
+        '  includes dataSync() of C (waits for the kernel, copies C to JS, frees it), like tfjs; its first call, which compiles, is warm-up.',
         'threads: slimtrain splits a GEMM by rows of C (multiples of 4) across its kernel threads when M*N*K >= THREAD_THRESHOLDS.gemm and M >= 8;',
         '  smaller GEMMs run on one thread at any thread count.',
       ],

@@ -3,7 +3,10 @@
 // threads it can run here: one under Node) and cpu backends, in the same process, from the same
 // initial weights; the speedup of N threads over 1; whether the weights after training are
 // bit-identical at 1 and 2 threads (and every count of --threads); slimtrain's peak memory; and the
-// arithmetic ceiling of each model at the single-core WASM SIMD peak.
+// arithmetic ceiling of each model at the single-core WASM SIMD peak. jax-js (@jax-js/jax) on its
+// wasm device trains the same models from the same weights beside them (jaxjs-train-models.ts):
+// its losses are checked against slimtrain's, its steps timed in the same interleaved windows, and
+// its peak memory measured in a process of its own like slimtrain's.
 //   npm run bench:train [-- --json] [-- --quick] [-- --relaxed] [-- --models mlp,lenet5,cifar] [-- --threads 1,2]
 // With --profile it measures instead where slimtrain's training step spends its time (per layer and
 // pass, per kernel, and grouped by kind of work) at each thread count, as time and as a share:
@@ -17,8 +20,11 @@ import { logProgress } from './support/progress-log.js';
 import { formatTable } from './support/text-table.js';
 import { profileByKind, profileTableRows, profileTrainingSteps, type StepProfile } from './support/step-profile.js';
 import { randomFloats, randomLabels } from './support/seeded-random.js';
+import { jaxjsTrainer, jaxjsUnsupported, type JaxjsTrainer } from './support/jaxjs-train-models.js';
+import type { JaxjsMemoryProbeResult } from './support/jaxjs-memory-probe.js';
+import { describeJaxjs, setUpJaxjs, type JaxjsSetup } from './support/jaxjs-wasm.js';
 import { initWithThreads } from './support/slimtrain-engines.js';
-import { measureSlimtrainMemory } from './support/slimtrain-memory.js';
+import { measureJaxjsMemory, measureSlimtrainMemory } from './support/slimtrain-memory.js';
 import type { MemoryProbeResult } from './support/slimtrain-memory-probe.js';
 import { measureInterleavedThroughput, type Throughput, type ThroughputOptions } from './support/step-throughput.js';
 import { useTfjsBackend, type TfjsBackendName } from './support/tfjs-backends.js';
@@ -143,6 +149,33 @@ function relativeLossError(losses: readonly number[], reference: readonly number
   return Math.max(...losses.map((l, i) => (Number.isFinite(l) ? Math.abs(l - reference[i]) / Math.abs(reference[0]) : Infinity)));
 }
 
+/**
+ * jax-js's side of the agreement check: its model from slimtrain's initial weights, two steps on
+ * the check batch (the first compiles the step); returns the relative loss error (with a MISMATCH
+ * note past LOSS_TOLERANCE) and the seconds of the second step.
+ */
+async function jaxjsLossError(model: TrainModel, reference: Reference, check: TrainData, notes: string[]): Promise<{ lossError: number; checkStepSeconds: number }> {
+  const trainer = await jaxjsTrainer(model, reference.weights, check.x, check.labels);
+  const losses: number[] = [];
+  let checkStepSeconds = 0;
+  try {
+    losses.push(await trainer.step());
+    const start = performance.now();
+    losses.push(await trainer.step());
+    checkStepSeconds = (performance.now() - start) / 1000;
+  } finally {
+    trainer.dispose();
+  }
+  const lossError = relativeLossError(losses, reference.losses);
+  logProgress(`${model.name}: jax-js wasm losses ${losses.map((l) => l.toFixed(6)).join(', ')} vs slimtrain's ${reference.losses.map((l) => l.toFixed(6)).join(', ')}: relative error ${lossError.toExponential(1)}`);
+  if (!(lossError <= LOSS_TOLERANCE)) {
+    notes.push(`MISMATCH jax-js wasm vs slimtrain loss: relative error ${lossError.toExponential(2)} over the first two steps`);
+    logProgress(`WARNING ${model.name}: jax-js wasm and slimtrain losses disagree (${lossError.toExponential(2)} > ${LOSS_TOLERANCE})`);
+    process.exitCode = 1;
+  }
+  return { lossError, checkStepSeconds };
+}
+
 /** One tfjs backend's run: the agreement check's result, and what `measure` returned. */
 interface TfjsRun<T> {
   lossError: number;
@@ -248,36 +281,91 @@ function predictStepSeconds(points: readonly [number, number][], n: number): num
   return fixed + perSample * n;
 }
 
+/** The batch a slow implementation is timed at (see timeBoxedBatch), and the (batch, seconds) steps timed to choose it. */
+interface BoxedBatch {
+  batch: number;
+  /** Predicted seconds of a batch-128 step. */
+  fullStepSeconds: number;
+  timed: [number, number][];
+}
+
 /**
- * tfjs cpu, time-boxed. The check's second step (on a model two steps old, so still warming up)
- * gives a first, proportional prediction; then one step is timed at batch 4, 8, ... (doubling)
- * while the predicted batch-128 step (predictStepSeconds over the timed steps) is over
- * cpuMaxStepSeconds and the next batch is itself predicted to fit. tfjs cpu then runs at the
- * largest batch 128 / 2^k predicted to fit; below 128 the samples/s come from the faster of two
- * steps at that batch and are marked as an estimate.
+ * Time-boxing for an implementation whose batch-128 step may take minutes (tfjs cpu; jax-js on the
+ * CNNs). The check's second step (on a model two steps old, so still warming up) gives a first,
+ * proportional prediction; then one step is timed at batch 4, 8, ... (doubling) while the
+ * predicted batch-128 step (predictStepSeconds over the timed steps) is over `maxStepSeconds` and
+ * the next batch is itself predicted to fit. The result is the largest batch 128 / 2^k predicted
+ * to fit (128 itself when its step is).
  */
-async function tfjsCpu(net: tfl.LayersModel, model: TrainModel, data: TrainData, checkStepSeconds: number, budget: TrainBudget, notes: string[]): Promise<CpuResult> {
-  const max = budget.cpuMaxStepSeconds;
-  const check: [number, number] = [budget.checkBatch, checkStepSeconds];
+async function timeBoxedBatch(
+  what: string,
+  model: TrainModel,
+  checkBatch: number,
+  checkStepSeconds: number,
+  maxStepSeconds: number,
+  timeSteps: (n: number, steps: number) => Promise<number>,
+): Promise<BoxedBatch> {
+  const check: [number, number] = [checkBatch, checkStepSeconds];
   const probes: [number, number][] = [];
   const predict = (n: number): number => predictStepSeconds(probes.length ? probes : [check], n);
-  for (let n = budget.checkBatch * 2; n < TRAIN_BATCH; n *= 2) {
-    if (predict(TRAIN_BATCH) <= max || predict(n) > max) break;
-    logProgress(`${model.name}: tfjs cpu: a batch-${TRAIN_BATCH} step predicted at ${predict(TRAIN_BATCH).toFixed(1)} s; timing one step at batch ${n}`);
-    probes.push([n, await timeTfjsSteps(net, model, data, n, 1)]);
+  for (let n = checkBatch * 2; n < TRAIN_BATCH; n *= 2) {
+    if (predict(TRAIN_BATCH) <= maxStepSeconds || predict(n) > maxStepSeconds) break;
+    logProgress(`${model.name}: ${what}: a batch-${TRAIN_BATCH} step predicted at ${predict(TRAIN_BATCH).toFixed(1)} s; timing one step at batch ${n}`);
+    probes.push([n, await timeSteps(n, 1)]);
   }
   let batch = TRAIN_BATCH;
-  while (batch > budget.checkBatch && predict(batch) > max) batch = Math.max(budget.checkBatch, batch / 2);
-  if (batch === TRAIN_BATCH) {
-    const [cpu] = await tfjsThroughput(net, model, data, [], budget.cpuThroughput);
-    return { samplesPerSecond: TRAIN_BATCH / cpu.bestSecondsPerStep, batch, estimated: false };
-  }
-  const fullStep = predict(TRAIN_BATCH).toFixed(0);
-  logProgress(`${model.name}: tfjs cpu: a batch-${TRAIN_BATCH} step would take ~${fullStep} s; timing batch ${batch} instead`);
-  const earlier = [check, ...probes].find(([n]) => n === batch)?.[1];
-  const seconds = earlier === undefined ? await timeTfjsSteps(net, model, data, batch, 2) : Math.min(earlier, await timeTfjsSteps(net, model, data, batch, 1));
-  notes.push(`tfjs cpu estimated: a batch-${TRAIN_BATCH} step would take ~${fullStep} s, so samples/s are from the faster of two steps at batch ${batch}`);
+  while (batch > checkBatch && predict(batch) > maxStepSeconds) batch = Math.max(checkBatch, batch / 2);
+  return { batch, fullStepSeconds: predict(TRAIN_BATCH), timed: [check, ...probes] };
+}
+
+/**
+ * Samples/s at the chosen batch below 128, from the faster of two steps there (one of them may be
+ * the step timed while choosing it), with a note that it is an estimate.
+ */
+async function estimatedRate(what: string, model: TrainModel, boxed: BoxedBatch, timeSteps: (n: number, steps: number) => Promise<number>, notes: string[]): Promise<CpuResult> {
+  const { batch } = boxed;
+  const fullStep = boxed.fullStepSeconds.toFixed(0);
+  logProgress(`${model.name}: ${what}: a batch-${TRAIN_BATCH} step would take ~${fullStep} s; timing batch ${batch} instead`);
+  const earlier = boxed.timed.find(([n]) => n === batch)?.[1];
+  const seconds = earlier === undefined ? await timeSteps(batch, 2) : Math.min(earlier, await timeSteps(batch, 1));
+  notes.push(`${what} estimated: a batch-${TRAIN_BATCH} step would take ~${fullStep} s, so samples/s are from the faster of two steps at batch ${batch}`);
   return { samplesPerSecond: batch / seconds, batch, estimated: true };
+}
+
+/**
+ * tfjs cpu, time-boxed (timeBoxedBatch with cpuMaxStepSeconds): alone at batch 128 where its step
+ * fits, otherwise estimated at the largest batch 128 / 2^k that does (estimatedRate).
+ */
+async function tfjsCpu(net: tfl.LayersModel, model: TrainModel, data: TrainData, checkStepSeconds: number, budget: TrainBudget, notes: string[]): Promise<CpuResult> {
+  const timeSteps = (n: number, steps: number) => timeTfjsSteps(net, model, data, n, steps);
+  const boxed = await timeBoxedBatch('tfjs cpu', model, budget.checkBatch, checkStepSeconds, budget.cpuMaxStepSeconds, timeSteps);
+  if (boxed.batch === TRAIN_BATCH) {
+    const [cpu] = await tfjsThroughput(net, model, data, [], budget.cpuThroughput);
+    return { samplesPerSecond: TRAIN_BATCH / cpu.bestSecondsPerStep, batch: TRAIN_BATCH, estimated: false };
+  }
+  return estimatedRate('tfjs cpu', model, boxed, timeSteps, notes);
+}
+
+/**
+ * The fastest of `steps` jax-js steps at `n` samples (the first n of `data`), in seconds, on a
+ * fresh jax-js model from slimtrain's initial weights; its first step (which compiles the step for
+ * this batch shape) is not timed.
+ */
+async function timeJaxjsSteps(model: TrainModel, weights: readonly NamedWeight[], data: TrainData, n: number, steps: number): Promise<number> {
+  const part = firstSamples(model, data, n);
+  const trainer = await jaxjsTrainer(model, weights, part.x, part.labels);
+  try {
+    await trainer.step();
+    let fastest = Infinity;
+    for (let i = 0; i < steps; i++) {
+      const start = performance.now();
+      await trainer.step();
+      fastest = Math.min(fastest, (performance.now() - start) / 1000);
+    }
+    return fastest;
+  } finally {
+    trainer.dispose();
+  }
 }
 
 function round(value: number): number {
@@ -294,7 +382,7 @@ function byThreads<T>(threads: readonly number[], values: readonly T[], f: (valu
   return Object.fromEntries(threads.map((t, i) => [String(t), round(f(values[i]))]));
 }
 
-async function benchModel(session: BenchSession, model: TrainModel, budget: TrainBudget, progress: string): Promise<TrainRecord> {
+async function benchModel(session: BenchSession, jaxjs: JaxjsSetup, model: TrainModel, budget: TrainBudget, progress: string): Promise<TrainRecord> {
   const notes: string[] = [];
   const threads = session.options.threads;
   const data = trainData(model, TRAIN_BATCH);
@@ -306,40 +394,68 @@ async function benchModel(session: BenchSession, model: TrainModel, budget: Trai
     logProgress(`${progress} ${model.name}: slimtrain memory on ${t} thread${t === 1 ? '' : 's'}, in a separate process`);
     memory.push(await measureSlimtrainMemory(model.name, TRAIN_BATCH, budget.memorySteps, t));
   }
+  // A model jax-js cannot express is left out of its columns, with the reason in the notes.
+  const jaxjsGap = jaxjsUnsupported(model);
+  if (jaxjsGap) notes.push(`jax-js: not run, it cannot express this model here: ${jaxjsGap}`);
 
   logProgress(`${progress} ${model.name}: slimtrain reference losses (batch ${budget.checkBatch})`);
   const reference = await slimtrainReference(model, check);
+  const jaxjsCheck = jaxjsGap ? null : await jaxjsLossError(model, reference, check, notes);
+  // jax-js trains the CNNs far slower than the others: time-boxed like tfjs cpu. Where its batch-128
+  // step fits, it joins the interleaved windows; otherwise it is timed alone at a smaller batch.
+  const jaxjsSteps = (n: number, steps: number) => timeJaxjsSteps(model, reference.weights, data, n, steps);
+  const jaxjsBoxed = jaxjsCheck ? await timeBoxedBatch('jax-js wasm', model, budget.checkBatch, jaxjsCheck.checkStepSeconds, budget.cpuMaxStepSeconds, jaxjsSteps) : null;
+  const jaxjsInterleaved = jaxjsBoxed?.batch === TRAIN_BATCH;
+  let jaxjsMemory: JaxjsMemoryProbeResult | null = null;
+  if (jaxjsBoxed) {
+    // Its memory is flat after the first step (which compiles and allocates): one step where steps are slow.
+    const steps = jaxjsInterleaved ? budget.memorySteps : 1;
+    logProgress(`${progress} ${model.name}: jax-js memory (${steps} step${steps === 1 ? '' : 's'} at batch ${TRAIN_BATCH}), in a separate process`);
+    jaxjsMemory = await measureJaxjsMemory(model.name, TRAIN_BATCH, steps);
+  }
 
   // slimtrain at each thread count (and relaxed, on one thread) and tfjs wasm are timed
   // interleaved, window by window (see step-throughput.ts).
   const trainers: SlimtrainTrainer[] = [];
+  let jaxjsTimed: JaxjsTrainer | null = null;
   let wasm: TfjsRun<Throughput[]>;
   try {
     for (const t of threads) trainers.push(await slimtrainTrainer(model, data, 'plain', t));
     if (session.engines.relaxed) trainers.push(await slimtrainTrainer(model, data, 'fastest', 1));
-    const names = [...threads.map((t) => `slimtrain ${t}T`), ...(session.engines.relaxed ? ['slimtrain relaxed'] : [])];
+    if (jaxjsInterleaved) jaxjsTimed = await jaxjsTrainer(model, reference.weights, data.x, data.labels);
+    const names = [...threads.map((t) => `slimtrain ${t}T`), ...(session.engines.relaxed ? ['slimtrain relaxed'] : []), ...(jaxjsTimed ? ['jax-js wasm'] : [])];
     logProgress(`${progress} ${model.name}: ${names.join(', ')} and tfjs wasm${hasConv ? ' (Conv2DBackpropFilter polyfill)' : ''}, interleaved`);
+    const timed = jaxjsTimed;
     wasm = await withTfjsModel('wasm', model, reference, check, notes, (net) =>
       tfjsThroughput(
         net,
         model,
         data,
-        trainers.map((t) => () => t.step()),
+        [...trainers.map((t) => () => t.step()), ...(timed ? [() => timed.step()] : [])],
         budget.throughput,
       ),
     );
   } finally {
     trainers.forEach((t) => t.dispose());
+    jaxjsTimed?.dispose();
   }
+  // In the order timed: slimtrain per thread count, relaxed, jax-js, tfjs wasm.
   const plain = wasm.result.slice(0, threads.length);
   const rest = wasm.result.slice(threads.length);
   const tfjsWasm = rest.pop()!;
+  const jaxjsWasm = jaxjsTimed ? rest.pop()! : null;
   const relaxed = rest[0] ?? null;
   const samplesPerSecond = (t: Throughput) => TRAIN_BATCH / t.bestSecondsPerStep;
   logProgress(
     `${model.name}: ${plain.map((p, i) => `slimtrain ${threads[i]}T ${samplesPerSecond(p).toFixed(1)} samples/s (${(1000 * p.bestSecondsPerStep).toFixed(1)} ms/step)`).join(', ')}, ` +
-      `tfjs wasm ${samplesPerSecond(tfjsWasm).toFixed(1)} samples/s (${(1000 * tfjsWasm.bestSecondsPerStep).toFixed(0)} ms/step), ${tfjsWasm.windows} rounds`,
+      `tfjs wasm ${samplesPerSecond(tfjsWasm).toFixed(1)} samples/s (${(1000 * tfjsWasm.bestSecondsPerStep).toFixed(0)} ms/step)` +
+      (jaxjsWasm ? `, jax-js wasm ${samplesPerSecond(jaxjsWasm).toFixed(1)} samples/s (${(1000 * jaxjsWasm.bestSecondsPerStep).toFixed(0)} ms/step)` : '') +
+      `, ${tfjsWasm.windows} rounds`,
   );
+
+  const jaxjsAlone = jaxjsBoxed && !jaxjsInterleaved ? await estimatedRate('jax-js wasm', model, jaxjsBoxed, jaxjsSteps, notes) : null;
+  const jaxjsRate = jaxjsWasm ? samplesPerSecond(jaxjsWasm) : jaxjsAlone?.samplesPerSecond ?? null;
+  if (jaxjsAlone) logProgress(`${model.name}: jax-js wasm ${jaxjsAlone.samplesPerSecond.toFixed(2)} samples/s (estimated at batch ${jaxjsAlone.batch})`);
 
   logProgress(`${progress} ${model.name}: tfjs cpu`);
   const cpu = await withTfjsModel('cpu', model, reference, check, notes, (net, checkStepSeconds) => tfjsCpu(net, model, data, checkStepSeconds, budget, notes));
@@ -393,6 +509,17 @@ async function benchModel(session: BenchSession, model: TrainModel, budget: Trai
     tfjs_cpu_estimated: cpu.result.estimated,
     tfjs_wasm_loss_error: Number(wasm.lossError.toPrecision(2)),
     tfjs_cpu_loss_error: Number(cpu.lossError.toPrecision(2)),
+    jaxjs_wasm_samples_per_s: jaxjsRate === null ? null : round(jaxjsRate),
+    jaxjs_wasm_median_samples_per_s: jaxjsWasm ? round(TRAIN_BATCH / jaxjsWasm.medianSecondsPerStep) : null,
+    ratio_vs_jaxjs_wasm: jaxjsRate === null ? null : round(slimtrain / jaxjsRate),
+    jaxjs_wasm_batch: jaxjsBoxed?.batch ?? null,
+    jaxjs_wasm_estimated: jaxjsAlone !== null,
+    jaxjs_peak_rss_mb: jaxjsMemory ? round(jaxjsMemory.peakRssBytes / MB) : null,
+    jaxjs_rss_baseline_mb: jaxjsMemory ? round(jaxjsMemory.baselineRssBytes / MB) : null,
+    jaxjs_loss_error: jaxjsCheck === null ? null : Number(jaxjsCheck.lossError.toPrecision(2)),
+    jaxjs_version: jaxjs.version,
+    jaxjs_wasm_threads: jaxjs.threads,
+    jaxjs_unsupported: jaxjsGap,
     batch: TRAIN_BATCH,
     description: model.description,
     forward_flops_per_sample: reference.forwardFlops,
@@ -409,12 +536,14 @@ export async function main(args: readonly string[]): Promise<void> {
   const session = await startBenchSession(args, { models: TRAIN_MODEL_NAMES, profile: true });
   if (session.options.profile) return profileMain(session, started);
   const budget = session.options.quick ? QUICK_BUDGET : FULL_BUDGET;
+  const jaxjs = await setUpJaxjs();
+  logProgress(describeJaxjs(jaxjs));
   const registered = registerConv2dBackpropFilterPolyfill();
   logProgress(registered ? 'registered the Conv2DBackpropFilter polyfill kernel on tfjs wasm' : 'tfjs wasm already has a Conv2DBackpropFilter kernel: not polyfilled');
   const models = (session.options.models ?? TRAIN_MODEL_NAMES).map(trainModel);
   const records: TrainRecord[] = [];
   for (const model of models) {
-    records.push(await benchModel(session, model, budget, `(${records.length + 1}/${models.length})`));
+    records.push(await benchModel(session, jaxjs, model, budget, `(${records.length + 1}/${models.length})`));
   }
   const seconds = (performance.now() - started) / 1000;
   logProgress(`done in ${seconds.toFixed(0)} s`);
@@ -425,12 +554,15 @@ export async function main(args: readonly string[]): Promise<void> {
       title: `bench:train — training samples/s at batch ${TRAIN_BATCH}, slimtrain beside TensorFlow.js tfjs-layers, same models, same process`,
       lines: [
         ...session.describeSetup(),
-        `timing: warm-up per implementation (>= ${t.warmupSteps} steps and ${t.warmupSeconds} s, at most ${t.maxWarmupSeconds} s); then slimtrain (each thread count) and tfjs wasm alternate windows of whole steps of >= ${t.windowSeconds} s,`,
+        describeJaxjs(jaxjs),
+        `timing: warm-up per implementation (>= ${t.warmupSteps} steps and ${t.warmupSeconds} s, at most ${t.maxWarmupSeconds} s); then slimtrain (each thread count), jax-js wasm and tfjs wasm alternate windows of whole steps of >= ${t.windowSeconds} s,`,
         `  up to ${t.windows} rounds (fewer once ${t.maxTimedSeconds} s are timed), so load changes hit both alike; samples/s of each one's fastest window (JSON also has the median)` +
           (session.options.quick ? ' [--quick: smoke run, not a measurement]' : ''),
         `tfjs cpu: alone, at batch ${TRAIN_BATCH} where a step is predicted (from single steps at growing batches) under ${budget.cpuMaxStepSeconds} s, otherwise the faster of two steps`,
         '  at the largest batch 128/2^k that is (marked est.: samples/s at that batch)',
-        `agreement: each tfjs model starts from slimtrain's initial weights; the losses of the first two steps on ${budget.checkBatch} sample(s) must agree to ${LOSS_TOLERANCE} of the first loss`,
+        `jax-js wasm: in the interleaved windows where its batch-${TRAIN_BATCH} step is predicted the same way under ${budget.cpuMaxStepSeconds} s; otherwise alone, as tfjs cpu (est.),`,
+        '  each batch on a fresh jit-compiled model whose first (compiling) step is not timed',
+        `agreement: each tfjs and jax-js model starts from slimtrain's initial weights; the losses of the first two steps on ${budget.checkBatch} sample(s) must agree to ${LOSS_TOLERANCE} of the first loss`,
         `threads: each model trained ${budget.identitySteps} steps at batch ${TRAIN_BATCH} on fresh engines of ${identityThreads(session.options.threads).join(', ')} threads; SHA-256 of getWeights() bytes compared` +
           (session.options.quick ? ` [--quick: ${budget.identitySteps} steps, not 50]` : ''),
         `run took ${seconds.toFixed(0)} s`,
@@ -443,6 +575,11 @@ export async function main(args: readonly string[]): Promise<void> {
         "  tfjs-core's Node build registers no gradients; tfjs-layers' Node build registers its own copy of all of them on import, which",
         '  tf.variableGrads (inside optimizer.minimize) uses; no extra import is needed.',
         `(polyfill): tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so CNN training on wasm needs one: ${CONV2D_BACKPROP_FILTER_KERNEL_POLYFILL}.`,
+        'jax-js: the same layers as jax-js functions (lax.conv on NCHW with OIHW kernels converted once from slimtrain\'s HWIO, ReLU, 2x2 max pool as a',
+        '  reshape and max, matmul), loss mean(-log_softmax(logits) . onehot) + 1e-4 x sum of squared kernels; the step is one jit(...) of',
+        "  valueAndGrad(loss) and slimtrain's bias-corrected Adam written out (w -= lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + 1e-7)), on the wasm device.",
+        '  Batch and weights are uploaded once; a timed step includes reading back its scalar loss (await loss.data()), no other host transfer.',
+        '  Its peak RSS: the same few steps in a fresh Node process that loads jax-js alone (its own VmHWM, like slimtrain\'s).',
         'ceiling: training FLOPs per sample = 3 x forward (model.flops: forward, input gradient, weight gradient); samples/s = SIMD mul+add peak / that.',
         'memory: each model trained for a few steps at batch 128 (at each thread count) in a fresh Node process that loads slimtrain alone (TensorFlow.js shares this',
         "  process's RSS and never returns it): peak RSS = that process's high-water mark (Linux VmHWM; its RSS before the model existed is in",

@@ -27,6 +27,10 @@ export interface BenchRecord {
   peak_relaxed_gflops: number | null;
   /** slimtrain_gflops / tfjs_wasm_gflops. */
   ratio_vs_tfjs_wasm: number | null;
+  /** jax-js's op on its wasm device, jit-compiled; null where the bench does not run jax-js (bench:conv). */
+  jaxjs_wasm_gflops: number | null;
+  /** slimtrain_gflops / jaxjs_wasm_gflops. */
+  ratio_vs_jaxjs_wasm: number | null;
   /** slimtrain_gflops / peak_gflops (the single-core peak, whatever slimtrain_threads is). */
   fraction_of_peak: number;
   /** The network layer the shape comes from, when it comes from one. */
@@ -68,7 +72,7 @@ function threadCounts(records: readonly BenchRecord[]): number[] {
  * The columns: one "slimtrain" column at a single thread count of 1 (as before --threads), else
  * one per count ("1T", "2T"), then "2T/1T" speedups and a bit-identity column.
  */
-function columns(counts: readonly number[]): TableColumn[] {
+function columns(counts: readonly number[], jaxjs: boolean): TableColumn[] {
   const single = counts.length === 1 && counts[0] === 1;
   const hasOne = counts.includes(1);
   return [
@@ -82,7 +86,9 @@ function columns(counts: readonly number[]): TableColumn[] {
     { header: 'relaxed', align: 'right' },
     { header: 'tfjs wasm', align: 'right' },
     { header: 'tfjs cpu', align: 'right' },
+    ...(jaxjs ? [{ header: 'jax-js wasm', align: 'right' } as TableColumn] : []),
     { header: 'vs wasm', align: 'right' },
+    ...(jaxjs ? [{ header: 'vs jax-js', align: 'right' } as TableColumn] : []),
     { header: '% peak', align: 'right' },
     { header: 'note' },
   ];
@@ -92,6 +98,8 @@ function columns(counts: readonly number[]): TableColumn[] {
 export function formatReport(records: readonly BenchRecord[], context: BenchContext): string {
   const counts = threadCounts(records);
   const hasOne = counts.includes(1);
+  // The jax-js columns only where some case ran jax-js (bench:gemm, not bench:conv).
+  const jaxjs = records.some((r) => r.jaxjs_wasm_gflops !== null);
   const rows = records.map((r) => [
     r.op,
     r.layer ?? '',
@@ -103,22 +111,24 @@ export function formatReport(records: readonly BenchRecord[], context: BenchCont
     gflops(r.slimtrain_relaxed_gflops),
     gflops(r.tfjs_wasm_gflops, r.tfjs_wasm_kernel ? ' (polyfill)' : ''),
     gflops(r.tfjs_cpu_gflops),
+    ...(jaxjs ? [gflops(r.jaxjs_wasm_gflops)] : []),
     r.ratio_vs_tfjs_wasm === null ? '-' : `${r.ratio_vs_tfjs_wasm.toFixed(2)}x`,
+    ...(jaxjs ? [r.ratio_vs_jaxjs_wasm === null ? '-' : `${r.ratio_vs_jaxjs_wasm.toFixed(2)}x`] : []),
     `${(100 * r.fraction_of_peak).toFixed(1)}%`,
     r.note ?? '',
   ]);
   const first = counts[0];
   const explain =
     counts.length === 1 && first === 1
-      ? 'GFLOP/s (higher is better); "vs wasm" = slimtrain / tfjs wasm; "% peak" = slimtrain / SIMD mul+add peak.'
+      ? `GFLOP/s (higher is better); "vs wasm" = slimtrain / tfjs wasm;${jaxjs ? ' "vs jax-js" = slimtrain / jax-js wasm;' : ''} "% peak" = slimtrain / SIMD mul+add peak.`
       : `GFLOP/s (higher is better); "NT" = slimtrain on N kernel threads${hasOne && counts.length > 1 ? ', "NT/1T" = its speedup over 1 thread' : ''}${counts.length > 1 ? ', "same bits" = every count gave the bits of the first' : ''};\n` +
-        `"vs wasm" = slimtrain ${first}T / tfjs wasm; "% peak" = slimtrain ${first}T / single-core SIMD mul+add peak.`;
+        `"vs wasm" = slimtrain ${first}T / tfjs wasm;${jaxjs ? ` "vs jax-js" = slimtrain ${first}T / jax-js wasm;` : ''} "% peak" = slimtrain ${first}T / single-core SIMD mul+add peak.`;
   return [
     context.title,
     ...context.lines.map((l) => `  ${l}`),
     '',
     explain,
-    formatTable(columns(counts), rows),
+    formatTable(columns(counts, jaxjs), rows),
     ...(context.footnotes.length ? ['', ...context.footnotes] : []),
     '',
   ].join('\n');

@@ -30,6 +30,8 @@ export interface CaseSpec {
    * of the full op (fewer samples or rows), used to estimate tfjs cpu's time before running it.
    */
   tfjs(backend: TfjsBackendName, shrink: number): PreparedOp;
+  /** The op in jax-js on its wasm device (jit-compiled), where the bench runs jax-js; absent: not run. */
+  jaxjs?(): PreparedOp;
   /**
    * Shrink factors for estimating tfjs cpu's time per call, largest (cheapest) first, each a
    * divisor of the batch or row count. Tiny copies overestimate (JIT warm-up, per-call overhead),
@@ -54,6 +56,8 @@ export interface CaseResult {
   relaxed: number | null;
   wasm: number | null;
   cpu: number | null;
+  /** jax-js wasm; null where the case has no jax-js op. */
+  jaxjs: number | null;
   notes: string[];
 }
 
@@ -120,7 +124,8 @@ function measureThreads(spec: CaseSpec, engines: readonly Engine[], targetSecond
 }
 
 /**
- * slimtrain (plain at each thread count, then relaxed), tfjs wasm, tfjs cpu, in that order, each on its own inputs.
+ * slimtrain (plain at each thread count, then relaxed), tfjs wasm, jax-js wasm (where the case has
+ * it), tfjs cpu, in that order, each on its own inputs.
  *
  * @example
  * const result = await measureCase(session, gemmCase);
@@ -157,6 +162,14 @@ export async function measureCase(session: BenchSession, spec: CaseSpec): Promis
   const wasm = measure(spec.tfjs('wasm', 1), spec.flops, budget.targetSeconds);
   checkAgreement('slimtrain vs tfjs wasm', plain.output, wasm.output, notes);
 
+  let jaxjs: number | null = null;
+  if (spec.jaxjs) {
+    logProgress(`${spec.label}: jax-js wasm`);
+    const result = measure(spec.jaxjs(), spec.flops, budget.targetSeconds);
+    jaxjs = result.gflops;
+    checkAgreement('slimtrain vs jax-js wasm', plain.output, result.output, notes);
+  }
+
   logProgress(`${spec.label}: tfjs cpu`);
   await useTfjsBackend('cpu');
   let cpu: number | null = null;
@@ -178,6 +191,7 @@ export async function measureCase(session: BenchSession, spec: CaseSpec): Promis
     relaxed,
     wasm: wasm.gflops,
     cpu,
+    jaxjs,
     notes,
   };
 }
@@ -210,6 +224,8 @@ export function caseRecord(session: BenchSession, id: CaseIdentity, result: Case
     slimtrain_relaxed_gflops: result.relaxed === null ? null : round(result.relaxed),
     peak_relaxed_gflops: peak.relaxedMaddGflops === null ? null : round(peak.relaxedMaddGflops),
     ratio_vs_tfjs_wasm: result.wasm === null ? null : round(result.slimtrain / result.wasm),
+    jaxjs_wasm_gflops: result.jaxjs === null ? null : round(result.jaxjs),
+    ratio_vs_jaxjs_wasm: result.jaxjs === null ? null : round(result.slimtrain / result.jaxjs),
     fraction_of_peak: round(result.slimtrain / peak.mulAddGflops),
     layer: id.layer,
     flops: id.flops,

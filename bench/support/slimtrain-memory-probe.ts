@@ -1,8 +1,8 @@
 // The child side of slimtrain's memory measurement (see slimtrain-memory.ts): a fresh Node process
 // that loads only slimtrain (no TensorFlow.js), trains one bench model for a few steps and prints
 // one JSON line with its memory. Run as `node build/bench/slimtrain-memory-probe.mjs <model> <batch> <steps> <threads>`.
-import { readFileSync } from 'node:fs';
 import { Sequential } from '../../src/model/sequential.js';
+import { highWaterMark } from './process-peak-rss.js';
 import { randomFloats, randomLabels } from './seeded-random.js';
 import { initWithThreads } from './slimtrain-engines.js';
 import { inputSize, slimtrainOptimizer, slimtrainSpec, trainModel } from './train-models.js';
@@ -24,20 +24,6 @@ export interface MemoryProbeResult {
   wasmMemoryBytes: number;
   /** Bytes the engine's arena had handed out after the steps (model, optimizer state, workspace). */
   arenaInUseBytes: number;
-}
-
-/**
- * Linux's VmHWM (peak RSS of this process image), or null where /proc is not there. Not getrusage's
- * ru_maxrss: Linux carries that across fork and exec, so a child spawned by the bench would report
- * the bench process's own RSS whenever that is larger.
- */
-function highWaterMark(): number | null {
-  try {
-    const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    return match ? Number(match[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

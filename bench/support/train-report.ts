@@ -56,6 +56,27 @@ export interface TrainRecord {
   /** max over the first two steps of |loss - slimtrain's loss| / slimtrain's first loss, from the same weights and batch. */
   tfjs_wasm_loss_error: number | null;
   tfjs_cpu_loss_error: number | null;
+  /** jax-js on its wasm device, timed in the same interleaved windows as slimtrain and tfjs wasm; null where it did not run (see jaxjs_unsupported). */
+  jaxjs_wasm_samples_per_s: number | null;
+  jaxjs_wasm_median_samples_per_s: number | null;
+  /** slimtrain_samples_per_s / jaxjs_wasm_samples_per_s. */
+  ratio_vs_jaxjs_wasm: number | null;
+  /** The batch jax-js was timed at (TRAIN_BATCH unless estimated, as tfjs_cpu_batch); null where it did not run. */
+  jaxjs_wasm_batch: number | null;
+  /** Timed alone at jaxjs_wasm_batch < 128 because its batch-128 step would take too long (samples/s at that batch). */
+  jaxjs_wasm_estimated: boolean;
+  /** Peak RSS (VmHWM) of a fresh Node process that trains this model with jax-js alone (no slimtrain engine, no TensorFlow.js). */
+  jaxjs_peak_rss_mb: number | null;
+  /** That process's RSS after starting jax-js's wasm device, before the model existed. */
+  jaxjs_rss_baseline_mb: number | null;
+  /** As tfjs_wasm_loss_error, for jax-js. */
+  jaxjs_loss_error: number | null;
+  /** The @jax-js/jax version installed. */
+  jaxjs_version: string;
+  /** Threads jax-js's wasm device runs: 1 under Node (no global Worker); null where it runs its worker pool. */
+  jaxjs_wasm_threads: number | null;
+  /** Why jax-js could not express this model (it was not run); null when it ran. */
+  jaxjs_unsupported: string | null;
   batch: number;
   description: string;
   /** slimtrain's model.flops: forward FLOPs per sample (2 per multiply-add). */
@@ -110,12 +131,15 @@ function columns(counts: readonly number[], check: readonly number[]): TableColu
     { header: 'relaxed', align: 'right' },
     { header: 'tfjs wasm', align: 'right' },
     { header: 'tfjs cpu', align: 'right' },
+    { header: 'jax-js wasm', align: 'right' },
     { header: 'vs wasm', align: 'right' },
     { header: 'vs cpu', align: 'right' },
+    { header: 'vs jax-js', align: 'right' },
     { header: 'ceiling', align: 'right' },
     { header: '% peak', align: 'right' },
     { header: `peak RSS${suffix}`, align: 'right' },
     { header: `wasm mem${suffix}`, align: 'right' },
+    { header: 'jax-js RSS', align: 'right' },
     { header: 'MFLOP/sample', align: 'right' },
     { header: `same bits ${check.join('/')}T` },
   ];
@@ -134,12 +158,15 @@ export function formatTrainReport(records: readonly TrainRecord[], context: Trai
     rate(r.slimtrain_relaxed_samples_per_s),
     rate(r.tfjs_wasm_samples_per_s, r.tfjs_wasm_conv2d_backprop_filter ? ' (polyfill)' : ''),
     rate(r.tfjs_cpu_samples_per_s, r.tfjs_cpu_estimated ? ` (est., batch ${r.tfjs_cpu_batch})` : ''),
+    rate(r.jaxjs_wasm_samples_per_s, r.jaxjs_wasm_estimated ? ` (est., batch ${r.jaxjs_wasm_batch})` : ''),
     ratio(r.ratio_vs_tfjs_wasm),
     ratio(r.ratio_vs_tfjs_cpu),
+    ratio(r.ratio_vs_jaxjs_wasm),
     rate(r.ceiling_samples_per_s),
     `${(100 * r.slimtrain_fraction_of_peak).toFixed(1)}%`,
     megabytes(r.slimtrain_peak_rss_mb_by_threads, counts),
     megabytes(r.slimtrain_wasm_memory_mb_by_threads, counts),
+    r.jaxjs_peak_rss_mb === null ? '-' : `${r.jaxjs_peak_rss_mb.toFixed(0)} MB`,
     (r.training_flops_per_sample / 1e6).toFixed(1),
     r.threads_bit_identical ? 'yes' : 'NO',
   ]);
@@ -149,6 +176,10 @@ export function formatTrainReport(records: readonly TrainRecord[], context: Trai
     .filter((r) => r.ratio_vs_tfjs_wasm !== null)
     .map((r) => `${r.model} ${ratio(r.ratio_vs_tfjs_wasm)}`)
     .join(', ');
+  const jaxjsRatios = records
+    .filter((r) => r.ratio_vs_jaxjs_wasm !== null)
+    .map((r) => `${r.model} ${ratio(r.ratio_vs_jaxjs_wasm)}`)
+    .join(', ');
   const tfjsThreads = records[0]?.tfjs_wasm_threads ?? 1;
   const notes = records.filter((r) => r.note).map((r) => `  ${r.model}: ${r.note}`);
   return [
@@ -156,11 +187,12 @@ export function formatTrainReport(records: readonly TrainRecord[], context: Trai
     ...context.lines.map((l) => `  ${l}`),
     '',
     `Training samples/s at batch 128 (higher is better)${counts.length > 1 || first !== 1 ? '; "NT" = slimtrain on N kernel threads' : ''}${more.length ? ', "NT/1T" = its speedup over 1 thread' : ''};`,
-    `"vs wasm"/"vs cpu" = slimtrain${counts.length > 1 || first !== 1 ? ` ${first}T` : ''} / tfjs; "ceiling" = samples/s if every training FLOP ran at the single-core SIMD mul+add peak;`,
-    `"% peak" = slimtrain${counts.length > 1 || first !== 1 ? ` ${first}T` : ''} / ceiling; memory is slimtrain's alone; "same bits" = weights after ${steps} steps bit-identical at ${check.join(', ')} threads.`,
+    `"vs wasm"/"vs cpu"/"vs jax-js" = slimtrain${counts.length > 1 || first !== 1 ? ` ${first}T` : ''} / tfjs wasm, tfjs cpu, jax-js wasm; "ceiling" = samples/s if every training FLOP ran at the single-core SIMD mul+add peak;`,
+    `"% peak" = slimtrain${counts.length > 1 || first !== 1 ? ` ${first}T` : ''} / ceiling; peak RSS and wasm mem are slimtrain's alone, "jax-js RSS" jax-js's alone; "same bits" = weights after ${steps} steps bit-identical at ${check.join(', ')} threads.`,
     formatTable(columns(counts, check), rows),
     '',
     `slimtrain / tfjs wasm (target 5x, slimtrain on ${first} thread${first === 1 ? '' : 's'}, tfjs wasm on ${tfjsThreads}): ${ratios || 'not measured'}`,
+    `slimtrain / jax-js wasm (target 3x, slimtrain on ${first} thread${first === 1 ? '' : 's'}, jax-js on ${records[0]?.jaxjs_wasm_threads ?? 'its pool of'} thread(s)): ${jaxjsRatios || 'not measured'}`,
     ...more.map((t) => `speedup of ${t} threads over 1 (alternating windows, same process): ${perModel((r) => ratio(r.slimtrain_speedup_by_threads?.[String(t)] ?? null))}`),
     `weights after ${steps} training steps bit-identical at ${check.join(', ')} threads: ${perModel((r) => (r.threads_bit_identical ? 'yes' : 'NO'))}`,
     ...(context.footnotes.length ? ['', ...context.footnotes] : []),
