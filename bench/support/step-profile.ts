@@ -179,7 +179,11 @@ export function profileByKind(profile: StepProfile, layerTypes: ReadonlyMap<stri
       if (k === 'im2col' || k === 'col2im') add('im2col / col2im', ms);
       else if (k === 'gemm') add(`${type} GEMM (${row.pass})`, ms);
       else if (k === 'biasAdd' || k === 'biasGrad') add('bias add / gradient', ms);
-      else add(type === 'relu' || type === 'activation' ? 'activations' : type === 'maxPool2d' || type === 'avgPool2d' ? 'pooling' : type === 'batchNorm' ? 'batch norm' : `${type} ${k}`, ms);
+      // By the kernel, not the layer type: every activation layer (relu, elu, tanh, ...) runs activationForward/Backward.
+      else if (k.startsWith('activation')) add('activations', ms);
+      else if (k.startsWith('maxPool') || k.startsWith('avgPool')) add('pooling', ms);
+      else if (k.startsWith('batchNorm')) add('batch norm', ms);
+      else add(`${type} ${k}`, ms);
     }
     add('JavaScript inside layers', row.ms - kernelMs);
   }

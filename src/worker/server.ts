@@ -46,12 +46,12 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
   // predict's inference copy of the model (toInference) and the sparse mode it was made for; made
   // again after anything that changes the weights or the model.
   let inference: { model: Sequential; mode: SparseMode } | null = null;
-  const weightsChanged = () => {
+  const dropInferenceCopy = () => {
     inference?.model.dispose();
     inference = null;
   };
   const replace = (next: Sequential) => {
-    weightsChanged();
+    dropInferenceCopy();
     model?.dispose();
     model = next;
     return info(next);
@@ -72,7 +72,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
     compile: (options) => needModel().compile({ ...options, optimizer: typeof options.optimizer === 'string' ? options.optimizer : optimizerFromSpec(options.optimizer) }),
     async fit({ x, y, options }, id) {
       const m = needModel();
-      weightsChanged();
+      dropInferenceCopy();
       const controller = new AbortController();
       fits.set(id, controller);
       const { progressEveryMs = 100, measureSparsity: measure = false, ...fitOptions } = options;
@@ -115,7 +115,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       let runner = m;
       if (mode !== 'never') {
         if (!inference || inference.mode !== mode) {
-          weightsChanged();
+          dropInferenceCopy();
           inference = { model: m.toInference({ sparse: mode }), mode };
         }
         runner = inference.model;
@@ -136,7 +136,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
     },
     getWeights: () => needModel().getWeights(),
     setWeights: ({ weights }) => {
-      weightsChanged();
+      dropInferenceCopy();
       needModel().setWeights(weights);
     },
     exportModel: ({ metadata }) => encodeModel(needModel(), metadata ?? {}),
@@ -146,7 +146,7 @@ export function serveTrainer(endpoint: Endpoint): { close(): void } {
       else throw new SlimtrainError(message);
     },
     dispose() {
-      weightsChanged();
+      dropInferenceCopy();
       model?.dispose();
       model = null;
       engine?.dispose();

@@ -415,6 +415,7 @@ export const train: Command = {
           'training samples': samples, 'validation split': v['validation-split'] ?? null, 'test samples': test.y.length,
           standardize: v.standardize === true, augment: augment ? JSON.stringify(augment) : null, epochs, 'batch size': batchSize, 'optimizer steps': totalSteps, seed,
           'early stopping patience': patience ?? null, prune: prune ? JSON.stringify(prune) : null, 'fine-tune epochs': fineTuneEpochs,
+          'prune rounds': v['prune-rounds'] ?? 1, 'fine-tune epoch kept': v['fine-tune-keep'] ?? 'last',
         },
       });
       say(`wrote ${v.report}\n`);
