@@ -29,6 +29,20 @@ export function maxPoolForward(
         const first = (base + h0 * W + w0) * C;
         let c = 0;
         if (ASC_FEATURE_SIMD) {
+          // Inference: the same comparisons (the first maximum wins), without the indices.
+          if (!argmax) {
+            for (; c + 4 <= C; c += 4) {
+              let best = v128.load(x + (<usize>(first + c) << 2));
+              for (let h = h0; h < h1; h++) {
+                const row = x + (<usize>((base + h * W) * C + c) << 2);
+                for (let w = w0; w < w1; w++) {
+                  const v = v128.load(row + (<usize>(w * C) << 2));
+                  best = v128.bitselect(v, best, f32x4.gt(v, best));
+                }
+              }
+              v128.store(y + (<usize>(out + c) << 2), best);
+            }
+          }
           for (; c + 4 <= C; c += 4) {
             let best = v128.load(x + (<usize>(first + c) << 2));
             let where = i32x4.add(i32x4.splat(first + c), i32x4(0, 1, 2, 3));

@@ -116,6 +116,24 @@ export function createReferenceBackend(arena: Arena): Backend {
         }
     },
 
+    sparseConvolution(x, y, colPtr, rowIdx, values, bias, g, CO) {
+      const h = f();
+      const ints = i32();
+      for (let n = 0; n < g.N; n++)
+        for (let oh = 0; oh < g.OH; oh++)
+          for (let ow = 0; ow < g.OW; ow++)
+            for (let j = 0; j < CO; j++) {
+              let s = 0;
+              for (let p = ints[at(colPtr) + j]; p < ints[at(colPtr) + j + 1]; p++) {
+                const k = ints[at(rowIdx) + p];
+                const c = k % g.C, kw = Math.floor(k / g.C) % g.KW, kh = Math.floor(k / (g.C * g.KW));
+                const ih = oh - g.PT + kh, iw = ow - g.PL + kw;
+                if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) s += h[at(x) + ((n * g.H + ih) * g.W + iw) * g.C + c] * h[at(values) + p];
+              }
+              h[at(y) + ((n * g.OH + oh) * g.OW + ow) * CO + j] = bias ? Math.fround(s) + h[at(bias) + j] : s;
+            }
+    },
+
     im2col(x, cols, g) {
       const h = f();
       const width = g.KH * g.KW * g.C;

@@ -15,8 +15,8 @@ import type { WasmMemory, WasmModule } from './wasm_types.js';
 
 /** Ints per worker slot in the control block: [seq, done, op, argc, error]. */
 const SLOT_INTS = 16;
-/** Doubles of arguments per worker slot. */
-const SLOT_ARGS = 16;
+/** Doubles of arguments per worker slot: the longest pool kernel signature (sparseConvolution's 17) fits. */
+const SLOT_ARGS = 20;
 
 // The worker's side, as source text (it runs in a fresh Worker, without this module).
 const WORKER_SOURCE = `
@@ -56,7 +56,7 @@ type NodeWorker = { on(e: string, h: (v: never) => void): void; once(e: string, 
 type NodeProcess = { getBuiltinModule?(id: string): unknown };
 
 /** The kernel exports a task may name. */
-export const POOL_OPS = ['gemmRows', 'sparseMatmulRows', 'im2col', 'col2im', 'sgdUpdate', 'momentumUpdate', 'adamUpdate'] as const;
+export const POOL_OPS = ['gemmRows', 'sparseMatmulRows', 'sparseConvolution', 'im2col', 'col2im', 'sgdUpdate', 'momentumUpdate', 'adamUpdate'] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 
 export interface PoolTask {
@@ -149,6 +149,8 @@ export class ThreadPool {
       const base = (i - 1) * SLOT_INTS;
       const a = (i - 1) * SLOT_ARGS;
       const { op, args } = tasks[i];
+      // A longer list would run into the next worker's slot.
+      if (args.length > SLOT_ARGS) throw new SlimtrainError(`thread pool: ${op} got ${args.length} arguments, more than the ${SLOT_ARGS} a slot holds`);
       for (let j = 0; j < args.length; j++) this.args[a + j] = args[j];
       ctl[base + 2] = POOL_OPS.indexOf(op);
       ctl[base + 3] = args.length;

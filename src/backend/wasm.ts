@@ -73,7 +73,8 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     }
     return work;
   };
-  // The sparse product's transposed panels of A (sparseWorkFloats(K) floats per thread), grown for deeper products.
+  // The sparse kernels' scratch (sparseMatmul's transposed panels of A, sparseConvolution's padded
+  // planes; per thread), grown for larger products.
   let sparseWorkFloats = 0;
   let sparseWork: Ptr = 0;
   const sparseScratch = (floats: number): Ptr => {
@@ -104,6 +105,19 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       if (threads === 1 || M * nonzeros < THREAD_THRESHOLDS.sparse || M < 8) return void k.sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c, w);
       // By rows of C in multiples of 4, each thread with its own panel: every element sums in the same order on any thread.
       parallel(split(M, threads, 4).map(([i0, i1], t) => task('sparseMatmulRows', [M, N, K, colPtr, rowIdx, values, a, c, w + t * per * 4, i0, i1])));
+    },
+    sparseConvolution(x, y, colPtr, rowIdx, values, bias, g, CO) {
+      const nonzeros = arena.i32(colPtr + CO * 4, 1)[0];
+      const per = k.sparseConvWorkFloats(g.C, g.KH, g.KW, g.OH, g.OW, nonzeros);
+      const parts = threads === 1 || g.N < 2 || g.N * g.OH * g.OW * nonzeros < THREAD_THRESHOLDS.sparse ? 1 : threads;
+      const w = sparseScratch(parts * per);
+      const args = (n0: number, n1: number, t: number): number[] => [
+        x + n0 * g.H * g.W * g.C * 4, y + n0 * g.OH * g.OW * CO * 4, colPtr, rowIdx, values, bias, w + t * per * 4,
+        n1 - n0, g.H, g.W, g.C, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, CO,
+      ];
+      // By samples, each thread with its own padded planes: every element sums in the same order on any thread.
+      if (parts === 1) return local(task('sparseConvolution', args(0, g.N, 0)));
+      parallel(split(g.N, parts, 1).map(([n0, n1], t) => task('sparseConvolution', args(n0, n1, t))));
     },
     im2col(x, cols, g) {
       const per = g.OH * g.OW * g.KH * g.KW * g.C;

@@ -22,7 +22,8 @@ export interface Conv2DOptions {
 }
 
 /**
- * 2-D convolution over NHWC input, as im2col + GEMM.
+ * 2-D convolution over NHWC input, as im2col + GEMM (an inference model's pruned kernel: the
+ * direct sparse convolution at stride 1, im2col + the sparse product otherwise).
  *   x [n, H, W, C]   kernel [KH, KW, C, filters] (viewed as [KH*KW*C, filters]: column k = channel k's group)
  *   y [n, OH, OW, filters]
  *
@@ -94,17 +95,20 @@ export class Conv2D extends Layer {
     return this.sparse;
   }
 
-  /** (Re)makes the sparse copy of the bound kernel, as its [KH*KW*C, filters] matrix, for this mode (inference models). */
+  /**
+   * (Re)makes the sparse copy of the bound kernel, as its [KH*KW*C, filters] matrix, for this mode
+   * (inference models): for the direct sparse convolution at stride 1, else for im2col + sparseMatmul.
+   */
   useSparseKernel(mode: SparseMode): SparseKernel | null {
     this.sparse?.dispose();
     const [KH, KW] = this.kernelSize;
-    this.sparse = SparseKernel.of(this.engine, this.bound.kernel.ptr, KH * KW * this.inputShape[2], this.filters, mode);
+    const product = this.strides[0] === 1 && this.strides[1] === 1 ? 'convolution' : 'matmul';
+    this.sparse = SparseKernel.of(this.engine, this.bound.kernel.ptr, KH * KW * this.inputShape[2], this.filters, mode, product);
     return this.sparse;
   }
 
   forward(x: Ptr, y: Ptr, n: number): void {
-    this.op!.forward(x, this.bound.kernel.ptr, y, n, this.sparse);
-    if (this.useBias) this.engine.backend.biasAdd(y, this.bound.bias.ptr, n * this.outputShape[0] * this.outputShape[1], this.filters);
+    this.op!.forward(x, this.bound.kernel.ptr, y, n, this.sparse, this.useBias ? this.bound.bias.ptr : 0);
   }
 
   backward(x: Ptr, _y: Ptr, dy: Ptr, dx: Ptr, n: number, needInput: boolean): void {

@@ -63,7 +63,7 @@ export class Dense extends Layer {
   /** (Re)makes the sparse copy of the bound kernel for this mode (inference models, after their weights change). */
   useSparseKernel(mode: SparseMode): SparseKernel | null {
     this.sparse?.dispose();
-    this.sparse = SparseKernel.of(this.engine, this.bound.kernel.ptr, this.inputShape[0], this.units, mode);
+    this.sparse = SparseKernel.of(this.engine, this.bound.kernel.ptr, this.inputShape[0], this.units, mode, 'matmul');
     return this.sparse;
   }
 

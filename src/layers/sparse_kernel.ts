@@ -1,4 +1,5 @@
 import type { Ptr } from '../backend/arena.js';
+import type { WindowGeometry } from '../backend/backend.js';
 import type { Engine } from '../backend/engine.js';
 import { sparseColumns } from '../ops/sparse_columns.js';
 
@@ -13,20 +14,26 @@ export type SparseMode = 'auto' | 'always' | 'never';
 export const SPARSE_MODES: readonly SparseMode[] = ['auto', 'always', 'never'];
 
 /**
- * The densities (nonzeros / entries of the kernel matrix) below which the sparse kernel beats the
- * dense GEMM, per product shape: measured once by `npm run bench:sparse` (docs/benchmarks.md) on
+ * The densities (nonzeros / entries of the kernel matrix) below which a sparse kernel beats the
+ * dense GEMM, per product: measured once by `npm run bench:sparse` (docs/benchmarks.md) on
  * LeNet-300-100, LeNet-5 and fashion-cnn, 1 thread, Node 20 x64. `rows` is M of
- * C[M,N] = A[M,K] S[K,N]: the batch for a dense layer, batch x output positions for a convolution.
- * At batch 1 a dense layer's sparse product ran at 1.4x the GEMM's speed at 20% density and 0.6x
- * at 50%; with many rows the sparse kernel ran at 0.85-1.2x at 50% and 0.35-0.85x at 100%.
- * Near a crossover the two kernels take the same time, so its exact place matters little.
+ * C[M,N] = A[M,K] S[K,N]: the batch for a dense layer, batch x output positions for a strided
+ * convolution. Near a crossover the two kernels take the same time, so its exact place matters little.
  */
 export const SPARSE_CROSSOVER = {
-  /** M < 4 (a dense layer at batch 1 to 3): one gather per nonzero. */
+  /** sparseMatmul, M < 4 (a dense layer at batch 1 to 3): one gather per nonzero. */
   fewRows: 0.3,
-  /** M >= 4 (batches, every convolution): SIMD lanes over rows of the transposed activations. */
+  /** sparseMatmul, M >= 4 (batches; strided convolutions through im2col): SIMD lanes over rows of the transposed activations. */
   manyRows: 0.45,
+  /** sparseConvolution (stride-1 convolutions, any batch): SIMD lanes over output positions, no im2col. */
+  convolution: 0.45,
 };
+
+/**
+ * The product a sparse copy serves: 'matmul' (sparseMatmul: dense layers, and strided convolutions
+ * on their im2col matrix) or 'convolution' (sparseConvolution: stride-1 convolutions, direct).
+ */
+export type SparseProduct = 'matmul' | 'convolution';
 
 /**
  * A weight matrix's copy in compressed sparse columns in engine memory (i32 colPtr [cols+1],
@@ -41,31 +48,34 @@ export class SparseKernel {
     readonly cols: number,
     readonly nonzeros: number,
     readonly mode: SparseMode,
+    readonly product: SparseProduct,
     private colPtr: Ptr,
     private readonly rowIdx: Ptr,
     private readonly values: Ptr,
   ) {}
 
   /**
-   * The sparse copy of the row-major [rows, cols] matrix at `ptr` for this mode, or null when the
-   * dense GEMM is the one to run at every batch ('never', or 'auto' at a density above both crossovers).
+   * The sparse copy of the row-major [rows, cols] matrix at `ptr` for this mode and product, or
+   * null when the dense GEMM is the one to run at every batch ('never', or 'auto' at a density
+   * above the product's crossovers).
    *
    * @example
-   * const s = SparseKernel.of(engine, kernelPtr, 784, 300, 'auto'); // null for a dense kernel
+   * const s = SparseKernel.of(engine, kernelPtr, 784, 300, 'auto', 'matmul'); // null for a dense kernel
    */
-  static of(engine: Engine, ptr: Ptr, rows: number, cols: number, mode: SparseMode): SparseKernel | null {
+  static of(engine: Engine, ptr: Ptr, rows: number, cols: number, mode: SparseMode, product: SparseProduct): SparseKernel | null {
     if (mode === 'never') return null;
     const arena = engine.arena;
     const s = sparseColumns(arena.f32(ptr, rows * cols).slice(), rows, cols);
     const nonzeros = s.values.length;
-    if (mode === 'auto' && nonzeros / (rows * cols) >= Math.max(SPARSE_CROSSOVER.fewRows, SPARSE_CROSSOVER.manyRows)) return null;
+    const highest = product === 'convolution' ? SPARSE_CROSSOVER.convolution : Math.max(SPARSE_CROSSOVER.fewRows, SPARSE_CROSSOVER.manyRows);
+    if (mode === 'auto' && nonzeros / (rows * cols) >= highest) return null;
     const colPtr = arena.alloc(4 * (cols + 1));
     const rowIdx = arena.alloc(4 * Math.max(1, nonzeros));
     const values = arena.allocF32(Math.max(1, nonzeros));
     arena.i32(colPtr, cols + 1).set(s.colPtr);
     arena.i32(rowIdx, nonzeros).set(s.rowIdx);
     arena.f32(values, nonzeros).set(s.values);
-    return new SparseKernel(engine, rows, cols, nonzeros, mode, colPtr, rowIdx, values);
+    return new SparseKernel(engine, rows, cols, nonzeros, mode, product, colPtr, rowIdx, values);
   }
 
   /** Nonzeros over entries. */
@@ -78,15 +88,21 @@ export class SparseKernel {
     return 4 * (this.cols + 1) + 8 * Math.max(1, this.nonzeros);
   }
 
-  /** Whether a product with `rows` rows of activations runs on the sparse kernel. */
+  /** Whether a product with `rows` rows of activations (any, for 'convolution') runs on the sparse kernel. */
   uses(rows: number): boolean {
     if (this.mode === 'always') return true;
+    if (this.product === 'convolution') return this.density < SPARSE_CROSSOVER.convolution;
     return this.density < (rows < 4 ? SPARSE_CROSSOVER.fewRows : SPARSE_CROSSOVER.manyRows);
   }
 
-  /** c [M, cols] = a [M, rows] times this matrix. */
+  /** c [M, cols] = a [M, rows] times this matrix ('matmul'). */
   multiply(a: Ptr, c: Ptr, M: number): void {
     this.engine.backend.sparseMatmul(M, this.cols, this.rows, this.colPtr, this.rowIdx, this.values, a, c);
+  }
+
+  /** y = the stride-1 convolution of x with this [KH*KW*C, filters] matrix, plus bias (0: none) ('convolution'; g.N samples). */
+  convolve(x: Ptr, y: Ptr, bias: Ptr, g: WindowGeometry): void {
+    this.engine.backend.sparseConvolution(x, y, this.colPtr, this.rowIdx, this.values, bias, g, this.cols);
   }
 
   /** Returns the copy's memory to the arena. */

@@ -58,11 +58,20 @@ export class Im2colConvolution {
   }
 
   /**
-   * y = conv(x, w) for the first `samples` samples (default: the geometry's N); with `sparse` (w's
-   * sparse copy), each chunk whose column matrix it says it is faster for runs on the sparse kernel.
+   * y = conv(x, w) (+ bias [CO], when not 0) for the first `samples` samples (default: the
+   * geometry's N); with `sparse` (w's sparse copy) where it says it is faster: a 'convolution' copy
+   * runs the direct sparse convolution on the whole batch (bias fused), a 'matmul' copy the sparse
+   * product on each chunk's columns. The bias is added last on every path, so the bits do not
+   * depend on where it is added.
    */
-  forward(x: Ptr, w: Ptr, y: Ptr, samples = this.geometry.N, sparse: SparseKernel | null = null): void {
+  forward(x: Ptr, w: Ptr, y: Ptr, samples = this.geometry.N, sparse: SparseKernel | null = null, bias: Ptr = 0): void {
     const b = this.engine.backend;
+    if (sparse?.product === 'convolution' && sparse.uses(samples * this.positions)) {
+      // No im2col: the direct kernel reads x itself, so the batch needs no chunks.
+      this.checkSamples(samples);
+      sparse.convolve(x, y, bias, withBatch(this.geometry, samples));
+      return;
+    }
     this.forEachChunk(samples, (n0, n) => {
       const rows = n * this.positions;
       const cols = this.columns(x, n0, n);
@@ -70,6 +79,7 @@ export class Im2colConvolution {
       if (sparse?.uses(rows)) sparse.multiply(cols, out, rows);
       else b.gemm(false, false, rows, this.filters, this.patch, cols, w, out, false);
     });
+    if (bias) b.biasAdd(y, bias, samples * this.positions, this.filters);
   }
 
   /** dx = the gradient with respect to x, given dy. */
@@ -114,10 +124,14 @@ export class Im2colConvolution {
     return this.cols;
   }
 
-  private forEachChunk(samples: number, body: (n0: number, n: number) => void): void {
+  private checkSamples(samples: number): void {
     if (!(Number.isInteger(samples) && samples >= 0 && samples <= this.geometry.N)) {
       throw new ArgumentError('samples', samples, `an integer in [0, ${this.geometry.N}] (the batch this op was sized for)`);
     }
+  }
+
+  private forEachChunk(samples: number, body: (n0: number, n: number) => void): void {
+    this.checkSamples(samples);
     for (let n0 = 0; n0 < samples; n0 += this.chunk) body(n0, Math.min(this.chunk, samples - n0));
   }
 }

@@ -61,6 +61,14 @@ describe('kernel threads', () => {
     }
   }, 120_000);
 
+  it("refuses a task with more arguments than a worker's slot holds, instead of writing into the next slot", async () => {
+    const engine = await init({ threads: 2 });
+    const pool = (engine as unknown as { pool: { run(tasks: { op: string; args: number[] }[], local: () => void): void } }).pool;
+    const task = (n: number) => ({ op: 'sparseConvolution', args: new Array<number>(n).fill(0) });
+    expect(() => pool.run([task(1), task(21)], () => {})).toThrow(/sparseConvolution got 21 arguments, more than the 20 a slot holds/);
+    engine.dispose();
+  });
+
   it('checks the option', async () => {
     await expect(init({ threads: 0 })).rejects.toThrow(/threads = 0: expected "auto" or an integer from 1 to 256/);
     await expect(init({ threads: 2, simd: 'none' })).rejects.toThrow(/threads = 2: expected 1 with the scalar build/);

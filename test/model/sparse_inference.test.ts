@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
+import { Conv2D } from '../../src/layers/conv2d.js';
+import { Dense } from '../../src/layers/dense.js';
 import { SPARSE_CROSSOVER } from '../../src/layers/sparse_kernel.js';
 import { presetSpec } from '../../src/model/presets.js';
 import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
@@ -10,6 +12,15 @@ const MODELS: [string, ModelSpec][] = [
   ['lenet-300-100', presetSpec('lenet-300-100', [784], 10, 1)],
   ['lenet5', presetSpec('lenet5', [28, 28, 1], 10, 2)],
   ['fashion-cnn', presetSpec('fashion-cnn', [28, 28, 1], 10, 3)],
+  // A strided convolution (im2col + the sparse product) before a stride-1 one (the direct kernel).
+  ['strided-cnn', {
+    inputShape: [15, 13, 3],
+    layers: [
+      { type: 'conv2d', filters: 12, kernelSize: 3, strides: 2, padding: 'same' }, { type: 'relu' },
+      { type: 'conv2d', filters: 10, kernelSize: [3, 2] }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 10 },
+    ],
+    seed: 4,
+  }],
 ];
 
 /** The index of the largest of each row of k. */
@@ -54,6 +65,11 @@ describe('inference models on the sparse kernel', () => {
     expect(auto.sparseKernels().length).toBe(weighted);
     for (const k of auto.sparseKernels()) expect(k.density).toBeLessThan(0.06);
     expect(dense.sparseKernels()).toEqual([]);
+    // Stride-1 convolutions run the direct sparse convolution, strided ones im2col + the sparse product.
+    for (const layer of sparse.layers) {
+      if (layer instanceof Conv2D) expect(layer.sparseKernel?.product, layer.name).toBe(layer.strides[0] === 1 ? 'convolution' : 'matmul');
+      if (layer instanceof Dense) expect(layer.sparseKernel?.product, layer.name).toBe('matmul');
+    }
     for (const m of [trained, dense, sparse, auto]) m.dispose();
   });
 
