@@ -10,8 +10,8 @@
 // + ... over column j's nonzeros in storage order, each step a rounded multiply then a rounded add
 // (never fused, also in the relaxed build), so the simd, scalar and threaded results are identical.
 //
-// Batches of 4 rows or more: A's rows are transposed, PANEL rows at a time, into `work` ([K, PANEL]
-// floats of `work`, sparseWorkFloats(K)), so that one nonzero multiplies 4 consecutive rows with one f32x4 load;
+// Batches of 4 rows or more: A's rows are transposed, panelRows(K) rows at a time, into `work`
+// ([K, panelRows(K)] floats of `work`, sparseWorkFloats(K)), so that one nonzero multiplies 4 consecutive rows with one f32x4 load;
 // blocks of 16 rows keep 4 accumulators in registers. Fewer rows (batch 1): a gather per nonzero,
 // four columns interleaved so that four independent add chains hide the add latency.
 
@@ -60,21 +60,27 @@ function gatherRows(N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize,
   }
 }
 
-// Rows per transposed panel: a panel of A^T ([K, PANEL] floats) stays in cache while every column
+// Rows per transposed panel: a panel of A^T ([K, rows] floats) stays in cache while every column
 // of S runs over it. Transposing a whole large batch at once (a convolution's rows are batch x
-// positions, tens of thousands) writes with a stride of the batch and misses the cache on every store.
-const PANEL: i32 = 64;
+// positions, tens of thousands) writes with a stride of the batch and misses the cache on every
+// store. 64 rows, fewer for deep products, so that a panel stays within 256 KB (a dense layer with
+// K = 3136 inputs at batch 64 ran at half speed with 64-row panels, 800 KB). A multiple of 16 rows
+// (the register block); the panel size changes no sum's order, so no bit.
+function panelRows(K: i32): i32 {
+  return max(16, min(64, (65536 / max(K, 1)) & ~15));
+}
 
 // Floats of `work` one call (or one thread's share) needs for depth K.
 export function sparseWorkFloats(K: i32): i32 {
-  return PANEL * K;
+  return panelRows(K) * K;
 }
 
-// Rows [i0, i1) of C with f32x4 lanes over rows, in panels of PANEL rows; requires the SIMD build.
+// Rows [i0, i1) of C with f32x4 lanes over rows, in panels of panelRows(K) rows; requires the SIMD build.
 function vectorRows(N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize, a: usize, c: usize, work: usize, i0: i32, i1: i32): void {
   const t = work;
-  for (let p0 = i0; p0 < i1; p0 += PANEL) {
-    const m = min(PANEL, i1 - p0);
+  const panel = panelRows(K);
+  for (let p0 = i0; p0 < i1; p0 += panel) {
+    const m = min(panel, i1 - p0);
     if (m < 4) {
       gatherRows(N, K, colPtr, rowIdx, values, a, c, p0, p0 + m);
       break;

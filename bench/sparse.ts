@@ -12,6 +12,8 @@ import { init } from '../src/backend/engine.js';
 import { encodeContainer } from '../src/io/container.js';
 import { decodeModel, encodeModel } from '../src/io/model_file.js';
 import { exportTfjsModel } from '../src/io/tfjs.js';
+import { Conv2D } from '../src/layers/conv2d.js';
+import { Dense } from '../src/layers/dense.js';
 import { SPARSE_CROSSOVER } from '../src/layers/sparse_kernel.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { presetSpec } from '../src/model/presets.js';
@@ -111,7 +113,6 @@ export async function main(args: readonly string[]): Promise<void> {
       const gotAuto = auto.predict(test.x);
       const error = Math.max(relativeMaxError(got, expected), relativeMaxError(gotAuto, expected));
       const disagreements = Math.max(argmaxDisagreements(got, expected, 10), argmaxDisagreements(gotAuto, expected, 10));
-      const autoKernels = auto.sparseKernels();
       for (const batch of [1, 64]) {
         const x = test.x.subarray(0, batch * model.inputSize);
         const xt = tf.tensor(x, [batch, ...shape]);
@@ -126,9 +127,8 @@ export async function main(args: readonly string[]): Promise<void> {
           },
         ], { targetSeconds }, 3);
         xt.dispose();
-        const limit = batch < 4 ? SPARSE_CROSSOVER.fewRows : SPARSE_CROSSOVER.manyRows;
-        const weighted = model.layers.filter((l) => l.type === 'dense' || l.type === 'conv2d');
-        const sparseLayers = autoKernels.filter((k) => k.density < limit).length;
+        const weighted = auto.layers.filter((l) => l instanceof Dense || l instanceof Conv2D);
+        const sparseLayers = weighted.filter((l) => l.runsSparse(batch)).length;
         rows.push({
           model: name, density: currentDensity(model), batch,
           dense_ms: (1000 * d.secondsPerCall) / batch, sparse_ms: (1000 * s.secondsPerCall) / batch, auto_ms: (1000 * a.secondsPerCall) / batch, tfjs_wasm_ms: (1000 * t.secondsPerCall) / batch,

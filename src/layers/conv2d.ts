@@ -95,6 +95,12 @@ export class Conv2D extends Layer {
     return this.sparse;
   }
 
+  /** Whether a forward pass over n samples runs on the sparse copy (in every chunk, for a strided convolution). */
+  runsSparse(n: number): boolean {
+    if (!this.sparse) return false;
+    return this.sparse.uses(this.sparse.product === 'convolution' ? n : Math.min(n, this.op!.chunk) * this.outputShape[0] * this.outputShape[1]);
+  }
+
   /**
    * (Re)makes the sparse copy of the bound kernel, as its [KH*KW*C, filters] matrix, for this mode
    * (inference models): for the direct sparse convolution at stride 1, else for im2col + sparseMatmul.

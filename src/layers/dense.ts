@@ -60,6 +60,11 @@ export class Dense extends Layer {
     return this.sparse;
   }
 
+  /** Whether a forward pass over n samples runs on the sparse copy. */
+  runsSparse(n: number): boolean {
+    return this.sparse?.uses(n) ?? false;
+  }
+
   /** (Re)makes the sparse copy of the bound kernel for this mode (inference models, after their weights change). */
   useSparseKernel(mode: SparseMode): SparseKernel | null {
     this.sparse?.dispose();

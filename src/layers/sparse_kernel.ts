@@ -15,18 +15,22 @@ export const SPARSE_MODES: readonly SparseMode[] = ['auto', 'always', 'never'];
 
 /**
  * The densities (nonzeros / entries of the kernel matrix) below which a sparse kernel beats the
- * dense GEMM, per product: measured once by `npm run bench:sparse` (docs/benchmarks.md) on
- * LeNet-300-100, LeNet-5 and fashion-cnn, 1 thread, Node 20 x64. `rows` is M of
- * C[M,N] = A[M,K] S[K,N]: the batch for a dense layer, batch x output positions for a strided
- * convolution. Near a crossover the two kernels take the same time, so its exact place matters little.
+ * dense GEMM, per kernel and batch: measured by `npm run bench:sparse-crossover` (docs/benchmarks.md)
+ * on the weighted layers of LeNet-300-100, LeNet-5, fashion-cnn and cifar-cnn, 1 thread, Node 20
+ * x64. Layers of one kind cross at different densities (a dense layer at batch 64 between 33 and
+ * 63%), and a loaded machine moves single figures by 20%; each constant is the density below which
+ * the sparse kernel was faster in (nearly) every layer that takes a real share of its model's time,
+ * and near a crossover the two kernels take about the same time anyway.
  */
 export const SPARSE_CROSSOVER = {
-  /** sparseMatmul, M < 4 (a dense layer at batch 1 to 3): one gather per nonzero. */
-  fewRows: 0.3,
-  /** sparseMatmul, M >= 4 (batches; strided convolutions through im2col): SIMD lanes over rows of the transposed activations. */
-  manyRows: 0.45,
-  /** sparseConvolution (stride-1 convolutions, any batch): SIMD lanes over output positions, no im2col. */
+  /** sparseMatmul with M < 4 rows (a dense layer at batch 1 to 3): one gather per nonzero. */
+  fewRows: 0.22,
+  /** sparseMatmul with M >= 4 rows (batches; strided convolutions through im2col): SIMD lanes over rows of the transposed activations. */
+  manyRows: 0.5,
+  /** sparseConvolution (stride-1 convolutions, no im2col) on 1 to 3 samples. */
   convolution: 0.45,
+  /** sparseConvolution on 4 samples or more: the dense path's im2col costs more per sample than at batch 1. */
+  convolutionBatch: 0.65,
 };
 
 /**
@@ -67,7 +71,9 @@ export class SparseKernel {
     const arena = engine.arena;
     const s = sparseColumns(arena.f32(ptr, rows * cols).slice(), rows, cols);
     const nonzeros = s.values.length;
-    const highest = product === 'convolution' ? SPARSE_CROSSOVER.convolution : Math.max(SPARSE_CROSSOVER.fewRows, SPARSE_CROSSOVER.manyRows);
+    const highest = product === 'convolution'
+      ? Math.max(SPARSE_CROSSOVER.convolution, SPARSE_CROSSOVER.convolutionBatch)
+      : Math.max(SPARSE_CROSSOVER.fewRows, SPARSE_CROSSOVER.manyRows);
     if (mode === 'auto' && nonzeros / (rows * cols) >= highest) return null;
     const colPtr = arena.alloc(4 * (cols + 1));
     const rowIdx = arena.alloc(4 * Math.max(1, nonzeros));
@@ -88,11 +94,23 @@ export class SparseKernel {
     return 4 * (this.cols + 1) + 8 * Math.max(1, this.nonzeros);
   }
 
-  /** Whether a product with `rows` rows of activations (any, for 'convolution') runs on the sparse kernel. */
+  /**
+   * Whether a product runs on the sparse kernel: `rows` is M of the product for 'matmul', the
+   * number of samples for 'convolution'.
+   */
   uses(rows: number): boolean {
-    if (this.mode === 'always') return true;
-    if (this.product === 'convolution') return this.density < SPARSE_CROSSOVER.convolution;
-    return this.density < (rows < 4 ? SPARSE_CROSSOVER.fewRows : SPARSE_CROSSOVER.manyRows);
+    return this.mode === 'always' || this.density < SparseKernel.crossover(this.product, rows);
+  }
+
+  /** Whether every product, at any batch, runs on the sparse kernel: the dense kernel is then never read. */
+  get everyBatch(): boolean {
+    return this.mode === 'always' || this.density < Math.min(SparseKernel.crossover(this.product, 1), SparseKernel.crossover(this.product, 4));
+  }
+
+  /** The crossover density of a product at `rows` (M for 'matmul', samples for 'convolution'). */
+  static crossover(product: SparseProduct, rows: number): number {
+    if (product === 'convolution') return rows < 4 ? SPARSE_CROSSOVER.convolution : SPARSE_CROSSOVER.convolutionBatch;
+    return rows < 4 ? SPARSE_CROSSOVER.fewRows : SPARSE_CROSSOVER.manyRows;
   }
 
   /** c [M, cols] = a [M, rows] times this matrix ('matmul'). */

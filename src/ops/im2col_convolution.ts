@@ -66,7 +66,7 @@ export class Im2colConvolution {
    */
   forward(x: Ptr, w: Ptr, y: Ptr, samples = this.geometry.N, sparse: SparseKernel | null = null, bias: Ptr = 0): void {
     const b = this.engine.backend;
-    if (sparse?.product === 'convolution' && sparse.uses(samples * this.positions)) {
+    if (sparse?.product === 'convolution' && sparse.uses(samples)) {
       // No im2col: the direct kernel reads x itself, so the batch needs no chunks.
       this.checkSamples(samples);
       sparse.convolve(x, y, bias, withBatch(this.geometry, samples));

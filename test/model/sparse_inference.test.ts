@@ -84,6 +84,7 @@ describe('inference models on the sparse kernel', () => {
     expect(kernels.map((k) => k.layer)).toEqual(['dense_1', 'dense_2', 'dense_3']);
     for (const k of kernels) expect(k.density).toBeCloseTo(0.01, 2);
     expect(Math.max(...kernels.map((k) => k.density))).toBeLessThan(Math.min(SPARSE_CROSSOVER.fewRows, SPARSE_CROSSOVER.manyRows));
+    for (const layer of model.layers) if (layer instanceof Dense) expect([layer.runsSparse(1), layer.runsSparse(64)]).toEqual([true, true]);
     const pruned = model.predict(x);
     const reference = Sequential.build(engine, model.toSpec(), { inference: true, sparse: 'never' });
     reference.setWeights(model.getWeights());
