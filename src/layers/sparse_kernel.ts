@@ -123,6 +123,17 @@ export class SparseKernel {
     this.engine.backend.sparseConvolution(x, y, this.colPtr, this.rowIdx, this.values, bias, g, this.cols);
   }
 
+  /** The row-major [rows, cols] matrix this copy holds, bit for bit (its zeros are +0, as sparseColumns left them). */
+  toDense(): Float32Array {
+    const arena = this.engine.arena;
+    const colPtr = arena.i32(this.colPtr, this.cols + 1);
+    const rowIdx = arena.i32(this.rowIdx, this.nonzeros);
+    const values = arena.f32(this.values, this.nonzeros);
+    const dense = new Float32Array(this.rows * this.cols);
+    for (let j = 0; j < this.cols; j++) for (let p = colPtr[j]; p < colPtr[j + 1]; p++) dense[rowIdx[p] * this.cols + j] = values[p];
+    return dense;
+  }
+
   /** Returns the copy's memory to the arena. */
   dispose(): void {
     if (!this.colPtr) return;

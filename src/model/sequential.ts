@@ -92,6 +92,13 @@ export class Sequential {
   /** Whether the layers' sparse kernel copies match the weights (inference models). */
   private sparseCurrent = false;
   /**
+   * Inference models: the kernels whose only copy is their layer's sparse one, left out of the
+   * parameter region (see holdSparse), by tensor name, with their views in the full region.
+   */
+  private held = new Map<string, TensorView>();
+  /** The full region's tensor names in order, while kernels are held (to lay it out again). */
+  private fullOrder: string[] = [];
+  /**
    * Set to true (in a callback, as in Keras and TensorFlow.js) to end the running fit after the
    * current batch; fit resets it to false when it starts.
    */
@@ -219,8 +226,12 @@ export class Sequential {
     return this.currentLayers;
   }
 
-  /** Trainable parameters and their gradients. */
+  /**
+   * Trainable parameters and their gradients. (An inference model whose kernels are held only in
+   * sparse form puts their dense values back into a full region first.)
+   */
   get params(): ParamSet {
+    this.restoreDense();
     return this.currentParams;
   }
 
@@ -288,7 +299,7 @@ export class Sequential {
 
   /** Trainable plus non-trainable parameters, as Keras counts them. */
   get parameterCount(): number {
-    return this.params.count + this.state.count;
+    return this.currentParams.count + [...this.held.values()].reduce((s, t) => s + t.size, 0) + this.state.count;
   }
 
   /** `parameterCount` under its Keras and TensorFlow.js name. */
@@ -560,8 +571,9 @@ export class Sequential {
     const out: NamedWeight[] = [];
     for (const layer of this.layers) {
       for (const t of this.tensorsByLayer.get(layer)!) {
-        const set = t.kind === 'movingMean' || t.kind === 'movingVariance' ? this.state : this.params;
-        out.push({ name: t.name, shape: [...t.shape], values: set.values(t).slice() });
+        const held = this.held.has(t.name) ? (layer as Dense | Conv2D).sparseKernel! : null;
+        const set = t.kind === 'movingMean' || t.kind === 'movingVariance' ? this.currentState : this.currentParams;
+        out.push({ name: t.name, shape: [...t.shape], values: held ? held.toDense() : set.values(t).slice() });
       }
     }
     return out;
@@ -635,8 +647,8 @@ export class Sequential {
     this.freeWorkspace();
     for (const l of this.layers) l.dispose();
     this.optimizerChain?.dispose();
-    this.params.dispose();
-    this.state.dispose();
+    this.currentParams.dispose();
+    this.currentState.dispose();
     this.disposed = true;
   }
 
@@ -651,12 +663,20 @@ export class Sequential {
     if (this.engine.isDisposed) throw new SlimtrainError("this model's engine was disposed");
   }
 
+  /** The layer's tensors, in its declaration order (a held kernel: its view in the full region). */
   private tensorsOf(layer: AnyLayer): TensorView[] {
-    return layer.params().map((p) => this.locate(`${layer.name}/${p.name}`)[1]);
+    return layer.params().map((p) => {
+      const name = `${layer.name}/${p.name}`;
+      const view = this.held.get(name) ?? [this.currentParams, this.currentState].flatMap((set) => set.tensors).find((t) => t.name === name);
+      if (!view) throw new ArgumentError('weight name', name, 'a tensor of this model');
+      return view;
+    });
   }
 
+  /** The region and view of a tensor, held kernels put back first (for code that reads or writes its values). */
   private locate(name: string): [ParamSet, TensorView] {
-    for (const set of [this.params, this.state]) {
+    this.restoreDense();
+    for (const set of [this.currentParams, this.currentState]) {
       const t = set.tensors.find((v) => v.name === name);
       if (t) return [set, t];
     }
@@ -683,12 +703,18 @@ export class Sequential {
       this.snapshot = arena.allocF32(this.params.size + this.state.size);
       this.takeSnapshot();
     }
-    const scratch = this.workspace.scratch || undefined;
+    this.bindLayers(n);
+  }
+
+  /** Binds every layer to the workspace (sized for n samples) and to its tensors in the regions. */
+  private bindLayers(n: number): void {
+    const scratch = this.workspace!.scratch || undefined;
     for (const layer of this.layers) {
       const bound: Record<string, { ptr: Ptr; grad: Ptr; size: number }> = {};
       for (const t of this.tensorsByLayer.get(layer)!) {
-        const set = t.kind === 'movingMean' || t.kind === 'movingVariance' ? this.state : this.params;
-        bound[t.name.slice(layer.name.length + 1)] = { ptr: set.ptrOf(t), grad: set.ptrOf(t, set.grad), size: t.size };
+        const set = t.kind === 'movingMean' || t.kind === 'movingVariance' ? this.currentState : this.currentParams;
+        // A held kernel has no dense values to point at: its layer runs its sparse copy only.
+        bound[t.name.slice(layer.name.length + 1)] = this.held.has(t.name) ? { ptr: 0, grad: 0, size: t.size } : { ptr: set.ptrOf(t), grad: set.ptrOf(t, set.grad), size: t.size };
       }
       layer.bind({ engine: this.engine, maxBatch: n, params: bound, random: this.dropoutRandom, ...(this.inference ? { inference: true, scratch } : {}) });
     }
@@ -733,11 +759,59 @@ export class Sequential {
     return { data: this.meanLoss(n), accuracy: this.lossName === 'crossEntropy' ? this.accuracy(last, n, kind) : NaN };
   }
 
-  /** Makes the layers' sparse kernel copies if the weights changed since (inference models). */
+  /** Makes the layers' sparse kernel copies if the weights changed since (inference models), then holds the kernels they make redundant. */
   private prepareSparse(): void {
     if (this.sparseCurrent || this.sparse === 'never') return;
+    this.restoreDense();
     for (const layer of this.layers) if (layer instanceof Dense || layer instanceof Conv2D) layer.useSparseKernel(this.sparse);
     this.sparseCurrent = true;
+    this.holdSparse();
+  }
+
+  /**
+   * Inference models: frees the dense values of every kernel whose sparse copy runs at every batch
+   * (SparseKernel.everyBatch), so that the model's memory follows its stored size. The parameter
+   * region is laid out again without them and the layers rebound (such a kernel binds to no
+   * values); getWeights rebuilds them from the sparse copies, bit for bit, and `params` (with
+   * setWeights and everything that writes weights in place) first puts them back (restoreDense).
+   */
+  private holdSparse(): void {
+    const names = this.layers.flatMap((l) => (l instanceof Dense || l instanceof Conv2D) && l.sparseKernel?.everyBatch ? [`${l.name}/kernel`] : []);
+    if (names.length === 0) return;
+    const full = this.currentParams;
+    this.fullOrder = full.tensors.map((t) => t.name);
+    for (const name of names) this.held.set(name, full.tensor(name));
+    this.relayout(full.tensors.filter((t) => !this.held.has(t.name)), () => {});
+  }
+
+  /** Puts the held kernels' dense values back into a full parameter region (inference models). */
+  private restoreDense(): void {
+    if (this.held.size === 0) return;
+    const compact = this.currentParams;
+    const views = this.fullOrder.map((name) => compact.tensors.find((t) => t.name === name) ?? this.held.get(name)!);
+    const held = [...this.held.keys()].map((name) => {
+      const layer = this.layers.find((l) => name === `${l.name}/kernel`) as Dense | Conv2D;
+      return [name, layer.sparseKernel!.toDense()] as const;
+    });
+    this.held = new Map();
+    this.relayout(views, (set) => {
+      for (const [name, values] of held) set.values(set.tensor(name)).set(values);
+    });
+  }
+
+  /** A new parameter region with these tensors (values copied from the current one where it has them, then `fill`), the layers rebound to it. */
+  private relayout(views: readonly TensorView[], fill: (set: ParamSet) => void): void {
+    const old = this.currentParams;
+    const next = new ParamSet(this.engine, views.map(({ offset: _, ...t }) => t), false);
+    for (const t of old.tensors) {
+      const to = next.tensors.find((v) => v.name === t.name);
+      if (to) next.values(to).set(old.values(t));
+    }
+    fill(next);
+    this.currentParams = next;
+    old.dispose();
+    this.tensorsByLayer = new Map(this.layers.map((l) => [l, this.tensorsOf(l)]));
+    if (this.workspace) this.bindLayers(this.workspace.maxBatch);
   }
 
   private forward(n: number, training: boolean): void {

@@ -100,6 +100,46 @@ describe('inference models on the sparse kernel', () => {
     for (const m of [model, reference, original]) m.dispose();
   });
 
+  it.each(MODELS.map(([n, s]) => ({ n, s })))('$n at 2 percent: kernels that run sparse at every batch give up their dense values, and nothing else changes', ({ s: spec }) => {
+    const trained = Sequential.build(engine, spec);
+    magnitudePrune(trained, { fraction: 0.98 });
+    const weights = trained.getWeights();
+    const x = uniform(rng(8), 5 * trained.inputSize, 0, 1);
+    const measure = (mode: 'never' | 'auto') => {
+      const before = engine.arena.bytesInUse;
+      const model = trained.toInference({ sparse: mode });
+      const logits = model.predict(x, { batchSize: 5 });
+      return { model, logits, bytes: engine.arena.bytesInUse - before };
+    };
+    const dense = measure('never');
+    const auto = measure('auto');
+    const kernels = weights.filter((w) => w.name.endsWith('/kernel'));
+    const kernelBytes = kernels.reduce((s, w) => s + 4 * w.values.length, 0);
+    const nonzeros = kernels.reduce((s, w) => s + w.values.filter((v) => v !== 0).length, 0);
+    // The dense kernels are gone from memory: what is left is the sparse copies (8 bytes per
+    // nonzero and a column index), the biases and the activations, as in the dense model.
+    expect(dense.bytes - auto.bytes).toBeGreaterThan(kernelBytes - 8 * nonzeros - 4 * 4096);
+    expect(auto.bytes).toBeLessThan(dense.bytes - 0.8 * kernelBytes);
+    // getWeights rebuilds the kernels bit for bit; the logits are those of the sparse kernels.
+    const got = auto.model.getWeights();
+    for (const [i, w] of weights.entries()) expect(new Uint32Array(got[i].values.buffer)).toEqual(new Uint32Array(w.values.buffer));
+    expect(auto.model.parameterCount).toBe(trained.parameterCount);
+    const sparse = trained.toInference({ sparse: 'always' });
+    expect(auto.logits).toEqual(sparse.predict(x, { batchSize: 5 }));
+    // Reading the region puts the values back; writing into it in place (magnitudePrune) and
+    // setWeights make the copies again, which free them again.
+    magnitudePrune(auto.model, { fraction: 0.5 });
+    trained.setWeights(auto.model.getWeights());
+    const reference = trained.toInference({ sparse: 'never' });
+    const expected = reference.predict(x);
+    const scale = Math.max(...expected.map(Math.abs));
+    const again = auto.model.predict(x);
+    expect(Math.max(...again.map((v, i) => Math.abs(v - expected[i]) / scale))).toBeLessThan(1e-5);
+    auto.model.setWeights(weights);
+    expect(auto.model.predict(x, { batchSize: 5 })).toEqual(auto.logits);
+    for (const m of [trained, dense.model, auto.model, sparse, reference]) m.dispose();
+  });
+
   it('refuses a sparse option on a trainable model and an unknown mode', () => {
     const spec = presetSpec('mlp', [4], 2, 1);
     expect(() => Sequential.build(engine, spec, { sparse: 'auto' })).toThrow(/sparse = "auto": expected no sparse option on a trainable model/);
