@@ -1,4 +1,5 @@
 import type { Ptr } from '../backend/arena.js';
+import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
 import { windowGeometry, type Padding } from '../ops/geometry.js';
 import { Im2colConvolution } from '../ops/im2col_convolution.js';
@@ -87,6 +88,8 @@ export class Conv2D extends Layer {
   }
 
   scratchFloats(maxBatch: number): number {
+    // The direct sparse convolution reads the input itself: no im2col columns.
+    if (this.sparse?.product === 'convolution' && this.sparse.everyBatch) return 0;
     return Im2colConvolution.workspaceFloatsFor(windowGeometry([maxBatch, ...this.inputShape], this.kernelSize, this.strides, this.padding));
   }
 
@@ -103,13 +106,14 @@ export class Conv2D extends Layer {
 
   /**
    * (Re)makes the sparse copy of the bound kernel, as its [KH*KW*C, filters] matrix, for this mode
-   * (inference models): for the direct sparse convolution at stride 1, else for im2col + sparseMatmul.
+   * (inference models; `kernel` is where its values are): for the direct sparse convolution at
+   * stride 1, else for im2col + sparseMatmul.
    */
-  useSparseKernel(mode: SparseMode): SparseKernel | null {
+  useSparseKernel(engine: Engine, mode: SparseMode, kernel: Ptr): SparseKernel | null {
     this.sparse?.dispose();
     const [KH, KW] = this.kernelSize;
     const product = this.strides[0] === 1 && this.strides[1] === 1 ? 'convolution' : 'matmul';
-    this.sparse = SparseKernel.of(this.engine, this.bound.kernel.ptr, KH * KW * this.inputShape[2], this.filters, mode, product);
+    this.sparse = SparseKernel.of(engine, kernel, KH * KW * this.inputShape[2], this.filters, mode, product);
     return this.sparse;
   }
 

@@ -1,4 +1,5 @@
 import type { Ptr } from '../backend/arena.js';
+import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
 import { knownKeys, positiveInt } from '../validate.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
@@ -65,10 +66,10 @@ export class Dense extends Layer {
     return this.sparse?.uses(n) ?? false;
   }
 
-  /** (Re)makes the sparse copy of the bound kernel for this mode (inference models, after their weights change). */
-  useSparseKernel(mode: SparseMode): SparseKernel | null {
+  /** (Re)makes the sparse copy of the kernel at `kernel` for this mode (inference models, after their weights change). */
+  useSparseKernel(engine: Engine, mode: SparseMode, kernel: Ptr): SparseKernel | null {
     this.sparse?.dispose();
-    this.sparse = SparseKernel.of(this.engine, this.bound.kernel.ptr, this.inputShape[0], this.units, mode, 'matmul');
+    this.sparse = SparseKernel.of(engine, kernel, this.inputShape[0], this.units, mode, 'matmul');
     return this.sparse;
   }
 

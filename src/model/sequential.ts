@@ -477,7 +477,6 @@ export class Sequential {
     const windowMs = nonNegativeNumber('layerLatencies windowMs', options.windowMs ?? 2);
     this.ensureWorkspace(rows);
     gatherInputs(this.engine.arena, this.workspace!, input, this.inputSize, rows, 0, null);
-    if (this.inference) this.prepareSparse();
     const ws = this.workspace!;
     const best = this.layers.map(() => Infinity);
     for (let round = 0; round < rounds; round++) {
@@ -623,8 +622,7 @@ export class Sequential {
    */
   sparseKernels(): { layer: string; density: number; bytes: number; mode: SparseMode }[] {
     this.check();
-    this.ensureWorkspace(1);
-    this.prepareSparse();
+    this.ensureWorkspace(1); // makes the sparse copies if they are stale
     return this.layers.flatMap((l) => (l instanceof Dense || l instanceof Conv2D) && l.sparseKernel
       ? [{ layer: l.name, density: l.sparseKernel.density, bytes: l.sparseKernel.bytes, mode: this.sparse }] : []);
   }
@@ -695,6 +693,8 @@ export class Sequential {
 
   /** Sizes the workspace for batches of up to n samples (reallocated only when n grows) and binds the layers to it. */
   private ensureWorkspace(n: number): void {
+    // Inference: the sparse copies first, since they decide the scratch the layers need.
+    if (this.inference) this.prepareSparse();
     if (this.workspace && this.workspace.maxBatch >= n) return;
     this.freeWorkspace();
     const arena = this.engine.arena;
@@ -763,9 +763,16 @@ export class Sequential {
   private prepareSparse(): void {
     if (this.sparseCurrent || this.sparse === 'never') return;
     this.restoreDense();
-    for (const layer of this.layers) if (layer instanceof Dense || layer instanceof Conv2D) layer.useSparseKernel(this.sparse);
+    const scratch = (n: number) => Math.max(0, ...this.layers.map((l) => l.scratchFloats(n)));
+    const before = this.workspace && scratch(this.workspace.maxBatch);
+    for (const layer of this.layers) {
+      if (layer instanceof Dense || layer instanceof Conv2D) layer.useSparseKernel(this.engine, this.sparse, this.currentParams.ptrOf(this.currentParams.tensor(`${layer.name}/kernel`)));
+    }
     this.sparseCurrent = true;
     this.holdSparse();
+    // A convolution on the direct sparse kernel needs no im2col columns (and one back on the GEMM
+    // needs them again): the next ensureWorkspace plans the workspace anew.
+    if (this.workspace && scratch(this.workspace.maxBatch) !== before) this.freeWorkspace();
   }
 
   /**
@@ -814,8 +821,8 @@ export class Sequential {
     if (this.workspace) this.bindLayers(this.workspace.maxBatch);
   }
 
+  /** The forward pass over the n samples in the input region (an inference model's sparse copies were made by ensureWorkspace). */
   private forward(n: number, training: boolean): void {
-    if (this.inference) this.prepareSparse();
     const ws = this.workspace!;
     let x = ws.input;
     this.layers.forEach((layer, i) => {

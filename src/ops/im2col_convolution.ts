@@ -41,7 +41,9 @@ export class Im2colConvolution {
     this.pointwise = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
     this.chunk = Math.max(1, Math.min(g.N, Math.floor(colsBudgetFloats / (this.positions * this.patch))));
     this.ownsCols = !sharedCols;
-    if (!this.pointwise) this.cols = sharedCols ?? engine.arena.allocF32(this.chunk * this.positions * this.patch);
+    // Its own columns are allocated at the first pass that needs them: an inference model's
+    // convolution on the direct sparse kernel never does.
+    if (!this.pointwise && sharedCols) this.cols = sharedCols;
   }
 
   /** The im2col workspace, in floats, that a convolution of this geometry needs. */
@@ -93,8 +95,9 @@ export class Im2colConvolution {
       if (this.pointwise) {
         b.gemm(false, true, rows, this.patch, this.filters, dyChunk, w, dxChunk, false);
       } else {
-        b.gemm(false, true, rows, this.patch, this.filters, dyChunk, w, this.cols, false);
-        b.col2im(this.cols, dxChunk, withBatch(g, n));
+        const cols = this.columnBuffer();
+        b.gemm(false, true, rows, this.patch, this.filters, dyChunk, w, cols, false);
+        b.col2im(cols, dxChunk, withBatch(g, n));
       }
     });
   }
@@ -120,7 +123,13 @@ export class Im2colConvolution {
     const g = this.geometry;
     const xChunk = x + n0 * g.H * g.W * g.C * 4;
     if (this.pointwise) return xChunk;
-    this.engine.backend.im2col(xChunk, this.cols, withBatch(g, n));
+    const cols = this.columnBuffer();
+    this.engine.backend.im2col(xChunk, cols, withBatch(g, n));
+    return cols;
+  }
+
+  private columnBuffer(): Ptr {
+    if (!this.cols) this.cols = this.engine.arena.allocF32(this.chunk * this.positions * this.patch);
     return this.cols;
   }
 
