@@ -68,6 +68,12 @@ export interface SweepConfig {
   /** Folder of the runs' checkpoints. Default: <out>/<name>.checkpoints. */
   checkpointDir?: string;
   /**
+   * Save each finished run's final model (the one scored on the test set) and its reduced form as
+   * model files, <out>/<name>.models/<run>.slimtrain and <run>.reduced.slimtrain ('/' in the run id
+   * as ','), for inspection and for bench:sparse. Default false. Changes no result.
+   */
+  saveModels?: boolean;
+  /**
    * Augment the training batches of image datasets (imageAugmentation): random rotations (degrees),
    * translations (a fraction of the size), crops with this much zero padding, horizontal flips.
    * Validation and test images are never augmented.
@@ -163,7 +169,7 @@ function checkModelShapes(argument: string, model: SweepConfig['model'], dataset
 export function checkSweepConfig(config: unknown): SweepConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError('sweep config', config, 'a JSON object');
   const c = config as SweepConfig;
-  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description', 'checkpointSteps', 'checkpointDir', 'validationSamples', 'augment']);
+  knownKeys('sweep config', c, ['name', 'dataset', 'data', 'limit', 'testLimit', 'standardize', 'model', 'epochs', 'batchSize', 'seeds', 'xi', 'methods', 'jobs', 'out', 'description', 'checkpointSteps', 'checkpointDir', 'saveModels', 'validationSamples', 'augment']);
   if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) throw new ArgumentError('name', c.name, 'a file-name-safe string (letters, digits, . _ -)');
   oneOf('dataset', c.dataset, DATASET_NAMES);
   if (c.data !== undefined && typeof c.data !== 'string') throw new ArgumentError('data', c.data, 'a folder path');
@@ -181,6 +187,7 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   if (c.out !== undefined && typeof c.out !== 'string') throw new ArgumentError('out', c.out, 'a folder path');
   if (c.checkpointSteps !== undefined) nonNegativeInt('checkpointSteps', c.checkpointSteps);
   if (c.checkpointDir !== undefined && (typeof c.checkpointDir !== 'string' || c.checkpointDir === '')) throw new ArgumentError('checkpointDir', c.checkpointDir, 'a folder path');
+  if (c.saveModels !== undefined && typeof c.saveModels !== 'boolean') throw new ArgumentError('saveModels', c.saveModels, 'true or false');
   if (!Array.isArray(c.methods) || c.methods.length === 0) throw new ArgumentError('methods', c.methods, 'a non-empty array of { name, optimizer, strengths? }');
   const names = new Set<string>();
   c.methods.forEach((m, i) => {

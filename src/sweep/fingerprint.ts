@@ -31,7 +31,8 @@ export function canonicalJson(value: unknown): string {
  * substituted, the strength and the seed. Left out, because they change no result: the sweep's
  * name and description, the method's name and its other strengths, the other seeds and methods
  * (so a grid can grow without its finished rows going stale), jobs, out, data (a folder path,
- * which differs between machines), checkpointSteps and checkpointDir (resuming is bit-identical).
+ * which differs between machines), checkpointSteps and checkpointDir (resuming is bit-identical),
+ * saveModels.
  */
 export function sweepRunIdentity(config: SweepConfig, run: SweepRun): Record<string, unknown> {
   const declared = config.methods.find((m) => m.name === run.method);

@@ -3,7 +3,7 @@ import { init } from '../backend/engine.js';
 import type { SweepConfig, SweepRun } from './config.js';
 import { executeSweepRun, type RunProgress, type SweepResult } from './run.js';
 import { runCheckpointPath } from './run_checkpoint_file.js';
-import { runCheckpointOptions, sweepDataLoader, type RunCheckpointRequest, type SweepReply, type SweepRequest } from './worker.js';
+import { runFileOptions, sweepDataLoader, type RunFiles, type SweepReply, type SweepRequest } from './worker.js';
 
 export interface PoolEvents {
   onStart(slot: number, run: SweepRun): void;
@@ -17,8 +17,11 @@ export interface PoolEvents {
 /** The marker a worker thread's workerData carries, so the CLI entry knows to serve runs. */
 export const SWEEP_WORKER_ROLE = 'slimtrain-sweep-worker';
 
-/** Where the runs checkpoint: DIR/<run>.ckpt every `everySteps` steps and at epoch ends; null: no checkpoints. */
-export type PoolCheckpoints = { dir: string; everySteps: number } | null;
+/**
+ * Where the runs checkpoint: DIR/<run>.ckpt every `everySteps` steps and at epoch ends (null: no
+ * checkpoints); and `models`, the folder their final models are saved to (saveModels), if any.
+ */
+export type PoolCheckpoints = { dir: string; everySteps: number; models?: string | null } | null;
 
 /**
  * Runs the given runs on `jobs` worker threads started from `entry` (the CLI bundle), each taking
@@ -36,7 +39,10 @@ export async function runSweepPool(
   checkpoints: PoolCheckpoints = null,
   signal?: AbortSignal,
 ): Promise<void> {
-  const checkpointOf = (run: SweepRun): RunCheckpointRequest => checkpoints && { path: runCheckpointPath(checkpoints.dir, run.id), everySteps: checkpoints.everySteps };
+  const filesOf = (run: SweepRun): RunFiles => ({
+    checkpoint: checkpoints && { path: runCheckpointPath(checkpoints.dir, run.id), everySteps: checkpoints.everySteps },
+    models: checkpoints?.models ?? null,
+  });
   if (!entry) {
     const engine = await init();
     const load = sweepDataLoader();
@@ -44,7 +50,7 @@ export async function runSweepPool(
       if (signal?.aborted) break;
       events.onStart(0, run);
       try {
-        const options = { ...runCheckpointOptions(checkpointOf(run)), ...(signal ? { signal } : {}), onNote: (text: string) => events.onNote(0, run, text) };
+        const options = { ...runFileOptions(run, filesOf(run)), ...(signal ? { signal } : {}), onNote: (text: string) => events.onNote(0, run, text) };
         events.onResult(0, await executeSweepRun(engine, config, run, await load(config), (p) => events.onProgress(0, run, p), options));
       } catch (e) {
         events.onError(0, run, e as Error);
@@ -70,7 +76,7 @@ export async function runSweepPool(
           return;
         }
         events.onStart(slot, current);
-        worker.postMessage({ type: 'run', config, run: current, checkpoint: checkpointOf(current) } satisfies SweepRequest);
+        worker.postMessage({ type: 'run', config, run: current, files: filesOf(current) } satisfies SweepRequest);
       };
       worker.on('message', (reply: SweepReply) => {
         if (!current || reply.id !== current.id) return;

@@ -65,6 +65,8 @@ export interface SweepRunOptions {
    * checkpoint there when the run has one, so that the next start resumes where it stood.
    */
   signal?: AbortSignal;
+  /** Called with the final and the reduced model before they are disposed (the sweep saves them with saveModels). */
+  onModels?: (model: Sequential, reduced: Sequential, result: SweepResult) => void;
 }
 
 export interface RunProgress {
@@ -112,7 +114,7 @@ export async function executeSweepRun(
   const reduced = r.reduced!.model;
   try {
     const { weights: kernelWeights, zeros: kernelZeros } = kernelZeroCount(model);
-    return {
+    const result: SweepResult = {
       ...run,
       configHash,
       epochs: spec.epochs,
@@ -139,6 +141,8 @@ export async function executeSweepRun(
       weightsHash: await weightsHash(model.getWeights()),
       seconds: r.seconds,
     };
+    options.onModels?.(model, reduced, result);
+    return result;
   } finally {
     reduced.dispose();
     model.dispose();

@@ -1,9 +1,12 @@
+import { mkdirSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { init } from '../backend/engine.js';
 import { SlimtrainError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load_dataset.js';
 import { standardizeSplits } from '../data/normalize.js';
+import { saveModelFile } from '../io/model_files_node.js';
+import type { Sequential } from '../model/sequential.js';
 import type { SweepConfig, SweepRun } from './config.js';
 import { runCheckpointFile } from './run_checkpoint_file.js';
 import { executeSweepRun, type RunProgress, type SweepResult, type SweepRunOptions } from './run.js';
@@ -11,9 +14,15 @@ import { executeSweepRun, type RunProgress, type SweepResult, type SweepRunOptio
 /** A run's checkpoint file and how often to write it (see SweepRunOptions.checkpoint), or null for none. */
 export type RunCheckpointRequest = { path: string; everySteps: number } | null;
 
+/** The files a run writes besides its row: its checkpoint, and the folder its final models go to (null: not saved). */
+export interface RunFiles {
+  checkpoint: RunCheckpointRequest;
+  models: string | null;
+}
+
 /** Parent -> worker. */
 export type SweepRequest =
-  | { type: 'run'; config: SweepConfig; run: SweepRun; checkpoint: RunCheckpointRequest }
+  | { type: 'run'; config: SweepConfig; run: SweepRun; files: RunFiles }
   /** Stop the current run at its next batch (after its checkpoint); the reply is an 'error' named StopError. */
   | { type: 'stop'; reason: string }
   | { type: 'exit' };
@@ -45,9 +54,24 @@ export function sweepDataLoader(): (config: SweepConfig) => Promise<{ train: Dat
   };
 }
 
-/** The run options for a checkpoint request: the file as the run's store. */
-export function runCheckpointOptions(checkpoint: RunCheckpointRequest): Pick<SweepRunOptions, 'checkpoint'> {
-  return checkpoint ? { checkpoint: { store: runCheckpointFile(checkpoint.path), everySteps: checkpoint.everySteps } } : {};
+/** The run options for a run's files: the checkpoint file as its store, and saving its final models. */
+export function runFileOptions(run: SweepRun, { checkpoint, models }: RunFiles): Pick<SweepRunOptions, 'checkpoint' | 'onModels'> {
+  return {
+    ...(checkpoint ? { checkpoint: { store: runCheckpointFile(checkpoint.path), everySteps: checkpoint.everySteps } } : {}),
+    ...(models ? { onModels: (model, reduced, result) => saveRunModels(models, run, model, reduced, result) } : {}),
+  };
+}
+
+/** Where a run's final model file goes in a sweep's models folder ('/' in the id as ','; `.reduced` for the reduced form). */
+export function runModelPath(dir: string, runId: string, reduced = false): string {
+  return `${dir}/${runId.replaceAll('/', ',')}${reduced ? '.reduced' : ''}.slimtrain`;
+}
+
+function saveRunModels(dir: string, run: SweepRun, model: Sequential, reduced: Sequential, result: SweepResult): void {
+  mkdirSync(dir, { recursive: true });
+  const metadata = { sweepRun: run.id, configHash: result.configHash, weightsHash: result.weightsHash, epochs: result.epochs };
+  saveModelFile(model, runModelPath(dir, run.id), { ...metadata, testAccuracy: result.testAccuracy });
+  saveModelFile(reduced, runModelPath(dir, run.id, true), { ...metadata, testAccuracy: result.reducedAccuracy });
 }
 
 /** A run stopped on request (a signal to the sweep): its checkpoint holds where it stood. */
@@ -75,7 +99,7 @@ export async function sweepWorkerMain(): Promise<void> {
       stopping?.abort(new RunStoppedError(request.reason));
       return;
     }
-    const { config, run, checkpoint } = request;
+    const { config, run, files } = request;
     const controller = new AbortController();
     stopping = controller;
     let last = 0;
@@ -86,7 +110,7 @@ export async function sweepWorkerMain(): Promise<void> {
         if (now - last < 250) return;
         last = now;
         port.postMessage({ type: 'progress', id: run.id, progress } satisfies SweepReply);
-      }, { ...runCheckpointOptions(checkpoint), signal: controller.signal, onNote: (text) => port.postMessage({ type: 'note', id: run.id, text } satisfies SweepReply) });
+      }, { ...runFileOptions(run, files), signal: controller.signal, onNote: (text) => port.postMessage({ type: 'note', id: run.id, text } satisfies SweepReply) });
       port.postMessage({ type: 'result', id: run.id, result } satisfies SweepReply);
     } catch (e) {
       const error = e as Error;

@@ -8,7 +8,10 @@ import { init } from '../../src/backend/engine.js';
 import { createDataset } from '../../src/data/dataset.js';
 import { checkSweepConfig, checkSweepModels, sweepRuns, withStrength, type SweepConfig } from '../../src/sweep/config.js';
 import { sweepPoints, sweepSvg, sweepTable } from '../../src/sweep/report.js';
+import { sweepRunHash, weightsHash } from '../../src/sweep/fingerprint.js';
 import { executeSweepRun } from '../../src/sweep/run.js';
+import { runModelPath } from '../../src/sweep/worker.js';
+import { loadModelFile } from '../../src/io/model_files_node.js';
 import { rng, uniform } from '../support/random.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -171,5 +174,34 @@ describe('sweep runs', () => {
     expect(third.stderr).toMatch(/1 row\(s\) in .*grid.jsonl were made with another config \(configHash differs\), so those runs run again: padam\/0.003\/seed1 \(.*grid.jsonl:\d\)/);
     expect(third.stderr).toMatch(/3 runs, 2 already in .*, 1 to go on 1 thread/);
     expect(third.stdout).toMatch(/\| padam \| 0.003 \| 2 \|/);
+  }, 120_000);
+
+  it('saveModels leaves each run\'s final and reduced model as files that load to the weights its row hashed, and changes no run hash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-sweep-models-'));
+    const config = join(dir, 'saved.json');
+    const grid = {
+      name: 'saved', dataset: 'mnist', limit: 600, testLimit: 200, model: 'lenet-300-100', epochs: 1, out: join(dir, 'out'), saveModels: true,
+      methods: [{ name: 'adam+l2', optimizer: { type: 'adam', lr: 0.01, transforms: [{ type: 'l2', lambda: '$strength' }] }, strengths: [1e-3, 1e-2] }],
+    };
+    writeFileSync(config, JSON.stringify(grid));
+    const run = spawnSync(process.execPath, [`${root}dist/cli.js`, 'sweep', config, '--jobs', '2'], { encoding: 'utf8', env: { ...process.env, SLIMTRAIN_DATA: '' } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/final models \(and their reduced forms\) saved to .*saved\.models/);
+    const rows = readFileSync(join(dir, 'out', 'saved.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(2);
+    const engine = await init({ threads: 1 });
+    for (const row of rows) {
+      const { model, manifest } = loadModelFile(engine, runModelPath(join(dir, 'out', 'saved.models'), row.id));
+      expect(manifest.metadata).toMatchObject({ sweepRun: row.id, configHash: row.configHash, testAccuracy: row.testAccuracy });
+      expect(await weightsHash(model.getWeights())).toBe(row.weightsHash);
+      const { model: reduced } = loadModelFile(engine, runModelPath(join(dir, 'out', 'saved.models'), row.id, true));
+      expect(reduced.parameterCount).toBe(row.reducedParams);
+      model.dispose();
+      reduced.dispose();
+    }
+    engine.dispose();
+    const { saveModels: _, ...without } = grid;
+    const parsed = checkSweepConfig(without);
+    expect(await sweepRunHash(parsed, sweepRuns(parsed)[0])).toBe(rows.find((r) => r.id === sweepRuns(parsed)[0].id).configHash);
   }, 120_000);
 });

@@ -364,6 +364,7 @@ export const sweep: Command = {
       mkdirSync(checkpointDir, { recursive: true });
       io.err(`sweep ${config.name}: ${runs.length} runs, ${runs.length - pending.length} already in ${resultsPath}, ${pending.length} to go on ${Math.min(jobs, pending.length)} thread(s)\n`);
       io.err(`  checkpoints ${checkpointSteps ? `every ${checkpointSteps} steps and ` : ''}at epoch ends in ${checkpointDir}\n`);
+      if (config.saveModels) io.err(`  final models (and their reduced forms) saved to ${out}/${config.name}.models\n`);
       const progress = new SweepProgress(io, pending.length, v['in-process'] ? 1 : Math.min(jobs, pending.length));
       // The CLI bundle starts its own worker threads; from TypeScript sources (tests) runs stay in-process.
       const entry = new URL(import.meta.url);
@@ -392,7 +393,7 @@ export const sweep: Command = {
             failures.push(`${run.id}: ${e.name}: ${e.message}`);
             progress.done(slot, `${run.id}: FAILED: ${e.name}: ${e.message}`);
           },
-        }, { dir: checkpointDir, everySteps: checkpointSteps }, interrupt.signal);
+        }, { dir: checkpointDir, everySteps: checkpointSteps, models: config.saveModels ? `${out}/${config.name}.models` : null }, interrupt.signal);
       } finally {
         interrupt.dispose();
       }
