@@ -1,16 +1,21 @@
 // bench:sparse — what element-wise sparsity buys at inference: latency per sample of our dense
 // kernel (GEMM), our sparse kernel (sparseMatmul) and the automatic choice, beside TensorFlow.js
 // wasm (dense) in the same process, and the model file's bytes, per density.
-//   npm run bench:sparse [-- --json] [--quick] [--models lenet5,...]
+//   npm run bench:sparse [-- --json] [--quick] [--models lenet5,...] [--files A.slimtrain,DIR,...]
+// --files also times saved models as they are (a folder: its .slimtrain files, e.g. a sweep's
+// saveModels output); with --files and no --models, only those.
 // The models: LeNet-300-100, LeNet-5 and the fashion-cnn preset, trained one short epoch on MNIST
 // (so that their logits are a classifier's), then every kernel magnitude-pruned per layer to 50,
 // 20, 10, 5, 2 and 1% density. One kernel thread. Every latency is the best of alternating timed
 // windows, so that a busy machine slows all variants alike and the ratios stay meaningful.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { init } from '../src/backend/engine.js';
+import { init, type Engine } from '../src/backend/engine.js';
 import { encodeContainer } from '../src/io/container.js';
 import { decodeModel, encodeModel } from '../src/io/model_file.js';
+import { loadModelFile } from '../src/io/model_files_node.js';
 import { exportTfjsModel } from '../src/io/tfjs.js';
 import { Conv2D } from '../src/layers/conv2d.js';
 import { Dense } from '../src/layers/dense.js';
@@ -20,7 +25,8 @@ import { presetSpec } from '../src/model/presets.js';
 import { Sequential } from '../src/model/sequential.js';
 import { optimizerFromSpec } from '../src/optim/spec.js';
 import { magnitudePrune } from '../src/prune/magnitude.js';
-import { parseBenchOptions } from './support/bench-options.js';
+import { BenchArgumentError, parseBenchOptions } from './support/bench-options.js';
+import { randomFloats } from './support/seeded-random.js';
 import { timeCallsAlternately } from './support/call-timing.js';
 import { relativeMaxError } from './support/output-agreement.js';
 import { logProgress } from './support/progress-log.js';
@@ -74,9 +80,90 @@ function argmaxDisagreements(a: Float32Array, b: Float32Array, k: number): numbe
   return count;
 }
 
+/**
+ * One model at its current weights: file bytes, the memory of its dense and sparse inference
+ * copies after a batch of 64, logit agreement on `inputs`, and latency at batch 1 and 64 of the
+ * dense, sparse and auto copies and of `net` (the model in TensorFlow.js), timed alternately.
+ */
+function measureModel(engine: Engine, name: string, model: Sequential, net: tfl.LayersModel, inputs: Float32Array, targetSeconds: number): SparseBenchRow[] {
+  const out: SparseBenchRow[] = [];
+  const shape = model.inputShape;
+  const weights = model.getWeights();
+  const file = encodeModel(model);
+  const fileDense = encodeContainer({ format: 'slimtrain-model', version: 1, spec: model.toSpec(), metadata: {} }, weights);
+  const { manifest } = decodeModel(file);
+  const payload = manifest.tensors.reduce((s, t) => s + (t.storage ? 4 * t.storage.nonzeros + t.storage.indexBytes : 4 * t.length), 0);
+  const before = engine.arena.bytesInUse;
+  const dense = model.toInference({ sparse: 'never' });
+  dense.predict(inputs.subarray(0, 64 * dense.inputSize), { batchSize: 64 });
+  const memoryDense = engine.arena.bytesInUse - before;
+  const before2 = engine.arena.bytesInUse;
+  const sparse = model.toInference({ sparse: 'always' });
+  sparse.predict(inputs.subarray(0, 64 * sparse.inputSize), { batchSize: 64 });
+  const memorySparse = engine.arena.bytesInUse - before2;
+  const auto = model.toInference({ sparse: 'auto' });
+  const expected = dense.predict(inputs);
+  const got = sparse.predict(inputs);
+  const gotAuto = auto.predict(inputs);
+  const error = Math.max(relativeMaxError(got, expected), relativeMaxError(gotAuto, expected));
+  const disagreements = Math.max(argmaxDisagreements(got, expected, model.outputSize), argmaxDisagreements(gotAuto, expected, model.outputSize));
+  for (const batch of [1, 64]) {
+    const x = inputs.subarray(0, batch * model.inputSize);
+    const xt = tf.tensor(x, [batch, ...shape]);
+    const [d, s, a, t] = timeCallsAlternately([
+      () => void dense.predict(x, { batchSize: batch }),
+      () => void sparse.predict(x, { batchSize: batch }),
+      () => void auto.predict(x, { batchSize: batch }),
+      () => {
+        const out = net.predict(xt) as tf.Tensor;
+        out.dataSync();
+        out.dispose();
+      },
+    ], { targetSeconds }, 3);
+    xt.dispose();
+    const weighted = auto.layers.filter((l) => l instanceof Dense || l instanceof Conv2D);
+    const sparseLayers = weighted.filter((l) => l.runsSparse(batch)).length;
+    out.push({
+      model: name, density: currentDensity(model), batch,
+      dense_ms: (1000 * d.secondsPerCall) / batch, sparse_ms: (1000 * s.secondsPerCall) / batch, auto_ms: (1000 * a.secondsPerCall) / batch, tfjs_wasm_ms: (1000 * t.secondsPerCall) / batch,
+      file_dense_bytes: fileDense.length, file_bytes: file.length, file_payload_bytes: payload,
+      auto_sparse_layers: `${sparseLayers}/${weighted.length}`, logit_rel_error: error, argmax_disagreements: disagreements,
+      memory_dense_bytes: memoryDense, memory_sparse_bytes: memorySparse,
+    });
+  }
+  for (const m of [dense, sparse, auto]) m.dispose();
+  return out;
+}
+
+/**
+ * `--files A,B` (model files, or folders whose .slimtrain files are all taken, such as a sweep's
+ * saveModels folder): the paths, in order, and the other arguments.
+ */
+function takeFiles(args: readonly string[]): { files: string[]; rest: string[] } {
+  const rest: string[] = [];
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i] === '--files' ? args[++i] : args[i].startsWith('--files=') ? args[i].slice('--files='.length) : null;
+    if (value === null) {
+      rest.push(args[i]);
+      continue;
+    }
+    const paths = (value ?? '').split(',').filter((p) => p.length > 0);
+    if (paths.length === 0) throw new BenchArgumentError(`--files ${value ?? ''}`.trim(), '--files followed by model files or folders, comma-separated', 'bad bench argument');
+    for (const path of paths) {
+      if (!existsSync(path)) throw new BenchArgumentError(`--files ${value}`, `model files or folders that exist (${path} does not)`, 'bad bench argument');
+      if (statSync(path).isDirectory()) files.push(...readdirSync(path).filter((f) => f.endsWith('.slimtrain')).sort().map((f) => join(path, f)));
+      else files.push(path);
+    }
+  }
+  return { files, rest };
+}
+
 export async function main(args: readonly string[]): Promise<void> {
-  const options = parseBenchOptions(args, { threads: false, models: MODELS });
-  const models = (options.models ?? MODELS) as readonly (typeof MODELS)[number][];
+  const { files, rest } = takeFiles(args);
+  const options = parseBenchOptions(rest, { threads: false, models: MODELS });
+  // With --files and no --models, only the files.
+  const models = (options.models ?? (files.length ? [] : MODELS)) as readonly (typeof MODELS)[number][];
   const tfjs = await setUpTfjs(1);
   const engine = await init({ threads: 1 });
   const { train, test } = loadMnist({ limit: options.quick ? 1000 : 3000, testLimit: 1000 });
@@ -84,7 +171,7 @@ export async function main(args: readonly string[]): Promise<void> {
   const rows: SparseBenchRow[] = [];
   const started = performance.now();
   let done = 0;
-  const total = models.length * DENSITIES.length;
+  const total = models.length * DENSITIES.length + files.length;
   for (const name of models) {
     const shape = name === 'lenet-300-100' ? [784] : [28, 28, 1];
     logProgress(`bench:sparse: training ${name} one short epoch`);
@@ -94,56 +181,25 @@ export async function main(args: readonly string[]): Promise<void> {
     const net = await loadInTfjs(model); // dense: its latency does not depend on the zeros
     for (const density of DENSITIES) {
       if (density < 1) magnitudePrune(model, { fraction: 1 - density / currentDensity(model) });
-      const weights = model.getWeights();
-      const file = encodeModel(model);
-      const fileDense = encodeContainer({ format: 'slimtrain-model', version: 1, spec: model.toSpec(), metadata: {} }, weights);
-      const { manifest } = decodeModel(file);
-      const payload = manifest.tensors.reduce((s, t) => s + (t.storage ? 4 * t.storage.nonzeros + t.storage.indexBytes : 4 * t.length), 0);
-      const before = engine.arena.bytesInUse;
-      const dense = model.toInference({ sparse: 'never' });
-      dense.predict(test.x.subarray(0, 64 * dense.inputSize), { batchSize: 64 });
-      const memoryDense = engine.arena.bytesInUse - before;
-      const before2 = engine.arena.bytesInUse;
-      const sparse = model.toInference({ sparse: 'always' });
-      sparse.predict(test.x.subarray(0, 64 * sparse.inputSize), { batchSize: 64 });
-      const memorySparse = engine.arena.bytesInUse - before2;
-      const auto = model.toInference({ sparse: 'auto' });
-      const expected = dense.predict(test.x);
-      const got = sparse.predict(test.x);
-      const gotAuto = auto.predict(test.x);
-      const error = Math.max(relativeMaxError(got, expected), relativeMaxError(gotAuto, expected));
-      const disagreements = Math.max(argmaxDisagreements(got, expected, 10), argmaxDisagreements(gotAuto, expected, 10));
-      for (const batch of [1, 64]) {
-        const x = test.x.subarray(0, batch * model.inputSize);
-        const xt = tf.tensor(x, [batch, ...shape]);
-        const [d, s, a, t] = timeCallsAlternately([
-          () => void dense.predict(x, { batchSize: batch }),
-          () => void sparse.predict(x, { batchSize: batch }),
-          () => void auto.predict(x, { batchSize: batch }),
-          () => {
-            const out = net.predict(xt) as tf.Tensor;
-            out.dataSync();
-            out.dispose();
-          },
-        ], { targetSeconds }, 3);
-        xt.dispose();
-        const weighted = auto.layers.filter((l) => l instanceof Dense || l instanceof Conv2D);
-        const sparseLayers = weighted.filter((l) => l.runsSparse(batch)).length;
-        rows.push({
-          model: name, density: currentDensity(model), batch,
-          dense_ms: (1000 * d.secondsPerCall) / batch, sparse_ms: (1000 * s.secondsPerCall) / batch, auto_ms: (1000 * a.secondsPerCall) / batch, tfjs_wasm_ms: (1000 * t.secondsPerCall) / batch,
-          file_dense_bytes: fileDense.length, file_bytes: file.length, file_payload_bytes: payload,
-          auto_sparse_layers: `${sparseLayers}/${weighted.length}`, logit_rel_error: error, argmax_disagreements: disagreements,
-          memory_dense_bytes: memoryDense, memory_sparse_bytes: memorySparse,
-        });
-      }
-      for (const m of [dense, sparse, auto]) m.dispose();
+      rows.push(...measureModel(engine, name, model, net, test.x, targetSeconds));
       done++;
       const elapsed = (performance.now() - started) / 1000;
       logProgress(`bench:sparse: ${name} at ${(100 * density).toFixed(0)}% done (${done}/${total}, ${elapsed.toFixed(0)} s, ETA ${((elapsed / done) * (total - done)).toFixed(0)} s)`);
     }
     net.dispose();
     model.dispose();
+  }
+  for (const path of files) {
+    // As saved: its own density. MNIST test images where the input is 28 x 28, else seeded noise.
+    const { model } = loadModelFile(engine, path);
+    const inputs = model.inputSize === 784 ? test.x : randomFloats(1000 * model.inputSize, 11);
+    const net = await loadInTfjs(model);
+    rows.push(...measureModel(engine, basename(path, '.slimtrain'), model, net, inputs, targetSeconds));
+    net.dispose();
+    model.dispose();
+    done++;
+    const elapsed = (performance.now() - started) / 1000;
+    logProgress(`bench:sparse: ${basename(path)} done (${done}/${total}, ${elapsed.toFixed(0)} s, ETA ${((elapsed / done) * (total - done)).toFixed(0)} s)`);
   }
   const context = { tfjs: tfjs.version, tfjs_wasm_simd: tfjs.wasmSimd, kernels: engine.kernels, threads: 1, crossover: SPARSE_CROSSOVER };
   if (options.json) {
