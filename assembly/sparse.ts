@@ -29,8 +29,9 @@ function gatherRows(N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize,
       const e0 = p1, e1 = p2, e2 = p3;
       const e3 = load<i32>(colPtr + (<usize>(j + 4) << 2));
       let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-      // Four chains while every column has nonzeros left, then each column's rest.
-      while (p0 < e0 && p1 < e1 && p2 < e2 && p3 < e3) {
+      // Four chains for as many nonzeros as every column has (one loop test per step), then each column's rest.
+      const common = min(min(e0 - p0, e1 - p1), min(e2 - p2, e3 - p3));
+      for (let t = 0; t < common; t++) {
         s0 = s0 + load<f32>(row + (<usize>load<i32>(rowIdx + (<usize>p0 << 2)) << 2)) * load<f32>(values + (<usize>p0 << 2));
         s1 = s1 + load<f32>(row + (<usize>load<i32>(rowIdx + (<usize>p1 << 2)) << 2)) * load<f32>(values + (<usize>p1 << 2));
         s2 = s2 + load<f32>(row + (<usize>load<i32>(rowIdx + (<usize>p2 << 2)) << 2)) * load<f32>(values + (<usize>p2 << 2));
