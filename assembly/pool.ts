@@ -30,7 +30,21 @@ export function maxPoolForward(
         let c = 0;
         if (ASC_FEATURE_SIMD) {
           // Inference: the same comparisons (the first maximum wins), without the indices.
-          if (!argmax) {
+          if (!argmax && h1 - h0 == 2 && w1 - w0 == 2) {
+            // A whole 2x2 window (the common pooling), unrolled: the same comparisons in the same order.
+            const right = <usize>C << 2, down = <usize>(W * C) << 2;
+            for (; c + 4 <= C; c += 4) {
+              const at = x + (<usize>(first + c) << 2);
+              let best = v128.load(at);
+              let v = v128.load(at + right);
+              best = v128.bitselect(v, best, f32x4.gt(v, best));
+              v = v128.load(at + down);
+              best = v128.bitselect(v, best, f32x4.gt(v, best));
+              v = v128.load(at + down + right);
+              best = v128.bitselect(v, best, f32x4.gt(v, best));
+              v128.store(y + (<usize>(out + c) << 2), best);
+            }
+          } else if (!argmax) {
             for (; c + 4 <= C; c += 4) {
               let best = v128.load(x + (<usize>(first + c) << 2));
               for (let h = h0; h < h1; h++) {

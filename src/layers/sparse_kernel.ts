@@ -15,22 +15,21 @@ export const SPARSE_MODES: readonly SparseMode[] = ['auto', 'always', 'never'];
 
 /**
  * The densities (nonzeros / entries of the kernel matrix) below which a sparse kernel beats the
- * dense GEMM, per kernel and batch: measured by `npm run bench:sparse-crossover` (docs/benchmarks.md)
- * on the weighted layers of LeNet-300-100, LeNet-5, fashion-cnn and cifar-cnn, 1 thread, Node 20
- * x64. Layers of one kind cross at different densities (a dense layer at batch 64 between 33 and
- * 63%), and a loaded machine moves single figures by 20%; each constant is the density below which
- * the sparse kernel was faster in (nearly) every layer that takes a real share of its model's time,
- * and near a crossover the two kernels take about the same time anyway.
+ * dense GEMM, per kernel and batch: from `npm run bench:sparse-crossover` on a quiet machine
+ * (docs/benchmarks.md), the dense / sparse time of each weighted layer of LeNet-300-100, LeNet-5,
+ * fashion-cnn and cifar-cnn at 70 .. 10% density, 1 thread, Node 20 x64. Each is the lowest
+ * crossing among the layers that take most of their model's time (others cross 5-30 points
+ * higher); near a crossover the two kernels take about the same time anyway.
  */
 export const SPARSE_CROSSOVER = {
-  /** sparseMatmul with M < 4 rows (a dense layer at batch 1 to 3): one gather per nonzero. */
-  fewRows: 0.22,
-  /** sparseMatmul with M >= 4 rows (batches; strided convolutions through im2col): SIMD lanes over rows of the transposed activations. */
-  manyRows: 0.5,
-  /** sparseConvolution (stride-1 convolutions, no im2col) on 1 to 3 samples. */
-  convolution: 0.45,
-  /** sparseConvolution on 4 samples or more: the dense path's im2col costs more per sample than at batch 1. */
-  convolutionBatch: 0.65,
+  /** sparseMatmul with M < 4 rows (a dense layer at batch 1 to 3): one gather per nonzero. LeNet dense layers cross at 35-37%. */
+  fewRows: 0.35,
+  /** sparseMatmul with M >= 4 rows (batches; strided convolutions through im2col): SIMD lanes over rows of the transposed activations. 59-68%. */
+  manyRows: 0.6,
+  /** sparseConvolution (stride-1 convolutions, no im2col) on 1 to 3 samples. LeNet-5's and fashion-cnn's second convolutions: 37 and 45%. */
+  convolution: 0.4,
+  /** sparseConvolution on 4 samples or more, where the dense path's im2col costs more per sample than at batch 1. 62 and 68%. */
+  convolutionBatch: 0.6,
 };
 
 /**

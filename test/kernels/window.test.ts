@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { windowGeometry } from '../../src/ops/geometry.js';
-import { BUILDS, expectClose, harness, nans, type Harness } from '../support/harness.js';
+import { BUILDS, expectBitIdentical, expectClose, harness, nans, type Harness } from '../support/harness.js';
 import { rng, uniform } from '../support/random.js';
 import { WINDOW_CASES, caseName } from '../support/shapes.js';
 
@@ -30,6 +30,9 @@ describe.each(BUILDS)('im2col, col2im and pooling (%s build) against the referen
     );
     expectClose(w3.y, r3.y, { rtol: 0, atol: 0, label: 'max pool' });
     expect(Array.from(w3.argmax)).toEqual(Array.from(r3.argmax));
+    // Inference (no argmax): its own loops, the same maxima.
+    const [w3i] = h.both({ x, y: nans(outSize) }, (b, p) => b.maxPoolForward(p.x, p.y, 0, g));
+    expectBitIdentical(w3i.y, r3.y, 'max pool without argmax');
 
     const dy = uniform(random, outSize);
     const [w4, r4] = h.both({ dy, argmax: r3.argmax, dx: nans(inSize) }, (b, p) =>
@@ -52,6 +55,11 @@ describe.each(BUILDS)('im2col, col2im and pooling (%s build) against the referen
     const [w] = h.both({ x, y: nans(4), argmax: new Int32Array(4) }, (b, p) => b.maxPoolForward(p.x, p.y, p.argmax, g));
     expect(Array.from(w.y)).toEqual([-5, -1, -3, -9]);
     expect(Array.from(w.argmax)).toEqual([0, 2, 6, 8]);
+    // Without argmax (inference, the unrolled 2x2 path on 4 channels): the first of tied maxima too, -0 before +0.
+    const g4 = windowGeometry([1, 2, 2, 4], [2, 2], [2, 2], 'valid');
+    const x4 = new Float32Array([-0, 1, 3, 0, 0, 1, 2, -0, 0, 1, 3, 0, 0, 1, 3, -0]);
+    const [w4] = h.both({ x: x4, y: nans(4) }, (b, p) => b.maxPoolForward(p.x, p.y, 0, g4));
+    expect(Array.from(w4.y).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(['-0', 1, 3, 0]);
   });
 
   it('average pooling divides by the in-bounds count only', () => {
