@@ -1,7 +1,7 @@
 // Direct sparse convolution, the kernel under pruned stride-1 convolutions at inference:
 //
 //   y[n, oh, ow, j] = sum over column j's nonzeros p of  x[n, oh - PT + kh, ow - PL + kw, c] * values[p]
-//                  (+ bias[j], when bias is not 0)
+//                  (+ bias[j], when bias is not 0; then max(., +0) as reluForward, when relu is 1)
 // where rowIdx[p] = (kh * KW + kw) * C + c indexes the [KH*KW*C, CO] kernel matrix (as in im2col),
 // stored in compressed sparse columns (colPtr i32 [CO+1], rowIdx i32 [nnz], values f32 [nnz]);
 // x [N, H, W, C] and y [N, OH, OW, CO] are NHWC; positions outside x read 0 (zero padding).
@@ -37,7 +37,7 @@ export function sparseConvWorkFloats(C: i32, KH: i32, KW: i32, OH: i32, OW: i32,
 
 // y = the convolution of N samples (see the top of this file).
 export function sparseConvolution(
-  x: usize, y: usize, colPtr: usize, rowIdx: usize, values: usize, bias: usize, work: usize,
+  x: usize, y: usize, colPtr: usize, rowIdx: usize, values: usize, bias: usize, relu: i32, work: usize,
   N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, PT: i32, PL: i32, OH: i32, OW: i32, CO: i32,
 ): void {
   const Wp = OW + KW - 1, Hp = OH + KH - 1;
@@ -79,6 +79,9 @@ export function sparseConvolution(
           channelPlane(xp, plane + <usize>q * Lr, offs, values, p0, p1, L);
         }
         const b4 = bias ? v128.load(bias + (<usize>j << 2)) : f32x4.splat(0);
+        // relu: v & (v > 0), as reluForward computes it; else v & all ones.
+        const keep = relu ? i32x4.splat(0) : i32x4.splat(-1);
+        const zero = f32x4.splat(0);
         for (let oh = 0; oh < OH; oh++) {
           const src = plane + (<usize>(oh * Wp) << 2);
           const dst = out + (<usize>(oh * OW * CO + j) << 2);
@@ -89,15 +92,15 @@ export function sparseConvolution(
             const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
             const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
             const at = dst + <usize>ow * yRow;
-            v128.store(at, f32x4.add(v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5), b4));
-            v128.store(at + yRow, f32x4.add(v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), b4));
-            v128.store(at + 2 * yRow, f32x4.add(v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), b4));
-            v128.store(at + 3 * yRow, f32x4.add(v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), b4));
+            v128.store(at, rectify(f32x4.add(v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5), b4), keep, zero));
+            v128.store(at + yRow, rectify(f32x4.add(v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), b4), keep, zero));
+            v128.store(at + 2 * yRow, rectify(f32x4.add(v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), b4), keep, zero));
+            v128.store(at + 3 * yRow, rectify(f32x4.add(v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), b4), keep, zero));
           }
           for (; ow < OW; ow++) {
             const o = src + (<usize>ow << 2);
             const at = dst + <usize>ow * yRow;
-            for (let q: usize = 0; q < 4; q++) store<f32>(at + (q << 2), load<f32>(o + q * Lr) + (bias ? load<f32>(bias + ((<usize>j + q) << 2)) : 0));
+            for (let q: usize = 0; q < 4; q++) store<f32>(at + (q << 2), rectifyOne(load<f32>(o + q * Lr) + (bias ? load<f32>(bias + ((<usize>j + q) << 2)) : 0), relu));
           }
         }
       }
@@ -112,12 +115,23 @@ export function sparseConvolution(
         const src = plane + (<usize>(oh * Wp) << 2);
         let dst = out + (<usize>(oh * OW * CO + j) << 2);
         for (let ow = 0; ow < OW; ow++) {
-          store<f32>(dst, load<f32>(src + (<usize>ow << 2)) + b);
+          store<f32>(dst, rectifyOne(load<f32>(src + (<usize>ow << 2)) + b, relu));
           dst += yRow;
         }
       }
     }
   }
+}
+
+// v with its non-positive lanes set to +0 where keep is all zeros (relu), v where keep is all ones.
+// @ts-ignore: decorator
+@inline function rectify(v: v128, keep: v128, zero: v128): v128 {
+  return v128.and(v, v128.or(f32x4.gt(v, zero), keep));
+}
+
+// @ts-ignore: decorator
+@inline function rectifyOne(v: f32, relu: i32): f32 {
+  return relu && !(v > 0) ? 0 : v;
 }
 
 // plane[i] = 0 + xp[offs[p0] + i] * values[p0] + ... for i < L (SIMD: rounded up to 16).

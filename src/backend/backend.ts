@@ -50,10 +50,11 @@ export interface Backend {
    * in compressed sparse columns (as sparseMatmul; rows ordered (kh, kw, c) as im2col's columns),
    * without im2col. Each y element sums its column's nonzeros in storage order, padded taps
    * included, so it equals sparseMatmul on the im2col matrix (see assembly/sparse_conv.ts).
-   * With a bias (f32 [CO]; 0 for none) each element adds it last, as biasAdd after would.
+   * With a bias (f32 [CO]; 0 for none) each element adds it last, as biasAdd after would; with
+   * relu, then the ReLU, as activationForward('relu') after would (so the same bits).
    * Requires SH = SW = 1; g.OH, g.OW as windowGeometry gives them.
    */
-  sparseConvolution(x: Ptr, y: Ptr, colPtr: Ptr, rowIdx: Ptr, values: Ptr, bias: Ptr, g: WindowGeometry, CO: number): void;
+  sparseConvolution(x: Ptr, y: Ptr, colPtr: Ptr, rowIdx: Ptr, values: Ptr, bias: Ptr, relu: boolean, g: WindowGeometry, CO: number): void;
 
   /** cols[N*OH*OW, KH*KW*C] = the patches of x [N,H,W,C], columns ordered (kh, kw, c); padding reads 0. */
   im2col(x: Ptr, cols: Ptr, g: WindowGeometry): void;

@@ -17,7 +17,7 @@ export interface KernelExports {
   sparseMatmulRows(M: number, N: number, K: number, colPtr: Ptr, rowIdx: Ptr, values: Ptr, a: Ptr, c: Ptr, work: Ptr, i0: number, i1: number): void;
   sparseWorkFloats(K: number): number;
   // assembly/sparse_conv.ts
-  sparseConvolution(x: Ptr, y: Ptr, colPtr: Ptr, rowIdx: Ptr, values: Ptr, bias: Ptr, work: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number, CO: number): void;
+  sparseConvolution(x: Ptr, y: Ptr, colPtr: Ptr, rowIdx: Ptr, values: Ptr, bias: Ptr, relu: number, work: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number, CO: number): void;
   sparseConvWorkFloats(C: number, KH: number, KW: number, OH: number, OW: number, nonzeros: number): number;
   // assembly/conv.ts
   im2col(x: Ptr, cols: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;

@@ -116,7 +116,7 @@ export function createReferenceBackend(arena: Arena): Backend {
         }
     },
 
-    sparseConvolution(x, y, colPtr, rowIdx, values, bias, g, CO) {
+    sparseConvolution(x, y, colPtr, rowIdx, values, bias, relu, g, CO) {
       const h = f();
       const ints = i32();
       for (let n = 0; n < g.N; n++)
@@ -130,7 +130,8 @@ export function createReferenceBackend(arena: Arena): Backend {
                 const ih = oh - g.PT + kh, iw = ow - g.PL + kw;
                 if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) s += h[at(x) + ((n * g.H + ih) * g.W + iw) * g.C + c] * h[at(values) + p];
               }
-              h[at(y) + ((n * g.OH + oh) * g.OW + ow) * CO + j] = bias ? Math.fround(s) + h[at(bias) + j] : s;
+              const v = Math.fround(bias ? Math.fround(s) + h[at(bias) + j] : s);
+              h[at(y) + ((n * g.OH + oh) * g.OW + ow) * CO + j] = relu && !(v > 0) ? 0 : v;
             }
     },
 

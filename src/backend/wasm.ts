@@ -106,13 +106,13 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       // By rows of C in multiples of 4, each thread with its own panel: every element sums in the same order on any thread.
       parallel(split(M, threads, 4).map(([i0, i1], t) => task('sparseMatmulRows', [M, N, K, colPtr, rowIdx, values, a, c, w + t * per * 4, i0, i1])));
     },
-    sparseConvolution(x, y, colPtr, rowIdx, values, bias, g, CO) {
+    sparseConvolution(x, y, colPtr, rowIdx, values, bias, relu, g, CO) {
       const nonzeros = arena.i32(colPtr + CO * 4, 1)[0];
       const per = k.sparseConvWorkFloats(g.C, g.KH, g.KW, g.OH, g.OW, nonzeros);
       const parts = threads === 1 || g.N < 2 || g.N * g.OH * g.OW * nonzeros < THREAD_THRESHOLDS.sparse ? 1 : threads;
       const w = sparseScratch(parts * per);
       const args = (n0: number, n1: number, t: number): number[] => [
-        x + n0 * g.H * g.W * g.C * 4, y + n0 * g.OH * g.OW * CO * 4, colPtr, rowIdx, values, bias, w + t * per * 4,
+        x + n0 * g.H * g.W * g.C * 4, y + n0 * g.OH * g.OW * CO * 4, colPtr, rowIdx, values, bias, flag(relu), w + t * per * 4,
         n1 - n0, g.H, g.W, g.C, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, CO,
       ];
       // By samples, each thread with its own padded planes: every element sums in the same order on any thread.

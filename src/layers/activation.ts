@@ -29,7 +29,19 @@ export class Activation extends Layer {
     return input;
   }
 
+  /**
+   * Inference models: a ReLU that the convolution before it applies (Sequential fuses it there
+   * when that convolution runs the direct sparse kernel at every batch): then this layer is its
+   * input's memory and does nothing.
+   */
+  fused = false;
+
+  override get aliasesInput(): boolean {
+    return this.fused;
+  }
+
   forward(x: Ptr, y: Ptr, n: number): void {
+    if (this.fused) return;
     this.engine.backend.activationForward(this.type, x, y, n * this.inputSize, this.alpha);
   }
 

@@ -43,6 +43,8 @@ export class Conv2D extends Layer {
   private op: Im2colConvolution | null = null;
   /** Inference models: the kernel's sparse copy, made by useSparseKernel (null: the dense GEMM). */
   private sparse: SparseKernel | null = null;
+  /** Inference models: apply the ReLU layer after this one here (see Activation.fused). */
+  fusedRelu = false;
 
   constructor(options: Conv2DOptions) {
     super();
@@ -118,7 +120,7 @@ export class Conv2D extends Layer {
   }
 
   forward(x: Ptr, y: Ptr, n: number): void {
-    this.op!.forward(x, this.bound.kernel.ptr, y, n, this.sparse, this.useBias ? this.bound.bias.ptr : 0);
+    this.op!.forward(x, this.bound.kernel.ptr, y, n, this.sparse, this.useBias ? this.bound.bias.ptr : 0, this.fusedRelu);
   }
 
   backward(x: Ptr, _y: Ptr, dy: Ptr, dx: Ptr, n: number, needInput: boolean): void {

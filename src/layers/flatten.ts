@@ -11,7 +11,9 @@ import { Layer, size, type LayerSpec, type Shape } from './layer.js';
  */
 export class Flatten extends Layer {
   readonly type = 'flatten';
-  override readonly aliasesInput = true;
+  override get aliasesInput(): boolean {
+    return true;
+  }
 
   constructor(options: { name?: string } = {}) {
     super();

@@ -60,8 +60,10 @@ export abstract class Layer {
   name = '';
   inputShape: Shape = [];
   outputShape: Shape = [];
-  /** True when the output is the input's memory (Flatten): the model passes pointers through. */
-  readonly aliasesInput: boolean = false;
+  /** True when the output is the input's memory (Flatten; an inference model's fused ReLU): the model passes pointers through. */
+  get aliasesInput(): boolean {
+    return false;
+  }
   protected engine!: Engine;
   protected bound: BoundParams = {};
 

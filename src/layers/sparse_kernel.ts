@@ -117,9 +117,9 @@ export class SparseKernel {
     this.engine.backend.sparseMatmul(M, this.cols, this.rows, this.colPtr, this.rowIdx, this.values, a, c);
   }
 
-  /** y = the stride-1 convolution of x with this [KH*KW*C, filters] matrix, plus bias (0: none) ('convolution'; g.N samples). */
-  convolve(x: Ptr, y: Ptr, bias: Ptr, g: WindowGeometry): void {
-    this.engine.backend.sparseConvolution(x, y, this.colPtr, this.rowIdx, this.values, bias, g, this.cols);
+  /** y = the stride-1 convolution of x with this [KH*KW*C, filters] matrix, plus bias (0: none), then ReLU if asked ('convolution'; g.N samples). */
+  convolve(x: Ptr, y: Ptr, bias: Ptr, relu: boolean, g: WindowGeometry): void {
+    this.engine.backend.sparseConvolution(x, y, this.colPtr, this.rowIdx, this.values, bias, relu, g, this.cols);
   }
 
   /** The row-major [rows, cols] matrix this copy holds, bit for bit (its zeros are +0, as sparseColumns left them). */

@@ -1,6 +1,7 @@
 import type { Ptr } from '../backend/arena.js';
 import { init, type Engine } from '../backend/engine.js';
 import { ArgumentError, SlimtrainError } from '../errors.js';
+import { Activation } from '../layers/activation.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { initialize } from '../layers/initializers.js';
@@ -770,9 +771,29 @@ export class Sequential {
     }
     this.sparseCurrent = true;
     this.holdSparse();
+    const fusions = this.fuseRelus();
     // A convolution on the direct sparse kernel needs no im2col columns (and one back on the GEMM
-    // needs them again): the next ensureWorkspace plans the workspace anew.
-    if (this.workspace && scratch(this.workspace.maxBatch) !== before) this.freeWorkspace();
+    // needs them again), and a fused ReLU is its input's memory: the next ensureWorkspace plans
+    // the workspace anew.
+    if (this.workspace && (scratch(this.workspace.maxBatch) !== before || fusions)) this.freeWorkspace();
+  }
+
+  /**
+   * Inference models: a ReLU right after a convolution that runs the direct sparse kernel at every
+   * batch is applied inside that kernel's write-back (the same bits as the ReLU layer), and the
+   * ReLU layer becomes its input's memory. Returns whether any fusion changed.
+   */
+  private fuseRelus(): boolean {
+    let changed = false;
+    this.layers.forEach((layer, i) => {
+      const next = this.layers[i + 1];
+      if (!(next instanceof Activation)) return;
+      const fuse = layer instanceof Conv2D && next.type === 'relu' && layer.sparseKernel?.product === 'convolution' && layer.sparseKernel.everyBatch;
+      if (next.fused !== fuse) changed = true;
+      next.fused = fuse;
+      if (layer instanceof Conv2D) layer.fusedRelu = fuse;
+    });
+    return changed;
   }
 
   /**

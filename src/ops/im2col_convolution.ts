@@ -63,15 +63,15 @@ export class Im2colConvolution {
    * y = conv(x, w) (+ bias [CO], when not 0) for the first `samples` samples (default: the
    * geometry's N); with `sparse` (w's sparse copy) where it says it is faster: a 'convolution' copy
    * runs the direct sparse convolution on the whole batch (bias fused), a 'matmul' copy the sparse
-   * product on each chunk's columns. The bias is added last on every path, so the bits do not
-   * depend on where it is added.
+   * product on each chunk's columns. The bias is added last on every path, then the ReLU if
+   * `relu` (an inference model's fused activation), so the bits do not depend on where they are applied.
    */
-  forward(x: Ptr, w: Ptr, y: Ptr, samples = this.geometry.N, sparse: SparseKernel | null = null, bias: Ptr = 0): void {
+  forward(x: Ptr, w: Ptr, y: Ptr, samples = this.geometry.N, sparse: SparseKernel | null = null, bias: Ptr = 0, relu = false): void {
     const b = this.engine.backend;
     if (sparse?.product === 'convolution' && sparse.uses(samples)) {
       // No im2col: the direct kernel reads x itself, so the batch needs no chunks.
       this.checkSamples(samples);
-      sparse.convolve(x, y, bias, withBatch(this.geometry, samples));
+      sparse.convolve(x, y, bias, relu, withBatch(this.geometry, samples));
       return;
     }
     this.forEachChunk(samples, (n0, n) => {
@@ -82,6 +82,7 @@ export class Im2colConvolution {
       else b.gemm(false, false, rows, this.filters, this.patch, cols, w, out, false);
     });
     if (bias) b.biasAdd(y, bias, samples * this.positions, this.filters);
+    if (relu) b.activationForward('relu', y, y, samples * this.positions * this.filters, 0);
   }
 
   /** dx = the gradient with respect to x, given dy. */

@@ -123,7 +123,7 @@ const SEQUENTIAL_NO_OPTIONS = [
   'countParams',
   'trainable', 'weightsChanged', 'sparseKernels', 'prepareSparse', 'toSpec', 'outputShape', 'inputSize', 'outputSize', 'parameterCount', 'flops', 'step', 'optimizer', 'loss', 'trainStep',
   'layerOutputs', 'trainOn', 'trainingState', 'restoreTrainingState', 'getWeights', 'setWeights', 'summary', 'dispose', 'isDisposed', 'check', 'tensorsOf',
-  'locate', 'batchSize', 'ensureWorkspace', 'bindLayers', 'holdSparse', 'restoreDense', 'relayout', 'freeWorkspace', 'takeSnapshot', 'restoreSnapshot', 'loadInputs', 'loadTargets', 'forwardLoss', 'forward',
+  'locate', 'batchSize', 'ensureWorkspace', 'bindLayers', 'holdSparse', 'restoreDense', 'relayout', 'fuseRelus', 'freeWorkspace', 'takeSnapshot', 'restoreSnapshot', 'loadInputs', 'loadTargets', 'forwardLoss', 'forward',
   'backward', 'meanLoss', 'accuracy', 'layers', 'params', 'state', 'reducedFrom', 'derive', 'adoptArchitecture',
 ];
 

@@ -28,7 +28,7 @@ function makeCase(random: () => number, [N, H, W, C]: number[], [KH, KW]: number
 /** The direct sparse convolution on a backend. */
 function direct(h: Harness, which: 'wasm' | 'ref', { g, CO, x, s }: Case): Float32Array {
   return h.run(which === 'wasm' ? h.wasm : h.ref, { x, y: nans(g.N * g.OH * g.OW * CO), colPtr: s.colPtr, rowIdx: s.rowIdx, values: s.values }, (b, p) =>
-    b.sparseConvolution(p.x, p.y, p.colPtr, p.rowIdx, p.values, 0, g, CO)).y;
+    b.sparseConvolution(p.x, p.y, p.colPtr, p.rowIdx, p.values, 0, false, g, CO)).y;
 }
 
 /** The same convolution as im2col + sparseMatmul on the WebAssembly kernels. */
@@ -83,19 +83,24 @@ describe.each(BUILDS)('sparseConvolution (%s build)', (build) => {
       }
   });
 
-  it('adds the bias last: the bits of im2col + sparseMatmul + biasAdd, and the reference', () => {
+  it('adds the bias last, then the ReLU if asked: the bits of im2col + sparseMatmul + biasAdd (+ reluForward), and the reference', () => {
     let seed = 200;
     for (const [input, kernel, padding, CO] of SHAPES) {
       const c = makeCase(rng(seed), input, kernel, padding, CO, 0.1);
       const bias = uniform(rng(seed++ + 1000), CO);
       const regions = { x: c.x, y: nans(c.g.N * c.g.OH * c.g.OW * CO), colPtr: c.s.colPtr, rowIdx: c.s.rowIdx, values: c.s.values, bias };
-      const run = (which: 'wasm' | 'ref') => h.run(which === 'wasm' ? h.wasm : h.ref, regions, (b, p) => b.sparseConvolution(p.x, p.y, p.colPtr, p.rowIdx, p.values, p.bias, c.g, CO)).y;
-      const got = run('wasm');
+      const run = (which: 'wasm' | 'ref', relu: boolean) =>
+        h.run(which === 'wasm' ? h.wasm : h.ref, regions, (b, p) => b.sparseConvolution(p.x, p.y, p.colPtr, p.rowIdx, p.values, p.bias, relu, c.g, CO)).y;
       const M = c.g.N * c.g.OH * c.g.OW;
       const separate = h.run(h.wasm, { y: viaIm2col(h, c), bias }, (b, p) => b.biasAdd(p.y, p.bias, M, CO)).y;
-      const label = `input ${input} kernel ${kernel} ${padding}`;
-      expectBitIdentical(got, separate, label);
-      expectClose(got, run('ref'), { rtol: 1e-5, atol: 2e-6 * Math.sqrt(c.s.rows + 1), label });
+      const rectified = h.run(h.wasm, { y: separate }, (b, p) => b.activationForward('relu', p.y, p.y, M * CO, 0)).y;
+      for (const relu of [false, true]) {
+        const label = `input ${input} kernel ${kernel} ${padding}${relu ? ' relu' : ''}`;
+        const got = run('wasm', relu);
+        expectBitIdentical(got, relu ? rectified : separate, label);
+        expectClose(got, run('ref', relu), { rtol: 1e-5, atol: 2e-6 * Math.sqrt(c.s.rows + 1), label });
+        if (relu) expect(got.some((v) => v === 0) && got.every((v) => !(v < 0) && !Object.is(v, -0)), label).toBe(true);
+      }
     }
   });
 

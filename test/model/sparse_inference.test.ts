@@ -137,6 +137,12 @@ describe('inference models on the sparse kernel', () => {
     expect(Math.max(...again.map((v, i) => Math.abs(v - expected[i]) / scale))).toBeLessThan(1e-5);
     auto.model.setWeights(weights);
     expect(auto.model.predict(x, { batchSize: 5 })).toEqual(auto.logits);
+    // A ReLU after a stride-1 convolution runs inside the direct kernel: the ReLU layer is its input's memory.
+    auto.model.layers.forEach((layer, i) => {
+      const next = auto.model.layers[i + 1];
+      if (layer instanceof Conv2D && next?.type === 'relu') expect(next.aliasesInput, next.name).toBe(layer.strides[0] === 1);
+    });
+    expect(dense.model.layers.some((l) => l.aliasesInput && l.type === 'relu')).toBe(false);
     // Stride-1 convolutions on the direct kernel need no im2col columns: the workspace has none.
     for (const layer of auto.model.layers) {
       if (layer instanceof Conv2D) expect(layer.scratchFloats(64), layer.name).toBe(layer.strides[0] === 1 ? 0 : dense.model.layers.find((l) => l.name === layer.name)!.scratchFloats(64));
