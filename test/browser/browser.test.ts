@@ -8,6 +8,7 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { presetSpec } from '../../src/model/presets.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { optimizerFromSpec } from '../../src/optim/spec.js';
+import { magnitudePrune } from '../../src/prune/magnitude.js';
 import { weightsHash } from '../support/weights_hash.js';
 import { modelFromBytes } from '../../src/io/model_file.js';
 import { pageFacts, type PageFacts } from '../support/page_checks.js';
@@ -138,6 +139,48 @@ describe.skipIf(!hasChromium)(
       expect(result.gemm).toBeLessThan(1e-4);
       expect(result.weights).toBeLessThan(1e-5);
       await page.close();
+    }, 60_000);
+
+    it('sparse inference: a pruned CNN on the sparse kernels gives the dense logits to 1e-5, and the bits Node gives', async () => {
+      // A stride-1 convolution + ReLU (the direct kernel, fused), a strided one (im2col + the
+      // sparse product), pooling, and dense layers at batch 1 (gathers) and 7 (panels).
+      const spec = {
+        inputShape: [12, 10, 3], seed: 9,
+        layers: [
+          { type: 'conv2d', filters: 8, kernelSize: 3, padding: 'same' }, { type: 'relu' }, { type: 'maxPool2d' },
+          { type: 'conv2d', filters: 12, kernelSize: 3, strides: 2, padding: 'same' }, { type: 'relu' },
+          { type: 'flatten' }, { type: 'dense', units: 20 }, { type: 'relu' }, { type: 'dense', units: 5 },
+        ],
+      };
+      const x = Float32Array.from({ length: 7 * 12 * 10 * 3 }, (_, i) => Math.cos(i * 0.11));
+      const inNode = async () => {
+        const engine = await init({ threads: 1 });
+        const model = Sequential.build(engine, spec as never);
+        magnitudePrune(model, { fraction: 0.9 });
+        const logits = [1, 7].map((batchSize) => Array.from(model.toInference({ sparse: 'always' }).predict(x, { batchSize })));
+        engine.dispose();
+        return logits;
+      };
+      const page = await open();
+      const result = await page.evaluate(async ({ spec, x }) => {
+        const st = (window as any).slimtrain;
+        const engine = await st.init();
+        const model = st.Sequential.build(engine, spec);
+        st.magnitudePrune(model, { fraction: 0.9 });
+        const input = Float32Array.from(x);
+        const dense = Array.from(model.toInference({ sparse: 'never' }).predict(input) as Float32Array);
+        const sparse = model.toInference({ sparse: 'always' });
+        const logits = [1, 7].map((batchSize) => Array.from(sparse.predict(input, { batchSize }) as Float32Array));
+        const fused = sparse.layers[1].aliasesInput;
+        return { dense, logits, fused, kernels: engine.kernels };
+      }, { spec, x: Array.from(x) });
+      await page.close();
+      expect(result.kernels).toBe('simd');
+      expect(result.fused).toBe(true);
+      const scale = Math.max(...result.dense.map(Math.abs));
+      for (const logits of result.logits) expect(Math.max(...logits.map((v, i) => Math.abs(v - result.dense[i]) / scale))).toBeLessThan(1e-5);
+      expect(result.logits[0]).toEqual(result.logits[1]);
+      expect(result.logits).toEqual(await inNode());
     }, 60_000);
 
     it('the demo trains in a worker above 90% with weights bit-identical to Node, reduces, downloads, and stays responsive', async () => {
