@@ -170,7 +170,10 @@ export class Sequential {
    * Its dense and convolution layers run on the sparse kernel (`sparse`, default 'auto': where
    * their kernel's density makes it faster, see SPARSE_CROSSOVER; 'always'; 'never'); sparse copies
    * are made at the first predict after build or setWeights (code writing the weights in place
-   * calls `weightsChanged()`). Predictions agree with the dense kernel's to f32 rounding.
+   * calls `weightsChanged()`). A kernel that runs sparse at every batch then gives up its dense
+   * values (getWeights rebuilds them bit for bit), and a ReLU after a stride-1 convolution on the
+   * sparse kernel runs inside it, so memory follows the stored size. Predictions agree with the
+   * dense kernel's to f32 rounding.
    *
    * @example
    * const fast = Sequential.build(engine, spec, { inference: true, sparse: 'auto' });
