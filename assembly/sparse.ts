@@ -76,6 +76,35 @@ export function sparseWorkFloats(K: i32): i32 {
   return panelRows(K) * K;
 }
 
+// t[k, r] = a[r, k] for r < m, k < K (a row-major [m, K], t [K, m]): 4x4 blocks through shuffles,
+// the edges one float at a time. Requires the SIMD build.
+function transposePanel(a: usize, t: usize, m: i32, K: i32): void {
+  const rowBytes = <usize>K << 2, outBytes = <usize>m << 2;
+  let r = 0;
+  for (; r + 4 <= m; r += 4) {
+    const src = a + <usize>r * rowBytes;
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const at = src + (<usize>k << 2);
+      const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes), r3 = v128.load(at + 3 * rowBytes);
+      const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const dst = t + (<usize>(k * m + r) << 2);
+      v128.store(dst, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+      v128.store(dst + outBytes, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
+      v128.store(dst + 2 * outBytes, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
+      v128.store(dst + 3 * outBytes, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
+    }
+    for (; k < K; k++) {
+      for (let q = 0; q < 4; q++) store<f32>(t + (<usize>(k * m + r + q) << 2), load<f32>(src + <usize>q * rowBytes + (<usize>k << 2)));
+    }
+  }
+  for (; r < m; r++) {
+    const src = a + <usize>r * rowBytes;
+    for (let k = 0; k < K; k++) store<f32>(t + (<usize>(k * m + r) << 2), load<f32>(src + (<usize>k << 2)));
+  }
+}
+
 // Rows [i0, i1) of C with f32x4 lanes over rows, in panels of panelRows(K) rows; requires the SIMD build.
 function vectorRows(N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize, a: usize, c: usize, work: usize, i0: i32, i1: i32): void {
   const t = work;
@@ -86,11 +115,7 @@ function vectorRows(N: i32, K: i32, colPtr: usize, rowIdx: usize, values: usize,
       gatherRows(N, K, colPtr, rowIdx, values, a, c, p0, p0 + m);
       break;
     }
-    // t[k, r] = A[p0 + r, k]
-    for (let r = 0; r < m; r++) {
-      const src = a + (<usize>((p0 + r) * K) << 2);
-      for (let k = 0; k < K; k++) store<f32>(t + (<usize>(k * m + r) << 2), load<f32>(src + (<usize>k << 2)));
-    }
+    transposePanel(a + (<usize>(p0 * K) << 2), t, m, K);
     const stride = <usize>m << 2;
     const ld = <usize>N << 2;
     let r = 0;
