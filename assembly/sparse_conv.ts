@@ -19,9 +19,10 @@
 // column j's nonzeros in storage order, each step a rounded multiply then a rounded add, padding taps
 // included (as the zeros im2col writes). So this kernel, im2col + sparseMatmul, the scalar and the
 // SIMD build all give the same bits; the bias is added last, as biasAdd after the product would
-// (a sum that starts at +0 is never -0, so adding a zero bias changes no bit). Stride 1 only: strided convolutions keep im2col + sparseMatmul.
+// (a sum that starts at +0 is never -0, so adding a zero bias changes no bit), and the ReLU after
+// it, as reluForward would. Stride 1 only: strided convolutions keep im2col + sparseMatmul.
 //
-// work: sparseConvWorkFloats(...) floats: xp, then plane, then the nonzeros' i32 offsets.
+// work: sparseConvWorkFloats(...) floats: xp, then four channel planes, then the nonzeros' i32 offsets.
 
 // @ts-ignore: decorator
 @inline function roundUp16(n: i32): i32 {
@@ -100,7 +101,10 @@ export function sparseConvolution(
           for (; ow < OW; ow++) {
             const o = src + (<usize>ow << 2);
             const at = dst + <usize>ow * yRow;
-            for (let q: usize = 0; q < 4; q++) store<f32>(at + (q << 2), rectifyOne(load<f32>(o + q * Lr) + (bias ? load<f32>(bias + ((<usize>j + q) << 2)) : 0), relu));
+            for (let q: usize = 0; q < 4; q++) {
+              const b: f32 = bias ? load<f32>(bias + ((<usize>j + q) << 2)) : 0;
+              store<f32>(at + (q << 2), rectifyOne(load<f32>(o + q * Lr) + b, relu));
+            }
           }
         }
       }
