@@ -29,9 +29,9 @@ export function maxPoolForward(
         const first = (base + h0 * W + w0) * C;
         let c = 0;
         if (ASC_FEATURE_SIMD) {
-          // Inference: the same comparisons (the first maximum wins), without the indices.
           if (!argmax && h1 - h0 == 2 && w1 - w0 == 2) {
-            // A whole 2x2 window (the common pooling), unrolled: the same comparisons in the same order.
+            // Inference on a whole 2x2 window (the common pooling): unrolled, without the indices,
+            // the same comparisons in the same order.
             const right = <usize>C << 2, down = <usize>(W * C) << 2;
             for (; c + 4 <= C; c += 4) {
               const at = x + (<usize>(first + c) << 2);
@@ -42,18 +42,6 @@ export function maxPoolForward(
               best = v128.bitselect(v, best, f32x4.gt(v, best));
               v = v128.load(at + down + right);
               best = v128.bitselect(v, best, f32x4.gt(v, best));
-              v128.store(y + (<usize>(out + c) << 2), best);
-            }
-          } else if (!argmax) {
-            for (; c + 4 <= C; c += 4) {
-              let best = v128.load(x + (<usize>(first + c) << 2));
-              for (let h = h0; h < h1; h++) {
-                const row = x + (<usize>((base + h * W) * C + c) << 2);
-                for (let w = w0; w < w1; w++) {
-                  const v = v128.load(row + (<usize>(w * C) << 2));
-                  best = v128.bitselect(v, best, f32x4.gt(v, best));
-                }
-              }
               v128.store(y + (<usize>(out + c) << 2), best);
             }
           }

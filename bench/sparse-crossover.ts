@@ -3,7 +3,7 @@
 // ('never') and on its sparse kernel ('always'), at batch 1 and 64, with every kernel pruned by
 // magnitude to 70 .. 10% density; then, per product (sparseMatmul with few or many rows, the direct
 // sparseConvolution), the density below which the sparse kernel was faster in every layer that
-// matters (at least 5% of its model's time). Those are the SPARSE_CROSSOVER constants.
+// matters (at least 5% of its model's time): what the SPARSE_CROSSOVER constants are set from.
 //   npm run bench:sparse-crossover [-- --json] [--quick] [--models lenet5,...]
 // One kernel thread. Each layer's time is the best of timed windows (Sequential.layerLatencies),
 // the dense and sparse models measured in alternation, so a busy machine slows both alike.
@@ -13,6 +13,7 @@ import { Dense } from '../src/layers/dense.js';
 import { SPARSE_CROSSOVER, type SparseProduct } from '../src/layers/sparse_kernel.js';
 import { presetSpec } from '../src/model/presets.js';
 import { Sequential } from '../src/model/sequential.js';
+import { magnitudePrune } from '../src/prune/magnitude.js';
 import { parseBenchOptions } from './support/bench-options.js';
 import { logProgress } from './support/progress-log.js';
 import { randomFloats } from './support/seeded-random.js';
@@ -46,17 +47,6 @@ function crossoverOf(product: SparseProduct, batch: number): Crossover {
   return batch < 4 ? 'fewRows' : 'manyRows';
 }
 
-/** Zeroes all but the largest `density` of each kernel's entries by magnitude (ties: the first ones kept). */
-function pruneEachKernel(model: Sequential, density: number): void {
-  const pruned = model.getWeights().filter((w) => w.name.endsWith('/kernel')).map((w) => {
-    const order = Array.from(w.values.keys()).sort((a, b) => Math.abs(w.values[b]) - Math.abs(w.values[a]) || a - b);
-    const values = w.values.slice();
-    for (const i of order.slice(Math.round(density * values.length))) values[i] = 0;
-    return [w.name, values] as const;
-  });
-  model.setWeights(Object.fromEntries(pruned));
-}
-
 /** The density where sparse/dense time crosses 1, by linear interpolation between measured densities (ascending rows). */
 function crossingDensity(points: { density: number; ratio: number }[]): number {
   const sorted = [...points].sort((a, b) => a.density - b.density);
@@ -81,11 +71,11 @@ export async function main(args: readonly string[]): Promise<void> {
     const shape = name === 'lenet-300-100' ? [784] : name === 'cifar-cnn' ? [32, 32, 3] : [28, 28, 1];
     const model = Sequential.build(engine, presetSpec(name, shape, 10, 1));
     const x = randomFloats(64 * model.inputSize, 7);
+    const initial = model.getWeights();
     for (const density of DENSITIES) {
-      const initial = Sequential.build(engine, presetSpec(name, shape, 10, 1));
-      model.setWeights(Object.fromEntries(initial.getWeights().map((w) => [w.name, w.values])));
-      initial.dispose();
-      pruneEachKernel(model, density);
+      // Each density from the dense initial weights: every kernel keeps its largest `density` of entries.
+      model.setWeights(initial);
+      magnitudePrune(model, { fraction: 1 - density });
       const dense = model.toInference({ sparse: 'never' });
       const sparse = model.toInference({ sparse: 'always' });
       for (const batch of BATCHES) {

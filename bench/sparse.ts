@@ -135,33 +135,17 @@ function measureModel(engine: Engine, name: string, model: Sequential, net: tfl.
   return out;
 }
 
-/**
- * `--files A,B` (model files, or folders whose .slimtrain files are all taken, such as a sweep's
- * saveModels folder): the paths, in order, and the other arguments.
- */
-function takeFiles(args: readonly string[]): { files: string[]; rest: string[] } {
-  const rest: string[] = [];
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const value = args[i] === '--files' ? args[++i] : args[i].startsWith('--files=') ? args[i].slice('--files='.length) : null;
-    if (value === null) {
-      rest.push(args[i]);
-      continue;
-    }
-    const paths = (value ?? '').split(',').filter((p) => p.length > 0);
-    if (paths.length === 0) throw new BenchArgumentError(`--files ${value ?? ''}`.trim(), '--files followed by model files or folders, comma-separated', 'bad bench argument');
-    for (const path of paths) {
-      if (!existsSync(path)) throw new BenchArgumentError(`--files ${value}`, `model files or folders that exist (${path} does not)`, 'bad bench argument');
-      if (statSync(path).isDirectory()) files.push(...readdirSync(path).filter((f) => f.endsWith('.slimtrain')).sort().map((f) => join(path, f)));
-      else files.push(path);
-    }
-  }
-  return { files, rest };
+/** The model files a --files list names: files as given, folders as their .slimtrain files (sorted). */
+function modelFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((path) => {
+    if (!existsSync(path)) throw new BenchArgumentError(`--files ${paths.join(',')}`, `model files or folders that exist (${path} does not)`, 'bad bench argument');
+    return statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.endsWith('.slimtrain')).sort().map((f) => join(path, f)) : [path];
+  });
 }
 
 export async function main(args: readonly string[]): Promise<void> {
-  const { files, rest } = takeFiles(args);
-  const options = parseBenchOptions(rest, { threads: false, models: MODELS });
+  const options = parseBenchOptions(args, { threads: false, models: MODELS, files: true });
+  const files = modelFiles(options.files);
   // With --files and no --models, only the files.
   const models = (options.models ?? (files.length ? [] : MODELS)) as readonly (typeof MODELS)[number][];
   const tfjs = await setUpTfjs(1);

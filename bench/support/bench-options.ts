@@ -7,6 +7,8 @@
 //   --models a,b  only these cases (benches that declare `models` in BenchOptionSpec: bench:train)
 //   --profile     where a step's time goes instead of the comparison (benches that declare
 //                 `profile`: bench:train)
+//   --files a,b   saved model files or folders of them to measure as well (benches that declare
+//                 `files`: bench:sparse)
 
 /** Parsed bench options. Every flag defaults to false; `threads` to [1]; `models` to null (every case). */
 export interface BenchOptions {
@@ -19,6 +21,8 @@ export interface BenchOptions {
   models: string[] | null;
   /** --profile (benches that declare it). */
   profile: boolean;
+  /** The paths --files lists, in order ([] without it; benches that declare `files`). */
+  files: string[];
 }
 
 /** What a bench accepts beyond the common flags. */
@@ -29,6 +33,8 @@ export interface BenchOptionSpec {
   threads?: boolean;
   /** true for a bench that has a --profile mode (bench:train). Default false. */
   profile?: boolean;
+  /** true for a bench that also measures saved model files (bench:sparse). Default false. */
+  files?: boolean;
 }
 
 /** The largest count --threads takes (init's own limit). */
@@ -54,6 +60,12 @@ function parseModels(value: string | undefined, known: readonly string[]): strin
   return [...new Set(names)];
 }
 
+function parseFiles(value: string | undefined): string[] {
+  const paths = (value ?? '').split(',').filter((p) => p.length > 0);
+  if (paths.length === 0) throw new BenchArgumentError(`--files ${value ?? ''}`.trim(), '--files followed by a comma-separated list of model files or folders', 'bad bench argument');
+  return paths;
+}
+
 /** '1,2' -> [1, 2]: integers from 1 to MAX_BENCH_THREADS, sorted, repeats dropped. */
 function parseThreads(value: string | undefined): number[] {
   const parts = (value ?? '').split(',').filter((p) => p.length > 0);
@@ -67,14 +79,15 @@ function parseThreads(value: string | undefined): number[] {
 
 /**
  * @example
- * parseBenchOptions(['--json', '--quick']) // { json: true, quick: true, relaxed: false, threads: [1], models: null, profile: false }
+ * parseBenchOptions(['--json', '--quick']) // { json: true, quick: true, relaxed: false, threads: [1], models: null, profile: false, files: [] }
  * parseBenchOptions(['--threads', '2,1']) // threads: [1, 2]
  * parseBenchOptions(['--models', 'mlp,lenet5'], { models: ['mlp', 'lenet5', 'cifar'] }) // models: ['mlp', 'lenet5']
+ * parseBenchOptions(['--files', 'a.slimtrain,runs/'], { files: true }) // files: ['a.slimtrain', 'runs/']
  */
 export function parseBenchOptions(args: readonly string[], spec: BenchOptionSpec = {}): BenchOptions {
-  const options: BenchOptions = { json: false, quick: false, relaxed: false, threads: [1], models: null, profile: false };
+  const options: BenchOptions = { json: false, quick: false, relaxed: false, threads: [1], models: null, profile: false, files: [] };
   const threads = spec.threads ?? true;
-  const flags = `any of ${['--json', '--quick', '--relaxed', ...(threads ? ['--threads <list>'] : []), ...(spec.models ? ['--models <list>'] : []), ...(spec.profile ? ['--profile'] : [])].join(', ')}`;
+  const flags = `any of ${['--json', '--quick', '--relaxed', ...(threads ? ['--threads <list>'] : []), ...(spec.models ? ['--models <list>'] : []), ...(spec.profile ? ['--profile'] : []), ...(spec.files ? ['--files <list>'] : [])].join(', ')}`;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--json') options.json = true;
@@ -85,6 +98,8 @@ export function parseBenchOptions(args: readonly string[], spec: BenchOptionSpec
     else if (threads && arg.startsWith('--threads=')) options.threads = parseThreads(arg.slice('--threads='.length));
     else if (spec.models && arg === '--models') options.models = parseModels(args[++i], spec.models);
     else if (spec.models && arg.startsWith('--models=')) options.models = parseModels(arg.slice('--models='.length), spec.models);
+    else if (spec.files && arg === '--files') options.files.push(...parseFiles(args[++i]));
+    else if (spec.files && arg.startsWith('--files=')) options.files.push(...parseFiles(arg.slice('--files='.length)));
     else throw new BenchArgumentError(arg, flags);
   }
   return options;

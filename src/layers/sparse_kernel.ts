@@ -70,10 +70,7 @@ export class SparseKernel {
     const arena = engine.arena;
     const s = sparseColumns(arena.f32(ptr, rows * cols).slice(), rows, cols);
     const nonzeros = s.values.length;
-    const highest = product === 'convolution'
-      ? Math.max(SPARSE_CROSSOVER.convolution, SPARSE_CROSSOVER.convolutionBatch)
-      : Math.max(SPARSE_CROSSOVER.fewRows, SPARSE_CROSSOVER.manyRows);
-    if (mode === 'auto' && nonzeros / (rows * cols) >= highest) return null;
+    if (mode === 'auto' && nonzeros / (rows * cols) >= Math.max(SparseKernel.crossover(product, 1), SparseKernel.crossover(product, 4))) return null;
     const colPtr = arena.alloc(4 * (cols + 1));
     const rowIdx = arena.alloc(4 * Math.max(1, nonzeros));
     const values = arena.allocF32(Math.max(1, nonzeros));

@@ -97,8 +97,6 @@ export class Sequential {
    * parameter region (see holdSparse), by tensor name, with their views in the full region.
    */
   private held = new Map<string, TensorView>();
-  /** The full region's tensor names in order, while kernels are held (to lay it out again). */
-  private fullOrder: string[] = [];
   /**
    * Set to true (in a callback, as in Keras and TensorFlow.js) to end the running fit after the
    * current batch; fit resets it to false when it starts.
@@ -766,37 +764,31 @@ export class Sequential {
   /** Makes the layers' sparse kernel copies if the weights changed since (inference models), then holds the kernels they make redundant. */
   private prepareSparse(): void {
     if (this.sparseCurrent || this.sparse === 'never') return;
+    // The copies decide the workspace (a convolution on the direct sparse kernel needs no im2col
+    // columns, a fused ReLU is its input's memory): ensureWorkspace plans it anew after them.
+    this.freeWorkspace();
     this.restoreDense();
-    const scratch = (n: number) => Math.max(0, ...this.layers.map((l) => l.scratchFloats(n)));
-    const before = this.workspace && scratch(this.workspace.maxBatch);
     for (const layer of this.layers) {
       if (layer instanceof Dense || layer instanceof Conv2D) layer.useSparseKernel(this.engine, this.sparse, this.currentParams.ptrOf(this.currentParams.tensor(`${layer.name}/kernel`)));
     }
     this.sparseCurrent = true;
     this.holdSparse();
-    const fusions = this.fuseRelus();
-    // A convolution on the direct sparse kernel needs no im2col columns (and one back on the GEMM
-    // needs them again), and a fused ReLU is its input's memory: the next ensureWorkspace plans
-    // the workspace anew.
-    if (this.workspace && (scratch(this.workspace.maxBatch) !== before || fusions)) this.freeWorkspace();
+    this.fuseRelus();
   }
 
   /**
    * Inference models: a ReLU right after a convolution that runs the direct sparse kernel at every
    * batch is applied inside that kernel's write-back (the same bits as the ReLU layer), and the
-   * ReLU layer becomes its input's memory. Returns whether any fusion changed.
+   * ReLU layer becomes its input's memory.
    */
-  private fuseRelus(): boolean {
-    let changed = false;
+  private fuseRelus(): void {
     this.layers.forEach((layer, i) => {
       const next = this.layers[i + 1];
       if (!(next instanceof Activation)) return;
       const fuse = layer instanceof Conv2D && next.type === 'relu' && layer.sparseKernel?.product === 'convolution' && layer.sparseKernel.everyBatch;
-      if (next.fused !== fuse) changed = true;
       next.fused = fuse;
       if (layer instanceof Conv2D) layer.fusedRelu = fuse;
     });
-    return changed;
   }
 
   /**
@@ -810,7 +802,6 @@ export class Sequential {
     const names = this.layers.flatMap((l) => (l instanceof Dense || l instanceof Conv2D) && l.sparseKernel?.everyBatch ? [`${l.name}/kernel`] : []);
     if (names.length === 0) return;
     const full = this.currentParams;
-    this.fullOrder = full.tensors.map((t) => t.name);
     for (const name of names) this.held.set(name, full.tensor(name));
     this.relayout(full.tensors.filter((t) => !this.held.has(t.name)), () => {});
   }
@@ -818,8 +809,8 @@ export class Sequential {
   /** Puts the held kernels' dense values back into a full parameter region (inference models). */
   private restoreDense(): void {
     if (this.held.size === 0) return;
-    const compact = this.currentParams;
-    const views = this.fullOrder.map((name) => compact.tensors.find((t) => t.name === name) ?? this.held.get(name)!);
+    // Every trainable tensor in layer order, as the constructor laid the region out.
+    const views = this.layers.flatMap((l) => this.tensorsByLayer.get(l)!).filter((t) => t.kind !== 'movingMean' && t.kind !== 'movingVariance');
     const held = [...this.held.keys()].map((name) => {
       const layer = this.layers.find((l) => name === `${l.name}/kernel`) as Dense | Conv2D;
       return [name, layer.sparseKernel!.toDense()] as const;

@@ -9,7 +9,12 @@ export type RunCheckpointStore = CheckpointStore;
  * (method names cannot hold a comma, so distinct runs get distinct files).
  */
 export function runCheckpointPath(dir: string, runId: string): string {
-  return `${dir}/${runId.replaceAll('/', ',')}.ckpt`;
+  return `${dir}/${runFileStem(runId)}.ckpt`;
+}
+
+/** A run id as the start of a file name: its '/' as ',' (adam+l2/0.001/seed1 -> adam+l2,0.001,seed1). */
+export function runFileStem(runId: string): string {
+  return runId.replaceAll('/', ',');
 }
 
 /** A RunCheckpointStore on a file, written with writeFileAtomic so a kill never leaves it torn. Node only. */

@@ -8,7 +8,7 @@ import { standardizeSplits } from '../data/normalize.js';
 import { saveModelFile } from '../io/model_files_node.js';
 import type { Sequential } from '../model/sequential.js';
 import type { SweepConfig, SweepRun } from './config.js';
-import { runCheckpointFile } from './run_checkpoint_file.js';
+import { runCheckpointFile, runFileStem } from './run_checkpoint_file.js';
 import { executeSweepRun, type RunProgress, type SweepResult, type SweepRunOptions } from './run.js';
 
 /** A run's checkpoint file and how often to write it (see SweepRunOptions.checkpoint), or null for none. */
@@ -64,7 +64,7 @@ export function runFileOptions(run: SweepRun, { checkpoint, models }: RunFiles):
 
 /** Where a run's final model file goes in a sweep's models folder ('/' in the id as ','; `.reduced` for the reduced form). */
 export function runModelPath(dir: string, runId: string, reduced = false): string {
-  return `${dir}/${runId.replaceAll('/', ',')}${reduced ? '.reduced' : ''}.slimtrain`;
+  return `${dir}/${runFileStem(runId)}${reduced ? '.reduced' : ''}.slimtrain`;
 }
 
 function saveRunModels(dir: string, run: SweepRun, model: Sequential, reduced: Sequential, result: SweepResult): void {
