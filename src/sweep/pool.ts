@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { init } from '../backend/engine.js';
+import { availableThreads } from '../backend/thread_pool.js';
 import type { SweepConfig, SweepRun } from './config.js';
 import { executeSweepRun, type RunProgress, type SweepResult } from './run.js';
 import { runCheckpointPath } from './run_checkpoint_file.js';
@@ -17,11 +18,25 @@ export interface PoolEvents {
 /** The marker a worker thread's workerData carries, so the CLI entry knows to serve runs. */
 export const SWEEP_WORKER_ROLE = 'slimtrain-sweep-worker';
 
+/** What a sweep worker thread is started with: its role and the kernel threads its engine runs. */
+export interface SweepWorkerData {
+  role: typeof SWEEP_WORKER_ROLE;
+  kernelThreads: number;
+}
+
 /**
  * Where the runs checkpoint: DIR/<run>.ckpt every `everySteps` steps and at epoch ends (null: no
  * checkpoints); and `models`, the folder their final models are saved to (saveModels), if any.
  */
 export type PoolCheckpoints = { dir: string; everySteps: number; models?: string | null } | null;
+
+/**
+ * The kernel threads each of `workers` sweep workers runs on: the cores shared out among them, so
+ * a sweep with fewer runs left than cores still uses them all (any count gives the same bits).
+ */
+export function kernelThreadsPerWorker(workers: number): number {
+  return Math.max(1, Math.floor(availableThreads().threads / workers));
+}
 
 /**
  * Runs the given runs on `jobs` worker threads started from `entry` (the CLI bundle), each taking
@@ -64,9 +79,11 @@ export async function runSweepPool(
     queue.length = 0;
     for (const w of workers) w.postMessage({ type: 'stop', reason: String(signal.reason?.message ?? signal.reason) } satisfies SweepRequest);
   }, { once: true });
-  const slots = Array.from({ length: Math.min(jobs, runs.length) }, (_, slot) =>
+  const workerCount = Math.min(jobs, runs.length);
+  const kernelThreads = kernelThreadsPerWorker(workerCount);
+  const slots = Array.from({ length: workerCount }, (_, slot) =>
     new Promise<void>((resolve) => {
-      const worker = new Worker(entry, { workerData: { role: SWEEP_WORKER_ROLE } });
+      const worker = new Worker(entry, { workerData: { role: SWEEP_WORKER_ROLE, kernelThreads } satisfies SweepWorkerData });
       workers.push(worker);
       let current: SweepRun | undefined;
       const next = () => {

@@ -80,14 +80,14 @@ export class RunStoppedError extends SlimtrainError {
 }
 
 /**
- * The body of a sweep worker thread: one engine, data loaded once, runs executed one at a time as
- * the parent sends them; progress is throttled to about 4 messages a second.
+ * The body of a sweep worker thread: one engine on `kernelThreads` threads (the pool's share of the
+ * cores), data loaded once, runs executed one at a time as the parent sends them; progress is
+ * throttled to about 4 messages a second.
  */
-export async function sweepWorkerMain(): Promise<void> {
+export async function sweepWorkerMain(kernelThreads = 1): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('sweepWorkerMain runs inside a worker thread');
-  // One kernel thread per run: the sweep's parallelism is across runs.
-  const engine = await init({ threads: 1 });
+  const engine = await init({ threads: kernelThreads });
   const load = sweepDataLoader();
   let stopping: AbortController | null = null;
   port.on('message', async (request: SweepRequest) => {

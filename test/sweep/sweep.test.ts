@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -145,7 +145,7 @@ describe('sweep runs', () => {
     const cli = (...args: string[]) => spawnSync(process.execPath, [`${root}dist/cli.js`, 'sweep', config, ...args], { encoding: 'utf8', env: { ...process.env, SLIMTRAIN_DATA: '' } });
     const first = cli('--jobs', '2');
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/3 runs, 0 already in .*grid.jsonl, 3 to go on 2 thread\(s\)/);
+    expect(first.stderr).toMatch(new RegExp(`3 runs, 0 already in .*grid.jsonl, 3 to go on 2 thread\\(s\\), ${Math.max(1, Math.floor(availableParallelism() / 2))} kernel thread\\(s\\) each`));
     expect(first.stderr).toMatch(/\[1\] /); // the second thread ran something
     const jsonl = join(dir, 'out', 'grid.jsonl');
     const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -159,10 +159,12 @@ describe('sweep runs', () => {
     appendFileSync(jsonl, kept[2].slice(0, 40));
     const second = cli('--jobs', '1');
     expect(second.status, second.stderr).toBe(0);
-    expect(second.stderr).toMatch(/3 runs, 2 already in .*, 1 to go on 1 thread/);
+    // One worker left: it gets every core as kernel threads.
+    expect(second.stderr).toMatch(new RegExp(`3 runs, 2 already in .*, 1 to go on 1 thread\\(s\\), ${availableParallelism()} kernel thread\\(s\\) each`));
     const rerun = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => { try { return JSON.parse(l); } catch { return null; } }).filter(Boolean);
     expect(rerun).toHaveLength(3);
-    // Same seed, same weights: the rerun reproduces the lost run exactly.
+    // Same seed, same weights: the rerun reproduces the lost run exactly (on every core's kernel
+    // threads, where the first ran on one).
     expect({ ...rerun[2], seconds: 0 }).toEqual({ ...JSON.parse(kept[2]), seconds: 0 });
     // A method changed since: its row's configHash no longer matches, so that run (only) runs again.
     const grid = JSON.parse(readFileSync(config, 'utf8'));

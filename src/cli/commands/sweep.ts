@@ -6,7 +6,7 @@ import { ArgumentError } from '../../errors.js';
 import { checkSweepConfig, checkSweepModels, DEFAULT_CHECKPOINT_STEPS, sweepRuns, type SweepConfig, type SweepRun } from '../../sweep/config.js';
 import { sweepRunHash } from '../../sweep/fingerprint.js';
 import { describeMergeProblems, mergeProblemCount, mergeSweepRows } from '../../sweep/merge.js';
-import { runSweepPool } from '../../sweep/pool.js';
+import { kernelThreadsPerWorker, runSweepPool } from '../../sweep/pool.js';
 import { sweepMarkdown, sweepPoints, sweepSvg } from '../../sweep/report.js';
 import { renderSweepPage } from '../../report/sweep_page.js';
 import { appendSweepResult, readSweepResults, type SweepRow } from '../../sweep/results_file.js';
@@ -38,7 +38,8 @@ SIGINT or SIGTERM stops every running run at its next batch, after its checkpoin
 the same command again continues them. A second signal exits at once.
 
 options:
-  --jobs N              worker threads (default: the config's jobs, else one per core)
+  --jobs N              worker threads (default: the config's jobs, else one per core); the
+                        cores are shared out among them as kernel threads
   --out DIR             output folder (default: the config's out, else sweeps)
   --data DIR            data folder (default: the config's data, else SLIMTRAIN_DATA)
   --report-only         write the table and plot from the results so far, run nothing
@@ -362,7 +363,9 @@ export const sweep: Command = {
 
     if (!v['report-only'] && pending.length) {
       mkdirSync(checkpointDir, { recursive: true });
-      io.err(`sweep ${config.name}: ${runs.length} runs, ${runs.length - pending.length} already in ${resultsPath}, ${pending.length} to go on ${Math.min(jobs, pending.length)} thread(s)\n`);
+      const workers = Math.min(jobs, pending.length);
+      io.err(`sweep ${config.name}: ${runs.length} runs, ${runs.length - pending.length} already in ${resultsPath}, ${pending.length} to go on ${workers} thread(s)` +
+        `${v['in-process'] ? '' : `, ${kernelThreadsPerWorker(workers)} kernel thread(s) each`}\n`);
       io.err(`  checkpoints ${checkpointSteps ? `every ${checkpointSteps} steps and ` : ''}at epoch ends in ${checkpointDir}\n`);
       if (config.saveModels) io.err(`  final models (and their reduced forms) saved to ${out}/${config.name}.models\n`);
       const progress = new SweepProgress(io, pending.length, v['in-process'] ? 1 : Math.min(jobs, pending.length));
