@@ -29,8 +29,12 @@ const start = (data, post) => {
     post('ready');
     let seen = 0;
     for (;;) {
-      Atomics.wait(ctl, 0, seen);
-      seen = Atomics.load(ctl, 0);
+      // Only a new sequence number is a task: a notify can arrive late (the caller preempted
+      // between its add and its notify, while this thread already ran the task and came back to
+      // wait), and must not run the same task again.
+      let now;
+      while ((now = Atomics.load(ctl, 0)) === seen) Atomics.wait(ctl, 0, seen);
+      seen = now;
       const op = ctl[2];
       if (op < 0) break;
       try {

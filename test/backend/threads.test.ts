@@ -61,6 +61,23 @@ describe('kernel threads', () => {
     }
   }, 120_000);
 
+  it('a late notify does not run a finished task again (the caller preempted between its add and its notify)', async () => {
+    const engine = await init({ threads: 2 });
+    const { arena } = engine;
+    const pool = (engine as unknown as { pool: { ctl: Int32Array; run(tasks: { op: string; args: number[] }[], local: () => void): void } }).pool;
+    const n = 1024;
+    const w = arena.allocF32(n), g = arena.allocF32(n);
+    arena.f32(g, n).fill(1);
+    // w -= 0.5 * g on the worker: once.
+    pool.run([{ op: 'sgdUpdate', args: [w, g, 0] }, { op: 'sgdUpdate', args: [w, g, n, 0.5] }], () => {});
+    expect(arena.f32(w, n).every((v) => v === -0.5)).toBe(true);
+    // The notify the caller would have sent late; the worker has finished and waits again.
+    Atomics.notify(pool.ctl, 0);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    expect(arena.f32(w, n).every((v) => v === -0.5), 'the worker ran the update a second time').toBe(true);
+    engine.dispose();
+  });
+
   it("refuses a task with more arguments than a worker's slot holds, instead of writing into the next slot", async () => {
     const engine = await init({ threads: 2 });
     const pool = (engine as unknown as { pool: { run(tasks: { op: string; args: number[] }[], local: () => void): void } }).pool;
