@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp_dir.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = `${root}dist/cli.js`;
@@ -15,7 +15,7 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 
 // The command line as a user runs it: the built package's bin, in a subprocess.
 describe('slimtrain command line', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'slimtrain-cli-'));
+  const dir = tempDir('slimtrain-cli-');
   const model = join(dir, 'mnist.slim');
   const small = join(dir, 'mnist-reduced.slim');
   const report = join(dir, 'report.html');
@@ -198,7 +198,7 @@ describe('slimtrain command line', () => {
   });
 
   it('a dataset it cannot find is a clear error saying where it looked', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'slimtrain-empty-'));
+    const empty = tempDir('slimtrain-empty-');
     const r = run(['train', '--dataset', 'cifar10', '--data', empty]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(empty);

@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { InterruptedError, SIGNAL_EXIT_CODES, stopOnSignals } from '../../src/cli/interrupt.js';
 import { decodeModel } from '../../src/io/model_file.js';
+import { tempDir } from '../support/temp_dir.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = `${root}dist/cli.js`;
@@ -33,7 +33,7 @@ async function interrupted(args: string[], signals: NodeJS.Signals[]): Promise<{
 // Long runs on the command line: SIGINT/SIGTERM stop at the next batch, write the checkpoint if
 // one was asked for, say where it is, and exit 130/143; a second signal exits at once.
 describe('interrupting slimtrain train', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'slimtrain-signal-'));
+  const dir = tempDir('slimtrain-signal-');
   const flags = ['train', '--dataset', 'mnist', '--model', 'lenet-300-100', '--limit', '6000', '--test-limit', '200', '--epochs', '4', '--no-reduce'];
 
   it('SIGTERM: stops at the next batch, writes the checkpoint, exits 143; --resume gives the weights of an uninterrupted run', async () => {

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cifar10FromArchive, parseCifar10 } from '../../src/data/cifar10.js';
 import { DataFormatError } from '../../src/data/data_format_error.js';
 import { DATASET_SHAPES, loadDataset } from '../../src/data/load_dataset.js';
 import { tarArchive } from './tar_fixture.js';
+import { tempDir } from '../support/temp_dir.js';
 
 const RECORD = 3073;
 
@@ -64,7 +64,7 @@ describe('CIFAR-10 archives and folders (synthetic batch files)', () => {
   beforeAll(() => {
     tar = tarArchive(entries);
     tgz = gzipSync(tar, { level: 1 });
-    dir = mkdtempSync(`${tmpdir()}/slimtrain-cifar-`);
+    dir = tempDir('slimtrain-cifar-');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

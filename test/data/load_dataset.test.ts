@@ -1,15 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DATASET_SHAPES, DatasetNotFoundError, loadDataset } from '../../src/data/load_dataset.js';
 import { loadMnist, mnistPackageDir } from '../../src/data/mnist.js';
+import { tempDir } from '../support/temp_dir.js';
 
 describe('loadDataset', () => {
   let dir: string;
   const savedEnv = process.env.SLIMTRAIN_DATA;
   beforeAll(() => {
-    dir = mkdtempSync(`${tmpdir()}/slimtrain-data-`);
+    dir = tempDir('slimtrain-data-');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(() => {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp_dir.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,7 +19,7 @@ describe('the README', () => {
     const command = readme.match(/^npm ci && npx slimtrain (train .*)$/m)![1].split(' ');
     const stated = readme.match(/^(result: .*)$/m);
     expect(stated, 'a result: line in README.md').not.toBeNull();
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-readme-'));
+    const dir = tempDir('slimtrain-readme-');
     try {
       const args = command.map((a) => (a === 'report.html' ? join(dir, 'report.html') : a));
       const out = execFileSync(process.execPath, [`${root}dist/cli.js`, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, SLIMTRAIN_DATA: '' } });

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as st from '../../src/index.js';
 import { UsageError } from '../../src/cli/command.js';
+import { tempDir } from '../support/temp_dir.js';
 
 // Every case of docs/errors.md: a bad input, the error class it must raise, and a message that
 // names the argument, the value and what was expected. The ids tie this table to the doc.
@@ -95,7 +95,7 @@ function disposedEngine(): st.Engine {
   return dead;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'slimtrain-errors-'));
+const dir = tempDir('slimtrain-errors-');
 const notJson = join(dir, 'model.json');
 writeFileSync(notJson, '{ "layers": [ ');
 const empty = join(dir, 'empty');

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
@@ -7,6 +6,7 @@ import { COMMANDS } from '../../src/cli/commands/index.js';
 import { main } from '../../src/cli/dispatch.js';
 import { saveModelFile } from '../../src/io/model_files_node.js';
 import { Sequential } from '../../src/model/sequential.js';
+import { tempDir } from '../support/temp_dir.js';
 
 // Every flag of every command, given a bad value (or a combination that cannot work): the command
 // exits 2 before it loads data or starts work, with `slimtrain <command>: --flag = value: expected ...`.
@@ -14,7 +14,7 @@ import { Sequential } from '../../src/model/sequential.js';
 // so a new flag cannot go unchecked. In-process: a flag whose check were missing would start
 // loading data and training here and fail the exit-code assertion.
 
-const dir = mkdtempSync(join(tmpdir(), 'slimtrain-flags-'));
+const dir = tempDir('slimtrain-flags-');
 const saved = join(dir, 'm.slim');
 const folder = join(dir, 'folder');
 mkdirSync(folder);

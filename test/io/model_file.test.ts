@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
 import { adam } from '../../src/optim/optimizers.js';
 import { layerTypesMissing } from '../support/layer_coverage.js';
 import { rng, uniform } from '../support/random.js';
+import { tempDir } from '../support/temp_dir.js';
 
 const SPEC: ModelSpec = {
   inputShape: [8, 8, 1],
@@ -116,7 +116,7 @@ describe('model files', () => {
   });
 
   it('saves atomically: a process killed while saving leaves the previous file intact', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-'));
+    const dir = tempDir('slimtrain-');
     const path = join(dir, 'model.slim');
     saveModelFile(model, path);
     const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -142,7 +142,7 @@ describe('model files', () => {
   }, 20_000);
 
   it('the next save removes the temporary files SIGKILLed saves left, and nothing that is not ours', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-'));
+    const dir = tempDir('slimtrain-');
     const path = join(dir, 'model.slim');
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const script = `
@@ -177,7 +177,7 @@ describe('model files', () => {
 
   it('names the problem when a file does not exist or its spec does not build', () => {
     expect(() => loadModelFile(engine, '/nonexistent/m.slim')).toThrow(/model file \/nonexistent\/m.slim does not exist/);
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-'));
+    const dir = tempDir('slimtrain-');
     const broken = editManifest(encodeModel(model), (text) => text.replace('"units":4', '"units":0'));
     writeFileSync(join(dir, 'b.slim'), broken);
     expect(() => loadModelFile(engine, join(dir, 'b.slim'))).toThrow(/its model spec does not build: dense.units = 0/);

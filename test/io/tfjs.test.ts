@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
@@ -16,6 +15,7 @@ import { l2 } from '../../src/regularize/coupled.js';
 import { reduce } from '../../src/reduce/reduce.js';
 import { layerTypesMissing } from '../support/layer_coverage.js';
 import { relativeError, useTfjsCpu } from '../support/tfjs_crosscheck.js';
+import { tempDir } from '../support/temp_dir.js';
 
 // Every layer type that has a TensorFlow.js counterpart, on MNIST-shaped input.
 const SPEC: ModelSpec = {
@@ -83,7 +83,7 @@ describe('TensorFlow.js layers format', () => {
     await model.fit(trainX, trainY, { epochs: 6, batchSize: 32 });
     const { model: small } = reduce(model);
     expect(small.parameterCount).toBeLessThan(model.parameterCount);
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-tfjs-'));
+    const dir = tempDir('slimtrain-tfjs-');
     saveTfjsModelFiles(small, dir);
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     const tfModel = await loadInTfjs(json, new Uint8Array(readFileSync(join(dir, 'weights.bin'))));

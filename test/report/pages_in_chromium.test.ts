@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -9,6 +8,7 @@ import type { ChartSpec } from '../../src/report/chart_page_script.js';
 import { renderTrainingReport } from '../../src/report/training_report.js';
 import { pageFacts } from '../support/page_checks.js';
 import { fullSampleReduction, sampleReportData } from './sample_report_data.js';
+import { tempDir } from '../support/temp_dir.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = `${root}test-artifacts`;
@@ -30,7 +30,7 @@ describe.skipIf(!hasChromium)(
   hasChromium ? 'report and sweep pages in headless chromium' : `report and sweep pages: SKIPPED because ${CHROMIUM} does not exist (apt-get install -y chromium)`,
   () => {
     let browser: Browser;
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-pages-'));
+    const dir = tempDir('slimtrain-pages-');
     const files = { report: join(dir, 'report.html'), sweep: join(dir, 'out', 'grid.html'), sample: join(dir, 'sample.html') };
 
     beforeAll(async () => {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { optimizerFromSpec } from '../../src/optim/spec.js';
 import { reduce } from '../../src/reduce/reduce.js';
 import { checkSweepConfig, sweepRuns } from '../../src/sweep/config.js';
 import { executeSweepRun } from '../../src/sweep/run.js';
+import { tempDir } from '../support/temp_dir.js';
 
 // Restructuring must not change a single bit of any result. These hashes were recorded before the
 // code was restructured (issue 14) and every later change keeps them: a change that means to alter
@@ -52,7 +52,7 @@ describe('results keep their bits', () => {
   const y = train.y.subarray(0, 960);
 
   it("a short train command (10,000 images, 3 epochs, L2 1e-2: a quarter of the parameters go): trained and reduced weights", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-hash-'));
+    const dir = tempDir('slimtrain-hash-');
     const saved = join(dir, 'model.slim');
     const reduced = join(dir, 'reduced.slim');
     const r = spawnSync(

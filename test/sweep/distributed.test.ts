@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/io/checkpoint.js';
 import { checkSweepConfig, sweepRuns } from '../../src/sweep/config.js';
 import { sweepRunHash } from '../../src/sweep/fingerprint.js';
+import { tempDir } from '../support/temp_dir.js';
 
 // The sweep as a user runs it on a cluster: `node dist/cli.js sweep` in separate processes.
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,7 +31,7 @@ const rows = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map
 const byId = (list: { id: string }[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
 const withoutTime = (list: Record<string, unknown>[]) => list.map((r) => ({ ...r, seconds: 0 }));
 
-const dir = mkdtempSync(join(tmpdir(), 'slimtrain-shards-'));
+const dir = tempDir('slimtrain-shards-');
 const GRID = {
   name: 'grid', dataset: 'mnist', limit: 600, testLimit: 200, model: 'lenet-300-100', epochs: 2, checkpointSteps: 4,
   methods: [

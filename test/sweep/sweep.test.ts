@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { executeSweepRun } from '../../src/sweep/run.js';
 import { runModelPath } from '../../src/sweep/worker.js';
 import { loadModelFile } from '../../src/io/model_files_node.js';
 import { rng, uniform } from '../support/random.js';
+import { tempDir } from '../support/temp_dir.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -133,7 +134,7 @@ describe('sweep runs', () => {
   });
 
   it('the CLI runs a grid on worker threads, appends JSONL, resumes and writes the table and plot', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-sweep-'));
+    const dir = tempDir('slimtrain-sweep-');
     const config = join(dir, 'grid.json');
     writeFileSync(config, JSON.stringify({
       name: 'grid', dataset: 'mnist', limit: 600, testLimit: 200, model: 'lenet-300-100', epochs: 1, out: join(dir, 'out'),
@@ -179,7 +180,7 @@ describe('sweep runs', () => {
   }, 120_000);
 
   it('saveModels leaves each run\'s final and reduced model as files that load to the weights its row hashed, and changes no run hash', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slimtrain-sweep-models-'));
+    const dir = tempDir('slimtrain-sweep-models-');
     const config = join(dir, 'saved.json');
     const grid = {
       name: 'saved', dataset: 'mnist', limit: 600, testLimit: 200, model: 'lenet-300-100', epochs: 1, out: join(dir, 'out'), saveModels: true,
