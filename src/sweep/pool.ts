@@ -38,6 +38,18 @@ export function kernelThreadsPerWorker(workers: number): number {
   return Math.max(1, Math.floor(availableThreads().threads / workers));
 }
 
+/** How a sweep pool runs: its workers, their kernel threads, where runs checkpoint, when to stop. */
+export interface PoolOptions {
+  /** Worker threads (at most one per run). */
+  jobs: number;
+  /** Kernel threads of each worker's engine (default: kernelThreadsPerWorker). */
+  kernelThreads?: number;
+  /** The CLI bundle the workers start from; null runs the runs one after another in this thread. */
+  entry: URL | null;
+  checkpoints?: PoolCheckpoints;
+  signal?: AbortSignal;
+}
+
 /**
  * Runs the given runs on `jobs` worker threads started from `entry` (the CLI bundle), each taking
  * the next run when it finishes one; without an entry the runs go one after another in this thread.
@@ -45,21 +57,14 @@ export function kernelThreadsPerWorker(workers: number): number {
  * writing their checkpoints; each reports an error (RunStoppedError from a worker, the signal's
  * reason in this thread).
  */
-export async function runSweepPool(
-  config: SweepConfig,
-  runs: SweepRun[],
-  jobs: number,
-  entry: URL | null,
-  events: PoolEvents,
-  checkpoints: PoolCheckpoints = null,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function runSweepPool(config: SweepConfig, runs: SweepRun[], options: PoolOptions, events: PoolEvents): Promise<void> {
+  const { jobs, entry, checkpoints = null, signal } = options;
   const filesOf = (run: SweepRun): RunFiles => ({
     checkpoint: checkpoints && { path: runCheckpointPath(checkpoints.dir, run.id), everySteps: checkpoints.everySteps },
     models: checkpoints?.models ?? null,
   });
   if (!entry) {
-    const engine = await init();
+    const engine = await init(options.kernelThreads === undefined ? {} : { threads: options.kernelThreads });
     const load = sweepDataLoader();
     for (const run of runs) {
       if (signal?.aborted) break;
@@ -80,7 +85,7 @@ export async function runSweepPool(
     for (const w of workers) w.postMessage({ type: 'stop', reason: String(signal.reason?.message ?? signal.reason) } satisfies SweepRequest);
   }, { once: true });
   const workerCount = Math.min(jobs, runs.length);
-  const kernelThreads = kernelThreadsPerWorker(workerCount);
+  const kernelThreads = options.kernelThreads ?? kernelThreadsPerWorker(workerCount);
   const slots = Array.from({ length: workerCount }, (_, slot) =>
     new Promise<void>((resolve) => {
       const worker = new Worker(entry, { workerData: { role: SWEEP_WORKER_ROLE, kernelThreads } satisfies SweepWorkerData });

@@ -112,6 +112,8 @@ const ROWS: Row[] = [
   ['sweep', 'report-only', [config, '--report-only=1'], /^--report-only = "1": expected no value/],
   ['sweep', 'in-process', [config, '--in-process', '--report-only'], /^--in-process: it cannot go with --report-only/],
   ['sweep', 'jobs', [config, '--jobs', '2', '--report-only'], /^--jobs = "2": it cannot go with --report-only/],
+  ['sweep', 'kernel-threads', [config, '--kernel-threads', '257'], /^--kernel-threads = "257": expected an integer from 1 to 256/],
+  ['sweep', 'kernel-threads', [config, '--kernel-threads', '1', '--report-only'], /^--kernel-threads = "1": it cannot go with --report-only/],
   ['sweep', 'shard', [config, '--shard', '3/3'], /^--shard = "3\/3": /],
   ['sweep', 'shard', [config, '--shard', '0/2', '--report-only'], /^--shard = "0\/2": it cannot go with --report-only/],
   ['sweep', 'partial', [config, '--partial'], /^--partial: only with --merge/],

@@ -172,8 +172,9 @@ describe('sweep runs', () => {
     grid.methods[1].epochs = 2;
     grid.description = 'changes no result, so no hash';
     writeFileSync(config, JSON.stringify(grid));
-    const third = cli('--jobs', '1');
+    const third = cli('--jobs', '1', '--kernel-threads', '1');
     expect(third.status, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/1 to go on 1 thread\(s\), 1 kernel thread\(s\) each/);
     expect(third.stderr).toMatch(/1 row\(s\) in .*grid.jsonl were made with another config \(configHash differs\), so those runs run again: padam\/0.003\/seed1 \(.*grid.jsonl:\d\)/);
     expect(third.stderr).toMatch(/3 runs, 2 already in .*, 1 to go on 1 thread/);
     expect(third.stdout).toMatch(/\| padam \| 0.003 \| 2 \|/);

@@ -38,8 +38,10 @@ SIGINT or SIGTERM stops every running run at its next batch, after its checkpoin
 the same command again continues them. A second signal exits at once.
 
 options:
-  --jobs N              worker threads (default: the config's jobs, else one per core); the
-                        cores are shared out among them as kernel threads
+  --jobs N              worker threads (default: the config's jobs, else one per core)
+  --kernel-threads N    kernel threads of each run (default: the cores shared out among the
+                        worker threads; with --in-process, every core). Any count gives the
+                        same bits
   --out DIR             output folder (default: the config's out, else sweeps)
   --data DIR            data folder (default: the config's data, else SLIMTRAIN_DATA)
   --report-only         write the table and plot from the results so far, run nothing
@@ -62,6 +64,7 @@ options:
 
 const SWEEP_FLAGS = {
   jobs: integerIn(1, MAX_THREADS, MAX_THREADS_WHY),
+  'kernel-threads': integerIn(1, MAX_THREADS, MAX_THREADS_WHY),
   out: outputFolder(),
   data: inputFolder(),
   'report-only': { type: 'boolean' as const },
@@ -76,6 +79,7 @@ const SWEEP_FLAGS = {
 const SWEEP_CONFLICTS: FlagConflict[] = [
   { flag: 'jobs', excludes: 'report-only', why: '--report-only runs nothing' },
   { flag: 'in-process', excludes: 'report-only', why: '--report-only runs nothing' },
+  { flag: 'kernel-threads', excludes: 'report-only', why: '--report-only runs nothing' },
   { flag: 'shard', excludes: 'report-only', why: 'the report covers every shard: use --merge' },
 ];
 
@@ -364,8 +368,9 @@ export const sweep: Command = {
     if (!v['report-only'] && pending.length) {
       mkdirSync(checkpointDir, { recursive: true });
       const workers = Math.min(jobs, pending.length);
+      const kernelThreads = v['kernel-threads'];
       io.err(`sweep ${config.name}: ${runs.length} runs, ${runs.length - pending.length} already in ${resultsPath}, ${pending.length} to go on ${workers} thread(s)` +
-        `${v['in-process'] ? '' : `, ${kernelThreadsPerWorker(workers)} kernel thread(s) each`}\n`);
+        `${v['in-process'] ? '' : `, ${kernelThreads ?? kernelThreadsPerWorker(workers)} kernel thread(s) each`}\n`);
       io.err(`  checkpoints ${checkpointSteps ? `every ${checkpointSteps} steps and ` : ''}at epoch ends in ${checkpointDir}\n`);
       if (config.saveModels) io.err(`  final models (and their reduced forms) saved to ${out}/${config.name}.models\n`);
       const progress = new SweepProgress(io, pending.length, v['in-process'] ? 1 : Math.min(jobs, pending.length));
@@ -375,7 +380,8 @@ export const sweep: Command = {
       // SIGINT/SIGTERM: the runs stop at their next batch and write their checkpoints; a second signal exits at once.
       const interrupt = stopOnSignals(io);
       try {
-        await runSweepPool(config, pending, jobs, threads ? entry : null, {
+        const checkpoints = { dir: checkpointDir, everySteps: checkpointSteps, models: config.saveModels ? `${out}/${config.name}.models` : null };
+        await runSweepPool(config, pending, { jobs, kernelThreads, entry: threads ? entry : null, checkpoints, signal: interrupt.signal }, {
           onStart: (slot, run) => progress.start(slot, run),
           onProgress: (slot, run, p) => progress.progress(slot, run, p),
           onNote: (slot, run, text) => progress.note(slot, run, text),
@@ -396,7 +402,7 @@ export const sweep: Command = {
             failures.push(`${run.id}: ${e.name}: ${e.message}`);
             progress.done(slot, `${run.id}: FAILED: ${e.name}: ${e.message}`);
           },
-        }, { dir: checkpointDir, everySteps: checkpointSteps, models: config.saveModels ? `${out}/${config.name}.models` : null }, interrupt.signal);
+        });
       } finally {
         interrupt.dispose();
       }
