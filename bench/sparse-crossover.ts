@@ -10,7 +10,7 @@
 import { init } from '../src/backend/engine.js';
 import { Conv2D } from '../src/layers/conv2d.js';
 import { Dense } from '../src/layers/dense.js';
-import { SPARSE_CROSSOVER, type SparseProduct } from '../src/layers/sparse_kernel.js';
+import { crossoverClass, SPARSE_CROSSOVER } from '../src/layers/sparse_kernel.js';
 import { presetSpec } from '../src/model/presets.js';
 import { Sequential } from '../src/model/sequential.js';
 import { magnitudePrune } from '../src/prune/magnitude.js';
@@ -40,11 +40,6 @@ export interface CrossoverRow {
   sparse_ms: number;
   /** The layer's share of its model's dense forward time at this batch. */
   share: number;
-}
-
-function crossoverOf(product: SparseProduct, batch: number): Crossover {
-  if (product === 'convolution') return batch < 4 ? 'convolution' : 'convolutionBatch';
-  return batch < 4 ? 'fewRows' : 'manyRows';
 }
 
 /** The density where sparse/dense time crosses 1, by linear interpolation between measured densities (ascending rows). */
@@ -88,7 +83,7 @@ export async function main(args: readonly string[]): Promise<void> {
           if (!(layer instanceof Dense || layer instanceof Conv2D) || !layer.sparseKernel) return;
           const denseMs = Math.min(d[i], d2[i]);
           rows.push({
-            model: name, layer: layer.name, crossover: crossoverOf(layer.sparseKernel.product, batch), density, batch,
+            model: name, layer: layer.name, crossover: crossoverClass(layer.sparseKernel.product, batch, layer.sparseKernel.rows), density, batch,
             dense_ms: denseMs, sparse_ms: Math.min(s[i], s2[i]), share: denseMs / denseTotal,
           });
         });

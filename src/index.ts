@@ -13,7 +13,7 @@ export { windowGeometry, withBatch } from './ops/geometry.js';
 export type { Padding } from './ops/geometry.js';
 export { Sequential, NonFiniteLossError } from './model/sequential.js';
 export type { ModelSpec, Targets, NamedWeight, CompileOptions, BuildOptions } from './model/sequential.js';
-export { SparseKernel, SPARSE_CROSSOVER, SPARSE_MODES } from './layers/sparse_kernel.js';
+export { crossoverClass, DEEP_INPUTS, SparseKernel, SPARSE_CROSSOVER, SPARSE_MODES } from './layers/sparse_kernel.js';
 export type { SparseMode } from './layers/sparse_kernel.js';
 export { sparseColumns, denseFromColumns, matrixShape } from './ops/sparse_columns.js';
 export type { SparseColumns } from './ops/sparse_columns.js';

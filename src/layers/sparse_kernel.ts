@@ -15,15 +15,21 @@ export const SPARSE_MODES: readonly SparseMode[] = ['auto', 'always', 'never'];
 
 /**
  * The densities (nonzeros / entries of the kernel matrix) below which a sparse kernel beats the
- * dense GEMM, per kernel and batch: from `npm run bench:sparse-crossover` on a quiet machine
- * (docs/benchmarks.md), the dense / sparse time of each weighted layer of LeNet-300-100, LeNet-5,
- * fashion-cnn and cifar-cnn at 70 .. 10% density, 1 thread, Node 20 x64. Each is the lowest
- * crossing among the layers that take most of their model's time (others cross 5-30 points
- * higher); near a crossover the two kernels take about the same time anyway.
+ * dense GEMM, per kernel, batch and (for dense layers at batch 1) depth: from `npm run
+ * bench:sparse-crossover` on a quiet machine (docs/benchmarks.md), the dense / sparse time of each
+ * weighted layer of LeNet-300-100, LeNet-5, fashion-cnn and cifar-cnn at 70 .. 10% density, 1
+ * thread, Node 20 x64. Each is the lowest crossing among the layers of its class that take most of
+ * their model's time (others cross 5-30 points higher); near a crossover the two kernels take
+ * about the same time anyway. `crossoverClass` says which entry a product falls under.
  */
 export const SPARSE_CROSSOVER = {
-  /** sparseMatmul with M < 4 rows (a dense layer at batch 1 to 3): one gather per nonzero. LeNet dense layers cross at 35-37%. */
+  /** sparseMatmul with M < 4 rows (a dense layer at batch 1 to 3): one gather per nonzero. The LeNet dense layers (300-800 inputs) cross at 35-37%. */
   fewRows: 0.35,
+  /**
+   * The same with at least DEEP_INPUTS inputs (a flattened feature map): fashion-cnn's and cifar-cnn's
+   * first dense layers (3136 and 4096 inputs) cross at 70 and 64%, where the GEMM at batch 1 is slow.
+   */
+  fewRowsDeep: 0.6,
   /** sparseMatmul with M >= 4 rows (batches; strided convolutions through im2col): SIMD lanes over rows of the transposed activations. 59-68%. */
   manyRows: 0.6,
   /** sparseConvolution (stride-1 convolutions, no im2col) on 1 to 3 samples. LeNet-5's and fashion-cnn's second convolutions: 37 and 45%. */
@@ -31,6 +37,19 @@ export const SPARSE_CROSSOVER = {
   /** sparseConvolution on 4 samples or more, where the dense path's im2col costs more per sample than at batch 1. 62 and 68%. */
   convolutionBatch: 0.6,
 };
+
+/**
+ * Inputs from which a dense layer at batch 1-3 counts as deep (`fewRowsDeep`). The layers measured
+ * have 300-800 inputs or 3136-4096, none between; 2048 splits them.
+ */
+export const DEEP_INPUTS = 2048;
+
+/** The SPARSE_CROSSOVER entry of a product: `rows` is M for 'matmul', samples for 'convolution'; `depth` the matrix's rows (K: inputs, or KH*KW*C). */
+export function crossoverClass(product: SparseProduct, rows: number, depth: number): keyof typeof SPARSE_CROSSOVER {
+  if (product === 'convolution') return rows < 4 ? 'convolution' : 'convolutionBatch';
+  if (rows >= 4) return 'manyRows';
+  return depth >= DEEP_INPUTS ? 'fewRowsDeep' : 'fewRows';
+}
 
 /**
  * The product a sparse copy serves: 'matmul' (sparseMatmul: dense layers, and strided convolutions
@@ -70,7 +89,7 @@ export class SparseKernel {
     const arena = engine.arena;
     const s = sparseColumns(arena.f32(ptr, rows * cols).slice(), rows, cols);
     const nonzeros = s.values.length;
-    if (mode === 'auto' && nonzeros / (rows * cols) >= Math.max(SparseKernel.crossover(product, 1), SparseKernel.crossover(product, 4))) return null;
+    if (mode === 'auto' && nonzeros / (rows * cols) >= Math.max(SparseKernel.crossover(product, 1, rows), SparseKernel.crossover(product, 4, rows))) return null;
     const colPtr = arena.alloc(4 * (cols + 1));
     const rowIdx = arena.alloc(4 * Math.max(1, nonzeros));
     const values = arena.allocF32(Math.max(1, nonzeros));
@@ -95,18 +114,17 @@ export class SparseKernel {
    * number of samples for 'convolution'.
    */
   uses(rows: number): boolean {
-    return this.mode === 'always' || this.density < SparseKernel.crossover(this.product, rows);
+    return this.mode === 'always' || this.density < SparseKernel.crossover(this.product, rows, this.rows);
   }
 
   /** Whether every product, at any batch, runs on the sparse kernel: the dense kernel is then never read. */
   get everyBatch(): boolean {
-    return this.mode === 'always' || this.density < Math.min(SparseKernel.crossover(this.product, 1), SparseKernel.crossover(this.product, 4));
+    return this.mode === 'always' || this.density < Math.min(SparseKernel.crossover(this.product, 1, this.rows), SparseKernel.crossover(this.product, 4, this.rows));
   }
 
-  /** The crossover density of a product at `rows` (M for 'matmul', samples for 'convolution'). */
-  static crossover(product: SparseProduct, rows: number): number {
-    if (product === 'convolution') return rows < 4 ? SPARSE_CROSSOVER.convolution : SPARSE_CROSSOVER.convolutionBatch;
-    return rows < 4 ? SPARSE_CROSSOVER.fewRows : SPARSE_CROSSOVER.manyRows;
+  /** The crossover density of a product at `rows` (M for 'matmul', samples for 'convolution') of a matrix with `depth` rows. */
+  static crossover(product: SparseProduct, rows: number, depth: number): number {
+    return SPARSE_CROSSOVER[crossoverClass(product, rows, depth)];
   }
 
   /** c [M, cols] = a [M, rows] times this matrix ('matmul'). */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
 import { Conv2D } from '../../src/layers/conv2d.js';
 import { Dense } from '../../src/layers/dense.js';
-import { SPARSE_CROSSOVER } from '../../src/layers/sparse_kernel.js';
+import { crossoverClass, DEEP_INPUTS, SPARSE_CROSSOVER } from '../../src/layers/sparse_kernel.js';
 import { presetSpec } from '../../src/model/presets.js';
 import { Sequential, type ModelSpec } from '../../src/model/sequential.js';
 import { magnitudePrune } from '../../src/prune/magnitude.js';
@@ -148,6 +148,20 @@ describe('inference models on the sparse kernel', () => {
       if (layer instanceof Conv2D) expect(layer.scratchFloats(64), layer.name).toBe(layer.strides[0] === 1 ? 0 : dense.model.layers.find((l) => l.name === layer.name)!.scratchFloats(64));
     }
     for (const m of [trained, dense.model, auto.model, sparse, reference]) m.dispose();
+  });
+
+  it('auto runs a deep dense layer at batch 1 sparse from a higher density than a shallow one (fewRowsDeep)', () => {
+    expect([crossoverClass('matmul', 1, 784), crossoverClass('matmul', 3, DEEP_INPUTS), crossoverClass('matmul', 4, 4096)]).toEqual(['fewRows', 'fewRowsDeep', 'manyRows']);
+    expect([crossoverClass('convolution', 1, 4096), crossoverClass('convolution', 4, 9)]).toEqual(['convolution', 'convolutionBatch']);
+    // Half the weights pruned: between fewRows (0.35) and fewRowsDeep (0.6).
+    for (const [inputs, sparseAtOne] of [[DEEP_INPUTS - 1, false], [DEEP_INPUTS, true]] as const) {
+      const model = Sequential.build(engine, { inputShape: [inputs], seed: 2, layers: [{ type: 'dense', units: 16 }] }, { inference: true });
+      magnitudePrune(model, { fraction: 0.5 });
+      expect(model.sparseKernels().map((k) => k.density)[0]).toBeCloseTo(0.5, 2);
+      const dense = model.layers[0] as Dense;
+      expect([dense.runsSparse(1), dense.runsSparse(64)], `${inputs} inputs`).toEqual([sparseAtOne, true]);
+      model.dispose();
+    }
   });
 
   it('refuses a sparse option on a trainable model and an unknown mode', () => {
