@@ -2,6 +2,7 @@ import type { Ptr } from '../backend/arena.js';
 import type { WindowGeometry } from '../backend/backend.js';
 import type { Engine } from '../backend/engine.js';
 import { sparseColumns } from '../ops/sparse_columns.js';
+import { oneOf, positiveInt } from '../validate.js';
 
 /**
  * Which kernel an inference model's dense and convolution layers multiply with:
@@ -46,6 +47,9 @@ export const DEEP_INPUTS = 2048;
 
 /** The SPARSE_CROSSOVER entry of a product: `rows` is M for 'matmul', samples for 'convolution'; `depth` the matrix's rows (K: inputs, or KH*KW*C). */
 export function crossoverClass(product: SparseProduct, rows: number, depth: number): keyof typeof SPARSE_CROSSOVER {
+  oneOf('product', product, SPARSE_PRODUCTS);
+  positiveInt('rows', rows);
+  positiveInt('depth', depth);
   if (product === 'convolution') return rows < 4 ? 'convolution' : 'convolutionBatch';
   if (rows >= 4) return 'manyRows';
   return depth >= DEEP_INPUTS ? 'fewRowsDeep' : 'fewRows';
@@ -56,6 +60,8 @@ export function crossoverClass(product: SparseProduct, rows: number, depth: numb
  * on their im2col matrix) or 'convolution' (sparseConvolution: stride-1 convolutions, direct).
  */
 export type SparseProduct = 'matmul' | 'convolution';
+
+const SPARSE_PRODUCTS: readonly SparseProduct[] = ['matmul', 'convolution'];
 
 /**
  * A weight matrix's copy in compressed sparse columns in engine memory (i32 colPtr [cols+1],

@@ -103,7 +103,7 @@ const NO_OPTIONS: Record<string, string> = {
   exportTfjsModel: 'a model and a file name', importTfjsModel: "an engine, a TensorFlow.js model.json (TensorFlow.js's own format) and bytes",
   saveTfjsModelFiles: 'a model and a folder', loadTfjsModelFiles: 'an engine and a path',
   sparseColumns: 'a dense matrix and its rows and columns', denseFromColumns: 'a CSC matrix', matrixShape: 'a shape',
-  sparseForm: 'values and a shape', decodeSparseTensor: 'bytes, a storage entry, a shape and a name',
+  sparseForm: 'values and a shape', crossoverClass: 'a product name, a row count and a depth', decodeSparseTensor: 'bytes, a storage entry, a shape and a name',
 };
 
 /** Sequential's methods and statics that take an options object (or a spec), and those that do not. */

@@ -153,6 +153,8 @@ describe('inference models on the sparse kernel', () => {
   it('auto runs a deep dense layer at batch 1 sparse from a higher density than a shallow one (fewRowsDeep)', () => {
     expect([crossoverClass('matmul', 1, 784), crossoverClass('matmul', 3, DEEP_INPUTS), crossoverClass('matmul', 4, 4096)]).toEqual(['fewRows', 'fewRowsDeep', 'manyRows']);
     expect([crossoverClass('convolution', 1, 4096), crossoverClass('convolution', 4, 9)]).toEqual(['convolution', 'convolutionBatch']);
+    expect(() => crossoverClass('conv' as never, 1, 9)).toThrow(/product = "conv": expected one of "matmul", "convolution"/);
+    expect(() => crossoverClass('matmul', 0, 9)).toThrow(/rows = 0: expected a positive integer/);
     // Half the weights pruned: between fewRows (0.35) and fewRowsDeep (0.6).
     for (const [inputs, sparseAtOne] of [[DEEP_INPUTS - 1, false], [DEEP_INPUTS, true]] as const) {
       const model = Sequential.build(engine, { inputShape: [inputs], seed: 2, layers: [{ type: 'dense', units: 16 }] }, { inference: true });
