@@ -120,18 +120,21 @@ export async function init(options: InitOptions = {}): Promise<Engine> {
   return new Engine(arena, createWasmBackend(build, kernels, arena, pool ?? undefined), build, shared ? await compileKernels(build) : module, pool, reason);
 }
 
+/** The most kernel threads an engine runs ('auto' on a machine with more cores stops here). */
+export const MAX_KERNEL_THREADS = 256;
+
 /**
  * Resolves the threads option: a count of at least 1, checked against what the runtime and build
  * allow, and (for 'auto' limited to one thread) the reason.
  */
 function threadCount(option: 'auto' | number | undefined, build: string, override: boolean): { threads: number; reason?: string } {
-  if (option !== undefined && option !== 'auto' && !(Number.isInteger(option) && option >= 1 && option <= 256)) {
-    throw new ArgumentError('threads', option, '"auto" or an integer from 1 to 256');
+  if (option !== undefined && option !== 'auto' && !(Number.isInteger(option) && option >= 1 && option <= MAX_KERNEL_THREADS)) {
+    throw new ArgumentError('threads', option, `"auto" or an integer from 1 to ${MAX_KERNEL_THREADS}`);
   }
   const { threads: available, reason } = availableThreads();
   if (option === undefined || option === 'auto') {
     if (build !== 'simd' || override) return { threads: 1, reason: `threads run the plain SIMD build, and this engine runs ${override ? 'a wasm override' : `the ${build} build`}` };
-    return available === 1 && reason ? { threads: 1, reason } : { threads: available };
+    return available === 1 && reason ? { threads: 1, reason } : { threads: Math.min(available, MAX_KERNEL_THREADS) };
   }
   if (option > 1) {
     if (build !== 'simd' || override) throw new ArgumentError('threads', option, `1 with ${override ? 'a wasm override' : `the ${build} build`} (threads run the plain SIMD build)`);

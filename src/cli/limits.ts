@@ -1,6 +1,7 @@
 // The upper bounds of the command line's counts. Each is far above any sensible run, so it only
 // catches typos (1e12 epochs would train until killed) and values the engine cannot honour;
 // docs/errors.md lists them with these reasons.
+import { MAX_KERNEL_THREADS } from '../backend/engine.js';
 
 /** Epochs: the longest schedules in the papers we reproduce run a few hundred epochs; 10,000 also covers tiny --limit runs. */
 export const MAX_EPOCHS = 10_000;
@@ -11,7 +12,7 @@ export const MAX_BATCH_SIZE = 65_536;
 export const MAX_BATCH_SIZE_WHY = 'above the largest training set, so full-batch training fits';
 
 /** Kernel threads and sweep jobs: init's own limit (one worker thread each). */
-export const MAX_THREADS = 256;
+export const MAX_THREADS = MAX_KERNEL_THREADS;
 export const MAX_THREADS_WHY = 'one worker thread each; init allows at most 256';
 
 /** Learning rate: no optimizer here trains above this; more is a typo for a smaller rate. */

@@ -95,6 +95,7 @@ export class SparseKernel {
     const arena = engine.arena;
     const s = sparseColumns(arena.f32(ptr, rows * cols).slice(), rows, cols);
     const nonzeros = s.values.length;
+    // Dense at every batch (the matrix's `rows` are the products' depth): no copy.
     if (mode === 'auto' && nonzeros / (rows * cols) >= Math.max(SparseKernel.crossover(product, 1, rows), SparseKernel.crossover(product, 4, rows))) return null;
     const colPtr = arena.alloc(4 * (cols + 1));
     const rowIdx = arena.alloc(4 * Math.max(1, nonzeros));

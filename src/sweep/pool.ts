@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { init } from '../backend/engine.js';
+import { init, MAX_KERNEL_THREADS } from '../backend/engine.js';
 import { availableThreads } from '../backend/thread_pool.js';
 import type { SweepConfig, SweepRun } from './config.js';
 import { executeSweepRun, type RunProgress, type SweepResult } from './run.js';
@@ -35,7 +35,7 @@ export type PoolCheckpoints = { dir: string; everySteps: number; models?: string
  * a sweep with fewer runs left than cores still uses them all (any count gives the same bits).
  */
 export function kernelThreadsPerWorker(workers: number): number {
-  return Math.max(1, Math.floor(availableThreads().threads / workers));
+  return Math.min(MAX_KERNEL_THREADS, Math.max(1, Math.floor(availableThreads().threads / workers)));
 }
 
 /** How a sweep pool runs: its workers, their kernel threads, where runs checkpoint, when to stop. */

@@ -373,7 +373,7 @@ export const sweep: Command = {
         `${v['in-process'] ? '' : `, ${kernelThreads ?? kernelThreadsPerWorker(workers)} kernel thread(s) each`}\n`);
       io.err(`  checkpoints ${checkpointSteps ? `every ${checkpointSteps} steps and ` : ''}at epoch ends in ${checkpointDir}\n`);
       if (config.saveModels) io.err(`  final models (and their reduced forms) saved to ${out}/${config.name}.models\n`);
-      const progress = new SweepProgress(io, pending.length, v['in-process'] ? 1 : Math.min(jobs, pending.length));
+      const progress = new SweepProgress(io, pending.length, v['in-process'] ? 1 : workers);
       // The CLI bundle starts its own worker threads; from TypeScript sources (tests) runs stay in-process.
       const entry = new URL(import.meta.url);
       const threads = !v['in-process'] && entry.pathname.endsWith('.js');
