@@ -6,6 +6,8 @@
 //   cols: [N*OH*OW, KH*KW*C], row (n, oh, ow), column (kh, kw, c)
 //   output position (oh, ow) reads input (oh*SH - PT + kh, ow*SW - PL + kw); outside = zero padding.
 
+import { copyRun } from "./simd";
+
 // Valid kernel taps [k0, k1) along one axis for output coordinate o.
 // @ts-ignore: decorator
 @inline function tapStart(o: i32, S: i32, P: i32): i32 {
@@ -16,20 +18,6 @@
   return min(K, size + P - o * S);
 }
 
-// dst[0..bytes) = src[0..bytes) for the short runs of a patch row: memory.copy costs a call
-// per run, which dominates when a run is a few floats (5 floats per kernel row with C = 1).
-// @ts-ignore: decorator
-@inline function copyRun(dst: usize, src: usize, bytes: usize): void {
-  if (bytes > 128) {
-    memory.copy(dst, src, bytes);
-    return;
-  }
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; o + 16 <= bytes; o += 16) v128.store(dst + o, v128.load(src + o));
-  }
-  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
-}
 
 // cols = im2col(x); padded taps are written as zeros.
 export function im2col(
@@ -95,6 +83,23 @@ export function col2im(
           }
         }
         row += rowLen;
+      }
+    }
+  }
+}
+
+// wt [KH, KW, CO, C] = w [KH, KW, C, CO] rotated half a turn in (kh, kw), channels swapped: the
+// kernel of the transposed convolution, so that a stride-1 convolution's input gradient is
+// the convolution of dy (padded by KH-1-PT, KW-1-PL) with wt.
+export function flipKernel(w: usize, wt: usize, KH: i32, KW: i32, C: i32, CO: i32): void {
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const src = w + (<usize>((kh * KW + kw) * C * CO) << 2);
+      const dst = wt + (<usize>(((KH - 1 - kh) * KW + KW - 1 - kw) * CO * C) << 2);
+      for (let c = 0; c < C; c++) {
+        for (let co = 0; co < CO; co++) {
+          store<f32>(dst + (<usize>(co * C + c) << 2), load<f32>(src + (<usize>(c * CO + co) << 2)));
+        }
       }
     }
   }

@@ -20,10 +20,18 @@
 // into equal blocks of at most KC), and the blocks are added into C in order. It depends only on
 // (M, N, K), never on the machine.
 //
+// Convolutions run the same driver with op(A) = im2col(x) (forward) or im2col(x)^T (weight
+// gradient) and no column matrix in memory: before packing, each A panel's window of the column
+// matrix is gathered from the NHWC input into an L2-sized scratch (gatherColumns), then packed as
+// a stored matrix would be. The packed values, the K blocks and the micro-kernel are those of
+// im2col + gemm, so the bits are too; what goes is the column matrix's round trip through memory
+// (written by im2col, read back by packA), which for 20-64 output columns cost a third of the
+// multiply.
+//
 // `work` is caller-provided scratch of GEMM_WORK_FLOATS floats (16-byte aligned): the kernel
 // allocates nothing.
 
-import { madd, fmadd } from "./simd";
+import { madd, fmadd, copyRun } from "./simd";
 
 // Micro-tile: 4 rows x 8 columns = eight f32x4 accumulators, two B vectors and one broadcast A
 // value live in registers (11 of the 16 xmm registers V8 has on x64).
@@ -36,8 +44,79 @@ const MC: i32 = 96;
 // Columns of B per packed block: KC*NC floats = 4 MiB at most.
 const NC: i32 = 4096;
 
-// Floats of scratch the caller must provide: packed A panel, packed B block, one edge tile.
-export const GEMM_WORK_FLOATS: i32 = MC * KC + KC * NC + MR * NR;
+// Floats of scratch the caller must provide: packed A panel, packed B block, one edge tile, and a
+// convolution's gathered window of columns (MC x KC or KC x MC).
+export const GEMM_WORK_FLOATS: i32 = MC * KC + KC * NC + MR * NR + MC * KC;
+
+// Where op(A) comes from: a stored matrix, the im2col matrix of an NHWC input, or its transpose.
+const A_MATRIX: i32 = 0;
+const A_COLUMNS: i32 = 1;
+const A_COLUMNS_T: i32 = 2;
+
+// The convolution's window geometry (as im2col takes it) for the current call; set by the exported
+// entry points, read by gatherColumns. Each WebAssembly instance (thread) has its own.
+let gH: i32 = 0, gW: i32 = 0, gC: i32 = 0, gKH: i32 = 0, gKW: i32 = 0;
+let gSH: i32 = 0, gSW: i32 = 0, gPT: i32 = 0, gPL: i32 = 0, gOH: i32 = 0, gOW: i32 = 0;
+
+// dst[r][q] = cols[r0 + r][c0 + q] for r < rows, q < width (row stride `width` floats), where cols
+// is im2col(x) for the current geometry: row (n, oh, ow), column (kh, kw, c), padded taps zero.
+// A kernel row's valid taps are one contiguous run of x, copied as such.
+function gatherColumns(x: usize, dst: usize, r0: i32, rows: i32, c0: i32, width: i32): void {
+  const C = gC, KWC = gKW * gC;
+  const rowBytes = <usize>(gW * C) << 2;
+  const imageBytes = <usize>(gH * gW * C) << 2;
+  const c1 = c0 + width;
+  const khFirst = c0 / KWC, khLast = (c1 - 1) / KWC;
+  // Row r0's (n, oh, ow), then stepped row by row: no divisions per row.
+  const positions = gOH * gOW;
+  const n0 = r0 / positions;
+  let oh = (r0 - n0 * positions) / gOW;
+  let ow = r0 - n0 * positions - oh * gOW;
+  let image = x + <usize>n0 * imageBytes;
+  // out + 4q is column c0 + q... of the current row; biased by c0 so that column j is at out + 4j.
+  let out = dst - (<usize>c0 << 2);
+  const outStride = <usize>width << 2;
+  for (let r = 0; r < rows; r++) {
+    const ihBase = oh * gSH - gPT, iwBase = ow * gSW - gPL;
+    if (ihBase >= 0 && ihBase + gKH <= gH && iwBase >= 0 && iwBase + gKW <= gW) {
+      // Every tap inside the image: kernel row kh is one run of KWC floats of x.
+      let src = image + <usize>(ihBase * gW + iwBase) * (<usize>C << 2) + <usize>khFirst * rowBytes;
+      for (let kh = khFirst; kh <= khLast; kh++) {
+        const seg0 = max(c0, kh * KWC), seg1 = min(c1, kh * KWC + KWC);
+        copyRun(out + (<usize>seg0 << 2), src + (<usize>(seg0 - kh * KWC) << 2), <usize>(seg1 - seg0) << 2);
+        src += rowBytes;
+      }
+    } else {
+      const kw0 = max(0, -iwBase), kw1 = min(gKW, gW - iwBase);
+      for (let kh = khFirst; kh <= khLast; kh++) {
+        const seg0 = max(c0, kh * KWC), seg1 = min(c1, kh * KWC + KWC);
+        const ih = ihBase + kh;
+        // The valid taps' columns [v0, v1) of this kernel row, within the window; zeros around.
+        let v0 = seg1, v1 = seg1;
+        if (ih >= 0 && ih < gH && kw1 > kw0) {
+          v0 = min(seg1, max(seg0, kh * KWC + kw0 * C));
+          v1 = max(v0, min(seg1, kh * KWC + kw1 * C));
+        }
+        if (v0 > seg0) memory.fill(out + (<usize>seg0 << 2), 0, <usize>(v0 - seg0) << 2);
+        if (v1 > v0) {
+          // Column kh*KWC + q (q = kw*C + c) is x[ih, iwBase + kw, c], at (ih*W + iwBase)*C + q.
+          const src = image + (<usize>((ih * gW + iwBase) * C + v0 - kh * KWC) << 2);
+          copyRun(out + (<usize>v0 << 2), src, <usize>(v1 - v0) << 2);
+        }
+        if (seg1 > v1) memory.fill(out + (<usize>v1 << 2), 0, <usize>(seg1 - v1) << 2);
+      }
+    }
+    out += outStride;
+    if (++ow == gOW) {
+      ow = 0;
+      if (++oh == gOH) {
+        oh = 0;
+        image += imageBytes;
+      }
+    }
+  }
+}
+
 
 export function gemmWorkFloats(): i32 {
   return GEMM_WORK_FLOATS;
@@ -280,6 +359,41 @@ export function gemmRows(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,
   a: usize, b: usize, c: usize, accumulate: i32, work: usize, i0: i32, i1: i32,
 ): void {
+  gemmDriver(A_MATRIX, transA, transB, M, N, K, a, b, c, accumulate, work, i0, i1);
+}
+
+// Rows [i0, i1) of y[N*OH*OW, CO] = im2col(x) * w, w the [KH*KW*C, CO] kernel matrix: the bits
+// of im2col followed by gemmRows(0, 0, ...), without the column matrix. i0 a multiple of MR.
+export function convGemmRows(
+  x: usize, w: usize, y: usize, N: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
+  CO: i32, work: usize, i0: i32, i1: i32,
+): void {
+  setGeometry(H, W, C, KH, KW, SH, SW, PT, PL, OH, OW);
+  gemmDriver(A_COLUMNS, 0, 0, N * OH * OW, CO, KH * KW * C, x, w, y, 0, work, i0, i1);
+}
+
+// Rows [i0, i1) of dw[KH*KW*C, CO] (+)= im2col(x)^T * dy, dy [N*OH*OW, CO]: the weight gradient,
+// with the bits of im2col followed by gemmRows(1, 0, ...). i0 a multiple of MR.
+export function convFilterGemmRows(
+  x: usize, dy: usize, dw: usize, N: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
+  CO: i32, accumulate: i32, work: usize, i0: i32, i1: i32,
+): void {
+  setGeometry(H, W, C, KH, KW, SH, SW, PT, PL, OH, OW);
+  gemmDriver(A_COLUMNS_T, 1, 0, KH * KW * C, CO, N * OH * OW, x, dy, dw, accumulate, work, i0, i1);
+}
+
+function setGeometry(H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32): void {
+  gH = H; gW = W; gC = C; gKH = KH; gKW = KW; gSH = SH; gSW = SW; gPT = PT; gPL = PL; gOH = OH; gOW = OW;
+}
+
+// The blocked product for rows [i0, i1) of C, op(A) taken from `aSource` (A_MATRIX: a is A;
+// A_COLUMNS / A_COLUMNS_T: a is the NHWC input whose im2col matrix, or its transpose, is op(A)).
+function gemmDriver(
+  aSource: i32, transA: i32, transB: i32, M: i32, N: i32, K: i32,
+  a: usize, b: usize, c: usize, accumulate: i32, work: usize, i0: i32, i1: i32,
+): void {
   if (M <= 0 || N <= 0 || i1 <= i0) return;
   const ldc = <usize>N << 2;
   if (K <= 0) {
@@ -289,9 +403,10 @@ export function gemmRows(
   const packedA = work;
   const packedB = work + (<usize>(MC * KC) << 2);
   const tile = packedB + (<usize>(KC * NC) << 2);
+  const gathered = tile + (<usize>(MR * NR) << 2);
   const kBlocks = (K + KC - 1) / KC;
   const kDepth = (K + kBlocks - 1) / kBlocks;
-  if (M < MR && !transA && !transB) {
+  if (aSource == A_MATRIX && M < MR && !transA && !transB) {
     gemmFewRows(M, N, K, a, b, c, accumulate, kDepth);
     return;
   }
@@ -303,7 +418,18 @@ export function gemmRows(
       packB(transB, N, K, b, pc, kc, jc, nc, packedB);
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = min(MC, i1 - ic);
-        packA(transA, M, K, a, ic, mc, pc, kc, packedA);
+        if (aSource == A_MATRIX) {
+          packA(transA, M, K, a, ic, mc, pc, kc, packedA);
+        } else if (aSource == A_COLUMNS) {
+          // Rows [ic, ic+mc) x columns [pc, pc+kc) of im2col(x), as an mc x kc matrix.
+          gatherColumns(a, gathered, ic, mc, pc, kc);
+          packA(0, mc, kc, gathered, 0, mc, 0, kc, packedA);
+        } else {
+          // op(A) = im2col(x)^T: its rows [ic, ic+mc) are columns of im2col(x), its depth
+          // [pc, pc+kc) rows of it; gathered as the kc x mc matrix A stored transposed.
+          gatherColumns(a, gathered, pc, kc, ic, mc);
+          packA(1, mc, kc, gathered, 0, mc, 0, kc, packedA);
+        }
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const pb = packedB + (<usize>(jr * kc) << 2);

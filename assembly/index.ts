@@ -1,13 +1,13 @@
 // Every kernel the engine calls. Kernels take byte offsets into the one linear memory and integer
 // or float scalars, allocate nothing and return nothing (reductions write to an out pointer).
-export { gemm, gemmRows, gemmWorkFloats } from "./gemm";
+export { gemm, gemmRows, convGemmRows, convFilterGemmRows, gemmWorkFloats } from "./gemm";
 
 // End of the module's static data (Mathf's lookup tables): the TypeScript arena allocates above it.
 export function heapBase(): usize {
   return __heap_base;
 }
 
-export { im2col, col2im } from "./conv";
+export { im2col, col2im, flipKernel } from "./conv";
 export { sparseMatmul, sparseMatmulRows, sparseWorkFloats } from "./sparse";
 export { sparseConvolution, sparseConvWorkFloats } from "./sparse_conv";
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool";

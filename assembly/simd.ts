@@ -20,3 +20,19 @@
 @inline export function fmadd(a: f32, b: f32, c: f32): f32 {
   return c + a * b;
 }
+
+// dst[0..bytes) = src[0..bytes) for the short runs of a patch row (im2col, and the columns a
+// convolution GEMM gathers): memory.copy costs a call per run, which dominates when a run is a few
+// floats (5 floats per kernel row with C = 1).
+// @ts-ignore: decorator
+@inline export function copyRun(dst: usize, src: usize, bytes: usize): void {
+  if (bytes > 128) {
+    memory.copy(dst, src, bytes);
+    return;
+  }
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; o + 16 <= bytes; o += 16) v128.store(dst + o, v128.load(src + o));
+  }
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
+}

@@ -56,6 +56,23 @@ export interface Backend {
    */
   sparseConvolution(x: Ptr, y: Ptr, colPtr: Ptr, rowIdx: Ptr, values: Ptr, bias: Ptr, relu: boolean, g: WindowGeometry, CO: number): void;
 
+  /**
+   * y [N*OH*OW, CO] = im2col(x) * w, w the [KH*KW*C, CO] kernel matrix, without materialising the
+   * columns: the bits of im2col then gemm(false, false, ...).
+   */
+  convGemm(x: Ptr, w: Ptr, y: Ptr, g: WindowGeometry, CO: number): void;
+  /**
+   * dw [KH*KW*C, CO] = im2col(x)^T * dy (dy [N*OH*OW, CO]), or dw += ... with accumulate, without
+   * materialising the columns: the bits of im2col then gemm(true, false, ...).
+   */
+  convFilterGemm(x: Ptr, dy: Ptr, dw: Ptr, g: WindowGeometry, CO: number, accumulate: boolean): void;
+
+  /**
+   * wt [KH, KW, CO, C] = w [KH, KW, C, CO] rotated half a turn in (kh, kw), with its channel axes
+   * swapped: the kernel of the transposed convolution.
+   */
+  flipKernel(w: Ptr, wt: Ptr, KH: number, KW: number, C: number, CO: number): void;
+
   /** cols[N*OH*OW, KH*KW*C] = the patches of x [N,H,W,C], columns ordered (kh, kw, c); padding reads 0. */
   im2col(x: Ptr, cols: Ptr, g: WindowGeometry): void;
   /** dx [N,H,W,C] = the sum of every cols entry into the input element it came from (overwrites dx). */

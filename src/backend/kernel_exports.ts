@@ -11,6 +11,8 @@ export interface KernelExports {
   // assembly/gemm.ts
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, accumulate: number, work: Ptr): void;
   gemmRows(transA: number, transB: number, M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, accumulate: number, work: Ptr, i0: number, i1: number): void;
+  convGemmRows(x: Ptr, w: Ptr, y: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, CO: number, work: Ptr, i0: number, i1: number): void;
+  convFilterGemmRows(x: Ptr, dy: Ptr, dw: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, CO: number, accumulate: number, work: Ptr, i0: number, i1: number): void;
   gemmWorkFloats(): number;
   // assembly/sparse.ts
   sparseMatmul(M: number, N: number, K: number, colPtr: Ptr, rowIdx: Ptr, values: Ptr, a: Ptr, c: Ptr, work: Ptr): void;
@@ -20,6 +22,7 @@ export interface KernelExports {
   sparseConvolution(x: Ptr, y: Ptr, colPtr: Ptr, rowIdx: Ptr, values: Ptr, bias: Ptr, relu: number, work: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number, CO: number): void;
   sparseConvWorkFloats(C: number, KH: number, KW: number, OH: number, OW: number, nonzeros: number): number;
   // assembly/conv.ts
+  flipKernel(w: Ptr, wt: Ptr, KH: number, KW: number, C: number, CO: number): void;
   im2col(x: Ptr, cols: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;
   col2im(cols: Ptr, dx: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;
   // assembly/pool.ts

@@ -59,6 +59,18 @@ export function createReferenceBackend(arena: Arena): Backend {
             }
   }
 
+  /** im2col(x) as a fresh [N*OH*OW, KH*KW*C] array: row (n, oh, ow), column (kh, kw, c). */
+  function columnsOf(x: Ptr, g: WindowGeometry): Float32Array {
+    const h = f();
+    const width = g.KH * g.KW * g.C;
+    const cols = new Float32Array(g.N * g.OH * g.OW * width);
+    forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
+      const row = (n * g.OH + oh) * g.OW + ow;
+      for (let c = 0; c < g.C; c++) cols[row * width + (kh * g.KW + kw) * g.C + c] = h[at(x) + ((n * g.H + ih) * g.W + iw) * g.C + c];
+    });
+    return cols;
+  }
+
   function channelStats(x: Ptr, mean: Ptr, variance: Ptr, rows: number, C: number): void {
     const h = f();
     for (let c = 0; c < C; c++) {
@@ -105,6 +117,32 @@ export function createReferenceBackend(arena: Arena): Backend {
         }
     },
 
+    convGemm(x, w, y, g, CO) {
+      const K = g.KH * g.KW * g.C;
+      const cols = columnsOf(x, g);
+      const h = f();
+      for (let i = 0; i < g.N * g.OH * g.OW; i++)
+        for (let j = 0; j < CO; j++) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += cols[i * K + k] * h[at(w) + k * CO + j];
+          h[at(y) + i * CO + j] = s;
+        }
+    },
+
+    convFilterGemm(x, dy, dw, g, CO, accumulate) {
+      const K = g.KH * g.KW * g.C;
+      const rows = g.N * g.OH * g.OW;
+      const cols = columnsOf(x, g);
+      const h = f();
+      for (let k = 0; k < K; k++)
+        for (let j = 0; j < CO; j++) {
+          let s = 0;
+          for (let i = 0; i < rows; i++) s += cols[i * K + k] * h[at(dy) + i * CO + j];
+          const o = at(dw) + k * CO + j;
+          h[o] = accumulate ? h[o] + s : s;
+        }
+    },
+
     sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c) {
       const h = f();
       const ints = i32();
@@ -135,16 +173,16 @@ export function createReferenceBackend(arena: Arena): Backend {
             }
     },
 
-    im2col(x, cols, g) {
+    flipKernel(w, wt, KH, KW, C, CO) {
       const h = f();
-      const width = g.KH * g.KW * g.C;
-      h.fill(0, at(cols), at(cols) + g.N * g.OH * g.OW * width);
-      forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
-        const row = (n * g.OH + oh) * g.OW + ow;
-        for (let c = 0; c < g.C; c++) {
-          h[at(cols) + row * width + (kh * g.KW + kw) * g.C + c] = h[at(x) + ((n * g.H + ih) * g.W + iw) * g.C + c];
-        }
-      });
+      for (let kh = 0; kh < KH; kh++)
+        for (let kw = 0; kw < KW; kw++)
+          for (let c = 0; c < C; c++)
+            for (let co = 0; co < CO; co++) h[at(wt) + (((KH - 1 - kh) * KW + KW - 1 - kw) * CO + co) * C + c] = h[at(w) + ((kh * KW + kw) * C + c) * CO + co];
+    },
+
+    im2col(x, cols, g) {
+      f().set(columnsOf(x, g), at(cols));
     },
 
     col2im(cols, dx, g) {

@@ -98,6 +98,20 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       // exactly as one thread would.
       parallel(split(M, threads, 4).map(([i0, i1], t) => task('gemmRows', [flag(transA), flag(transB), M, N, K, a, b, c, flag(accumulate), works[t], i0, i1])));
     },
+    convGemm(x, w, y, g, CO) {
+      const M = g.N * g.OH * g.OW;
+      const K = g.KH * g.KW * g.C;
+      if (threads === 1 || M * CO * K < THREAD_THRESHOLDS.gemm || M < 8) return void k.convGemmRows(x, w, y, ...win(g), CO, gemmWork, 0, M);
+      // By output rows, as gemm splits: each thread gathers the columns of its own rows.
+      parallel(split(M, threads, 4).map(([i0, i1], t) => task('convGemmRows', [x, w, y, ...win(g), CO, works[t], i0, i1])));
+    },
+    convFilterGemm(x, dy, dw, g, CO, accumulate) {
+      const K = g.N * g.OH * g.OW;
+      const M = g.KH * g.KW * g.C;
+      if (threads === 1 || M * CO * K < THREAD_THRESHOLDS.gemm || M < 8) return void k.convFilterGemmRows(x, dy, dw, ...win(g), CO, flag(accumulate), gemmWork, 0, M);
+      // By rows of dw (kernel taps): each thread gathers its own taps of every patch.
+      parallel(split(M, threads, 4).map(([i0, i1], t) => task('convFilterGemmRows', [x, dy, dw, ...win(g), CO, flag(accumulate), works[t], i0, i1])));
+    },
     sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c) {
       const per = k.sparseWorkFloats(K);
       const w = M >= 4 ? sparseScratch(threads * per) : 0;
@@ -119,6 +133,7 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       if (parts === 1) return local(task('sparseConvolution', args(0, g.N, 0)));
       parallel(split(g.N, parts, 1).map(([n0, n1], t) => task('sparseConvolution', args(n0, n1, t))));
     },
+    flipKernel: (w, wt, KH, KW, C, CO) => void k.flipKernel(w, wt, KH, KW, C, CO),
     im2col(x, cols, g) {
       const per = g.OH * g.OW * g.KH * g.KW * g.C;
       if (threads === 1 || g.N < 2 || g.N * per < THREAD_THRESHOLDS.im2col) return void k.im2col(x, cols, ...win(g));

@@ -90,8 +90,9 @@ export class Conv2D extends Layer {
   }
 
   scratchFloats(maxBatch: number): number {
-    // The direct sparse convolution reads the input itself: no im2col columns.
-    if (this.sparse?.product === 'convolution' && this.sparse.everyBatch) return 0;
+    // Only the sparse product of a strided convolution multiplies im2col columns: the dense GEMMs
+    // gather theirs as they go, and the direct sparse convolution reads the input itself.
+    if (this.sparse?.product !== 'matmul') return 0;
     return Im2colConvolution.workspaceFloatsFor(windowGeometry([maxBatch, ...this.inputShape], this.kernelSize, this.strides, this.padding));
   }
 

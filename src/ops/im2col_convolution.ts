@@ -15,6 +15,9 @@ export const COLS_BUDGET_FLOATS = 4 * 2 ** 20;
  * The batch is processed in chunks of samples whose column matrix fits COLS_BUDGET_FLOATS; the
  * chunk size depends only on the shapes, so the summation order (and every result bit) does too.
  * A 1x1, stride-1, unpadded convolution skips im2col: x already is the column matrix.
+ * The forward and weight-gradient products gather their columns from x as they go (convGemm,
+ * convFilterGemm); a stride-1 input gradient is a transposed convolution on convGemm; only a
+ * strided convolution's input gradient (and the sparse product) writes columns.
  */
 export class Im2colConvolution {
   /** Samples per chunk. */
@@ -24,6 +27,10 @@ export class Im2colConvolution {
   private readonly pointwise: boolean;
   private cols: Ptr = 0;
   private readonly ownsCols: boolean;
+  /** Stride 1, not pointwise, as many outputs as inputs: the input gradient is a transposed convolution. */
+  private readonly transposable: boolean;
+  /** The flipped kernel of the transposed convolution (flipKernel), allocated at its first use. */
+  private flipped: Ptr = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -41,6 +48,9 @@ export class Im2colConvolution {
     this.pointwise = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
     this.chunk = Math.max(1, Math.min(g.N, Math.floor(colsBudgetFloats / (this.positions * this.patch))));
     this.ownsCols = !sharedCols;
+    // A 'valid' convolution's transposed one pads dy with KH-1 rows and KW-1 columns of zeros and
+    // multiplies them: H*W/(OH*OW) times the work (2.25x for LeNet-5's second convolution).
+    this.transposable = !this.pointwise && g.SH === 1 && g.SW === 1 && g.H * g.W <= g.OH * g.OW;
     // Its own columns are allocated at the first pass that needs them: an inference model's
     // convolution on the direct sparse kernel never does.
     if (!this.pointwise && sharedCols) this.cols = sharedCols;
@@ -74,21 +84,47 @@ export class Im2colConvolution {
       sparse.convolve(x, y, bias, relu, withBatch(this.geometry, samples));
       return;
     }
-    this.forEachChunk(samples, (n0, n) => {
-      const rows = n * this.positions;
-      const cols = this.columns(x, n0, n);
-      const out = y + n0 * this.positions * this.filters * 4;
-      if (sparse?.uses(rows)) sparse.multiply(cols, out, rows);
-      else b.gemm(false, false, rows, this.filters, this.patch, cols, w, out, false);
-    });
+    if (sparse?.product !== 'matmul') {
+      // The dense product gathers its columns as it goes (no column matrix), so the whole batch
+      // is one call; a pointwise convolution's columns are x.
+      this.checkSamples(samples);
+      this.denseForward(x, w, y, samples);
+    } else {
+      this.forEachChunk(samples, (n0, n) => {
+        const rows = n * this.positions;
+        const out = y + n0 * this.positions * this.filters * 4;
+        if (sparse.uses(rows)) sparse.multiply(this.columns(x, n0, n), out, rows);
+        else this.denseForward(this.chunkOf(x, n0), w, out, n);
+      });
+    }
     if (bias) b.biasAdd(y, bias, samples * this.positions, this.filters);
     if (relu) b.activationForward('relu', y, y, samples * this.positions * this.filters, 0);
   }
 
-  /** dx = the gradient with respect to x, given dy. */
+  /** y = conv(x, w) for samples [0, n) of x on the dense kernels. */
+  private denseForward(x: Ptr, w: Ptr, y: Ptr, n: number): void {
+    const b = this.engine.backend;
+    if (this.pointwise) b.gemm(false, false, n * this.positions, this.filters, this.patch, x, w, y, false);
+    else b.convGemm(x, w, y, withBatch(this.geometry, n), this.filters);
+  }
+
+  /**
+   * dx = the gradient with respect to x, given dy. A stride-1 convolution with as many outputs as
+   * inputs ('same' padding) has the transposed convolution as its: dy, padded by KH-1-PT and
+   * KW-1-PL, convolved with the flipped kernel, the whole batch in one call and no columns. Any
+   * other's is gemm + col2im, chunk by chunk.
+   */
   backwardInput(dy: Ptr, w: Ptr, dx: Ptr, samples = this.geometry.N): void {
     const b = this.engine.backend;
     const g = this.geometry;
+    if (this.transposable) {
+      this.checkSamples(samples);
+      if (!this.flipped) this.flipped = this.engine.arena.allocF32(this.patch * this.filters);
+      b.flipKernel(w, this.flipped, g.KH, g.KW, g.C, this.filters);
+      const t = { N: samples, H: g.OH, W: g.OW, C: this.filters, KH: g.KH, KW: g.KW, SH: 1, SW: 1, PT: g.KH - 1 - g.PT, PL: g.KW - 1 - g.PL, OH: g.H, OW: g.W };
+      b.convGemm(dy, this.flipped, dx, t, g.C);
+      return;
+    }
     this.forEachChunk(samples, (n0, n) => {
       const rows = n * this.positions;
       const dyChunk = dy + n0 * this.positions * this.filters * 4;
@@ -108,21 +144,31 @@ export class Im2colConvolution {
     const b = this.engine.backend;
     this.forEachChunk(samples, (n0, n) => {
       const rows = n * this.positions;
-      const cols = this.columns(x, n0, n);
       const dyChunk = dy + n0 * this.positions * this.filters * 4;
-      b.gemm(true, false, this.patch, this.filters, rows, cols, dyChunk, dw, accumulate || n0 > 0);
+      const add = accumulate || n0 > 0;
+      if (this.pointwise) b.gemm(true, false, this.patch, this.filters, rows, this.chunkOf(x, n0), dyChunk, dw, add);
+      else b.convFilterGemm(this.chunkOf(x, n0), dyChunk, dw, withBatch(this.geometry, n), this.filters, add);
     });
   }
 
-  /** Returns the im2col workspace to the arena. */
+  /** Returns the im2col workspace (and the flipped kernel) to the arena. */
   dispose(): void {
     if (this.cols && this.ownsCols) this.engine.arena.free(this.cols);
     this.cols = 0;
+    if (this.flipped) this.engine.arena.free(this.flipped);
+    this.flipped = 0;
   }
 
+  /** Samples n0.. of x. */
+  private chunkOf(x: Ptr, n0: number): Ptr {
+    const g = this.geometry;
+    return x + n0 * g.H * g.W * g.C * 4;
+  }
+
+  /** The column matrix of samples [n0, n0 + n) (x itself for a pointwise convolution). */
   private columns(x: Ptr, n0: number, n: number): Ptr {
     const g = this.geometry;
-    const xChunk = x + n0 * g.H * g.W * g.C * 4;
+    const xChunk = this.chunkOf(x, n0);
     if (this.pointwise) return xChunk;
     const cols = this.columnBuffer();
     this.engine.backend.im2col(xChunk, cols, withBatch(g, n));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
 import { THREAD_THRESHOLDS } from '../../src/backend/wasm.js';
+import { windowGeometry } from '../../src/ops/geometry.js';
 import { presetSpec } from '../../src/model/presets.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { optimizerFromSpec } from '../../src/optim/spec.js';
@@ -22,6 +23,25 @@ function gemm(engine: Engine, transA: boolean, transB: boolean, M: number, N: nu
   return out;
 }
 
+/** The convolution GEMMs (forward, and the weight gradient accumulated onto a start) on an engine, as bytes. */
+function convGemms(engine: Engine, input: [number, number, number, number], kernel: [number, number], strides: [number, number], padding: 'same' | 'valid', CO: number): string {
+  const g = windowGeometry(input, kernel, strides, padding);
+  const random = rng(g.N * 13 + g.C * 5 + CO);
+  const { arena, backend } = engine;
+  const patch = g.KH * g.KW * g.C, rows = g.N * g.OH * g.OW;
+  const put = (n: number) => {
+    const p = arena.allocF32(n);
+    arena.f32(p, n).set(uniform(random, n));
+    return p;
+  };
+  const x = put(g.N * g.H * g.W * g.C), w = put(patch * CO), y = put(rows * CO), dw = put(patch * CO);
+  backend.convGemm(x, w, y, g, CO);
+  backend.convFilterGemm(x, y, dw, g, CO, true);
+  const out = Buffer.from(arena.f32(y, rows * CO).slice().buffer).toString('hex') + Buffer.from(arena.f32(dw, patch * CO).slice().buffer).toString('hex');
+  for (const p of [x, w, y, dw]) arena.free(p);
+  return out;
+}
+
 describe('kernel threads', () => {
   it('GEMM split by rows over 2 and 3 threads gives the one-thread bits, in every form and on awkward shapes', async () => {
     const one = await init({ threads: 1 });
@@ -40,6 +60,21 @@ describe('kernel threads', () => {
       }
     }
     for (const e of [one, two, three]) e.dispose();
+  }, 60_000);
+
+  it('the convolution GEMMs split over 2 and 3 threads give the one-thread bits', async () => {
+    const engines = await Promise.all([1, 2, 3].map((threads) => init({ threads })));
+    const shapes: [[number, number, number, number], [number, number], [number, number], 'same' | 'valid', number][] = [
+      [[16, 28, 28, 1], [5, 5], [1, 1], 'valid', 20],
+      [[8, 12, 12, 20], [5, 5], [1, 1], 'valid', 50],
+      [[6, 17, 15, 32], [3, 3], [2, 1], 'same', 37],
+    ];
+    for (const [input, kernel, strides, padding, CO] of shapes) {
+      const [one, two, three] = engines.map((e) => convGemms(e, input, kernel, strides, padding, CO));
+      expect(two, `${input} 2 threads`).toBe(one);
+      expect(three, `${input} 3 threads`).toBe(one);
+    }
+    for (const e of engines) e.dispose();
   }, 60_000);
 
   it('50 training steps give bit-identical weights at 1 and 2 threads (MLP and LeNet-5)', async () => {

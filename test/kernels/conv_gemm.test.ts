@@ -1,0 +1,112 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { WindowGeometry } from '../../src/backend/backend.js';
+import { windowGeometry, type Padding } from '../../src/ops/geometry.js';
+import { Im2colConvolution } from '../../src/ops/im2col_convolution.js';
+import { BUILDS, expectBitIdentical, expectClose, harness, nans, type Harness } from '../support/harness.js';
+import { rng, uniform } from '../support/random.js';
+import { WINDOW_CASES, caseName } from '../support/shapes.js';
+
+type Case = { input: [number, number, number, number]; kernel: [number, number]; strides: [number, number]; padding: Padding; filters: number };
+
+// The window cases (strides, padding, 1x1, a kernel as large as the input) with odd filter counts,
+// and shapes that cross the GEMM's blocks: more than 96 output rows (several A panels), patches of
+// more than 256 taps (several K blocks forward) and more than 96 (several panels of the weight
+// gradient), and more than 256 positions (several K blocks of the weight gradient).
+const CASES: Case[] = [
+  ...WINDOW_CASES.map((c, i) => ({ ...c, filters: [3, 9, 1, 20, 5, 8, 13, 4, 7][i] })),
+  { input: [3, 14, 14, 1], kernel: [5, 5], strides: [1, 1], padding: 'valid', filters: 20 },
+  { input: [2, 7, 6, 1], kernel: [5, 5], strides: [1, 1], padding: 'same', filters: 6 },
+  { input: [2, 12, 12, 20], kernel: [5, 5], strides: [1, 1], padding: 'valid', filters: 50 },
+  { input: [2, 9, 10, 32], kernel: [3, 3], strides: [1, 1], padding: 'same', filters: 37 },
+  { input: [5, 11, 9, 3], kernel: [3, 3], strides: [2, 1], padding: 'same', filters: 32 },
+];
+
+const name = (c: Case) => `${caseName(c)} -> ${c.filters} filters`;
+
+describe.each(BUILDS)('convolution GEMMs (%s build): the bits of im2col + gemm, without the columns', (build) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness(build);
+  });
+
+  function sizes(g: WindowGeometry, CO: number) {
+    const patch = g.KH * g.KW * g.C;
+    const rows = g.N * g.OH * g.OW;
+    return { patch, rows, inSize: g.N * g.H * g.W * g.C, colSize: rows * patch, outSize: rows * CO, filterSize: patch * CO };
+  }
+
+  it.each(CASES.map((c) => [name(c), c] as const))('forward, %s', (_name, c) => {
+    const g = windowGeometry(c.input, c.kernel, c.strides, c.padding);
+    const s = sizes(g, c.filters);
+    const random = rng(s.inSize + 7 * c.filters);
+    const x = uniform(random, s.inSize);
+    const w = uniform(random, s.filterSize);
+
+    const direct = h.run(h.wasm, { x, w, y: nans(s.outSize) }, (b, p) => b.convGemm(p.x, p.w, p.y, g, c.filters)).y;
+    const viaColumns = h.run(h.wasm, { x, w, cols: nans(s.colSize), y: nans(s.outSize) }, (b, p) => {
+      b.im2col(p.x, p.cols, g);
+      b.gemm(false, false, s.rows, c.filters, s.patch, p.cols, p.w, p.y, false);
+    }).y;
+    expectBitIdentical(direct, viaColumns, 'convGemm vs im2col + gemm');
+
+    const reference = h.run(h.ref, { x, w, y: nans(s.outSize) }, (b, p) => b.convGemm(p.x, p.w, p.y, g, c.filters)).y;
+    expectClose(direct, reference, { rtol: 1e-5, atol: 2e-6 * Math.sqrt(s.patch + 1), label: 'convGemm vs the reference' });
+  });
+
+  it.each(CASES.map((c) => [name(c), c] as const))('weight gradient, %s', (_name, c) => {
+    const g = windowGeometry(c.input, c.kernel, c.strides, c.padding);
+    const s = sizes(g, c.filters);
+    const random = rng(s.inSize + 11 * c.filters);
+    const x = uniform(random, s.inSize);
+    const dy = uniform(random, s.outSize);
+    const dw0 = uniform(random, s.filterSize);
+
+    for (const accumulate of [false, true]) {
+      const start = accumulate ? dw0 : nans(s.filterSize);
+      const direct = h.run(h.wasm, { x, dy, dw: start }, (b, p) => b.convFilterGemm(p.x, p.dy, p.dw, g, c.filters, accumulate)).dw;
+      const viaColumns = h.run(h.wasm, { x, dy, cols: nans(s.colSize), dw: start }, (b, p) => {
+        b.im2col(p.x, p.cols, g);
+        b.gemm(true, false, s.patch, c.filters, s.rows, p.cols, p.dy, p.dw, accumulate);
+      }).dw;
+      expectBitIdentical(direct, viaColumns, `convFilterGemm vs im2col + gemm (accumulate ${accumulate})`);
+
+      const reference = h.run(h.ref, { x, dy, dw: start }, (b, p) => b.convFilterGemm(p.x, p.dy, p.dw, g, c.filters, accumulate)).dw;
+      expectClose(direct, reference, { rtol: 1e-5, atol: 2e-6 * Math.sqrt(s.rows + 1), label: `convFilterGemm vs the reference (accumulate ${accumulate})` });
+    }
+  });
+});
+
+describe.each(BUILDS)('the input gradient of a stride-1 convolution (%s build): a transposed convolution', (build) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness(build);
+  });
+
+  it.each([[2, 3, 4, 5], [1, 1, 1, 1], [3, 5, 1, 20]])('flipKernel on a %ix%ix%ix%i kernel: the reference bits', (KH, KW, C, CO) => {
+    const w = uniform(rng(KH * 100 + KW * 10 + C + CO), KH * KW * C * CO);
+    const [got, want] = h.both({ w, wt: nans(w.length) }, (b, p) => b.flipKernel(p.w, p.wt, KH, KW, C, CO));
+    expectBitIdentical(got.wt, want.wt, 'flipKernel');
+    // [KH-1-kh, KW-1-kw, co, c] holds w[kh, kw, c, co]: check one element by hand.
+    const [kh, kw, c, co] = [KH - 1, 0, C - 1, 0];
+    expect(got.wt[((0 * KW + (KW - 1)) * CO + co) * C + c]).toBe(w[((kh * KW + kw) * C + c) * CO + co]);
+  });
+
+  // Every stride-1 case: 'same' ones run the transposed convolution, 'valid' ones gemm + col2im.
+  const strideOne = CASES.filter((c) => c.strides[0] === 1 && c.strides[1] === 1);
+  it.each(strideOne.map((c) => [name(c), c] as const))('%s: dx equals gemm + col2im on the reference to rounding', (_name, c) => {
+    const g = windowGeometry(c.input, c.kernel, c.strides, c.padding);
+    const CO = c.filters;
+    const patch = g.KH * g.KW * g.C, rows = g.N * g.OH * g.OW, inSize = g.N * g.H * g.W * g.C;
+    const random = rng(inSize + 13 * CO);
+    const w = uniform(random, patch * CO);
+    const dy = uniform(random, rows * CO);
+    const conv = new Im2colConvolution(h.engine, g, CO);
+    const got = h.run(h.wasm, { w, dy, dx: nans(inSize) }, (_b, p) => conv.backwardInput(p.dy, p.w, p.dx)).dx;
+    conv.dispose();
+    const want = h.run(h.ref, { w, dy, cols: nans(rows * patch), dx: nans(inSize) }, (b, p) => {
+      b.gemm(false, true, rows, patch, CO, p.dy, p.w, p.cols, false);
+      b.col2im(p.cols, p.dx, g);
+    }).dx;
+    expectClose(got, want, { rtol: 1e-5, atol: 2e-6 * Math.sqrt(patch * CO + 1), label: 'dx' });
+  });
+});
