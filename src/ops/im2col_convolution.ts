@@ -5,6 +5,9 @@ import { ArgumentError } from '../errors.js';
 import type { SparseKernel } from '../layers/sparse_kernel.js';
 import { withBatch } from './geometry.js';
 
+/** Input channels from which a 'same' stride-1 input gradient runs as the transposed convolution. */
+export const TRANSPOSED_MIN_CHANNELS = 32;
+
 /** Default upper bound on the im2col buffer, in floats (16 MiB): larger batches go in chunks. */
 export const COLS_BUDGET_FLOATS = 4 * 2 ** 20;
 
@@ -27,7 +30,7 @@ export class Im2colConvolution {
   private readonly pointwise: boolean;
   private cols: Ptr = 0;
   private readonly ownsCols: boolean;
-  /** Stride 1, not pointwise, as many outputs as inputs: the input gradient is a transposed convolution. */
+  /** Stride 1, not pointwise, as many outputs as inputs, 32 channels or more: the input gradient is a transposed convolution. */
   private readonly transposable: boolean;
   /** The flipped kernel of the transposed convolution (flipKernel), allocated at its first use. */
   private flipped: Ptr = 0;
@@ -49,8 +52,10 @@ export class Im2colConvolution {
     this.chunk = Math.max(1, Math.min(g.N, Math.floor(colsBudgetFloats / (this.positions * this.patch))));
     this.ownsCols = !sharedCols;
     // A 'valid' convolution's transposed one pads dy with KH-1 rows and KW-1 columns of zeros and
-    // multiplies them: H*W/(OH*OW) times the work (2.25x for LeNet-5's second convolution).
-    this.transposable = !this.pointwise && g.SH === 1 && g.SW === 1 && g.H * g.W <= g.OH * g.OW;
+    // multiplies them: H*W/(OH*OW) times the work (2.25x for LeNet-5's second convolution). Its
+    // GEMM has C output columns: with fewer than 32 it runs slower than gemm + col2im (0.5x at
+    // C = 3, 0.75x at 8, 0.97-1.06x at 16, 1.01-1.06x at 32 and 64; 3x3 kernels, batch 128).
+    this.transposable = !this.pointwise && g.SH === 1 && g.SW === 1 && g.H * g.W <= g.OH * g.OW && g.C >= TRANSPOSED_MIN_CHANNELS;
     // Its own columns are allocated at the first pass that needs them: an inference model's
     // convolution on the direct sparse kernel never does.
     if (!this.pointwise && sharedCols) this.cols = sharedCols;
@@ -110,7 +115,8 @@ export class Im2colConvolution {
 
   /**
    * dx = the gradient with respect to x, given dy. A stride-1 convolution with as many outputs as
-   * inputs ('same' padding) has the transposed convolution as its: dy, padded by KH-1-PT and
+   * inputs ('same' padding) and at least TRANSPOSED_MIN_CHANNELS input channels has the
+   * transposed convolution as its: dy, padded by KH-1-PT and
    * KW-1-PL, convolved with the flipped kernel, the whole batch in one call and no columns. Any
    * other's is gemm + col2im, chunk by chunk.
    */

@@ -1,7 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WindowGeometry } from '../../src/backend/backend.js';
 import { windowGeometry, type Padding } from '../../src/ops/geometry.js';
-import { Im2colConvolution } from '../../src/ops/im2col_convolution.js';
+import { Im2colConvolution, TRANSPOSED_MIN_CHANNELS } from '../../src/ops/im2col_convolution.js';
 import { BUILDS, expectBitIdentical, expectClose, harness, nans, type Harness } from '../support/harness.js';
 import { rng, uniform } from '../support/random.js';
 import { WINDOW_CASES, caseName } from '../support/shapes.js';
@@ -18,6 +18,8 @@ const CASES: Case[] = [
   { input: [2, 7, 6, 1], kernel: [5, 5], strides: [1, 1], padding: 'same', filters: 6 },
   { input: [2, 12, 12, 20], kernel: [5, 5], strides: [1, 1], padding: 'valid', filters: 50 },
   { input: [2, 9, 10, 32], kernel: [3, 3], strides: [1, 1], padding: 'same', filters: 37 },
+  { input: [2, 6, 7, 33], kernel: [4, 4], strides: [1, 1], padding: 'same', filters: 5 },
+  { input: [1, 5, 5, 40], kernel: [5, 5], strides: [1, 1], padding: 'same', filters: 3 },
   { input: [5, 11, 9, 3], kernel: [3, 3], strides: [2, 1], padding: 'same', filters: 32 },
 ];
 
@@ -91,9 +93,12 @@ describe.each(BUILDS)('the input gradient of a stride-1 convolution (%s build): 
     expect(got.wt[((0 * KW + (KW - 1)) * CO + co) * C + c]).toBe(w[((kh * KW + kw) * C + c) * CO + co]);
   });
 
-  // Every stride-1 case: 'same' ones run the transposed convolution, 'valid' ones gemm + col2im.
+  // Every stride-1 case: 'same' ones with 32 channels or more run the transposed convolution, the
+  // others gemm + col2im.
   const strideOne = CASES.filter((c) => c.strides[0] === 1 && c.strides[1] === 1);
   it.each(strideOne.map((c) => [name(c), c] as const))('%s: dx equals gemm + col2im on the reference to rounding', (_name, c) => {
+    const transposed = c.padding === 'same' && !(c.kernel[0] === 1 && c.kernel[1] === 1) && c.input[3] >= TRANSPOSED_MIN_CHANNELS;
+    const flips = vi.spyOn(h.wasm, 'flipKernel');
     const g = windowGeometry(c.input, c.kernel, c.strides, c.padding);
     const CO = c.filters;
     const patch = g.KH * g.KW * g.C, rows = g.N * g.OH * g.OW, inSize = g.N * g.H * g.W * g.C;
@@ -103,6 +108,8 @@ describe.each(BUILDS)('the input gradient of a stride-1 convolution (%s build): 
     const conv = new Im2colConvolution(h.engine, g, CO);
     const got = h.run(h.wasm, { w, dy, dx: nans(inSize) }, (_b, p) => conv.backwardInput(p.dy, p.w, p.dx)).dx;
     conv.dispose();
+    expect(flips.mock.calls.length, 'the transposed convolution ran').toBe(transposed ? 1 : 0);
+    flips.mockRestore();
     const want = h.run(h.ref, { w, dy, cols: nans(rows * patch), dx: nans(inSize) }, (b, p) => {
       b.gemm(false, true, rows, patch, CO, p.dy, p.w, p.cols, false);
       b.col2im(p.cols, p.dx, g);
