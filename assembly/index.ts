@@ -10,7 +10,7 @@ export function heapBase(): usize {
 export { im2col, col2im, flipKernel } from "./conv";
 export { sparseMatmul, sparseMatmulRows, sparseWorkFloats } from "./sparse";
 export { sparseConvolution, sparseConvWorkFloats } from "./sparse_conv";
-export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool";
+export { maxPoolForward, maxPoolForwardImages, maxPoolBackward, maxPoolBackwardRange, avgPoolForward, avgPoolBackward } from "./pool";
 export {
   reluForward, reluBackward, leakyReluForward, leakyReluBackward, eluForward, eluBackward,
   tanhForward, tanhBackward, sigmoidForward, sigmoidBackward,

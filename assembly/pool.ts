@@ -19,8 +19,17 @@ export function maxPoolForward(
   x: usize, y: usize, argmax: usize, N: i32, H: i32, W: i32, C: i32,
   KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
 ): void {
-  let out = 0;
-  for (let n = 0; n < N; n++) {
+  maxPoolForwardImages(x, y, argmax, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, 0, N);
+}
+
+// Images [n0, n1) of maxPoolForward (x, y, argmax the whole batch's; argmax indices into all of
+// x): what one thread computes when pooling is split by images.
+export function maxPoolForwardImages(
+  x: usize, y: usize, argmax: usize, N: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32, n0: i32, n1: i32,
+): void {
+  let out = n0 * OH * OW * C;
+  for (let n = n0; n < n1; n++) {
     const base = n * H * W;
     for (let oh = 0; oh < OH; oh++) {
       const h0 = start(oh, SH, PT), h1 = end(oh, SH, PT, KH, H);
@@ -82,8 +91,14 @@ export function maxPoolForward(
 
 // dx = 0, then dx[argmax[i]] += dy[i] for every output i, in order.   dy, argmax: [outSize]; dx: [inSize]
 export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, outSize: i32, inSize: i32): void {
-  memory.fill(dx, 0, <usize>inSize << 2);
-  for (let i = 0; i < outSize; i++) {
+  maxPoolBackwardRange(dy, argmax, dx, 0, outSize, 0, inSize);
+}
+
+// dx[i0, i1) = 0, then dx[argmax[i]] += dy[i] for outputs i in [o0, o1), in order: one thread's
+// images, whose outputs' maxima all lie in its own inputs.
+export function maxPoolBackwardRange(dy: usize, argmax: usize, dx: usize, o0: i32, o1: i32, i0: i32, i1: i32): void {
+  memory.fill(dx + (<usize>i0 << 2), 0, <usize>(i1 - i0) << 2);
+  for (let i = o0; i < o1; i++) {
     const dst = dx + (<usize>load<i32>(argmax + (<usize>i << 2)) << 2);
     store<f32>(dst, load<f32>(dst) + load<f32>(dy + (<usize>i << 2)));
   }

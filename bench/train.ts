@@ -587,7 +587,7 @@ export async function main(args: readonly string[]): Promise<void> {
         '  activations, im2col buffers).',
         'data: seeded random inputs in [-1, 1) and labels; the same batch every step.',
         'threads: slimtrain splits GEMMs by rows of the output, im2col/col2im by images and optimizer updates by parameter ranges (above THREAD_THRESHOLDS);',
-        '  the rest of a step (activations, pooling, loss, bias gradients) runs on the calling thread.',
+        '  activations, bias adds and max pooling by element ranges, rows and images (above THREAD_THRESHOLDS.elementwise); the rest of a step (average pooling, loss, bias gradients, batch norm) runs on the calling thread.',
       ],
     },
     session.options.json,

@@ -80,8 +80,12 @@ export interface Backend {
 
   /** y [N,OH,OW,C] = window max; argmax (i32, same shape; 0 to skip) = flat index into x of the first max. */
   maxPoolForward(x: Ptr, y: Ptr, argmax: Ptr, g: WindowGeometry): void;
-  /** dx [inSize] = 0, then dx[argmax[i]] += dy[i] for i < outSize. */
-  maxPoolBackward(dy: Ptr, argmax: Ptr, dx: Ptr, outSize: number, inSize: number): void;
+  /**
+   * dx [inSize] = 0, then dx[argmax[i]] += dy[i] for i < outSize. `samples` (default 1): how many
+   * equal parts outSize and inSize are (one per sample, each part's maxima in its own inputs), so
+   * the kernel may split them across threads.
+   */
+  maxPoolBackward(dy: Ptr, argmax: Ptr, dx: Ptr, outSize: number, inSize: number, samples?: number): void;
   /** y = mean over the in-bounds part of each window (padding is not counted). */
   avgPoolForward(x: Ptr, y: Ptr, g: WindowGeometry): void;
   /** dx = the backward of avgPoolForward (overwrites dx). */

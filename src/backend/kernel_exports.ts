@@ -27,7 +27,9 @@ export interface KernelExports {
   col2im(cols: Ptr, dx: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;
   // assembly/pool.ts
   maxPoolForward(x: Ptr, y: Ptr, argmax: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;
+  maxPoolForwardImages(x: Ptr, y: Ptr, argmax: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, n0: number, n1: number): void;
   maxPoolBackward(dy: Ptr, argmax: Ptr, dx: Ptr, outSize: number, inSize: number): void;
+  maxPoolBackwardRange(dy: Ptr, argmax: Ptr, dx: Ptr, o0: number, o1: number, i0: number, i1: number): void;
   avgPoolForward(x: Ptr, y: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;
   avgPoolBackward(dy: Ptr, dx: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number): void;
   // assembly/activation.ts

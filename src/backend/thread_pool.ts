@@ -60,7 +60,12 @@ type NodeWorker = { on(e: string, h: (v: never) => void): void; once(e: string, 
 type NodeProcess = { getBuiltinModule?(id: string): unknown };
 
 /** The kernel exports a task may name. */
-export const POOL_OPS = ['gemmRows', 'convGemmRows', 'convFilterGemmRows', 'sparseMatmulRows', 'sparseConvolution', 'im2col', 'col2im', 'sgdUpdate', 'momentumUpdate', 'adamUpdate'] as const;
+export const POOL_OPS = [
+  'gemmRows', 'convGemmRows', 'convFilterGemmRows', 'sparseMatmulRows', 'sparseConvolution', 'im2col', 'col2im',
+  'sgdUpdate', 'momentumUpdate', 'adamUpdate', 'biasAdd', 'maxPoolForwardImages', 'maxPoolBackwardRange',
+  'reluForward', 'reluBackward', 'leakyReluForward', 'leakyReluBackward', 'eluForward', 'eluBackward',
+  'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
+] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 
 export interface PoolTask {

@@ -16,6 +16,11 @@ export const THREAD_THRESHOLDS = {
   im2col: 1 << 16,
   /** Parameters of an optimizer update. */
   update: 1 << 16,
+  /**
+   * Floats of an activation or a bias add: a ReLU does about 4 floats a nanosecond, so below 2^18
+   * floats (65 microseconds) a thread wake-up would cost about what the split saves.
+   */
+  elementwise: 1 << 18,
   /** Multiply-adds of a sparse product (M * nonzeros): a sparse GEMM does about one per 2-3 ns on one core. */
   sparse: 1 << 18,
 };
@@ -55,11 +60,16 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
   const local = (task: PoolTask) => void (k[task.op] as (...args: number[]) => void)(...task.args);
   const parallel = (tasks: PoolTask[]) => (tasks.length === 1 ? local(tasks[0]) : pool!.run(tasks, local));
   const task = (op: PoolOp, args: number[]): PoolTask => ({ op, args });
-  /** Elementwise update kernels split by ranges of 16 floats; `ptrs` are the per-element arrays. */
-  const updateRanges = (op: PoolOp, ptrs: Ptr[], n: number, rest: number[]) => {
-    if (threads === 1 || n < THREAD_THRESHOLDS.update) return local(task(op, [...ptrs, n, ...rest]));
-    parallel(split(n, threads, 16).map(([a, b]) => task(op, [...ptrs.map((p) => p + a * 4), b - a, ...rest])));
+  /**
+   * Elementwise kernels split by ranges of 16 floats, from `threshold` floats; `ptrs` are the
+   * per-element arrays (0, an absent one, stays 0). Each element is computed alone, so any split
+   * gives the same bits.
+   */
+  const ranges = (op: PoolOp, ptrs: Ptr[], n: number, rest: number[], threshold: number) => {
+    if (threads === 1 || n < threshold) return local(task(op, [...ptrs, n, ...rest]));
+    parallel(split(n, threads, 16).map(([a, b]) => task(op, [...ptrs.map((p) => (p ? p + a * 4 : 0)), b - a, ...rest])));
   };
+  const updateRanges = (op: PoolOp, ptrs: Ptr[], n: number, rest: number[]) => ranges(op, ptrs, n, rest, THREAD_THRESHOLDS.update);
   const out = arena.alloc(8);
   // f64 scratch for the kernels that sum over rows (batch norm, bias gradient): enough for 4096
   // channels up front, grown (rarely) for wider layers, so training allocates nothing per step.
@@ -144,13 +154,26 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       if (threads === 1 || g.N < 2 || g.N * per < THREAD_THRESHOLDS.im2col) return void k.col2im(cols, dx, ...win(g));
       parallel(split(g.N, threads, 1).map(([n0, n1]) => task('col2im', [cols + n0 * per * 4, dx + n0 * g.H * g.W * g.C * 4, ...win({ ...g, N: n1 - n0 })])));
     },
-    maxPoolForward: (x, y, argmax, g) => void k.maxPoolForward(x, y, argmax, ...win(g)),
-    maxPoolBackward: (dy, argmax, dx, outSize, inSize) => void k.maxPoolBackward(dy, argmax, dx, outSize, inSize),
+    maxPoolForward(x, y, argmax, g) {
+      if (threads === 1 || g.N < 2 || g.N * g.H * g.W * g.C < THREAD_THRESHOLDS.elementwise) return void k.maxPoolForward(x, y, argmax, ...win(g));
+      // By images: each output's window, and its argmax (an index into all of x), is one image's.
+      parallel(split(g.N, threads, 1).map(([n0, n1]) => task('maxPoolForwardImages', [x, y, argmax, ...win(g), n0, n1])));
+    },
+    maxPoolBackward(dy, argmax, dx, outSize, inSize, samples = 1) {
+      if (threads === 1 || samples < 2 || inSize < THREAD_THRESHOLDS.elementwise) return void k.maxPoolBackward(dy, argmax, dx, outSize, inSize);
+      // By samples: each one's outputs add into its own inputs only, in the same order as on one thread.
+      const o = outSize / samples, i = inSize / samples;
+      parallel(split(samples, threads, 1).map(([s0, s1]) => task('maxPoolBackwardRange', [dy, argmax, dx, s0 * o, s1 * o, s0 * i, s1 * i])));
+    },
     avgPoolForward: (x, y, g) => void k.avgPoolForward(x, y, ...win(g)),
     avgPoolBackward: (dy, dx, g) => void k.avgPoolBackward(dy, dx, ...win(g)),
-    activationForward: (kind, x, y, n, alpha) => void k[ACTIVATIONS[kind][0]](x, y, n, alpha),
-    activationBackward: (kind, x, y, dy, dx, n, alpha) => void k[ACTIVATIONS[kind][1]](x, y, dy, dx, n, alpha),
-    biasAdd: (y, b, rows, cols) => void k.biasAdd(y, b, rows, cols),
+    activationForward: (kind, x, y, n, alpha) => ranges(ACTIVATIONS[kind][0], [x, y], n, [alpha], THREAD_THRESHOLDS.elementwise),
+    activationBackward: (kind, x, y, dy, dx, n, alpha) => ranges(ACTIVATIONS[kind][1], [x, y, dy, dx], n, [alpha], THREAD_THRESHOLDS.elementwise),
+    biasAdd(y, b, rows, cols) {
+      if (threads === 1 || rows < 2 || rows * cols < THREAD_THRESHOLDS.elementwise) return void k.biasAdd(y, b, rows, cols);
+      // By rows: each element adds its bias alone.
+      parallel(split(rows, threads, 1).map(([r0, r1]) => task('biasAdd', [y + r0 * cols * 4, b, r1 - r0, cols])));
+    },
     biasGrad: (dy, db, rows, cols, accumulate) => void k.biasGrad(dy, db, rows, cols, flag(accumulate), scratch(cols * 8)),
     batchNormForwardTrain: (x, y, gamma, beta, mean, variance, rows, C, eps) =>
       void k.batchNormForwardTrain(x, y, gamma, beta, mean, variance, rows, C, eps, scratch(C * 16)),

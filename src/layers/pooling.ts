@@ -71,7 +71,7 @@ export class MaxPool2D extends Pool2D {
   }
 
   backward(_x: Ptr, _y: Ptr, dy: Ptr, dx: Ptr, n: number): void {
-    this.engine.backend.maxPoolBackward(dy, this.argmax, dx, n * this.outputSize, n * this.inputSize);
+    this.engine.backend.maxPoolBackward(dy, this.argmax, dx, n * this.outputSize, n * this.inputSize, n);
   }
 
   dispose(): void {

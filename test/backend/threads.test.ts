@@ -77,6 +77,67 @@ describe('kernel threads', () => {
     for (const e of engines) e.dispose();
   }, 60_000);
 
+  it('max pooling, forward (with its argmax) and backward, split by images over 2 and 3 threads gives the one-thread bits', async () => {
+    const engines = await Promise.all([1, 2, 3].map((threads) => init({ threads })));
+    const cases: [[number, number, number, number], [number, number], [number, number], 'same' | 'valid'][] = [
+      [[29, 24, 24, 20], [2, 2], [2, 2], 'valid'],
+      [[5, 33, 31, 64], [3, 3], [2, 2], 'same'],
+    ];
+    for (const [input, kernel, strides, padding] of cases) {
+      const g = windowGeometry(input, kernel, strides, padding);
+      const inSize = g.N * g.H * g.W * g.C, outSize = g.N * g.OH * g.OW * g.C;
+      expect(inSize, 'above the threading threshold').toBeGreaterThanOrEqual(THREAD_THRESHOLDS.elementwise);
+      const run = (engine: Engine): string => {
+        const random = rng(inSize);
+        const { arena, backend } = engine;
+        const x = arena.allocF32(inSize), dy = arena.allocF32(outSize), y = arena.allocF32(outSize), argmax = arena.alloc(outSize * 4), dx = arena.allocF32(inSize);
+        // Rounded values, so windows have ties and the first maximum must win on every thread.
+        arena.f32(x, inSize).set(uniform(random, inSize).map((v) => Math.round(v * 4) / 4));
+        arena.f32(dy, outSize).set(uniform(random, outSize));
+        backend.maxPoolForward(x, y, argmax, g);
+        backend.maxPoolBackward(dy, argmax, dx, outSize, inSize, g.N);
+        const out = [arena.f32(y, outSize), arena.i32(argmax, outSize), arena.f32(dx, inSize)].map((v) => Buffer.from(v.slice().buffer).toString('hex')).join('');
+        for (const p of [x, dy, y, argmax, dx]) arena.free(p);
+        return out;
+      };
+      const [one, two, three] = engines.map(run);
+      expect(two === one, `${input}: 2 threads`).toBe(true);
+      expect(three === one, `${input}: 3 threads`).toBe(true);
+    }
+    for (const e of engines) e.dispose();
+  }, 60_000);
+
+  it('activations (every kind, forward and backward) and the bias add split over 2 and 3 threads give the one-thread bits', async () => {
+    const engines = await Promise.all([1, 2, 3].map((threads) => init({ threads })));
+    const n = THREAD_THRESHOLDS.elementwise + 1237;
+    const cols = 37;
+    const run = (engine: Engine): string => {
+      const random = rng(5);
+      const { arena, backend } = engine;
+      const put = (count: number) => {
+        const p = arena.allocF32(count);
+        arena.f32(p, count).set(uniform(random, count, -2, 2));
+        return p;
+      };
+      const x = put(n), dy = put(n), b = put(cols), y = arena.allocF32(n), dx = arena.allocF32(n);
+      let out = '';
+      const hex = (p: number) => Buffer.from(arena.f32(p, n).slice().buffer).toString('hex');
+      for (const kind of ['relu', 'leakyRelu', 'elu', 'tanh', 'sigmoid'] as const) {
+        backend.activationForward(kind, x, y, n, 0.3);
+        backend.activationBackward(kind, x, y, dy, dx, n, 0.3);
+        out += hex(y) + hex(dx);
+      }
+      backend.biasAdd(x, b, Math.floor(n / cols), cols);
+      out += hex(x);
+      for (const p of [x, dy, b, y, dx]) arena.free(p);
+      return out;
+    };
+    const [one, two, three] = engines.map(run);
+    expect(two === one, '2 threads').toBe(true);
+    expect(three === one, '3 threads').toBe(true);
+    for (const e of engines) e.dispose();
+  }, 60_000);
+
   it('50 training steps give bit-identical weights at 1 and 2 threads (MLP and LeNet-5)', async () => {
     const random = rng(3);
     for (const [preset, shape] of [['mlp', [784]], ['lenet5', [28, 28, 1]]] as const) {
