@@ -31,16 +31,17 @@ describe.each(BUILDS)('convolution GEMMs (%s build): the bits of im2col + gemm, 
     h = await harness(build);
   });
 
-  function sizes(g: WindowGeometry, CO: number) {
+  /** The case's geometry, its region sizes, and a generator seeded by its size and `salt`. */
+  function setUp(c: Case, salt: number) {
+    const g: WindowGeometry = windowGeometry(c.input, c.kernel, c.strides, c.padding);
     const patch = g.KH * g.KW * g.C;
     const rows = g.N * g.OH * g.OW;
-    return { patch, rows, inSize: g.N * g.H * g.W * g.C, colSize: rows * patch, outSize: rows * CO, filterSize: patch * CO };
+    const s = { patch, rows, inSize: g.N * g.H * g.W * g.C, colSize: rows * patch, outSize: rows * c.filters, filterSize: patch * c.filters };
+    return { g, s, random: rng(s.inSize + salt * c.filters) };
   }
 
   it.each(CASES.map((c) => [name(c), c] as const))('forward, %s', (_name, c) => {
-    const g = windowGeometry(c.input, c.kernel, c.strides, c.padding);
-    const s = sizes(g, c.filters);
-    const random = rng(s.inSize + 7 * c.filters);
+    const { g, s, random } = setUp(c, 7);
     const x = uniform(random, s.inSize);
     const w = uniform(random, s.filterSize);
 
@@ -56,9 +57,7 @@ describe.each(BUILDS)('convolution GEMMs (%s build): the bits of im2col + gemm, 
   });
 
   it.each(CASES.map((c) => [name(c), c] as const))('weight gradient, %s', (_name, c) => {
-    const g = windowGeometry(c.input, c.kernel, c.strides, c.padding);
-    const s = sizes(g, c.filters);
-    const random = rng(s.inSize + 11 * c.filters);
+    const { g, s, random } = setUp(c, 11);
     const x = uniform(random, s.inSize);
     const dy = uniform(random, s.outSize);
     const dw0 = uniform(random, s.filterSize);
