@@ -25,8 +25,8 @@
 // matrix is gathered from the NHWC input into an L2-sized scratch (gatherColumns), then packed as
 // a stored matrix would be. The packed values, the K blocks and the micro-kernel are those of
 // im2col + gemm, so the bits are too; what goes is the column matrix's round trip through memory
-// (written by im2col, read back by packA), which for 20-64 output columns cost a third of the
-// multiply.
+// (written by im2col, read back by packA), which with 20-64 output columns weighs on the multiply:
+// without it the deeper CNN layers' forward ran 1.05-1.3x faster (docs/benchmarks.md).
 //
 // `work` is caller-provided scratch of GEMM_WORK_FLOATS floats (16-byte aligned): the kernel
 // allocates nothing.
@@ -73,7 +73,7 @@ function gatherColumns(x: usize, dst: usize, r0: i32, rows: i32, c0: i32, width:
   let oh = (r0 - n0 * positions) / gOW;
   let ow = r0 - n0 * positions - oh * gOW;
   let image = x + <usize>n0 * imageBytes;
-  // out + 4q is column c0 + q... of the current row; biased by c0 so that column j is at out + 4j.
+  // The current row's output, biased by -c0 columns: column j of the window's row is at out + 4j.
   let out = dst - (<usize>c0 << 2);
   const outStride = <usize>width << 2;
   for (let r = 0; r < rows; r++) {
