@@ -17,8 +17,9 @@ export const THREAD_THRESHOLDS = {
   /** Parameters of an optimizer update. */
   update: 1 << 16,
   /**
-   * Floats of an activation or a bias add: a ReLU does about 4 floats a nanosecond, so below 2^18
-   * floats (65 microseconds) a thread wake-up would cost about what the split saves.
+   * Floats of an activation, a bias add or a max pooling's input. An estimate, not yet a measured
+   * crossover: at about 4 floats a nanosecond (a ReLU), 2^18 floats take some 65 microseconds, about
+   * what a thread wake-up (40-60) costs.
    */
   elementwise: 1 << 18,
   /** Multiply-adds of a sparse product (M * nonzeros): a sparse GEMM does about one per 2-3 ns on one core. */

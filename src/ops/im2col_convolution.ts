@@ -19,8 +19,9 @@ export const COLS_BUDGET_FLOATS = 4 * 2 ** 20;
  * chunk size depends only on the shapes, so the summation order (and every result bit) does too.
  * A 1x1, stride-1, unpadded convolution skips im2col: x already is the column matrix.
  * The forward and weight-gradient products gather their columns from x as they go (convGemm,
- * convFilterGemm); a stride-1 input gradient is a transposed convolution on convGemm; only a
- * strided convolution's input gradient (and the sparse product) writes columns.
+ * convFilterGemm); a 'same' stride-1 input gradient with TRANSPOSED_MIN_CHANNELS channels or more
+ * is a transposed convolution on convGemm; the other input gradients and the sparse product of a
+ * strided convolution write columns.
  */
 export class Im2colConvolution {
   /** Samples per chunk. */
@@ -30,8 +31,11 @@ export class Im2colConvolution {
   private readonly pointwise: boolean;
   private cols: Ptr = 0;
   private readonly ownsCols: boolean;
-  /** Stride 1, not pointwise, as many outputs as inputs, 32 channels or more: the input gradient is a transposed convolution. */
-  private readonly transposable: boolean;
+  /**
+   * The geometry of the transposed convolution that gives the input gradient (dy [N, OH, OW, CO]
+   * padded by KH-1-PT and KW-1-PL, to dx [N, H, W, C]), or null where gemm + col2im does.
+   */
+  private readonly transposed: WindowGeometry | null;
   /** The flipped kernel of the transposed convolution (flipKernel), allocated at its first use. */
   private flipped: Ptr = 0;
 
@@ -55,7 +59,10 @@ export class Im2colConvolution {
     // multiplies them: H*W/(OH*OW) times the work (2.25x for LeNet-5's second convolution). Its
     // GEMM has C output columns: with fewer than 32 it runs slower than gemm + col2im (0.5x at
     // C = 3, 0.75x at 8, 0.97-1.06x at 16, 1.01-1.06x at 32 and 64; 3x3 kernels, batch 128).
-    this.transposable = !this.pointwise && g.SH === 1 && g.SW === 1 && g.H * g.W <= g.OH * g.OW && g.C >= TRANSPOSED_MIN_CHANNELS;
+    const transposable = !this.pointwise && g.SH === 1 && g.SW === 1 && g.H * g.W <= g.OH * g.OW && g.C >= TRANSPOSED_MIN_CHANNELS;
+    this.transposed = transposable
+      ? { N: g.N, H: g.OH, W: g.OW, C: filters, KH: g.KH, KW: g.KW, SH: 1, SW: 1, PT: g.KH - 1 - g.PT, PL: g.KW - 1 - g.PL, OH: g.H, OW: g.W }
+      : null;
     // Its own columns are allocated at the first pass that needs them: an inference model's
     // convolution on the direct sparse kernel never does.
     if (!this.pointwise && sharedCols) this.cols = sharedCols;
@@ -114,21 +121,19 @@ export class Im2colConvolution {
   }
 
   /**
-   * dx = the gradient with respect to x, given dy. A stride-1 convolution with as many outputs as
-   * inputs ('same' padding) and at least TRANSPOSED_MIN_CHANNELS input channels has the
-   * transposed convolution as its: dy, padded by KH-1-PT and
-   * KW-1-PL, convolved with the flipped kernel, the whole batch in one call and no columns. Any
-   * other's is gemm + col2im, chunk by chunk.
+   * dx = the gradient with respect to x, given dy. For a stride-1 convolution with as many outputs
+   * as inputs ('same' padding) and at least TRANSPOSED_MIN_CHANNELS input channels it is the
+   * transposed convolution: dy, padded by KH-1-PT and KW-1-PL, convolved with the flipped kernel,
+   * the whole batch in one call and no columns. For any other, gemm + col2im, chunk by chunk.
    */
   backwardInput(dy: Ptr, w: Ptr, dx: Ptr, samples = this.geometry.N): void {
     const b = this.engine.backend;
     const g = this.geometry;
-    if (this.transposable) {
+    if (this.transposed) {
       this.checkSamples(samples);
       if (!this.flipped) this.flipped = this.engine.arena.allocF32(this.patch * this.filters);
       b.flipKernel(w, this.flipped, g.KH, g.KW, g.C, this.filters);
-      const t = { N: samples, H: g.OH, W: g.OW, C: this.filters, KH: g.KH, KW: g.KW, SH: 1, SW: 1, PT: g.KH - 1 - g.PT, PL: g.KW - 1 - g.PL, OH: g.H, OW: g.W };
-      b.convGemm(dy, this.flipped, dx, t, g.C);
+      b.convGemm(dy, this.flipped, dx, withBatch(this.transposed, samples), g.C);
       return;
     }
     this.forEachChunk(samples, (n0, n) => {

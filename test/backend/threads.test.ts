@@ -70,6 +70,8 @@ describe('kernel threads', () => {
       [[6, 17, 15, 32], [3, 3], [2, 1], 'same', 37],
     ];
     for (const [input, kernel, strides, padding, CO] of shapes) {
+      const g = windowGeometry(input, kernel, strides, padding);
+      expect(g.N * g.OH * g.OW * g.KH * g.KW * g.C * CO, 'above the threading threshold').toBeGreaterThanOrEqual(THREAD_THRESHOLDS.gemm);
       const [one, two, three] = engines.map((e) => convGemms(e, input, kernel, strides, padding, CO));
       expect(two, `${input} 2 threads`).toBe(one);
       expect(three, `${input} 3 threads`).toBe(one);
