@@ -44,9 +44,20 @@ const MC: i32 = 96;
 // Columns of B per packed block: KC*NC floats = 4 MiB at most.
 const NC: i32 = 4096;
 
-// Floats of scratch the caller must provide: packed A panel, packed B block, one edge tile, and a
-// convolution's gathered window of columns (MC x KC or KC x MC).
-export const GEMM_WORK_FLOATS: i32 = MC * KC + KC * NC + MR * NR + MC * KC;
+// A convolution whose kernel rows are runs of fewer floats of x than this (KW * C: a first layer
+// with one input channel) reads its A operand straight from x (microDirect, microDirectT):
+// gathering and packing runs of 5 floats would cost as much as the multiply. Measured on LeNet-5's
+// conv1 (KW * C = 5): forward 1.33-1.38x, weight gradient 1.51-1.56x; on CIFAR's (KW * C = 9, 32
+// filters sharing each packed sliver) the packed path was the faster, 0.92x and 0.76-0.98x direct.
+const DIRECT_RUN_FLOATS: i32 = 8;
+
+// Taps of a direct convolution's patch at most (their offsets are a table in the scratch).
+const DIRECT_TAPS: i32 = 1792;
+
+// Floats of scratch the caller must provide: packed A panel, packed B block, one edge tile, a
+// convolution's gathered window of columns (MC x KC or KC x MC), and a direct convolution's tables
+// (tap offsets, and a K block's window bases).
+export const GEMM_WORK_FLOATS: i32 = MC * KC + KC * NC + MR * NR + MC * KC + DIRECT_TAPS + KC;
 
 // Where op(A) comes from: a stored matrix, the im2col matrix of an NHWC input, or its transpose.
 const A_MATRIX: i32 = 0;
@@ -410,12 +421,31 @@ function gemmDriver(
     gemmFewRows(M, N, K, a, b, c, accumulate, kDepth);
     return;
   }
+  const offsets = gathered + (<usize>(MC * KC) << 2);
+  const bases = offsets + (<usize>DIRECT_TAPS << 2);
+  const taps = aSource == A_COLUMNS ? K : M;
+  const direct = aSource != A_MATRIX && gKW * gC < DIRECT_RUN_FLOATS && taps <= DIRECT_TAPS;
+  if (direct) {
+    // Byte offset in x of tap t = (kh, kw, c) from a window's first tap: (kh*W + kw)*C + c.
+    for (let t = 0; t < taps; t++) {
+      const kh = t / (gKW * gC), kw = (t - kh * gKW * gC) / gC, ch = t - (kh * gKW + kw) * gC;
+      store<i32>(offsets + (<usize>t << 2), ((kh * gW + kw) * gC + ch) << 2);
+    }
+  }
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kDepth) {
       const kc = min(kDepth, K - pc);
       const add = pc > 0 || accumulate ? 1 : 0;
       packB(transB, N, K, b, pc, kc, jc, nc, packedB);
+      if (direct && aSource == A_COLUMNS) {
+        directRows(a, pc, kc, i0, i1, packedB, c, ldc, jc, nc, add, tile, offsets, gathered, packedA);
+        continue;
+      }
+      if (direct && windowBases(a, pc, kc, bases)) {
+        directTapRows(kc, i0, i1, M, packedB, c, ldc, jc, nc, add, tile, offsets, bases);
+        continue;
+      }
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = min(MC, i1 - ic);
         if (aSource == A_MATRIX) {
@@ -444,16 +474,303 @@ function gemmDriver(
               // real), then write the valid part.
               if (nr <= 4) microHalf(kc, pa, pb, tile, <usize>NR << 2, 0);
               else micro(kc, pa, pb, tile, <usize>NR << 2, 0);
-              for (let r = 0; r < mr; r++) {
-                for (let j = 0; j < nr; j++) {
-                  const t = load<f32>(tile + (<usize>(r * NR + j) << 2));
-                  const out = dst + <usize>r * ldc + (<usize>j << 2);
-                  store<f32>(out, add ? load<f32>(out) + t : t);
-                }
-              }
+              writeTile(tile, dst, ldc, mr, nr, add);
             }
           }
         }
+      }
+    }
+  }
+}
+
+// tile[mr, nr] (row stride NR floats) stored into, or added to, C at dst.
+function writeTile(tile: usize, dst: usize, ldc: usize, mr: i32, nr: i32, add: i32): void {
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j++) {
+      const t = load<f32>(tile + (<usize>(r * NR + j) << 2));
+      const out = dst + <usize>r * ldc + (<usize>j << 2);
+      store<f32>(out, add ? load<f32>(out) + t : t);
+    }
+  }
+}
+
+// Rows [i0, i1) x depth [pc, pc+kc) of a direct convolution product (see DIRECT_RUN_FLOATS): each
+// group of MR rows whose windows lie inside the image runs microDirect on x itself; a group that
+// touches the padding (or is short) is gathered and packed as usual. Same products, same order:
+// the bits of the packed path. `offsets` holds tap k's byte offset in x (set by gemmDriver); a
+// gathered group goes to `window`.
+function directRows(
+  x: usize, pc: i32, kc: i32, i0: i32, i1: i32, packedB: usize, c: usize, ldc: usize,
+  jc: i32, nc: i32, add: i32, tile: usize, offsets: usize, window: usize, packedA: usize,
+): void {
+  const C = gC;
+  const imageFloats = gH * gW * C;
+  const positions = gOH * gOW;
+  const n0 = i0 / positions;
+  let oh = (i0 - n0 * positions) / gOW;
+  let ow = i0 - n0 * positions - oh * gOW;
+  let image = n0 * imageFloats;
+  const off = offsets + (<usize>pc << 2);
+  for (let r = i0; r < i1; r += MR) {
+    const mr = min(MR, i1 - r);
+    let inside = mr == MR;
+    let x0: usize = 0, x1: usize = 0, x2: usize = 0, x3: usize = 0;
+    for (let j = 0; j < mr; j++) {
+      const ih = oh * gSH - gPT, iw = ow * gSW - gPL;
+      if (ih < 0 || ih + gKH > gH || iw < 0 || iw + gKW > gW) inside = false;
+      const base = x + (<usize>(image + (ih * gW + iw) * C) << 2);
+      if (j == 0) x0 = base;
+      else if (j == 1) x1 = base;
+      else if (j == 2) x2 = base;
+      else x3 = base;
+      if (++ow == gOW) {
+        ow = 0;
+        if (++oh == gOH) {
+          oh = 0;
+          image += imageFloats;
+        }
+      }
+    }
+    const dstRow = c + <usize>r * ldc + (<usize>jc << 2);
+    if (inside) {
+      for (let jr = 0; jr < nc; jr += NR) {
+        const nr = min(NR, nc - jr);
+        const pb = packedB + (<usize>(jr * kc) << 2);
+        const dst = dstRow + (<usize>jr << 2);
+        if (nr == NR) {
+          microDirect(kc, off, x0, x1, x2, x3, pb, dst, ldc, add, 8);
+        } else {
+          microDirect(kc, off, x0, x1, x2, x3, pb, tile, <usize>NR << 2, 0, nr <= 4 ? 4 : 8);
+          writeTile(tile, dst, ldc, MR, nr, add);
+        }
+      }
+    } else {
+      gatherColumns(x, window, r, mr, pc, kc);
+      packA(0, mr, kc, window, 0, mr, 0, kc, packedA);
+      for (let jr = 0; jr < nc; jr += NR) {
+        const nr = min(NR, nc - jr);
+        const pb = packedB + (<usize>(jr * kc) << 2);
+        const dst = dstRow + (<usize>jr << 2);
+        if (mr == MR && nr == NR) {
+          micro(kc, packedA, pb, dst, ldc, add);
+        } else {
+          if (nr <= 4) microHalf(kc, packedA, pb, tile, <usize>NR << 2, 0);
+          else micro(kc, packedA, pb, tile, <usize>NR << 2, 0);
+          writeTile(tile, dst, ldc, mr, nr, add);
+        }
+      }
+    }
+  }
+}
+
+// micro() with the A sliver read from x: row r's value at depth k is x at xr + offsets[k] (the
+// rows' windows, tap by tap). `width` 4 computes only the first four columns (as microHalf).
+// Per element the same operations in the same order as micro, so the same bits.
+function microDirect(
+  kc: i32, offsets: usize, x0: usize, x1: usize, x2: usize, x3: usize,
+  pb: usize, c: usize, ldc: usize, add: i32, width: i32,
+): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+    let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    if (width == 8) {
+      for (let k = 0; k < kc; k++) {
+        const o = <usize>load<u32>(offsets + (<usize>k << 2));
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        let a = v128.load32_splat(x0 + o);
+        c00 = madd(a, b0, c00);
+        c01 = madd(a, b1, c01);
+        a = v128.load32_splat(x1 + o);
+        c10 = madd(a, b0, c10);
+        c11 = madd(a, b1, c11);
+        a = v128.load32_splat(x2 + o);
+        c20 = madd(a, b0, c20);
+        c21 = madd(a, b1, c21);
+        a = v128.load32_splat(x3 + o);
+        c30 = madd(a, b0, c30);
+        c31 = madd(a, b1, c31);
+        pb += NR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const o = <usize>load<u32>(offsets + (<usize>k << 2));
+        const b0 = v128.load(pb);
+        c00 = madd(v128.load32_splat(x0 + o), b0, c00);
+        c10 = madd(v128.load32_splat(x1 + o), b0, c10);
+        c20 = madd(v128.load32_splat(x2 + o), b0, c20);
+        c30 = madd(v128.load32_splat(x3 + o), b0, c30);
+        pb += NR << 2;
+      }
+    }
+    if (add) {
+      c00 = f32x4.add(v128.load(c), c00);
+      c10 = f32x4.add(v128.load(c + ldc), c10);
+      c20 = f32x4.add(v128.load(c + 2 * ldc), c20);
+      c30 = f32x4.add(v128.load(c + 3 * ldc), c30);
+      if (width == 8) {
+        c01 = f32x4.add(v128.load(c, 16), c01);
+        c11 = f32x4.add(v128.load(c + ldc, 16), c11);
+        c21 = f32x4.add(v128.load(c + 2 * ldc, 16), c21);
+        c31 = f32x4.add(v128.load(c + 3 * ldc, 16), c31);
+      }
+    }
+    v128.store(c, c00);
+    v128.store(c + ldc, c10);
+    v128.store(c + 2 * ldc, c20);
+    v128.store(c + 3 * ldc, c30);
+    if (width == 8) {
+      v128.store(c, c01, 16);
+      v128.store(c + ldc, c11, 16);
+      v128.store(c + 2 * ldc, c21, 16);
+      v128.store(c + 3 * ldc, c31, 16);
+    }
+  } else {
+    for (let r = 0; r < MR; r++) {
+      const xr = r == 0 ? x0 : r == 1 ? x1 : r == 2 ? x2 : x3;
+      for (let j = 0; j < width; j++) {
+        let s: f32 = 0;
+        for (let k = 0; k < kc; k++) {
+          const o = <usize>load<u32>(offsets + (<usize>k << 2));
+          s = fmadd(load<f32>(xr + o), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
+        }
+        const dst = c + <usize>r * ldc + (<usize>j << 2);
+        store<f32>(dst, add ? load<f32>(dst) + s : s);
+      }
+    }
+  }
+}
+
+// The weight gradient's direct form: positions [pc, pc+kc) are the depth, so each gets its
+// window's byte address in x (bases[k]); false if any of those windows touches the padding (the
+// block is then gathered and packed as usual).
+function windowBases(x: usize, pc: i32, kc: i32, bases: usize): bool {
+  const C = gC;
+  const imageFloats = gH * gW * C;
+  const positions = gOH * gOW;
+  const n0 = pc / positions;
+  let oh = (pc - n0 * positions) / gOW;
+  let ow = pc - n0 * positions - oh * gOW;
+  let image = n0 * imageFloats;
+  for (let k = 0; k < kc; k++) {
+    const ih = oh * gSH - gPT, iw = ow * gSW - gPL;
+    if (ih < 0 || ih + gKH > gH || iw < 0 || iw + gKW > gW) return false;
+    store<u32>(bases + (<usize>k << 2), <u32>(x + (<usize>(image + (ih * gW + iw) * C) << 2)));
+    if (++ow == gOW) {
+      ow = 0;
+      if (++oh == gOH) {
+        oh = 0;
+        image += imageFloats;
+      }
+    }
+  }
+  return true;
+}
+
+// Rows (taps) [i0, i1) of the weight gradient over depth (positions) [pc, pc+kc), every window
+// inside the image: tile by tile with microDirectT, the bits of the packed path.
+function directTapRows(
+  kc: i32, i0: i32, i1: i32, M: i32, packedB: usize, c: usize, ldc: usize,
+  jc: i32, nc: i32, add: i32, tile: usize, offsets: usize, bases: usize,
+): void {
+  for (let r = i0; r < i1; r += MR) {
+    const mr = min(MR, i1 - r);
+    // Rows past the last tap repeat it (valid memory); the tile path drops them.
+    const o0 = <usize>load<u32>(offsets + (<usize>r << 2));
+    const o1 = <usize>load<u32>(offsets + (<usize>min(r + 1, M - 1) << 2));
+    const o2 = <usize>load<u32>(offsets + (<usize>min(r + 2, M - 1) << 2));
+    const o3 = <usize>load<u32>(offsets + (<usize>min(r + 3, M - 1) << 2));
+    const dstRow = c + <usize>r * ldc + (<usize>jc << 2);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const nr = min(NR, nc - jr);
+      const pb = packedB + (<usize>(jr * kc) << 2);
+      const dst = dstRow + (<usize>jr << 2);
+      if (mr == MR && nr == NR) {
+        microDirectT(kc, bases, o0, o1, o2, o3, pb, dst, ldc, add, 8);
+      } else {
+        microDirectT(kc, bases, o0, o1, o2, o3, pb, tile, <usize>NR << 2, 0, nr <= 4 ? 4 : 8);
+        writeTile(tile, dst, ldc, mr, nr, add);
+      }
+    }
+  }
+}
+
+// micro() with the A sliver read from x for the weight gradient: row r's value at depth k is x at
+// bases[k] + or (tap r of position k's window). Same operations in the same order as micro.
+function microDirectT(
+  kc: i32, bases: usize, o0: usize, o1: usize, o2: usize, o3: usize,
+  pb: usize, c: usize, ldc: usize, add: i32, width: i32,
+): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+    let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    if (width == 8) {
+      for (let k = 0; k < kc; k++) {
+        const base = <usize>load<u32>(bases + (<usize>k << 2));
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        let a = v128.load32_splat(base + o0);
+        c00 = madd(a, b0, c00);
+        c01 = madd(a, b1, c01);
+        a = v128.load32_splat(base + o1);
+        c10 = madd(a, b0, c10);
+        c11 = madd(a, b1, c11);
+        a = v128.load32_splat(base + o2);
+        c20 = madd(a, b0, c20);
+        c21 = madd(a, b1, c21);
+        a = v128.load32_splat(base + o3);
+        c30 = madd(a, b0, c30);
+        c31 = madd(a, b1, c31);
+        pb += NR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const base = <usize>load<u32>(bases + (<usize>k << 2));
+        const b0 = v128.load(pb);
+        c00 = madd(v128.load32_splat(base + o0), b0, c00);
+        c10 = madd(v128.load32_splat(base + o1), b0, c10);
+        c20 = madd(v128.load32_splat(base + o2), b0, c20);
+        c30 = madd(v128.load32_splat(base + o3), b0, c30);
+        pb += NR << 2;
+      }
+    }
+    if (add) {
+      c00 = f32x4.add(v128.load(c), c00);
+      c10 = f32x4.add(v128.load(c + ldc), c10);
+      c20 = f32x4.add(v128.load(c + 2 * ldc), c20);
+      c30 = f32x4.add(v128.load(c + 3 * ldc), c30);
+      if (width == 8) {
+        c01 = f32x4.add(v128.load(c, 16), c01);
+        c11 = f32x4.add(v128.load(c + ldc, 16), c11);
+        c21 = f32x4.add(v128.load(c + 2 * ldc, 16), c21);
+        c31 = f32x4.add(v128.load(c + 3 * ldc, 16), c31);
+      }
+    }
+    v128.store(c, c00);
+    v128.store(c + ldc, c10);
+    v128.store(c + 2 * ldc, c20);
+    v128.store(c + 3 * ldc, c30);
+    if (width == 8) {
+      v128.store(c, c01, 16);
+      v128.store(c + ldc, c11, 16);
+      v128.store(c + 2 * ldc, c21, 16);
+      v128.store(c + 3 * ldc, c31, 16);
+    }
+  } else {
+    for (let r = 0; r < MR; r++) {
+      const or = r == 0 ? o0 : r == 1 ? o1 : r == 2 ? o2 : o3;
+      for (let j = 0; j < width; j++) {
+        let s: f32 = 0;
+        for (let k = 0; k < kc; k++) {
+          const base = <usize>load<u32>(bases + (<usize>k << 2));
+          s = fmadd(load<f32>(base + or), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
+        }
+        const dst = c + <usize>r * ldc + (<usize>j << 2);
+        store<f32>(dst, add ? load<f32>(dst) + s : s);
       }
     }
   }
