@@ -150,7 +150,10 @@ export function sweepSvg(points: SweepPoint[], title: string): string {
 }
 
 /** The sweep's markdown page: setup, the table and the plot. */
-export function sweepMarkdown(config: SweepConfig, points: SweepPoint[], command: string, options: { epochsPlot?: boolean; pruningPlot?: boolean } = {}): string {
+export function sweepMarkdown(
+  config: SweepConfig, points: SweepPoint[], command: string,
+  options: { epochsPlot?: boolean; pruningPlot?: boolean; zerosPlot?: boolean; validationPlot?: boolean } = {},
+): string {
   const model = typeof config.model === 'string' ? config.model : 'a custom model spec';
   const methods = config.methods.map((m) => `- **${m.name}**: \`${JSON.stringify(m.optimizer)}\`${m.prune ? `, then prune \`${JSON.stringify(m.prune)}\`` : ''}` +
     `${m.fineTune ? ` and fine-tune ${m.fineTune.epochs} epochs${m.fineTune.optimizer ? ` with \`${JSON.stringify(m.fineTune.optimizer)}\`` : ''}` +
@@ -173,7 +176,7 @@ accuracy.
 ${sweepTable(points)}
 
 ![accuracy against size](${config.name}.svg)
-${options.epochsPlot ? `\n![removable units after each epoch](${config.name}.epochs.svg)\n` : ''}${options.pruningPlot ? `\n![validation accuracy against weights left, at every evaluation of the pruning loop](${config.name}.pruning.svg)\n` : ''}
+${options.epochsPlot ? `\n![removable units after each epoch](${config.name}.epochs.svg)\n` : ''}${options.validationPlot ? `\n![validation accuracy after each epoch](${config.name}.validation.svg)\n` : ''}${options.zerosPlot ? `\n![kernel weights exactly 0 after each epoch](${config.name}.zeros.svg)\n` : ''}${options.pruningPlot ? `\n![validation accuracy against weights left, at every evaluation of the pruning loop](${config.name}.pruning.svg)\n` : ''}
 Interactive version, with every run's details on hover: [${config.name}.html](${config.name}.html).
 `;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EpochRecord } from '../../src/experiment/epoch_record.js';
-import { removableUnitsCurves, removableUnitsSvg } from '../../src/sweep/epochs_plot.js';
+import { epochCurves, removableUnitsCurves, removableUnitsSvg, validationCurvesSvg, zeroShareSvg } from '../../src/sweep/epochs_plot.js';
 import type { SweepResult } from '../../src/sweep/run.js';
 
 function row(id: string, method: string, dead: number[], phase: EpochRecord['phase'] = 'train', strength = 1): SweepResult {
@@ -31,5 +31,45 @@ describe('removable units over epochs (the sweep plot)', () => {
     const last = svg.match(/points="([^"]+)"/)![1].split(' ').pop()!.split(',').map(Number);
     expect(last[1]).toBeCloseTo(380 - 50 - 0.484 * (380 - 40 - 50), 0);
     expect(removableUnitsSvg([row('a', 'a', [3])], 'none')).toBeNull();
+  });
+});
+
+describe('validation accuracy and exact zeros over epochs (the sweep plots)', () => {
+  const history = (zeros: number[], val: (number | undefined)[], parameters: number[] = zeros.map(() => 500)) =>
+    zeros.map((z, epoch) => ({ phase: 'train', epoch, kernelZeros: z, valAccuracy: val[epoch], parameters, deadUnits: 0, hiddenUnits: 10 }) as unknown as EpochRecord)
+      .map((h, i) => ({ ...h, parameters: parameters[i] }));
+  const result = (id: string, method: string, zeros: number[], val: (number | undefined)[], parameters?: number[]) =>
+    ({ id, method, strength: 0.1, kernelWeights: 400, history: history(zeros, val, parameters) }) as unknown as SweepResult;
+
+  it('draws the share of kernel weights exactly 0 per epoch, in % of the row\'s kernel weights', () => {
+    const rows = [
+      result('adamw/0.1/seed1', 'adamw', [0, 0, 0], [0.8, 0.85, 0.86]),
+      result('padam/0.1/seed1', 'padam', [40, 200, 336], [0.8, 0.84, 0.87]),
+      // Live reduction changed the parameter count: no denominator per epoch, so no curve.
+      result('live/0.1/seed1', 'live', [0, 10, 20], [0.8, 0.8, 0.8], [500, 450, 400]),
+    ];
+    expect(epochCurves(rows, (h, r) => (100 * h.kernelZeros) / r.kernelWeights).map((c) => c.values[2])).toEqual([0, 84, 5]);
+    const svg = zeroShareSvg(rows, 'zeros')!;
+    expect(svg.match(/<polyline/g)!.length).toBe(2);
+    expect(svg).toContain('padam/0.1/seed1: 84.0% exactly 0 after epoch 3');
+    // 84% sits at 84% of the axis height above its foot.
+    const last = [...svg.matchAll(/points="([^"]+)"/g)][1][1].split(' ').pop()!.split(',').map(Number);
+    expect(last[1]).toBeCloseTo(380 - 50 - 0.84 * (380 - 40 - 50), 0);
+    // Nothing exactly 0 anywhere: no plot.
+    expect(zeroShareSvg([rows[0]], 'zeros')).toBeNull();
+  });
+
+  it('draws validation accuracy per epoch on an axis spanning the curves in steps of 5 points', () => {
+    const rows = [result('a/0.1/seed1', 'a', [0, 0], [0.8312, 0.9153]), result('b/0.1/seed1', 'b', [0, 0], [undefined, 0.9])];
+    const svg = validationCurvesSvg(rows, 'val')!;
+    expect(svg.match(/<polyline/g)!.length).toBe(1); // b lacks a validation score at epoch 1
+    expect(svg).toContain('a/0.1/seed1: 91.53% after epoch 2');
+    expect(svg).toContain('>80%<');
+    expect(svg).toContain('>95%<');
+    expect(svg).not.toContain('>75%<');
+    const pts = svg.match(/points="([^"]+)"/)![1].split(' ').map((p) => p.split(',').map(Number));
+    // 83.12% on an 80-95% axis: 3.12 / 15 of the height above its foot.
+    expect(pts[0][1]).toBeCloseTo(380 - 50 - (3.12 / 15) * (380 - 40 - 50), 0);
+    expect(validationCurvesSvg([rows[1]], 'val')).toBeNull();
   });
 });

@@ -18,7 +18,7 @@ import { InterruptedError, SIGNAL_EXIT_CODES, stopOnSignals } from '../interrupt
 import { inputFolder, integerIn, outputFolder, parseFlags, type FlagConflict } from '../flags.js';
 import { MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY, MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
 import { duration } from '../progress.js';
-import { removableUnitsSvg } from '../../sweep/epochs_plot.js';
+import { removableUnitsSvg, validationCurvesSvg, zeroShareSvg } from '../../sweep/epochs_plot.js';
 import { pruningCurvesSvg } from '../../sweep/pruning_plot.js';
 
 const HELP = `usage: slimtrain sweep CONFIG.json [options]
@@ -173,16 +173,24 @@ function mergeFiles(name: string, sources: string[]): string[] {
   return files.filter((f) => !seen.has(resolve(f)) && (seen.add(resolve(f)), true));
 }
 
-/** OUT/NAME.md, .svg (and .epochs.svg with per-epoch histories, .pruning.svg with iterative-pruning evaluations) and .html from the results, and the table on stdout. */
+/**
+ * OUT/NAME.md, .svg (and, from per-epoch histories, .epochs.svg, .validation.svg and .zeros.svg
+ * where runs made exact zeros; .pruning.svg with iterative-pruning evaluations) and .html from the
+ * results, and the table on stdout.
+ */
 function writeSweepReport(config: SweepConfig, out: string, results: SweepResult[], total: number, command: string, io: CommandIo): void {
   const points = sweepPoints(config, results);
   const encoder = new TextEncoder();
   const epochs = removableUnitsSvg(results, `${config.name}: removable hidden units after each epoch`);
   const pruning = pruningCurvesSvg(results, `${config.name}: validation accuracy against weights left`);
-  const markdown = sweepMarkdown(config, points, command, { epochsPlot: epochs !== null, pruningPlot: pruning !== null });
+  const zeros = zeroShareSvg(results, `${config.name}: kernel weights exactly 0 after each epoch`);
+  const validation = validationCurvesSvg(results, `${config.name}: validation accuracy after each epoch`);
+  const markdown = sweepMarkdown(config, points, command, { epochsPlot: epochs !== null, pruningPlot: pruning !== null, zerosPlot: zeros !== null, validationPlot: validation !== null });
   writeFileAtomic(`${out}/${config.name}.svg`, encoder.encode(sweepSvg(points, `${config.name}: test accuracy against size`)));
   if (epochs) writeFileAtomic(`${out}/${config.name}.epochs.svg`, encoder.encode(epochs));
   if (pruning) writeFileAtomic(`${out}/${config.name}.pruning.svg`, encoder.encode(pruning));
+  if (zeros) writeFileAtomic(`${out}/${config.name}.zeros.svg`, encoder.encode(zeros));
+  if (validation) writeFileAtomic(`${out}/${config.name}.validation.svg`, encoder.encode(validation));
   writeFileAtomic(`${out}/${config.name}.md`, encoder.encode(markdown));
   writeFileAtomic(`${out}/${config.name}.html`, encoder.encode(renderSweepPage(config, results, { command })));
   io.out(`${markdown.split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
