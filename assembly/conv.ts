@@ -56,33 +56,48 @@ export function col2im(
   KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
 ): void {
   memory.fill(dx, 0, <usize>N * H * W * C << 2);
-  const rowLen = <usize>(KH * KW * C) << 2;
+  col2imRows(cols, <usize>(KH * KW * C) << 2, dx, 0, N * OH * OW, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW);
+}
+
+// Adds rows [r0, r0+rows) of a column matrix (row stride ld bytes; row r0 at cols) into dx, row
+// by row in order: what col2im does for those rows, in its order. dx is the whole batch's.
+export function col2imRows(
+  cols: usize, ld: usize, dx: usize, r0: i32, rows: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
+): void {
+  const positions = OH * OW;
+  const n0 = r0 / positions;
+  let oh = (r0 - n0 * positions) / OW;
+  let ow = r0 - n0 * positions - oh * OW;
+  let image = dx + (<usize>(n0 * H * W * C) << 2);
   let row = cols;
-  for (let n = 0; n < N; n++) {
-    const image = dx + (<usize>(n * H * W * C) << 2);
-    for (let oh = 0; oh < OH; oh++) {
-      const kh0 = tapStart(oh, SH, PT), kh1 = tapEnd(oh, SH, PT, KH, H);
-      for (let ow = 0; ow < OW; ow++) {
-        const kw0 = tapStart(ow, SW, PL), kw1 = tapEnd(ow, SW, PL, KW, W);
-        const len = (kw1 - kw0) * C;
-        for (let kh = kh0; kh < kh1; kh++) {
-          const ih = oh * SH - PT + kh;
-          const iw = ow * SW - PL + kw0;
-          const src = row + (<usize>((kh * KW + kw0) * C) << 2);
-          const dst = image + (<usize>((ih * W + iw) * C) << 2);
-          let i = 0;
-          if (ASC_FEATURE_SIMD) {
-            for (; i + 4 <= len; i += 4) {
-              const o = <usize>i << 2;
-              v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-            }
-          }
-          for (; i < len; i++) {
-            const o = <usize>i << 2;
-            store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-          }
+  for (let r = 0; r < rows; r++) {
+    const kh0 = tapStart(oh, SH, PT), kh1 = tapEnd(oh, SH, PT, KH, H);
+    const kw0 = tapStart(ow, SW, PL), kw1 = tapEnd(ow, SW, PL, KW, W);
+    const len = (kw1 - kw0) * C;
+    for (let kh = kh0; kh < kh1; kh++) {
+      const ih = oh * SH - PT + kh;
+      const iw = ow * SW - PL + kw0;
+      const src = row + (<usize>((kh * KW + kw0) * C) << 2);
+      const dst = image + (<usize>((ih * W + iw) * C) << 2);
+      let i = 0;
+      if (ASC_FEATURE_SIMD) {
+        for (; i + 4 <= len; i += 4) {
+          const o = <usize>i << 2;
+          v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
         }
-        row += rowLen;
+      }
+      for (; i < len; i++) {
+        const o = <usize>i << 2;
+        store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+      }
+    }
+    row += ld;
+    if (++ow == OW) {
+      ow = 0;
+      if (++oh == OH) {
+        oh = 0;
+        image += <usize>(H * W * C) << 2;
       }
     }
   }

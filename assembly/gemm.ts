@@ -32,6 +32,7 @@
 // allocates nothing.
 
 import { madd, fmadd, copyRun } from "./simd";
+import { col2imRows } from "./conv";
 
 // Micro-tile: 4 rows x 8 columns = eight f32x4 accumulators, two B vectors and one broadcast A
 // value live in registers (11 of the 16 xmm registers V8 has on x64).
@@ -460,24 +461,32 @@ function gemmDriver(
           gatherColumns(a, gathered, pc, kc, ic, mc);
           packA(1, mc, kc, gathered, 0, mc, 0, kc, packedA);
         }
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const pb = packedB + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const pa = packedA + (<usize>(ir * kc) << 2);
-            const dst = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
-            if (mr == MR && nr == NR) {
-              micro(kc, pa, pb, dst, ldc, add);
-            } else {
-              // Edge tile: compute the tile into scratch (half of it when at most 4 columns are
-              // real), then write the valid part.
-              if (nr <= 4) microHalf(kc, pa, pb, tile, <usize>NR << 2, 0);
-              else micro(kc, pa, pb, tile, <usize>NR << 2, 0);
-              writeTile(tile, dst, ldc, mr, nr, add);
-            }
-          }
-        }
+        panelProduct(kc, packedA, packedB, c, ldc, ic, mc, jc, nc, add, tile);
+      }
+    }
+  }
+}
+
+// C[ic.., jc..] (+)= a packed A panel (mc x kc) times a packed B block (kc x nc), tile by tile.
+function panelProduct(
+  kc: i32, packedA: usize, packedB: usize, c: usize, ldc: usize,
+  ic: i32, mc: i32, jc: i32, nc: i32, add: i32, tile: usize,
+): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const pb = packedB + (<usize>(jr * kc) << 2);
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const pa = packedA + (<usize>(ir * kc) << 2);
+      const dst = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
+      if (mr == MR && nr == NR) {
+        micro(kc, pa, pb, dst, ldc, add);
+      } else {
+        // Edge tile: compute the tile into scratch (half of it when at most 4 columns are
+        // real), then write the valid part.
+        if (nr <= 4) microHalf(kc, pa, pb, tile, <usize>NR << 2, 0);
+        else micro(kc, pa, pb, tile, <usize>NR << 2, 0);
+        writeTile(tile, dst, ldc, mr, nr, add);
       }
     }
   }
@@ -773,5 +782,58 @@ function microDirectT(
         store<f32>(dst, add ? load<f32>(dst) + s : s);
       }
     }
+  }
+}
+
+// Patch taps (columns of the column matrix) the fused input gradient takes at most: a panel of MC
+// rows of them and the packed kernel share the packed-B scratch.
+const INPUT_GRADIENT_TAPS: i32 = 2048;
+
+export function convInputGemmMaxTaps(): i32 {
+  return INPUT_GRADIENT_TAPS;
+}
+
+// dx [N, H, W, C] = col2im(dy * w^T), dy [N*OH*OW, CO], w the [KH*KW*C, CO] kernel matrix: the
+// input gradient, with the bits of gemm(0, 1, ...) into a column matrix followed by col2im, and
+// no column matrix. Each panel of MC positions is multiplied into a scratch panel (L2-sized) and
+// added into dx at once, positions in order, as col2im adds them. KH*KW*C <= INPUT_GRADIENT_TAPS.
+export function convInputGemm(
+  dy: usize, w: usize, dx: usize, N: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
+  CO: i32, work: usize,
+): void {
+  const taps = KH * KW * C;
+  if (taps > INPUT_GRADIENT_TAPS) unreachable();
+  memory.fill(dx, 0, <usize>N * H * W * C << 2);
+  const M = N * OH * OW;
+  if (M <= 0 || taps <= 0) return;
+  const packedA = work;
+  const packedB = work + (<usize>(MC * KC) << 2);
+  const tile = packedB + (<usize>(KC * NC) << 2);
+  const kBlocks = (CO + KC - 1) / KC;
+  const kDepth = CO > 0 ? (CO + kBlocks - 1) / kBlocks : 0;
+  const width = (taps + NR - 1) / NR * NR;
+  const ldp = <usize>width << 2;
+  // op(B) = w^T, [CO, taps]: packed whole (every K block) when it fits beside the panel, else
+  // block by block for each panel.
+  const resident = CO * width + MC * width <= KC * NC;
+  const panel = packedB + (<usize>((resident ? CO : KC) * width) << 2);
+  if (resident) {
+    for (let pc = 0; pc < CO; pc += kDepth) packB(1, taps, CO, w, pc, min(kDepth, CO - pc), 0, taps, packedB + (<usize>(pc * width) << 2));
+  }
+  for (let ic = 0; ic < M; ic += MC) {
+    const mc = min(MC, M - ic);
+    if (CO <= 0) memory.fill(panel, 0, <usize>mc * ldp);
+    for (let pc = 0; pc < CO; pc += kDepth) {
+      const kc = min(kDepth, CO - pc);
+      let pb = packedB + (<usize>(pc * width) << 2);
+      if (!resident) {
+        pb = packedB;
+        packB(1, taps, CO, w, pc, kc, 0, taps, pb);
+      }
+      packA(0, M, CO, dy, ic, mc, pc, kc, packedA);
+      panelProduct(kc, packedA, pb, panel - (<usize>ic * ldp), ldp, ic, mc, 0, taps, pc > 0 ? 1 : 0, tile);
+    }
+    col2imRows(panel, ldp, dx, ic, mc, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW);
   }
 }

@@ -1,6 +1,6 @@
 // Every kernel the engine calls. Kernels take byte offsets into the one linear memory and integer
 // or float scalars, allocate nothing and return nothing (reductions write to an out pointer).
-export { gemm, gemmRows, convGemmRows, convFilterGemmRows, gemmWorkFloats } from "./gemm";
+export { gemm, gemmRows, convGemmRows, convFilterGemmRows, convInputGemm, convInputGemmMaxTaps, gemmWorkFloats } from "./gemm";
 
 // End of the module's static data (Mathf's lookup tables): the TypeScript arena allocates above it.
 export function heapBase(): usize {

@@ -20,6 +20,13 @@ export interface WindowGeometry {
   OW: number;
 }
 
+/**
+ * The patch size (KH*KW*C) up to which Backend.convInputGemm runs: a panel of 96 positions' column
+ * rows and the packed kernel share the WebAssembly GEMM's scratch (assembly/gemm.ts,
+ * INPUT_GRADIENT_TAPS). A larger patch takes gemm + col2im.
+ */
+export const CONV_INPUT_GEMM_MAX_TAPS = 2048;
+
 /** The activations slimtrain has kernels for. */
 export type ActivationKind = 'relu' | 'leakyRelu' | 'elu' | 'tanh' | 'sigmoid';
 
@@ -66,6 +73,12 @@ export interface Backend {
    * materialising the columns: the bits of im2col then gemm(true, false, ...).
    */
   convFilterGemm(x: Ptr, dy: Ptr, dw: Ptr, g: WindowGeometry, CO: number, accumulate: boolean): void;
+  /**
+   * dx [N,H,W,C] = col2im(dy * w^T) (overwrites dx), dy [N*OH*OW, CO], w the [KH*KW*C, CO] kernel
+   * matrix: the input gradient, without materialising the columns; the bits of gemm(false, true,
+   * ...) into a column matrix then col2im. KH*KW*C at most CONV_INPUT_GEMM_MAX_TAPS.
+   */
+  convInputGemm(dy: Ptr, w: Ptr, dx: Ptr, g: WindowGeometry, CO: number): void;
 
   /**
    * wt [KH, KW, CO, C] = w [KH, KW, C, CO] rotated half a turn in (kh, kw), with its channel axes

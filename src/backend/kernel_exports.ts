@@ -13,6 +13,8 @@ export interface KernelExports {
   gemmRows(transA: number, transB: number, M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, accumulate: number, work: Ptr, i0: number, i1: number): void;
   convGemmRows(x: Ptr, w: Ptr, y: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, CO: number, work: Ptr, i0: number, i1: number): void;
   convFilterGemmRows(x: Ptr, dy: Ptr, dw: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, CO: number, accumulate: number, work: Ptr, i0: number, i1: number): void;
+  convInputGemm(dy: Ptr, w: Ptr, dx: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, CO: number, work: Ptr): void;
+  convInputGemmMaxTaps(): number;
   gemmWorkFloats(): number;
   // assembly/sparse.ts
   sparseMatmul(M: number, N: number, K: number, colPtr: Ptr, rowIdx: Ptr, values: Ptr, a: Ptr, c: Ptr, work: Ptr): void;

@@ -181,6 +181,24 @@ export function createReferenceBackend(arena: Arena): Backend {
             for (let co = 0; co < CO; co++) h[at(wt) + (((KH - 1 - kh) * KW + KW - 1 - kw) * CO + co) * C + c] = h[at(w) + ((kh * KW + kw) * C + c) * CO + co];
     },
 
+    convInputGemm(dy, w, dx, g, CO) {
+      const width = g.KH * g.KW * g.C;
+      const rows = g.N * g.OH * g.OW;
+      const h = f();
+      const cols = new Float32Array(rows * width);
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < width; j++) {
+          let s = 0;
+          for (let k = 0; k < CO; k++) s += h[at(dy) + i * CO + k] * h[at(w) + j * CO + k];
+          cols[i * width + j] = s;
+        }
+      h.fill(0, at(dx), at(dx) + g.N * g.H * g.W * g.C);
+      forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
+        const row = (n * g.OH + oh) * g.OW + ow;
+        for (let c = 0; c < g.C; c++) h[at(dx) + ((n * g.H + ih) * g.W + iw) * g.C + c] += cols[row * width + (kh * g.KW + kw) * g.C + c];
+      });
+    },
+
     im2col(x, cols, g) {
       f().set(columnsOf(x, g), at(cols));
     },

@@ -61,7 +61,7 @@ type NodeProcess = { getBuiltinModule?(id: string): unknown };
 
 /** The kernel exports a task may name. */
 export const POOL_OPS = [
-  'gemmRows', 'convGemmRows', 'convFilterGemmRows', 'sparseMatmulRows', 'sparseConvolution', 'im2col', 'col2im',
+  'gemmRows', 'convGemmRows', 'convFilterGemmRows', 'convInputGemm', 'sparseMatmulRows', 'sparseConvolution', 'im2col', 'col2im',
   'sgdUpdate', 'momentumUpdate', 'adamUpdate', 'biasAdd', 'maxPoolForwardImages', 'maxPoolBackwardRange',
   'reluForward', 'reluBackward', 'leakyReluForward', 'leakyReluBackward', 'eluForward', 'eluBackward',
   'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',

@@ -2,6 +2,7 @@ import type { Arena, Ptr } from './arena.js';
 import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
 import type { KernelExports } from './kernel_exports.js';
 import type { PoolOp, PoolTask, ThreadPool } from './thread_pool.js';
+import { SlimtrainError } from '../errors.js';
 
 /**
  * Below these sizes a kernel stays on one thread: waking the others would cost more than it saves.
@@ -122,6 +123,14 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       if (threads === 1 || M * CO * K < THREAD_THRESHOLDS.gemm || M < 8) return void k.convFilterGemmRows(x, dy, dw, ...win(g), CO, flag(accumulate), gemmWork, 0, M);
       // By rows of dw (kernel taps): each thread gathers its own taps of every patch.
       parallel(split(M, threads, 4).map(([i0, i1], t) => task('convFilterGemmRows', [x, dy, dw, ...win(g), CO, flag(accumulate), works[t], i0, i1])));
+    },
+    convInputGemm(dy, w, dx, g, CO) {
+      const taps = g.KH * g.KW * g.C;
+      if (taps > k.convInputGemmMaxTaps()) throw new SlimtrainError(`convInputGemm: a patch of ${taps} taps, more than the ${k.convInputGemmMaxTaps()} it takes (use gemm + col2im)`);
+      const per = g.OH * g.OW;
+      if (threads === 1 || g.N < 2 || g.N * per * taps * CO < THREAD_THRESHOLDS.gemm) return void k.convInputGemm(dy, w, dx, ...win(g), CO, gemmWork);
+      // By images: an image's input gradient gathers only its own positions' column rows.
+      parallel(split(g.N, threads, 1).map(([n0, n1], t) => task('convInputGemm', [dy + n0 * per * CO * 4, w, dx + n0 * g.H * g.W * g.C * 4, ...win({ ...g, N: n1 - n0 }), CO, works[t]])));
     },
     sparseMatmul(M, N, K, colPtr, rowIdx, values, a, c) {
       const per = k.sparseWorkFloats(K);

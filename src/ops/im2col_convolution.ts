@@ -1,5 +1,5 @@
 import type { Ptr } from '../backend/arena.js';
-import type { WindowGeometry } from '../backend/backend.js';
+import { CONV_INPUT_GEMM_MAX_TAPS, type WindowGeometry } from '../backend/backend.js';
 import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
 import type { SparseKernel } from '../layers/sparse_kernel.js';
@@ -20,8 +20,9 @@ export const COLS_BUDGET_FLOATS = 4 * 2 ** 20;
  * A 1x1, stride-1, unpadded convolution skips im2col: x already is the column matrix.
  * The forward and weight-gradient products gather their columns from x as they go (convGemm,
  * convFilterGemm); a 'same' stride-1 input gradient with TRANSPOSED_MIN_CHANNELS channels or more
- * is a transposed convolution on convGemm; the other input gradients and the sparse product of a
- * strided convolution write columns.
+ * is a transposed convolution on convGemm, the others multiply a panel of column rows at a time and
+ * add it into dx (convInputGemm); only the input gradient of a patch over CONV_INPUT_GEMM_MAX_TAPS
+ * taps and the sparse product of a strided convolution write columns.
  */
 export class Im2colConvolution {
   /** Samples per chunk. */
@@ -124,7 +125,9 @@ export class Im2colConvolution {
    * dx = the gradient with respect to x, given dy. For a stride-1 convolution with as many outputs
    * as inputs ('same' padding) and at least TRANSPOSED_MIN_CHANNELS input channels it is the
    * transposed convolution: dy, padded by KH-1-PT and KW-1-PL, convolved with the flipped kernel,
-   * the whole batch in one call and no columns. For any other, gemm + col2im, chunk by chunk.
+   * the whole batch in one call and no columns. Any other with a patch of at most
+   * CONV_INPUT_GEMM_MAX_TAPS taps is convInputGemm, gemm + col2im fused (the same bits), also one
+   * call without columns; a larger patch writes the columns, chunk by chunk.
    */
   backwardInput(dy: Ptr, w: Ptr, dx: Ptr, samples = this.geometry.N): void {
     const b = this.engine.backend;
@@ -134,6 +137,11 @@ export class Im2colConvolution {
       if (!this.flipped) this.flipped = this.engine.arena.allocF32(this.patch * this.filters);
       b.flipKernel(w, this.flipped, g.KH, g.KW, g.C, this.filters);
       b.convGemm(dy, this.flipped, dx, withBatch(this.transposed, samples), g.C);
+      return;
+    }
+    if (!this.pointwise && this.patch <= CONV_INPUT_GEMM_MAX_TAPS) {
+      this.checkSamples(samples);
+      b.convInputGemm(dy, w, dx, withBatch(g, samples), this.filters);
       return;
     }
     this.forEachChunk(samples, (n0, n) => {

@@ -23,7 +23,7 @@ function gemm(engine: Engine, transA: boolean, transB: boolean, M: number, N: nu
   return out;
 }
 
-/** The convolution GEMMs (forward, and the weight gradient accumulated onto a start) on an engine, as bytes. */
+/** The convolution GEMMs (forward, the weight gradient accumulated onto a start, and the input gradient) on an engine, as bytes. */
 function convGemms(engine: Engine, input: [number, number, number, number], kernel: [number, number], strides: [number, number], padding: 'same' | 'valid', CO: number): string {
   const g = windowGeometry(input, kernel, strides, padding);
   const random = rng(g.N * 13 + g.C * 5 + CO);
@@ -34,11 +34,14 @@ function convGemms(engine: Engine, input: [number, number, number, number], kern
     arena.f32(p, n).set(uniform(random, n));
     return p;
   };
-  const x = put(g.N * g.H * g.W * g.C), w = put(patch * CO), y = put(rows * CO), dw = put(patch * CO);
+  const inSize = g.N * g.H * g.W * g.C;
+  const x = put(inSize), w = put(patch * CO), y = put(rows * CO), dw = put(patch * CO), dx = put(inSize);
   backend.convGemm(x, w, y, g, CO);
   backend.convFilterGemm(x, y, dw, g, CO, true);
-  const out = Buffer.from(arena.f32(y, rows * CO).slice().buffer).toString('hex') + Buffer.from(arena.f32(dw, patch * CO).slice().buffer).toString('hex');
-  for (const p of [x, w, y, dw]) arena.free(p);
+  backend.convInputGemm(y, w, dx, g, CO);
+  const hex = (p: number, n: number) => Buffer.from(arena.f32(p, n).slice().buffer).toString('hex');
+  const out = hex(y, rows * CO) + hex(dw, patch * CO) + hex(dx, inSize);
+  for (const p of [x, w, y, dw, dx]) arena.free(p);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { WindowGeometry } from '../../src/backend/backend.js';
+import { CONV_INPUT_GEMM_MAX_TAPS, type WindowGeometry } from '../../src/backend/backend.js';
 import { windowGeometry, type Padding } from '../../src/ops/geometry.js';
 import { Im2colConvolution, TRANSPOSED_MIN_CHANNELS } from '../../src/ops/im2col_convolution.js';
 import { BUILDS, expectBitIdentical, expectClose, harness, nans, type Harness } from '../support/harness.js';
@@ -11,7 +11,8 @@ type Case = { input: [number, number, number, number]; kernel: [number, number];
 // The window cases (strides, padding, 1x1, a kernel as large as the input) with odd filter counts,
 // and shapes that cross the GEMM's blocks: more than 96 output rows (several A panels), patches of
 // more than 256 taps (several K blocks forward) and more than 96 (several panels of the weight
-// gradient), and more than 256 positions (several K blocks of the weight gradient).
+// gradient), more than 256 positions (several K blocks of the weight gradient) and more than 256
+// filters (several K blocks of the input gradient).
 const CASES: Case[] = [
   ...WINDOW_CASES.map((c, i) => ({ ...c, filters: [3, 9, 1, 20, 5, 8, 13, 4, 7][i] })),
   { input: [3, 14, 14, 1], kernel: [5, 5], strides: [1, 1], padding: 'valid', filters: 20 },
@@ -21,6 +22,8 @@ const CASES: Case[] = [
   { input: [2, 6, 7, 33], kernel: [4, 4], strides: [1, 1], padding: 'same', filters: 5 },
   { input: [1, 5, 5, 40], kernel: [5, 5], strides: [1, 1], padding: 'same', filters: 3 },
   { input: [5, 11, 9, 3], kernel: [3, 3], strides: [2, 1], padding: 'same', filters: 32 },
+  // More than 256 filters: several K blocks of the input gradient.
+  { input: [2, 5, 4, 3], kernel: [3, 3], strides: [1, 1], padding: 'same', filters: 300 },
 ];
 
 const name = (c: Case) => `${caseName(c)} -> ${c.filters} filters`;
@@ -75,6 +78,40 @@ describe.each(BUILDS)('convolution GEMMs (%s build): the bits of im2col + gemm, 
       expectClose(direct, reference, { rtol: 1e-5, atol: 2e-6 * Math.sqrt(s.rows + 1), label: `convFilterGemm vs the reference (accumulate ${accumulate})` });
     }
   });
+
+  it.each(CASES.map((c) => [name(c), c] as const))('input gradient (gemm + col2im fused), %s', (_name, c) => {
+    const { g, s, random } = setUp(c, 17);
+    const w = uniform(random, s.filterSize);
+    const dy = uniform(random, s.outSize);
+    // dx starts as NaN: every element must be written, the ones no window covers as 0.
+    const fused = h.run(h.wasm, { dy, w, dx: nans(s.inSize) }, (b, p) => b.convInputGemm(p.dy, p.w, p.dx, g, c.filters)).dx;
+    const viaColumns = h.run(h.wasm, { dy, w, cols: nans(s.colSize), dx: nans(s.inSize) }, (b, p) => {
+      b.gemm(false, true, s.rows, s.patch, c.filters, p.dy, p.w, p.cols, false);
+      b.col2im(p.cols, p.dx, g);
+    }).dx;
+    expectBitIdentical(fused, viaColumns, 'convInputGemm vs gemm + col2im');
+
+    const reference = h.run(h.ref, { dy, w, dx: nans(s.inSize) }, (b, p) => b.convInputGemm(p.dy, p.w, p.dx, g, c.filters)).dx;
+    expectClose(fused, reference, { rtol: 1e-5, atol: 2e-6 * Math.sqrt(s.patch * c.filters + 1), label: 'convInputGemm vs the reference' });
+  });
+
+  it('the fused input gradient takes a patch of CONV_INPUT_GEMM_MAX_TAPS taps, and refuses a larger one by name', () => {
+    // 2 x 2 x 512 = 2048 taps over an 11 x 11 input: 100 positions, two panels. 420 filters: the
+    // packed kernel (420 x 2048) and a panel no longer fit the scratch together, so it is packed
+    // again for each panel, K block by K block (two of 210).
+    const g = windowGeometry([1, 11, 11, CONV_INPUT_GEMM_MAX_TAPS / 4], [2, 2], [1, 1], 'valid');
+    const CO = 420, rows = 100, inSize = 11 * 11 * 512;
+    const random = rng(2048);
+    const w = uniform(random, CONV_INPUT_GEMM_MAX_TAPS * CO), dy = uniform(random, rows * CO);
+    const fused = h.run(h.wasm, { dy, w, dx: nans(inSize) }, (b, p) => b.convInputGemm(p.dy, p.w, p.dx, g, CO)).dx;
+    const viaColumns = h.run(h.wasm, { dy, w, cols: nans(rows * 2048), dx: nans(inSize) }, (b, p) => {
+      b.gemm(false, true, rows, 2048, CO, p.dy, p.w, p.cols, false);
+      b.col2im(p.cols, p.dx, g);
+    }).dx;
+    expectBitIdentical(fused, viaColumns, 'convInputGemm at the largest patch');
+    const larger = windowGeometry([1, 3, 3, CONV_INPUT_GEMM_MAX_TAPS / 8 + 1], [3, 3], [1, 1], 'same');
+    expect(() => h.wasm.convInputGemm(0, 0, 0, larger, 1)).toThrow(/convInputGemm: a patch of 2313 taps, more than the 2048/);
+  });
 });
 
 describe.each(BUILDS)('the input gradient of a stride-1 convolution (%s build): a transposed convolution', (build) => {
@@ -93,11 +130,12 @@ describe.each(BUILDS)('the input gradient of a stride-1 convolution (%s build): 
   });
 
   // Every stride-1 case: 'same' ones with 32 channels or more run the transposed convolution, the
-  // others gemm + col2im.
+  // others gemm + col2im fused (a pointwise one, a plain gemm).
   const strideOne = CASES.filter((c) => c.strides[0] === 1 && c.strides[1] === 1);
   it.each(strideOne.map((c) => [name(c), c] as const))('%s: dx equals gemm + col2im on the reference to rounding', (_name, c) => {
     const transposed = c.padding === 'same' && !(c.kernel[0] === 1 && c.kernel[1] === 1) && c.input[3] >= TRANSPOSED_MIN_CHANNELS;
     const flips = vi.spyOn(h.wasm, 'flipKernel');
+    const fused = vi.spyOn(h.wasm, 'convInputGemm');
     const g = windowGeometry(c.input, c.kernel, c.strides, c.padding);
     const CO = c.filters;
     const patch = g.KH * g.KW * g.C, rows = g.N * g.OH * g.OW, inSize = g.N * g.H * g.W * g.C;
@@ -108,7 +146,10 @@ describe.each(BUILDS)('the input gradient of a stride-1 convolution (%s build): 
     const got = h.run(h.wasm, { w, dy, dx: nans(inSize) }, (_b, p) => conv.backwardInput(p.dy, p.w, p.dx)).dx;
     conv.dispose();
     expect(flips.mock.calls.length, 'the transposed convolution ran').toBe(transposed ? 1 : 0);
+    const pointwise = c.kernel[0] === 1 && c.kernel[1] === 1 && c.padding === 'valid';
+    expect(fused.mock.calls.length, 'gemm + col2im fused ran').toBe(transposed || pointwise ? 0 : 1);
     flips.mockRestore();
+    fused.mockRestore();
     const want = h.run(h.ref, { w, dy, cols: nans(rows * patch), dx: nans(inSize) }, (b, p) => {
       b.gemm(false, true, rows, patch, CO, p.dy, p.w, p.cols, false);
       b.col2im(p.cols, p.dx, g);
