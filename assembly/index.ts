@@ -21,4 +21,4 @@ export { softmaxCrossEntropy, softmaxCrossEntropyDense, softmax, meanSquaredErro
 export { sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, adagradUpdate } from "./optim";
 export { columnNorms, rowNorms, countBelow, sumSquares } from "./norms";
 export { fill, copy, scale, axpy, maskMultiply } from "./elementwise";
-export { addL1Gradient, sumAbs, pnormDecayPrepare, pnormDecayApply, softThreshold, scaleColumns, scaleRows, selectiveDecayGradient, lobsterDecay } from "./regularize";
+export { addL1Gradient, sumAbs, sumAbsPow, pnormDecayPrepare, pnormDecayApply, softThreshold, scaleColumns, scaleRows, selectiveDecayGradient, lobsterDecay } from "./regularize";

@@ -38,6 +38,22 @@ export function sumAbs(x: usize, n: i32, out: usize): void {
   store<f64>(out, s);
 }
 
+// out = sum |x|^p (f32 powers, summed in f64 over four chains): the p-norm decay's penalty.
+export function sumAbsPow(x: usize, n: i32, p: f32, out: usize): void {
+  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = x + (<usize>i << 2);
+    s0 += <f64>Mathf.pow(Mathf.abs(load<f32>(a)), p);
+    s1 += <f64>Mathf.pow(Mathf.abs(load<f32>(a, 4)), p);
+    s2 += <f64>Mathf.pow(Mathf.abs(load<f32>(a, 8)), p);
+    s3 += <f64>Mathf.pow(Mathf.abs(load<f32>(a, 12)), p);
+  }
+  let s = (s0 + s1) + (s2 + s3);
+  for (; i < n; i++) s += <f64>Mathf.pow(Mathf.abs(load<f32>(x + (<usize>i << 2))), p);
+  store<f64>(out, s);
+}
+
 // Decoupled p-norm weight decay (pWD, Outmezguine & Levi 2024), in two halves around the step:
 //   before: x = |w|^(2 - p)                       (from the weight before the optimizer's step)
 //   after:  w = w * x / (x + c),  c = p * lr * lambda > 0

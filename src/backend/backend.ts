@@ -169,6 +169,8 @@ export interface Backend {
   sumSquares(x: Ptr, n: number): number;
   /** Sum of |x[i]|, accumulated in f64. */
   sumAbs(x: Ptr, n: number): number;
+  /** Sum of |x[i]|^p (0 < p <= 2), each power in f32, accumulated in f64: the p-norm decay's penalty. */
+  sumAbsPow(x: Ptr, n: number, p: number): number;
   /** g += lambda * sign(w), sign(0) = 0: the L1 subgradient. */
   addL1Gradient(g: Ptr, w: Ptr, n: number, lambda: number): void;
   /** x = |w|^exponent (exponent = 2 - p): the first half of the p-norm decay, before the step. */

@@ -78,6 +78,7 @@ export interface KernelExports {
   // assembly/regularize.ts
   addL1Gradient(g: Ptr, w: Ptr, n: number, lambda: number): void;
   sumAbs(x: Ptr, n: number, out: Ptr): void;
+  sumAbsPow(x: Ptr, n: number, p: number, out: Ptr): void;
   pnormDecayPrepare(w: Ptr, x: Ptr, n: number, exponent: number): void;
   pnormDecayApply(w: Ptr, x: Ptr, n: number, c: number): void;
   softThreshold(w: Ptr, n: number, t: number): void;

@@ -500,6 +500,13 @@ export function createReferenceBackend(arena: Arena): Backend {
       return s;
     },
 
+    sumAbsPow(x, n, p) {
+      const h = f();
+      let s = 0;
+      for (let i = 0; i < n; i++) s += Math.fround(Math.abs(h[at(x) + i]) ** p);
+      return s;
+    },
+
     addL1Gradient(g, w, n, lambda) {
       const h = f();
       for (let i = 0; i < n; i++) h[at(g) + i] += lambda * Math.sign(h[at(w) + i]);

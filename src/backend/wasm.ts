@@ -221,6 +221,10 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
       k.sumAbs(x, n, out);
       return arena.f64(out, 1)[0];
     },
+    sumAbsPow(x: Ptr, n: number, p: number) {
+      k.sumAbsPow(x, n, p, out);
+      return arena.f64(out, 1)[0];
+    },
     addL1Gradient: (g, w, n, lambda) => void k.addL1Gradient(g, w, n, lambda),
     pnormDecayPrepare: (w, x, n, exponent) => void k.pnormDecayPrepare(w, x, n, exponent),
     pnormDecayApply: (w, x, n, c) => void k.pnormDecayApply(w, x, n, c),

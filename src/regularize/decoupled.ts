@@ -38,10 +38,7 @@ export function pnormDecay(options: { lambda: number; p: number; selector?: Sele
     },
     penalty(params: ParamSet) {
       let s = 0;
-      for (const [offset, length] of params.ranges(selector)) {
-        const w = params.engine.arena.f32(params.ptr + offset * 4, length);
-        for (let i = 0; i < length; i++) s += Math.abs(w[i]) ** p;
-      }
+      for (const [offset, length] of params.ranges(selector)) s += params.engine.backend.sumAbsPow(params.ptr + offset * 4, length, p);
       return lambda * s;
     },
     dispose() {

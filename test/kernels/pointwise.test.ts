@@ -100,6 +100,26 @@ describe.each(BUILDS)('pointwise kernels (%s build) against the reference', (bui
     }
   });
 
+  it('sum of |x|^p: the p-norm penalty, against the reference and a closed form', () => {
+    for (const n of LENGTHS) {
+      const random = rng(n + 15);
+      const w = uniform(random, n, -3, 3);
+      if (n > 3) w[1] = 0;
+      for (const p of [0.5, 0.8, 1, 2]) {
+        const sums: number[] = [];
+        h.both({ w }, (b, q) => sums.push(b.sumAbsPow(q.w, n, p)));
+        // Each f32 power is within an ulp or so of the exact one; the sums agree to ~1e-6.
+        const exact = Array.from(w).reduce((s, v) => s + Math.abs(v) ** p, 0);
+        expect(Math.abs(sums[0] - exact), `wasm n=${n} p=${p}`).toBeLessThanOrEqual(1e-6 * Math.max(1, exact));
+        expect(Math.abs(sums[0] - sums[1]), `vs the reference n=${n} p=${p}`).toBeLessThanOrEqual(1e-6 * Math.max(1, exact));
+      }
+    }
+    // By hand: |-2|^0.5 + |0| + |0.25|^0.5 = sqrt(2) + 0.5.
+    const sums: number[] = [];
+    h.both({ w: new Float32Array([-2, 0, 0.25]) }, (b, q) => sums.push(b.sumAbsPow(q.w, 3, 0.5)));
+    expect(sums[0]).toBeCloseTo(Math.SQRT2 + 0.5, 6);
+  });
+
   it('regulariser kernels: p-norm decay, soft threshold, column and row scaling, selective decay, LOBSTER', () => {
     for (const n of LENGTHS) {
       const random = rng(n + 21);
