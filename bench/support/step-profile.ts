@@ -32,8 +32,9 @@ export interface StepProfile {
 /** The pass a backend call made inside a layer's backward belongs to, from the call itself. */
 function backwardPass(method: string, args: readonly unknown[]): string {
   if (method === 'biasGrad') return 'bias gradient';
-  // A stride-1 convolution's input gradient is a transposed convolution: flipKernel + convGemm.
-  if (method === 'col2im' || method === 'flipKernel' || method === 'convGemm') return 'input gradient';
+  // A stride-1 convolution's input gradient is a transposed convolution: flipKernel + convGemm;
+  // another's is convInputGemm (gemm + col2im fused).
+  if (method === 'col2im' || method === 'flipKernel' || method === 'convGemm' || method === 'convInputGemm') return 'input gradient';
   if (method === 'im2col' || method === 'convFilterGemm') return 'weight gradient';
   // gemm(transA, transB, ...): the weight gradient is x^T dy (transA), the input gradient dy w^T (transB).
   if (method === 'gemm') return args[0] === true ? 'weight gradient' : 'input gradient';
@@ -178,8 +179,9 @@ export function profileByKind(profile: StepProfile, layerTypes: ReadonlyMap<stri
     for (const [k, ms] of Object.entries(row.kernels)) {
       kernelMs += ms;
       if (k === 'im2col' || k === 'col2im') add('im2col / col2im', ms);
-      // convGemm / convFilterGemm gather their columns inside the GEMM: counted as GEMM time.
-      else if (k === 'gemm' || k === 'convGemm' || k === 'convFilterGemm') add(`${type} GEMM (${row.pass})`, ms);
+      // convGemm / convFilterGemm / convInputGemm gather or scatter their columns inside the GEMM:
+      // counted as GEMM time.
+      else if (k === 'gemm' || k === 'convGemm' || k === 'convFilterGemm' || k === 'convInputGemm') add(`${type} GEMM (${row.pass})`, ms);
       else if (k === 'biasAdd' || k === 'biasGrad') add('bias add / gradient', ms);
       // By the kernel, not the layer type: every activation layer (relu, elu, tanh, ...) runs activationForward/Backward.
       else if (k.startsWith('activation')) add('activations', ms);
