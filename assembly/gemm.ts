@@ -46,7 +46,7 @@ const MC: i32 = 96;
 const NC: i32 = 4096;
 
 // A convolution whose kernel rows are runs of fewer floats of x than this (KW * C: a first layer
-// with one input channel) reads its A operand straight from x (microDirect, microDirectT):
+// with one input channel) reads its A operand straight from x (microDirect):
 // gathering and packing runs of 5 floats would cost as much as the multiply. Measured on LeNet-5's
 // conv1 (KW * C = 5): forward 1.33-1.38x, weight gradient 1.51-1.56x; on CIFAR's (KW * C = 9, 32
 // filters sharing each packed sliver) the packed path was the faster, 0.92x and 0.76-0.98x direct.
@@ -540,43 +540,43 @@ function directRows(
         }
       }
     }
-    const dstRow = c + <usize>r * ldc + (<usize>jc << 2);
     if (inside) {
-      for (let jr = 0; jr < nc; jr += NR) {
-        const nr = min(NR, nc - jr);
-        const pb = packedB + (<usize>(jr * kc) << 2);
-        const dst = dstRow + (<usize>jr << 2);
-        if (nr == NR) {
-          microDirect(kc, off, x0, x1, x2, x3, pb, dst, ldc, add, 8);
-        } else {
-          microDirect(kc, off, x0, x1, x2, x3, pb, tile, <usize>NR << 2, 0, nr <= 4 ? 4 : 8);
-          writeTile(tile, dst, ldc, MR, nr, add);
-        }
-      }
+      directSlivers(kc, off, x0, x1, x2, x3, MR, packedB, c + <usize>r * ldc + (<usize>jc << 2), ldc, nc, add, tile);
     } else {
       gatherColumns(x, window, r, mr, pc, kc);
       packA(0, mr, kc, window, 0, mr, 0, kc, packedA);
-      for (let jr = 0; jr < nc; jr += NR) {
-        const nr = min(NR, nc - jr);
-        const pb = packedB + (<usize>(jr * kc) << 2);
-        const dst = dstRow + (<usize>jr << 2);
-        if (mr == MR && nr == NR) {
-          micro(kc, packedA, pb, dst, ldc, add);
-        } else {
-          if (nr <= 4) microHalf(kc, packedA, pb, tile, <usize>NR << 2, 0);
-          else micro(kc, packedA, pb, tile, <usize>NR << 2, 0);
-          writeTile(tile, dst, ldc, mr, nr, add);
-        }
-      }
+      panelProduct(kc, packedA, packedB, c, ldc, r, mr, jc, nc, add, tile);
     }
   }
 }
 
-// micro() with the A sliver read from x: row r's value at depth k is x at xr + offsets[k] (the
-// rows' windows, tap by tap). `width` 4 computes only the first four columns (as microHalf).
-// Per element the same operations in the same order as micro, so the same bits.
+// One group of MR rows of a direct product against every B sliver of the block: microDirect on
+// each, through the edge tile where the sliver is short (nc not a multiple of NR) or the group is
+// (mr < MR; its missing rows' addresses are valid memory, and dropped).
+function directSlivers(
+  kc: i32, table: usize, a0: usize, a1: usize, a2: usize, a3: usize, mr: i32,
+  packedB: usize, dstRow: usize, ldc: usize, nc: i32, add: i32, tile: usize,
+): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const pb = packedB + (<usize>(jr * kc) << 2);
+    const dst = dstRow + (<usize>jr << 2);
+    if (mr == MR && nr == NR) {
+      microDirect(kc, table, a0, a1, a2, a3, pb, dst, ldc, add, 8);
+    } else {
+      microDirect(kc, table, a0, a1, a2, a3, pb, tile, <usize>NR << 2, 0, nr <= 4 ? 4 : 8);
+      writeTile(tile, dst, ldc, mr, nr, add);
+    }
+  }
+}
+
+// micro() with the A sliver read from x: row r's value at depth k is the float at ar + table[k].
+// Forward, ar is row r's window in x and the table holds the taps' offsets in a window; for the
+// weight gradient, ar is tap r's offset and the table holds the positions' windows. `width` 4
+// computes only the first four columns (as microHalf). Per element the same operations in the
+// same order as micro, so the same bits.
 function microDirect(
-  kc: i32, offsets: usize, x0: usize, x1: usize, x2: usize, x3: usize,
+  kc: i32, table: usize, x0: usize, x1: usize, x2: usize, x3: usize,
   pb: usize, c: usize, ldc: usize, add: i32, width: i32,
 ): void {
   if (ASC_FEATURE_SIMD) {
@@ -586,7 +586,7 @@ function microDirect(
     let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
     if (width == 8) {
       for (let k = 0; k < kc; k++) {
-        const o = <usize>load<u32>(offsets + (<usize>k << 2));
+        const o = <usize>load<u32>(table + (<usize>k << 2));
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
         let a = v128.load32_splat(x0 + o);
@@ -605,7 +605,7 @@ function microDirect(
       }
     } else {
       for (let k = 0; k < kc; k++) {
-        const o = <usize>load<u32>(offsets + (<usize>k << 2));
+        const o = <usize>load<u32>(table + (<usize>k << 2));
         const b0 = v128.load(pb);
         c00 = madd(v128.load32_splat(x0 + o), b0, c00);
         c10 = madd(v128.load32_splat(x1 + o), b0, c10);
@@ -642,7 +642,7 @@ function microDirect(
       for (let j = 0; j < width; j++) {
         let s: f32 = 0;
         for (let k = 0; k < kc; k++) {
-          const o = <usize>load<u32>(offsets + (<usize>k << 2));
+          const o = <usize>load<u32>(table + (<usize>k << 2));
           s = fmadd(load<f32>(xr + o), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
         }
         const dst = c + <usize>r * ldc + (<usize>j << 2);
@@ -679,109 +679,18 @@ function windowBases(x: usize, pc: i32, kc: i32, bases: usize): bool {
 }
 
 // Rows (taps) [i0, i1) of the weight gradient over depth (positions) [pc, pc+kc), every window
-// inside the image: tile by tile with microDirectT, the bits of the packed path.
+// inside the image: microDirect with the taps' offsets as the rows and the windows as the table.
 function directTapRows(
   kc: i32, i0: i32, i1: i32, M: i32, packedB: usize, c: usize, ldc: usize,
   jc: i32, nc: i32, add: i32, tile: usize, offsets: usize, bases: usize,
 ): void {
   for (let r = i0; r < i1; r += MR) {
-    const mr = min(MR, i1 - r);
     // Rows past the last tap repeat it (valid memory); the tile path drops them.
     const o0 = <usize>load<u32>(offsets + (<usize>r << 2));
     const o1 = <usize>load<u32>(offsets + (<usize>min(r + 1, M - 1) << 2));
     const o2 = <usize>load<u32>(offsets + (<usize>min(r + 2, M - 1) << 2));
     const o3 = <usize>load<u32>(offsets + (<usize>min(r + 3, M - 1) << 2));
-    const dstRow = c + <usize>r * ldc + (<usize>jc << 2);
-    for (let jr = 0; jr < nc; jr += NR) {
-      const nr = min(NR, nc - jr);
-      const pb = packedB + (<usize>(jr * kc) << 2);
-      const dst = dstRow + (<usize>jr << 2);
-      if (mr == MR && nr == NR) {
-        microDirectT(kc, bases, o0, o1, o2, o3, pb, dst, ldc, add, 8);
-      } else {
-        microDirectT(kc, bases, o0, o1, o2, o3, pb, tile, <usize>NR << 2, 0, nr <= 4 ? 4 : 8);
-        writeTile(tile, dst, ldc, mr, nr, add);
-      }
-    }
-  }
-}
-
-// micro() with the A sliver read from x for the weight gradient: row r's value at depth k is x at
-// bases[k] + or (tap r of position k's window). Same operations in the same order as micro.
-function microDirectT(
-  kc: i32, bases: usize, o0: usize, o1: usize, o2: usize, o3: usize,
-  pb: usize, c: usize, ldc: usize, add: i32, width: i32,
-): void {
-  if (ASC_FEATURE_SIMD) {
-    let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-    let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-    let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-    let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-    if (width == 8) {
-      for (let k = 0; k < kc; k++) {
-        const base = <usize>load<u32>(bases + (<usize>k << 2));
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        let a = v128.load32_splat(base + o0);
-        c00 = madd(a, b0, c00);
-        c01 = madd(a, b1, c01);
-        a = v128.load32_splat(base + o1);
-        c10 = madd(a, b0, c10);
-        c11 = madd(a, b1, c11);
-        a = v128.load32_splat(base + o2);
-        c20 = madd(a, b0, c20);
-        c21 = madd(a, b1, c21);
-        a = v128.load32_splat(base + o3);
-        c30 = madd(a, b0, c30);
-        c31 = madd(a, b1, c31);
-        pb += NR << 2;
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        const base = <usize>load<u32>(bases + (<usize>k << 2));
-        const b0 = v128.load(pb);
-        c00 = madd(v128.load32_splat(base + o0), b0, c00);
-        c10 = madd(v128.load32_splat(base + o1), b0, c10);
-        c20 = madd(v128.load32_splat(base + o2), b0, c20);
-        c30 = madd(v128.load32_splat(base + o3), b0, c30);
-        pb += NR << 2;
-      }
-    }
-    if (add) {
-      c00 = f32x4.add(v128.load(c), c00);
-      c10 = f32x4.add(v128.load(c + ldc), c10);
-      c20 = f32x4.add(v128.load(c + 2 * ldc), c20);
-      c30 = f32x4.add(v128.load(c + 3 * ldc), c30);
-      if (width == 8) {
-        c01 = f32x4.add(v128.load(c, 16), c01);
-        c11 = f32x4.add(v128.load(c + ldc, 16), c11);
-        c21 = f32x4.add(v128.load(c + 2 * ldc, 16), c21);
-        c31 = f32x4.add(v128.load(c + 3 * ldc, 16), c31);
-      }
-    }
-    v128.store(c, c00);
-    v128.store(c + ldc, c10);
-    v128.store(c + 2 * ldc, c20);
-    v128.store(c + 3 * ldc, c30);
-    if (width == 8) {
-      v128.store(c, c01, 16);
-      v128.store(c + ldc, c11, 16);
-      v128.store(c + 2 * ldc, c21, 16);
-      v128.store(c + 3 * ldc, c31, 16);
-    }
-  } else {
-    for (let r = 0; r < MR; r++) {
-      const or = r == 0 ? o0 : r == 1 ? o1 : r == 2 ? o2 : o3;
-      for (let j = 0; j < width; j++) {
-        let s: f32 = 0;
-        for (let k = 0; k < kc; k++) {
-          const base = <usize>load<u32>(bases + (<usize>k << 2));
-          s = fmadd(load<f32>(base + or), load<f32>(pb + (<usize>(k * NR + j) << 2)), s);
-        }
-        const dst = c + <usize>r * ldc + (<usize>j << 2);
-        store<f32>(dst, add ? load<f32>(dst) + s : s);
-      }
-    }
+    directSlivers(kc, bases, o0, o1, o2, o3, min(MR, i1 - r), packedB, c + <usize>r * ldc + (<usize>jc << 2), ldc, nc, add, tile);
   }
 }
 
