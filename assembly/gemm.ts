@@ -46,10 +46,11 @@ const MC: i32 = 96;
 const NC: i32 = 4096;
 
 // A convolution whose kernel rows are runs of fewer floats of x than this (KW * C: a first layer
-// with one input channel) reads its A operand straight from x (microDirect):
-// gathering and packing runs of 5 floats would cost as much as the multiply. Measured on LeNet-5's
-// conv1 (KW * C = 5): forward 1.33-1.38x, weight gradient 1.51-1.56x; on CIFAR's (KW * C = 9, 32
-// filters sharing each packed sliver) the packed path was the faster, 0.92x and 0.76-0.98x direct.
+// with one input channel, or a small kernel over few channels) reads its A operand straight from x
+// (microDirect): gathering and packing runs of 5 floats would cost as much as the multiply.
+// Measured on LeNet-5's conv1 (KW * C = 5): forward 1.32-1.64x, weight gradient 1.38-1.56x over
+// runs; on CIFAR's (KW * C = 9, 32 filters sharing each packed sliver) the packed path was the
+// faster, 0.92x and 0.76-0.98x direct.
 const DIRECT_RUN_FLOATS: i32 = 8;
 
 // Taps of a direct convolution's patch at most (their offsets are a table in the scratch).

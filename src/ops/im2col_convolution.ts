@@ -34,7 +34,8 @@ export class Im2colConvolution {
   private readonly ownsCols: boolean;
   /**
    * The geometry of the transposed convolution that gives the input gradient (dy [N, OH, OW, CO]
-   * padded by KH-1-PT and KW-1-PL, to dx [N, H, W, C]), or null where gemm + col2im does.
+   * padded by KH-1-PT and KW-1-PL, to dx [N, H, W, C]), or null where convInputGemm (or, for a
+   * patch over CONV_INPUT_GEMM_MAX_TAPS taps, gemm + col2im) does.
    */
   private readonly transposed: WindowGeometry | null;
   /** The flipped kernel of the transposed convolution (flipKernel), allocated at its first use. */

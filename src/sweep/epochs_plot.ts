@@ -79,7 +79,8 @@ export function removableUnitsSvg(results: readonly SweepResult[], title: string
 /**
  * The share of kernel weights exactly 0 after an epoch, in %: its zeros over the row's kernel
  * weights, which is the epoch's count too unless units were removed during training (live
- * reduction); such a row has no curve.
+ * reduction); such a row has no curve, and neither has a row whose epochs do not record their
+ * parameter count (rows written before it was recorded).
  */
 function zeroShare(h: EpochRecord, r: SweepResult): number | undefined {
   const first = r.history?.[0]?.parameters;
@@ -112,11 +113,12 @@ export function validationCurvesSvg(results: readonly SweepResult[], title: stri
   if (curves.length === 0) return null;
   const { maxEpoch, xTicks } = epochTicks(curves);
   const all = curves.flatMap((c) => c.values);
-  const lo = Math.max(0, Math.floor(Math.min(...all) / 5) * 5);
-  const hi = Math.min(100, Math.max(lo + 5, Math.ceil(Math.max(...all) / 5) * 5));
+  const hi = Math.min(100, Math.max(5, Math.ceil(Math.max(...all) / 5) * 5));
+  // At least 5 points tall, even when every value is 100%.
+  const lo = Math.min(hi - 5, Math.max(0, Math.floor(Math.min(...all) / 5) * 5));
   const yTicks: LineChart['yTicks'] = [];
   const tick = hi - lo > 40 ? 10 : 5;
-  for (let v = lo; v <= hi; v += tick) yTicks.push({ at: v, label: `${v}%` });
+  for (let v = hi; v >= lo; v -= tick) yTicks.unshift({ at: v, label: `${v}%` });
   return lineChartSvg({
     title, xLabel: 'epoch', yLabel: 'validation accuracy (%)',
     xRange: [1, Math.max(2, maxEpoch)], yRange: [lo, hi], xTicks, yTicks,

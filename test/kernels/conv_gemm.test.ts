@@ -12,7 +12,9 @@ type Case = { input: [number, number, number, number]; kernel: [number, number];
 // and shapes that cross the GEMM's blocks: more than 96 output rows (several A panels), patches of
 // more than 256 taps (several K blocks forward) and more than 96 (several panels of the weight
 // gradient), more than 256 positions (several K blocks of the weight gradient) and more than 256
-// filters (several K blocks of the input gradient).
+// filters (several K blocks of the input gradient). Shapes with kernel rows of under 8 floats take
+// the direct path (A read from x in place); the last two exercise its K blocks and its mix of
+// direct and gathered row groups.
 const CASES: Case[] = [
   ...WINDOW_CASES.map((c, i) => ({ ...c, filters: [3, 9, 1, 20, 5, 8, 13, 4, 7][i] })),
   { input: [3, 14, 14, 1], kernel: [5, 5], strides: [1, 1], padding: 'valid', filters: 20 },
@@ -24,6 +26,11 @@ const CASES: Case[] = [
   { input: [5, 11, 9, 3], kernel: [3, 3], strides: [2, 1], padding: 'same', filters: 32 },
   // More than 256 filters: several K blocks of the input gradient.
   { input: [2, 5, 4, 3], kernel: [3, 3], strides: [1, 1], padding: 'same', filters: 300 },
+  // One input channel (read in place): 280 taps in two K blocks of 140; and 'same' padding with
+  // groups of rows inside the image and groups touching the padding in one call, 6 filters (a
+  // short last sliver of a full row group).
+  { input: [2, 44, 9, 1], kernel: [40, 7], strides: [1, 1], padding: 'valid', filters: 9 },
+  { input: [2, 12, 12, 1], kernel: [3, 3], strides: [1, 1], padding: 'same', filters: 6 },
 ];
 
 const name = (c: Case) => `${caseName(c)} -> ${c.filters} filters`;
@@ -127,6 +134,28 @@ describe.each(BUILDS)('the input gradient of a stride-1 convolution (%s build): 
     // [KH-1-kh, KW-1-kw, co, c] holds w[kh, kw, c, co]: check one element by hand.
     const [kh, kw, c, co] = [KH - 1, 0, C - 1, 0];
     expect(got.wt[((0 * KW + (KW - 1)) * CO + co) * C + c]).toBe(w[((kh * KW + kw) * C + c) * CO + co]);
+  });
+
+  it('a patch over CONV_INPUT_GEMM_MAX_TAPS taps writes the columns, chunk by chunk, to the same dx', () => {
+    const fused = vi.spyOn(h.wasm, 'convInputGemm');
+    // 3 x 3 x 256 = 2304 taps, stride 2: three images, so a budget of one image's columns gives chunks.
+    const g = windowGeometry([3, 5, 5, 256], [3, 3], [2, 2], 'valid');
+    const CO = 5, patch = 2304, rows = 3 * 2 * 2, inSize = 3 * 5 * 5 * 256;
+    const random = rng(2304);
+    const w = uniform(random, patch * CO), dy = uniform(random, rows * CO);
+    const want = h.run(h.ref, { w, dy, cols: nans(rows * patch), dx: nans(inSize) }, (b, p) => {
+      b.gemm(false, true, rows, patch, CO, p.dy, p.w, p.cols, false);
+      b.col2im(p.cols, p.dx, g);
+    }).dx;
+    for (const budget of [undefined, 4 * patch]) {
+      const conv = new Im2colConvolution(h.engine, g, CO, budget);
+      expect(conv.chunk).toBe(budget ? 1 : 3);
+      const got = h.run(h.wasm, { w, dy, dx: nans(inSize) }, (_b, p) => conv.backwardInput(p.dy, p.w, p.dx)).dx;
+      conv.dispose();
+      expectClose(got, want, { rtol: 1e-5, atol: 2e-6 * Math.sqrt(patch * CO + 1), label: `dx, budget ${budget}` });
+    }
+    expect(fused).not.toHaveBeenCalled();
+    fused.mockRestore();
   });
 
   // Every stride-1 case: 'same' ones with 32 channels or more run the transposed convolution, the

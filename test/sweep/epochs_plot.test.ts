@@ -73,3 +73,18 @@ describe('validation accuracy and exact zeros over epochs (the sweep plots)', ()
     expect(validationCurvesSvg([rows[1]], 'val')).toBeNull();
   });
 });
+
+describe('the validation plot\'s axis', () => {
+  const run = (val: number[]) => ({ id: 'a/1/seed1', method: 'a', strength: 1, kernelWeights: 1, history: val.map((v, epoch) => ({ phase: 'train', epoch, valAccuracy: v, kernelZeros: 0, deadUnits: 0, hiddenUnits: 1 })) }) as unknown as SweepResult;
+  it('spans at least 5 points when every value is 100%, and always ticks its top', () => {
+    const full = validationCurvesSvg([run([1, 1])], 'v')!;
+    expect(full).toContain('>95%<');
+    expect(full).toContain('>100%<');
+    // 100% is drawn at the top of the frame (y = 40), not at its foot.
+    expect(full.match(/points="([^"]+)"/)![1].split(' ')[0].split(',').map(Number)[1]).toBeCloseTo(40, 0);
+    // A 50-95% axis (10-point ticks) still labels 95%.
+    const wide = validationCurvesSvg([run([0.52, 0.93])], 'v')!;
+    expect(wide).toContain('>95%<');
+    expect(wide).toContain('>55%<');
+  });
+});

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,7 +137,7 @@ describe('sweep runs', () => {
     const dir = tempDir('slimtrain-sweep-');
     const config = join(dir, 'grid.json');
     writeFileSync(config, JSON.stringify({
-      name: 'grid', dataset: 'mnist', limit: 600, testLimit: 200, model: 'lenet-300-100', epochs: 1, out: join(dir, 'out'),
+      name: 'grid', dataset: 'mnist', limit: 600, testLimit: 200, model: 'lenet-300-100', epochs: 2, validationSamples: 100, out: join(dir, 'out'),
       methods: [
         { name: 'adam+l2', optimizer: { type: 'adam', transforms: [{ type: 'l2', lambda: '$strength' }] }, strengths: [1e-4, 1e-3] },
         { name: 'padam', optimizer: { type: 'padam', lambda: '$strength', p: 0.8 }, strengths: [3e-3] },
@@ -151,9 +151,17 @@ describe('sweep runs', () => {
     const jsonl = join(dir, 'out', 'grid.jsonl');
     const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.id).sort()).toEqual(['adam+l2/0.0001/seed1', 'adam+l2/0.001/seed1', 'padam/0.003/seed1']);
-    expect(first.stdout).toMatch(/\| padam \| 0.003 \| 1 \|/);
+    expect(first.stdout).toMatch(/\| padam \| 0.003 \| 2 \|/);
     expect(readFileSync(join(dir, 'out', 'grid.md'), 'utf8')).toMatch(/!\[accuracy against size\]\(grid.svg\)/);
     expect(readFileSync(join(dir, 'out', 'grid.svg'), 'utf8')).toMatch(/<svg/);
+    // Two epochs with a validation split: the per-epoch plots, each linked from the page; the
+    // zero-share plot exactly when some run had a kernel weight at exactly 0 after an epoch.
+    const page = readFileSync(join(dir, 'out', 'grid.md'), 'utf8');
+    expect(page).toMatch(/!\[validation accuracy after each epoch\]\(grid.validation.svg\)/);
+    expect(readFileSync(join(dir, 'out', 'grid.validation.svg'), 'utf8').match(/<polyline/g)).toHaveLength(3);
+    const zeros = lines.some((l) => l.history.some((h: { kernelZeros: number }) => h.kernelZeros > 0));
+    expect(existsSync(join(dir, 'out', 'grid.zeros.svg'))).toBe(zeros);
+    expect(page.includes('(grid.zeros.svg)')).toBe(zeros);
     // A line cut short by a crash is ignored and its run done again; finished runs are skipped.
     const kept = readFileSync(jsonl, 'utf8').trim().split('\n');
     writeFileSync(jsonl, `${kept.slice(0, 2).join('\n')}\n`);
@@ -169,7 +177,7 @@ describe('sweep runs', () => {
     expect({ ...rerun[2], seconds: 0 }).toEqual({ ...JSON.parse(kept[2]), seconds: 0 });
     // A method changed since: its row's configHash no longer matches, so that run (only) runs again.
     const grid = JSON.parse(readFileSync(config, 'utf8'));
-    grid.methods[1].epochs = 2;
+    grid.methods[1].epochs = 3;
     grid.description = 'changes no result, so no hash';
     writeFileSync(config, JSON.stringify(grid));
     const third = cli('--jobs', '1', '--kernel-threads', '1');
@@ -177,7 +185,7 @@ describe('sweep runs', () => {
     expect(third.stderr).toMatch(/1 to go on 1 thread\(s\), 1 kernel thread\(s\) each/);
     expect(third.stderr).toMatch(/1 row\(s\) in .*grid.jsonl were made with another config \(configHash differs\), so those runs run again: padam\/0.003\/seed1 \(.*grid.jsonl:\d\)/);
     expect(third.stderr).toMatch(/3 runs, 2 already in .*, 1 to go on 1 thread/);
-    expect(third.stdout).toMatch(/\| padam \| 0.003 \| 2 \|/);
+    expect(third.stdout).toMatch(/\| padam \| 0.003 \| 3 \|/);
   }, 120_000);
 
   it('saveModels leaves each run\'s final and reduced model as files that load to the weights its row hashed, and changes no run hash', async () => {
