@@ -60,7 +60,9 @@ export class Im2colConvolution {
     // A 'valid' convolution's transposed one pads dy with KH-1 rows and KW-1 columns of zeros and
     // multiplies them: H*W/(OH*OW) times the work (2.25x for LeNet-5's second convolution). Its
     // GEMM has C output columns: with fewer than 32 it runs slower than gemm + col2im (0.5x at
-    // C = 3, 0.75x at 8, 0.97-1.06x at 16, 1.01-1.06x at 32 and 64; 3x3 kernels, batch 128).
+    // C = 3, 0.75x at 8, 0.97-1.06x at 16, 1.01-1.06x at 32 and 64; 3x3 kernels, batch 128), and
+    // than the fused convInputGemm that replaced it (0.61-0.78x at 8, 0.74-0.88x at 16, 0.95-1.22x
+    // at 32, 1.03-1.04x at 64; two runs, 2026-12-02).
     const transposable = !this.pointwise && g.SH === 1 && g.SW === 1 && g.H * g.W <= g.OH * g.OW && g.C >= TRANSPOSED_MIN_CHANNELS;
     this.transposed = transposable
       ? { N: g.N, H: g.OH, W: g.OW, C: filters, KH: g.KH, KW: g.KW, SH: 1, SW: 1, PT: g.KH - 1 - g.PT, PL: g.KW - 1 - g.PL, OH: g.H, OW: g.W }
