@@ -1,6 +1,6 @@
 import { instantiate } from '@assemblyscript/loader';
-import { kernelBinaries } from '../../build/kernels.js';
-import { ArgumentError, UnsupportedError } from '../errors.js';
+import { scalar, simdAndRelaxed, threadsFromSimd } from '../../build/kernels.js';
+import { ArgumentError, SlimtrainError, UnsupportedError } from '../errors.js';
 import type { KernelExports } from './kernel_exports.js';
 import type { WasmMemory, WasmModule } from './wasm_types.js';
 
@@ -34,8 +34,21 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-function bytesOf(build: KernelBuild): Uint8Array {
-  return decodeBase64(kernelBinaries[build]);
+/** The base64 of an inlined build (build.mjs interleaves simd and relaxed, slice by slice). */
+function inlined(build: 'simd' | 'relaxed' | 'scalar'): string {
+  if (build === 'scalar') return scalar;
+  const parity = build === 'simd' ? 0 : 1;
+  return simdAndRelaxed.filter((_, i) => i % 2 === parity).join('');
+}
+
+/** The inlined bytes of a build; 'threads' is derived from 'simd' (one byte apart, see build.mjs). */
+export function bytesOf(build: KernelBuild): Uint8Array {
+  if (build !== 'threads') return decodeBase64(inlined(build));
+  const bytes = decodeBase64(inlined('simd'));
+  const { offset, from, to } = threadsFromSimd;
+  if (bytes[offset] !== from) throw new SlimtrainError(`the inlined kernels are inconsistent: byte ${offset} of the simd build is ${bytes[offset]}, expected ${from} (rebuild with npm run build)`);
+  bytes[offset] = to;
+  return bytes;
 }
 
 /** True when this runtime validates the given build (SIMD, relaxed SIMD). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { init } from '../../src/backend/engine.js';
-import { supportsBuild } from '../../src/backend/load.js';
+import { bytesOf, supportsBuild } from '../../src/backend/load.js';
 import { ArgumentError, SlimtrainError } from '../../src/errors.js';
 
 const simdFile = new URL('../../build/slimtrain.simd.wasm', import.meta.url);
@@ -92,5 +92,16 @@ describe('the thread count init chose, and why', () => {
     expect(info).not.toHaveBeenCalled();
     for (const e of [scalar, auto]) e.dispose();
     info.mockRestore();
+  });
+});
+
+describe('the inlined kernel builds', () => {
+  it('are the asc builds byte for byte; the threads build is derived from the simd one by its shared-memory flag', () => {
+    for (const build of ['simd', 'relaxed', 'scalar', 'threads'] as const) {
+      const file = new Uint8Array(readFileSync(new URL(`../../build/slimtrain.${build}.wasm`, import.meta.url)));
+      expect(Buffer.from(bytesOf(build)).equals(Buffer.from(file)), build).toBe(true);
+    }
+    // Derived on every call, from a fresh decode: the simd bytes stay unshared.
+    expect(Buffer.from(bytesOf('simd')).equals(Buffer.from(bytesOf('threads')))).toBe(false);
   });
 });
