@@ -716,12 +716,12 @@ export function convInputGemm(
   if (taps > INPUT_GRADIENT_TAPS) unreachable();
   memory.fill(dx, 0, <usize>N * H * W * C << 2);
   const M = N * OH * OW;
-  if (M <= 0 || taps <= 0) return;
+  if (M <= 0 || taps <= 0 || CO <= 0) return;
   const packedA = work;
   const packedB = work + (<usize>(MC * KC) << 2);
   const tile = packedB + (<usize>(KC * NC) << 2);
   const kBlocks = (CO + KC - 1) / KC;
-  const kDepth = CO > 0 ? (CO + kBlocks - 1) / kBlocks : 0;
+  const kDepth = (CO + kBlocks - 1) / kBlocks;
   const width = (taps + NR - 1) / NR * NR;
   const ldp = <usize>width << 2;
   // op(B) = w^T, [CO, taps]: packed whole (every K block) when it fits beside the panel, else
@@ -733,7 +733,6 @@ export function convInputGemm(
   }
   for (let ic = 0; ic < M; ic += MC) {
     const mc = min(MC, M - ic);
-    if (CO <= 0) memory.fill(panel, 0, <usize>mc * ldp);
     for (let pc = 0; pc < CO; pc += kDepth) {
       const kc = min(kDepth, CO - pc);
       let pb = packedB + (<usize>(pc * width) << 2);

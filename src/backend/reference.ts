@@ -70,6 +70,17 @@ export function createReferenceBackend(arena: Arena): Backend {
     });
     return cols;
   }
+  /** dx = col2im of the column matrix at cols[start..] (the engine's memory, or a matrix of its own). */
+  function addColumns(cols: Float32Array, start: number, dx: Ptr, g: WindowGeometry): void {
+    const h = f();
+    const width = g.KH * g.KW * g.C;
+    h.fill(0, at(dx), at(dx) + g.N * g.H * g.W * g.C);
+    forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
+      const row = (n * g.OH + oh) * g.OW + ow;
+      for (let c = 0; c < g.C; c++) h[at(dx) + ((n * g.H + ih) * g.W + iw) * g.C + c] += cols[start + row * width + (kh * g.KW + kw) * g.C + c];
+    });
+  }
+
 
   function channelStats(x: Ptr, mean: Ptr, variance: Ptr, rows: number, C: number): void {
     const h = f();
@@ -192,11 +203,7 @@ export function createReferenceBackend(arena: Arena): Backend {
           for (let k = 0; k < CO; k++) s += h[at(dy) + i * CO + k] * h[at(w) + j * CO + k];
           cols[i * width + j] = s;
         }
-      h.fill(0, at(dx), at(dx) + g.N * g.H * g.W * g.C);
-      forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
-        const row = (n * g.OH + oh) * g.OW + ow;
-        for (let c = 0; c < g.C; c++) h[at(dx) + ((n * g.H + ih) * g.W + iw) * g.C + c] += cols[row * width + (kh * g.KW + kw) * g.C + c];
-      });
+      addColumns(cols, 0, dx, g);
     },
 
     im2col(x, cols, g) {
@@ -204,15 +211,7 @@ export function createReferenceBackend(arena: Arena): Backend {
     },
 
     col2im(cols, dx, g) {
-      const h = f();
-      const width = g.KH * g.KW * g.C;
-      h.fill(0, at(dx), at(dx) + g.N * g.H * g.W * g.C);
-      forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
-        const row = (n * g.OH + oh) * g.OW + ow;
-        for (let c = 0; c < g.C; c++) {
-          h[at(dx) + ((n * g.H + ih) * g.W + iw) * g.C + c] += h[at(cols) + row * width + (kh * g.KW + kw) * g.C + c];
-        }
-      });
+      addColumns(f(), at(cols), dx, g);
     },
 
     maxPoolForward(x, y, argmax, g) {

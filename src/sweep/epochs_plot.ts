@@ -44,11 +44,8 @@ export function epochCurves(results: readonly SweepResult[], measure: (h: EpochR
 
 /** The curves of the rows that recorded a history of two or more training epochs, in row order. */
 export function removableUnitsCurves(results: readonly SweepResult[]): RemovableUnitsCurve[] {
-  return results.flatMap((r) => {
-    const train = trainingEpochs(r);
-    if (train.length === 0) return [];
-    return [{ id: r.id, method: r.method, group: `${r.method} ${r.strength}`, epochs: train.map((h) => h.epoch + 1), units: train.map((h) => h.deadUnits), hiddenUnits: train[0].hiddenUnits }];
-  });
+  const byId = new Map(results.map((r) => [r.id, r]));
+  return epochCurves(results, (h) => h.deadUnits).map(({ values, ...c }) => ({ ...c, units: values, hiddenUnits: trainingEpochs(byId.get(c.id)!)[0].hiddenUnits }));
 }
 
 function epochTicks(curves: readonly { epochs: number[] }[]): { maxEpoch: number; xTicks: LineChart['xTicks'] } {
