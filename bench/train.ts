@@ -485,6 +485,7 @@ async function benchModel(session: BenchSession, jaxjs: JaxjsSetup, model: Train
     slimtrain_samples_per_s_by_threads: byThreads(threads, rates, (r) => r),
     slimtrain_median_samples_per_s_by_threads: byThreads(threads, plain, (p) => TRAIN_BATCH / p.medianSecondsPerStep),
     slimtrain_speedup_by_threads: speedups,
+    host_peak_scaling_by_threads: session.peakScaling,
     threads_bit_identical: identity.identical,
     threads_check_threads: identity.threads,
     threads_check_steps: identity.steps,

@@ -3,7 +3,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseBenchOptions, type BenchOptions, type BenchOptionSpec } from './bench-options.js';
 import { logProgress } from './progress-log.js';
-import { measureSimdPeak, type SimdPeak } from './simd-peak.js';
+import { measurePeakScaling, measureSimdPeak, type SimdPeak } from './simd-peak.js';
 import { createSlimtrainEngines, type SlimtrainEngines } from './slimtrain-engines.js';
 import { setUpTfjs, type TfjsSetup } from './tfjs-backends.js';
 
@@ -22,6 +22,11 @@ export interface BenchSession {
   engines: SlimtrainEngines;
   tfjs: TfjsSetup;
   peak: SimdPeak;
+  /**
+   * With more than one thread count: the register-only loop on N threads at once over one thread,
+   * per count ("2": 1.83): the host's own ceiling for an N-thread speedup. Null with one count.
+   */
+  peakScaling: Record<string, number> | null;
   budget: TimingBudget;
   /** Header lines for the human-readable report. */
   describe(): string[];
@@ -51,6 +56,10 @@ export async function startBenchSession(args: readonly string[], spec: BenchOpti
       peak.relaxedMaddGflops === null ? 'not validated' : `${peak.relaxedMaddGflops.toFixed(2)} GFLOP/s`
     }`,
   );
+  const counts = options.threads.filter((t) => t > 1);
+  const peakRuns = options.quick ? { runs: 3, runSeconds: 0.05 } : { runs: 5, runSeconds: 0.1 };
+  const peakScaling = counts.length ? await measurePeakScaling(counts, peakRuns) : null;
+  if (peakScaling) logProgress(`peak on N threads at once / 1: ${Object.entries(peakScaling).map(([n, x]) => `${n}: ${x.toFixed(2)}x`).join(', ')}`);
   const engines = await createSlimtrainEngines(options.threads);
   const tfjs = await setUpTfjs(Math.max(...options.threads));
   if (options.relaxed && !engines.relaxed) {
@@ -67,6 +76,9 @@ export async function startBenchSession(args: readonly string[], spec: BenchOpti
     `single-core WASM SIMD peak (12 f32x4 chains, register-only): mul+add ${peak.mulAddGflops.toFixed(2)} GFLOP/s; relaxed_madd ${
       peak.relaxedMaddGflops === null ? 'n/a (relaxed SIMD not validated; try --relaxed)' : `${peak.relaxedMaddGflops.toFixed(2)} GFLOP/s`
     }`,
+    ...(peakScaling
+      ? [`the same loop on N threads at once (summed GFLOP/s) over one thread, the host's ceiling for an N-thread speedup: ${Object.entries(peakScaling).map(([n, x]) => `${n} threads ${x.toFixed(2)}x`).join(', ')}`]
+      : []),
     `slimtrain: plain SIMD build${engines.relaxed ? ' and relaxed-SIMD build ("relaxed" column)' : '; relaxed build not validated here (try --relaxed)'}`,
     `TensorFlow.js ${tfjs.version}: wasm backend (${tfjs.wasmSimd ? 'SIMD' : 'no SIMD'}, ${tfjs.wasmThreads} thread${tfjs.wasmThreads === 1 ? '' : 's'}) and cpu backend`,
   ];
@@ -78,5 +90,5 @@ export async function startBenchSession(args: readonly string[], spec: BenchOpti
       ? [`  the thread counts alternate: ${THREAD_ROUNDS} rounds of ${(budget.targetSeconds / THREAD_ROUNDS).toFixed(2)} s each per count, fastest sample kept, so load changes hit them alike`]
       : []),
   ];
-  return { options, engines, tfjs, peak, budget, describe, describeSetup };
+  return { options, engines, tfjs, peak, peakScaling, budget, describe, describeSetup };
 }

@@ -85,3 +85,60 @@ export async function measureSimdPeak(options: { runs: number; runSeconds: numbe
     : null;
   return { mulAddGflops, relaxedMaddGflops };
 }
+
+/** What a worker of measurePeakScaling runs: instantiate the loop, then time it on every 'go'. */
+const PEAK_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+WebAssembly.instantiate(workerData.binary, {}).then(({ instance }) => {
+  const peak = instance.exports.peak;
+  for (let i = 0; i < 3; i++) peak(100000, 1, 0.9999, 0.0001);
+  parentPort.on('message', (iterations) => {
+    const start = performance.now();
+    peak(iterations, 1, 0.9999, 0.0001);
+    parentPort.postMessage((performance.now() - start) / 1000);
+  });
+  parentPort.postMessage('ready');
+});
+`;
+
+/**
+ * The register-only loop on N threads at once against one thread: per round, every worker runs
+ * the same iterations at the same moment and the round's GFLOP/s is the sum of the workers' own
+ * rates; the best round of each count is kept, counts alternating round by round so that load
+ * changes hit them alike. The result, best(N) / best(1) per count, is the most N kernel threads
+ * can gain on this host for code that touches no memory (cores shared with other tenants, turbo
+ * limits and SMT siblings all show up here). Node only (worker_threads).
+ *
+ * @example
+ * const scaling = await measurePeakScaling([2], { runs: 5, runSeconds: 0.1 }); // { '2': 1.9 }
+ */
+export async function measurePeakScaling(counts: readonly number[], options: { runs: number; runSeconds: number }): Promise<Record<string, number>> {
+  const { Worker } = await import('node:worker_threads');
+  const binary = await compilePeak((a) => `f32x4.add(f32x4.mul(${a}, m), d)`, ['simd']);
+  const most = Math.max(1, ...counts);
+  const workers = await Promise.all(
+    Array.from({ length: most }, () => new Promise<InstanceType<typeof Worker>>((resolve, reject) => {
+      const w = new Worker(PEAK_WORKER, { eval: true, workerData: { binary } });
+      w.once('message', () => resolve(w));
+      w.once('error', reject);
+    })),
+  );
+  const round = (n: number, iterations: number): Promise<number> =>
+    Promise.all(workers.slice(0, n).map((w) => new Promise<number>((resolve) => {
+      w.once('message', (seconds: number) => resolve((iterations * FLOPS_PER_ITERATION) / seconds / 1e9));
+      w.postMessage(iterations);
+    }))).then((rates) => rates.reduce((a, b) => a + b, 0));
+  try {
+    const probe = 1_000_000;
+    const perSecond = (await round(1, probe)) * 1e9 / FLOPS_PER_ITERATION;
+    const iterations = Math.max(probe, Math.round(perSecond * options.runSeconds));
+    const all = [1, ...counts.filter((c) => c > 1)];
+    const best = new Map(all.map((c) => [c, 0]));
+    for (let r = 0; r < options.runs; r++) {
+      for (const c of all) best.set(c, Math.max(best.get(c)!, await round(c, iterations)));
+    }
+    return Object.fromEntries(all.filter((c) => c > 1).map((c) => [String(c), best.get(c)! / best.get(1)!]));
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

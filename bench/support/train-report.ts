@@ -16,6 +16,8 @@ export interface TrainRecord {
   slimtrain_median_samples_per_s_by_threads: Record<string, number>;
   /** Samples/s at each count above 1 over samples/s at 1 thread; null unless --threads lists 1 and a larger count. */
   slimtrain_speedup_by_threads: Record<string, number> | null;
+  /** The register-only SIMD loop on N threads at once over one thread (BenchSession.peakScaling): the host's ceiling for those speedups. */
+  host_peak_scaling_by_threads: Record<string, number> | null;
   /** Whether the weights after threads_check_steps training steps had the same bits at every count of threads_check_threads. */
   threads_bit_identical: boolean;
   /** The thread counts of that check: 1, 2 and every count of --threads. */
@@ -193,7 +195,11 @@ export function formatTrainReport(records: readonly TrainRecord[], context: Trai
     '',
     `slimtrain / tfjs wasm (target 5x, slimtrain on ${first} thread${first === 1 ? '' : 's'}, tfjs wasm on ${tfjsThreads}): ${ratios || 'not measured'}`,
     `slimtrain / jax-js wasm (target 3x, slimtrain on ${first} thread${first === 1 ? '' : 's'}, jax-js on ${records[0]?.jaxjs_wasm_threads ?? 'its pool of'} thread(s)): ${jaxjsRatios || 'not measured'}`,
-    ...more.map((t) => `speedup of ${t} threads over 1 (alternating windows, same process): ${perModel((r) => ratio(r.slimtrain_speedup_by_threads?.[String(t)] ?? null))}`),
+    ...more.map((t) => {
+      const host = records[0]?.host_peak_scaling_by_threads?.[String(t)];
+      return `speedup of ${t} threads over 1 (alternating windows, same process): ${perModel((r) => ratio(r.slimtrain_speedup_by_threads?.[String(t)] ?? null))}` +
+        (host === undefined ? '' : ` (the register-only loop on ${t} threads at once: ${ratio(host)})`);
+    }),
     `weights after ${steps} training steps bit-identical at ${check.join(', ')} threads: ${perModel((r) => (r.threads_bit_identical ? 'yes' : 'NO'))}`,
     ...(context.footnotes.length ? ['', ...context.footnotes] : []),
     ...(notes.length ? ['', 'notes:', ...notes] : []),
