@@ -3,7 +3,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseBenchOptions, type BenchOptions, type BenchOptionSpec } from './bench-options.js';
 import { logProgress } from './progress-log.js';
-import { measurePeakScaling, measureSimdPeak, type SimdPeak } from './simd-peak.js';
+import { measurePeakScaling, measureSimdPeak, PEAK_RUNS, type SimdPeak } from './simd-peak.js';
 import { createSlimtrainEngines, type SlimtrainEngines } from './slimtrain-engines.js';
 import { setUpTfjs, type TfjsSetup } from './tfjs-backends.js';
 
@@ -50,14 +50,14 @@ export async function startBenchSession(args: readonly string[], spec: BenchOpti
   const options = parseBenchOptions(args, spec);
   const budget = options.quick ? QUICK_BUDGET : FULL_BUDGET;
   logProgress('measuring the single-core WASM SIMD peak');
-  const peak = await measureSimdPeak(options.quick ? { runs: 3, runSeconds: 0.05 } : { runs: 5, runSeconds: 0.1 });
+  const peakRuns = options.quick ? PEAK_RUNS.quick : PEAK_RUNS.full;
+  const peak = await measureSimdPeak(peakRuns);
   logProgress(
     `peak: mul+add ${peak.mulAddGflops.toFixed(2)} GFLOP/s, relaxed_madd ${
       peak.relaxedMaddGflops === null ? 'not validated' : `${peak.relaxedMaddGflops.toFixed(2)} GFLOP/s`
     }`,
   );
   const counts = options.threads.filter((t) => t > 1);
-  const peakRuns = options.quick ? { runs: 3, runSeconds: 0.05 } : { runs: 5, runSeconds: 0.1 };
   const peakScaling = counts.length ? await measurePeakScaling(counts, peakRuns) : null;
   if (peakScaling) logProgress(`peak on N threads at once / 1: ${Object.entries(peakScaling).map(([n, x]) => `${n}: ${x.toFixed(2)}x`).join(', ')}`);
   const engines = await createSlimtrainEngines(options.threads);

@@ -14,6 +14,10 @@ export interface SimdPeak {
 }
 
 const CHAINS = 12;
+/** One chain's update in the plain SIMD loop: acc * m + d as two instructions. */
+const MUL_ADD_STEP = (a: string): string => `f32x4.add(f32x4.mul(${a}, m), d)`;
+/** Runs and seconds per run of both measurements: a smoke run with --quick, else a measurement. */
+export const PEAK_RUNS = { quick: { runs: 3, runSeconds: 0.05 }, full: { runs: 5, runSeconds: 0.1 } } as const;
 const FLOPS_PER_ITERATION = CHAINS * 8;
 
 /** AssemblyScript source of `peak(iterations, x, mul, add)`, with `step` the update of one chain. */
@@ -77,7 +81,7 @@ async function bestGflops(binary: Uint8Array, runs: number, runSeconds: number):
  * const { mulAddGflops } = await measureSimdPeak({ runs: 5 });
  */
 export async function measureSimdPeak(options: { runs: number; runSeconds: number }): Promise<SimdPeak> {
-  const plain = await compilePeak((a) => `f32x4.add(f32x4.mul(${a}, m), d)`, ['simd']);
+  const plain = await compilePeak(MUL_ADD_STEP, ['simd']);
   const relaxed = await compilePeak((a) => `f32x4.relaxed_madd(${a}, m, d)`, ['simd', 'relaxed-simd']);
   const mulAddGflops = await bestGflops(plain, options.runs, options.runSeconds);
   const relaxedMaddGflops = WebAssembly.validate(relaxed as BufferSource)
@@ -114,7 +118,7 @@ WebAssembly.instantiate(workerData.binary, {}).then(({ instance }) => {
  */
 export async function measurePeakScaling(counts: readonly number[], options: { runs: number; runSeconds: number }): Promise<Record<string, number>> {
   const { Worker } = await import('node:worker_threads');
-  const binary = await compilePeak((a) => `f32x4.add(f32x4.mul(${a}, m), d)`, ['simd']);
+  const binary = await compilePeak(MUL_ADD_STEP, ['simd']);
   const most = Math.max(1, ...counts);
   const workers = await Promise.all(
     Array.from({ length: most }, () => new Promise<InstanceType<typeof Worker>>((resolve, reject) => {
@@ -124,8 +128,13 @@ export async function measurePeakScaling(counts: readonly number[], options: { r
     })),
   );
   const round = (n: number, iterations: number): Promise<number> =>
-    Promise.all(workers.slice(0, n).map((w) => new Promise<number>((resolve) => {
-      w.once('message', (seconds: number) => resolve((iterations * FLOPS_PER_ITERATION) / seconds / 1e9));
+    Promise.all(workers.slice(0, n).map((w) => new Promise<number>((resolve, reject) => {
+      const failed = (e: Error): void => reject(e);
+      w.once('error', failed);
+      w.once('message', (seconds: number) => {
+        w.off('error', failed);
+        resolve((iterations * FLOPS_PER_ITERATION) / seconds / 1e9);
+      });
       w.postMessage(iterations);
     }))).then((rates) => rates.reduce((a, b) => a + b, 0));
   try {

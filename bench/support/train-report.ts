@@ -195,11 +195,7 @@ export function formatTrainReport(records: readonly TrainRecord[], context: Trai
     '',
     `slimtrain / tfjs wasm (target 5x, slimtrain on ${first} thread${first === 1 ? '' : 's'}, tfjs wasm on ${tfjsThreads}): ${ratios || 'not measured'}`,
     `slimtrain / jax-js wasm (target 3x, slimtrain on ${first} thread${first === 1 ? '' : 's'}, jax-js on ${records[0]?.jaxjs_wasm_threads ?? 'its pool of'} thread(s)): ${jaxjsRatios || 'not measured'}`,
-    ...more.map((t) => {
-      const host = records[0]?.host_peak_scaling_by_threads?.[String(t)];
-      return `speedup of ${t} threads over 1 (alternating windows, same process): ${perModel((r) => ratio(r.slimtrain_speedup_by_threads?.[String(t)] ?? null))}` +
-        (host === undefined ? '' : ` (the register-only loop on ${t} threads at once: ${ratio(host)})`);
-    }),
+    ...more.map((t) => `speedup of ${t} threads over 1 (alternating windows, same process): ${perModel((r) => ratio(r.slimtrain_speedup_by_threads?.[String(t)] ?? null))}`),
     `weights after ${steps} training steps bit-identical at ${check.join(', ')} threads: ${perModel((r) => (r.threads_bit_identical ? 'yes' : 'NO'))}`,
     ...(context.footnotes.length ? ['', ...context.footnotes] : []),
     ...(notes.length ? ['', 'notes:', ...notes] : []),
