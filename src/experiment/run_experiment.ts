@@ -6,7 +6,7 @@ import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type CheckpointM
 import { ModelFileError } from '../io/container.js';
 import type { LayerSpec } from '../layers/layer.js';
 import { presetSpec, type ModelPreset } from '../model/presets.js';
-import { Sequential } from '../model/sequential.js';
+import { Sequential, type NamedWeight } from '../model/sequential.js';
 import { optimizerFromSpec, type OptimizerSpec } from '../optim/spec.js';
 import { Chain } from '../optim/transform.js';
 import { pruneAndFineTune } from '../prune/fine_tune.js';
@@ -30,7 +30,14 @@ export interface ExperimentSpec {
   /** A preset name, or layers (with the input shape, else the data's). */
   model: ModelPreset | { inputShape?: number[]; layers: LayerSpec[] };
   optimizer: OptimizerSpec;
+  /** Epochs of the main training; 0 trains nothing (a run that only prunes and fine-tunes initialWeights, say). */
   epochs: number;
+  /**
+   * Start from these weights instead of the seeded initialisation: every tensor of the model,
+   * by name (getWeights() of a model of the same architecture, or decodeModel(bytes).weights).
+   * The optimizer starts fresh, as when a pretrained model is loaded.
+   */
+  initialWeights?: readonly NamedWeight[];
   /** Default 64. */
   batchSize?: number;
   /** Seeds initialisation, shuffling and dropout; the fine-tune shuffles with seed + 1. */
@@ -179,13 +186,16 @@ export interface IterativeOutcome {
   log?: PruningEvaluation[];
 }
 
-const SPEC_KEYS = ['model', 'optimizer', 'epochs', 'batchSize', 'seed', 'validationSamples', 'augment', 'earlyStopping', 'prune', 'fineTune', 'iterative', 'xi', 'liveReduction', 'reduce'];
+const SPEC_KEYS = ['model', 'optimizer', 'epochs', 'initialWeights', 'batchSize', 'seed', 'validationSamples', 'augment', 'earlyStopping', 'prune', 'fineTune', 'iterative', 'xi', 'liveReduction', 'reduce'];
 
 /** Checks an experiment's own fields, naming the first bad one (the model, optimizer and pruning options check themselves when built). */
 function checkExperimentSpec(spec: ExperimentSpec): void {
   if (spec === null || typeof spec !== 'object') throw new ArgumentError('experiment', spec, `an ExperimentSpec { ${SPEC_KEYS.join(', ')} }`);
   knownKeys('experiment', spec, SPEC_KEYS);
-  positiveInt('experiment.epochs', spec.epochs);
+  nonNegativeInt('experiment.epochs', spec.epochs);
+  if (spec.initialWeights !== undefined && !Array.isArray(spec.initialWeights)) {
+    throw new ArgumentError('experiment.initialWeights', spec.initialWeights, 'an array of { name, shape, values } (getWeights() or decodeModel(bytes).weights)');
+  }
   if (spec.batchSize !== undefined) positiveInt('experiment.batchSize', spec.batchSize);
   nonNegativeInt('experiment.seed', spec.seed);
   if (spec.validationSamples !== undefined) positiveInt('experiment.validationSamples', spec.validationSamples);
@@ -206,6 +216,7 @@ function checkExperimentSpec(spec: ExperimentSpec): void {
   if (spec.iterative !== undefined && (spec.validationSamples !== undefined || spec.prune !== undefined)) {
     throw new ArgumentError('experiment.iterative', spec.iterative, 'no iterative loop beside validationSamples or prune (the loop holds out its own validation and prunes itself)');
   }
+  if (spec.iterative !== undefined && spec.epochs === 0) throw new ArgumentError('experiment.epochs', spec.epochs, 'at least 1 for the iterative loop (it prunes as it trains)');
   if (spec.augment !== undefined) {
     checkImageTransforms('experiment.augment', spec.augment);
     if (spec.iterative !== undefined) throw new ArgumentError('experiment.augment', spec.augment, 'no augmentation beside iterative (the loop trains with its own fits)');
@@ -286,6 +297,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
 
   const model = Sequential.build(engine, experimentModelSpec(spec.model, train, spec.seed));
   try {
+    if (spec.initialWeights) setInitialWeights(model, spec.initialWeights);
     let optimizer = optimizerFromSpec(spec.optimizer);
     if (spec.iterative && !optimizer.transforms.some((t) => t.name === 'weightMask')) optimizer = new Chain([optimizer, weightMask()]);
     model.compile({ optimizer, loss: 'crossEntropy' });
@@ -317,7 +329,7 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
         });
         const valAccuracy = result.best?.valAccuracy;
         iterative = { ...(valAccuracy !== undefined ? { valAccuracy } : {}), evaluations: result.evaluations.length, log: result.evaluations };
-      } else {
+      } else if (spec.epochs > 0) {
         const fitted = await model.fit(train.x, train.y, {
           epochs: spec.epochs, batchSize, seed: spec.seed, ...hooks('train'), ...validationData, ...stop,
           ...(augment ? { augment } : {}),
@@ -376,6 +388,29 @@ export async function runExperiment(engine: Engine, spec: ExperimentSpec, data: 
     model.dispose();
     throw e;
   }
+}
+
+/** Writes initialWeights into the freshly built model: each of its tensors named exactly once, with its shape. */
+function setInitialWeights(model: Sequential, weights: readonly NamedWeight[]): void {
+  const own = model.getWeights();
+  const given = new Map<string, NamedWeight>();
+  weights.forEach((w, i) => {
+    if (w === null || typeof w !== 'object' || typeof w.name !== 'string') throw new ArgumentError(`experiment.initialWeights[${i}]`, w, '{ name, shape, values }');
+    if (given.has(w.name)) throw new ArgumentError(`experiment.initialWeights[${i}].name`, w.name, 'a tensor named once');
+    given.set(w.name, w);
+  });
+  const names = own.map((w) => w.name);
+  const foreign = [...given.keys()].filter((n) => !names.includes(n));
+  const missing = names.filter((n) => !given.has(n));
+  if (foreign.length || missing.length) {
+    throw new ArgumentError('experiment.initialWeights', [...given.keys()].join(', '),
+      `the model's tensors ${names.join(', ')}${missing.length ? ` (missing: ${missing.join(', ')})` : ''}${foreign.length ? ` (not in the model: ${foreign.join(', ')})` : ''}`);
+  }
+  for (const w of own) {
+    const g = given.get(w.name)!;
+    if (g.shape && g.shape.join() !== w.shape.join()) throw new ArgumentError(`experiment.initialWeights["${w.name}"].shape`, `[${g.shape.join(', ')}]`, `[${w.shape.join(', ')}], the model's`);
+  }
+  model.setWeights(own.map((w) => given.get(w.name)!.values));
 }
 
 /**

@@ -89,8 +89,16 @@ export interface SweepMethod {
   optimizer: OptimizerSpec;
   /** Values for "$strength". Default [0] (one run, for a method without a placeholder). */
   strengths?: number[];
-  /** Epochs for this method (default: the sweep's). */
+  /** Epochs for this method (default: the sweep's); 0 with `start` only prunes and fine-tunes the start model. */
   epochs?: number;
+  /**
+   * Start each run from the final model (trained, pruned, fine-tuned; before reduction) of another
+   * method's run at the same seed, instead of the seeded initialisation: a pretrained start, as the
+   * DeepHoyer authors' `--pretrained`, or iterative magnitude pruning after one dense training.
+   * `strength` picks the source's run (default: the source method's only strength). The source
+   * runs first; its model comes from the models folder, so the sweep needs saveModels.
+   */
+  start?: SweepStart;
   /** This method's model (default: the sweep's), e.g. the same network with another activation. */
   model?: SweepConfig['model'];
   /** After training: magnitude-prune, then fine-tune with the pruned weights masked. */
@@ -101,6 +109,12 @@ export interface SweepMethod {
   iterative?: IterativeSpec;
   /** Live reduction during training (fit's `reduce` option), e.g. { "everyEpochs": 1 }. */
   liveReduction?: LiveReductionOptions;
+}
+
+/** Which run's final model a method's runs start from (SweepMethod.start). */
+export interface SweepStart {
+  method: string;
+  strength?: number;
 }
 
 /** One run of the grid. */
@@ -193,7 +207,7 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   c.methods.forEach((m, i) => {
     const at = `methods[${i}]`;
     if (m === null || typeof m !== 'object') throw new ArgumentError(at, m, '{ name, optimizer, strengths?, epochs?, prune?, fineTune?, iterative? }');
-    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'model', 'prune', 'fineTune', 'iterative', 'liveReduction']);
+    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'start', 'model', 'prune', 'fineTune', 'iterative', 'liveReduction']);
     if (m.liveReduction !== undefined) {
       try {
         checkLiveReduction(m.liveReduction);
@@ -208,7 +222,12 @@ export function checkSweepConfig(config: unknown): SweepConfig {
     if (names.has(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a name no other method has');
     names.add(m.name);
     const strengths = m.strengths === undefined ? [0] : numberList(`${at}.strengths`, m.strengths, nonNegativeNumber);
-    if (m.epochs !== undefined) positiveInt(`${at}.epochs`, m.epochs);
+    if (m.epochs !== undefined) {
+      if (m.start === undefined) positiveInt(`${at}.epochs`, m.epochs);
+      else if (nonNegativeInt(`${at}.epochs`, m.epochs) === 0 && m.iterative !== undefined) {
+        throw new ArgumentError(`${at}.epochs`, m.epochs, 'at least 1 for the iterative loop (it prunes as it trains)');
+      }
+    }
     // Building the optimizer checks every option of every transform, with the first strength.
     try {
       optimizerFromSpec(withStrength(m.optimizer, strengths[0])).dispose();
@@ -247,7 +266,45 @@ export function checkSweepConfig(config: unknown): SweepConfig {
       numberIn(`${at}.iterative.validationSplit`, m.iterative.validationSplit, 0, 1, { openLow: true, openHigh: true });
     }
   });
+  c.methods.forEach((m, i) => {
+    if (m.start !== undefined) checkStart(`methods[${i}].start`, c, m);
+  });
   return c;
+}
+
+function modelOf(config: SweepConfig, method: SweepMethod): string {
+  return JSON.stringify(method.model ?? config.model);
+}
+
+/** A method's start: another method, one of its strengths, the same model, saved models, no cycle. */
+function checkStart(at: string, config: SweepConfig, method: SweepMethod): void {
+  const start = method.start!;
+  if (start === null || typeof start !== 'object' || Array.isArray(start)) throw new ArgumentError(at, start, '{ method, strength? }');
+  knownKeys(at, start, ['method', 'strength']);
+  const source = config.methods.find((m) => m.name === start.method);
+  if (!source) throw new ArgumentError(`${at}.method`, start.method, `the name of another method (${config.methods.map((m) => m.name).join(', ')})`);
+  if (source === method) throw new ArgumentError(`${at}.method`, start.method, 'another method than this one');
+  const strengths = source.strengths ?? [0];
+  if (start.strength === undefined && strengths.length > 1) {
+    throw new ArgumentError(`${at}.strength`, undefined, `one of ${source.name}'s strengths (${strengths.join(', ')}): it has several`);
+  }
+  if (start.strength !== undefined && !strengths.includes(start.strength)) throw new ArgumentError(`${at}.strength`, start.strength, `one of ${source.name}'s strengths (${strengths.join(', ')})`);
+  if (modelOf(config, source) !== modelOf(config, method)) throw new ArgumentError(`${at}.method`, start.method, `a method with this method's model (${source.name} trains another)`);
+  if (config.saveModels !== true) throw new ArgumentError('saveModels', config.saveModels, `true: ${method.name} starts from ${source.name}'s saved models`);
+  const seen = new Set([method.name]);
+  for (let m: SweepMethod | undefined = source; m; m = m.start && config.methods.find((n) => n.name === m!.start!.method)) {
+    if (seen.has(m.name)) throw new ArgumentError(`${at}.method`, start.method, `a chain of starts that ends (${[...seen, m.name].join(' -> ')} is a cycle)`);
+    seen.add(m.name);
+  }
+}
+
+/** The run a run starts from (its method's start, at the same seed), or null when it starts from the seeded initialisation. */
+export function startRun(config: SweepConfig, run: SweepRun): SweepRun | null {
+  const start = config.methods.find((m) => m.name === run.method)?.start;
+  if (!start) return null;
+  const source = config.methods.find((m) => m.name === start.method)!;
+  const strength = start.strength ?? (source.strengths ?? [0])[0];
+  return { id: `${source.name}/${strength}/seed${run.seed}`, method: source.name, strength, seed: run.seed };
 }
 
 /** The grid, in a stable order: method, then strength, then seed. */

@@ -1,5 +1,5 @@
 import type { NamedWeight } from '../model/sequential.js';
-import { withStrength, type SweepConfig, type SweepRun } from './config.js';
+import { startRun, withStrength, type SweepConfig, type SweepRun } from './config.js';
 
 /**
  * Fingerprints that let rows from many machines be checked against one config: a run's config
@@ -28,7 +28,7 @@ export function canonicalJson(value: unknown): string {
  * Everything in a sweep config that can change one run's result, with defaults filled in: the
  * data (dataset, limit, testLimit, standardize, validationSamples, augment), the model (the method's own, if any), the run's effective epochs and the
  * batch size, xi, its method's optimizer / prune / fineTune / iterative options with "$strength"
- * substituted, the strength and the seed. Left out, because they change no result: the sweep's
+ * substituted, the strength and the seed, and with `start` the identity of the run it starts from. Left out, because they change no result: the sweep's
  * name and description, the method's name and its other strengths, the other seeds and methods
  * (so a grid can grow without its finished rows going stale), jobs, out, data (a folder path,
  * which differs between machines), checkpointSteps and checkpointDir (resuming is bit-identical),
@@ -38,6 +38,7 @@ export function sweepRunIdentity(config: SweepConfig, run: SweepRun): Record<str
   const declared = config.methods.find((m) => m.name === run.method);
   if (!declared) throw new Error(`sweepRunIdentity: the config has no method ${JSON.stringify(run.method)}`);
   const method = withStrength(declared, run.strength);
+  const source = startRun(config, run);
   return {
     dataset: config.dataset,
     limit: config.limit ?? null,
@@ -58,6 +59,8 @@ export function sweepRunIdentity(config: SweepConfig, run: SweepRun): Record<str
     liveReduction: method.liveReduction,
     strength: run.strength,
     seed: run.seed,
+    // Absent without a start, and then left out of the JSON: older hashes stay what they were.
+    start: source ? { run: source.id, identity: sweepRunIdentity(config, source) } : undefined,
   };
 }
 

@@ -4,7 +4,7 @@ import { availableThreads } from '../backend/thread_pool.js';
 import type { SweepConfig, SweepRun } from './config.js';
 import { executeSweepRun, type RunProgress, type SweepResult } from './run.js';
 import { runCheckpointPath } from './run_checkpoint_file.js';
-import { runFileOptions, sweepDataLoader, type RunFiles, type SweepReply, type SweepRequest } from './worker.js';
+import { runFileOptions, sweepDataLoader, type RunFiles, type RunStartFile, type SweepReply, type SweepRequest } from './worker.js';
 
 export interface PoolEvents {
   onStart(slot: number, run: SweepRun): void;
@@ -47,6 +47,8 @@ export interface PoolOptions {
   /** The CLI bundle the workers start from; null runs the runs one after another in this thread. */
   entry: URL | null;
   checkpoints?: PoolCheckpoints;
+  /** The model file a run starts from (its method's start), or null; the sweep command resolves it from the source's row. */
+  startOf?: (run: SweepRun) => RunStartFile | null;
   signal?: AbortSignal;
 }
 
@@ -62,6 +64,7 @@ export async function runSweepPool(config: SweepConfig, runs: SweepRun[], option
   const filesOf = (run: SweepRun): RunFiles => ({
     checkpoint: checkpoints && { path: runCheckpointPath(checkpoints.dir, run.id), everySteps: checkpoints.everySteps },
     models: checkpoints?.models ?? null,
+    start: options.startOf?.(run) ?? null,
   });
   if (!entry) {
     const engine = await init(options.kernelThreads === undefined ? {} : { threads: options.kernelThreads });

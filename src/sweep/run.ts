@@ -3,8 +3,9 @@ import type { Dataset } from '../data/dataset.js';
 import { kernelZeroCount, type EpochRecord } from '../experiment/epoch_record.js';
 import type { PruningEvaluation } from '../prune/iterative.js';
 import { runExperiment, type ExperimentSpec } from '../experiment/run_experiment.js';
-import type { Sequential } from '../model/sequential.js';
-import { withStrength, type SweepConfig, type SweepRun } from './config.js';
+import type { NamedWeight, Sequential } from '../model/sequential.js';
+import { SlimtrainError } from '../errors.js';
+import { startRun, withStrength, type SweepConfig, type SweepRun } from './config.js';
 import { sweepRunHash, weightsHash } from './fingerprint.js';
 import type { RunCheckpointStore } from './run_checkpoint_file.js';
 
@@ -44,6 +45,8 @@ export interface SweepResult extends SweepRun {
   valLoss?: number;
   /** Every epoch of the main training and of the fine-tune, with its sparsity (see EpochRecord). */
   history?: EpochRecord[];
+  /** With the method's start: the run whose final model this run started from. */
+  startedFrom?: string;
   /** weightsHash of the final model (trained, pruned, fine-tuned; before reduction). */
   weightsHash: string;
   /** Wall time of the run, over all its attempts when it resumed from a checkpoint. */
@@ -65,8 +68,22 @@ export interface SweepRunOptions {
    * checkpoint there when the run has one, so that the next start resumes where it stood.
    */
   signal?: AbortSignal;
+  /**
+   * With the method's start: the source run's final weights, and the weightsHash its row records
+   * (checked here, so a model file that is not that run's is never trained on).
+   */
+  start?: RunStartWeights;
   /** Called with the final and the reduced model before they are disposed (the sweep saves them with saveModels). */
   onModels?: (model: Sequential, reduced: Sequential, result: SweepResult) => void;
+}
+
+/** The weights a run starts from: those of the run `from`, whose row says they hash to `weightsHash`. */
+export interface RunStartWeights {
+  from: string;
+  weights: NamedWeight[];
+  weightsHash: string;
+  /** Where they were read, for the error when they do not match. */
+  source: string;
 }
 
 export interface RunProgress {
@@ -101,7 +118,20 @@ export async function executeSweepRun(
   options: SweepRunOptions = {},
 ): Promise<SweepResult> {
   const configHash = await sweepRunHash(config, run);
+  const source = startRun(config, run);
+  if (source && options.start?.from !== source.id) {
+    throw new SlimtrainError(`${run.id} starts from ${source.id}'s final model: pass it as options.start (${options.start ? `given ${options.start.from}'s` : 'none given'})`);
+  }
+  if (!source && options.start) throw new SlimtrainError(`${run.id}: its method has no start, yet options.start gives ${options.start.from}'s weights`);
   const spec = sweepRunSpec(config, run);
+  if (source) {
+    const start = options.start!;
+    const hash = await weightsHash(start.weights);
+    if (hash !== start.weightsHash) {
+      throw new SlimtrainError(`${start.source} holds weights with hash ${hash}, but ${source.id}'s row records ${start.weightsHash}: the file is not that run's final model (run ${source.id} again to remake it)`);
+    }
+    spec.initialWeights = start.weights;
+  }
   const totals = { train: spec.epochs, 'fine-tune': spec.fineTune?.epochs ?? 0 };
   const r = await runExperiment(engine, spec, data, {
     onBatchEnd: (phase, b) =>
@@ -138,6 +168,7 @@ export async function executeSweepRun(
       ...(spec.liveReduction ? { liveCuts: r.reductions.map((c) => ({ epoch: c.epoch, step: c.step, removed: c.removed, parameters: c.parameters.after })) } : {}),
       ...(spec.validationSamples ? lastValidation(r.history) : {}),
       ...(r.history.length ? { history: r.history } : {}),
+      ...(source ? { startedFrom: source.id } : {}),
       weightsHash: await weightsHash(model.getWeights()),
       seconds: r.seconds,
     };

@@ -5,19 +5,28 @@ import { SlimtrainError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load_dataset.js';
 import { standardizeSplits } from '../data/normalize.js';
-import { saveModelFile } from '../io/model_files_node.js';
+import { readFileBytes, saveModelFile } from '../io/model_files_node.js';
+import { decodeModel } from '../io/model_file.js';
 import type { Sequential } from '../model/sequential.js';
 import type { SweepConfig, SweepRun } from './config.js';
 import { runCheckpointFile, runFileStem } from './run_checkpoint_file.js';
-import { executeSweepRun, type RunProgress, type SweepResult, type SweepRunOptions } from './run.js';
+import { executeSweepRun, type RunProgress, type RunStartWeights, type SweepResult, type SweepRunOptions } from './run.js';
 
 /** A run's checkpoint file and how often to write it (see SweepRunOptions.checkpoint), or null for none. */
 export type RunCheckpointRequest = { path: string; everySteps: number } | null;
 
-/** The files a run writes besides its row: its checkpoint, and the folder its final models go to (null: not saved). */
+/** The model file a run starts from (its method's start): the source run, its final model's path, and the weightsHash its row records. */
+export interface RunStartFile {
+  from: string;
+  path: string;
+  weightsHash: string;
+}
+
+/** The files a run reads and writes besides its row: its checkpoint, the folder its final models go to (null: not saved), the model it starts from. */
 export interface RunFiles {
   checkpoint: RunCheckpointRequest;
   models: string | null;
+  start?: RunStartFile | null;
 }
 
 /** Parent -> worker. */
@@ -54,9 +63,10 @@ export function sweepDataLoader(): (config: SweepConfig) => Promise<{ train: Dat
   };
 }
 
-/** The run options for a run's files: the checkpoint file as its store, and saving its final models. */
-export function runFileOptions(run: SweepRun, { checkpoint, models }: RunFiles): Pick<SweepRunOptions, 'checkpoint' | 'onModels'> {
+/** The run options for a run's files: the checkpoint file as its store, saving its final models, the weights it starts from. */
+export function runFileOptions(run: SweepRun, { checkpoint, models, start }: RunFiles): Pick<SweepRunOptions, 'checkpoint' | 'onModels' | 'start'> {
   return {
+    ...(start ? { start: readStartWeights(start) } : {}),
     ...(checkpoint ? { checkpoint: { store: runCheckpointFile(checkpoint.path), everySteps: checkpoint.everySteps } } : {}),
     ...(models ? { onModels: (model, reduced, result) => saveRunModels(models, run, model, reduced, result) } : {}),
   };
@@ -65,6 +75,18 @@ export function runFileOptions(run: SweepRun, { checkpoint, models }: RunFiles):
 /** Where a run's final model file goes in a sweep's models folder ('/' in the id as ','; `.reduced` for the reduced form). */
 export function runModelPath(dir: string, runId: string, reduced = false): string {
   return `${dir}/${runFileStem(runId)}${reduced ? '.reduced' : ''}.slimtrain`;
+}
+
+/** The source run's saved final model, as the weights a run starts from. */
+function readStartWeights(start: RunStartFile): RunStartWeights {
+  const what = `the final model of ${start.from} (${start.path}), which this run starts from,`;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileBytes(start.path, what);
+  } catch (e) {
+    throw new SlimtrainError(`${(e as Error).message}: the sweep saves it with saveModels; if it was lost, delete ${start.from}'s row from the results file and run the sweep again to remake it`);
+  }
+  return { from: start.from, weights: decodeModel(bytes, start.path).weights, weightsHash: start.weightsHash, source: start.path };
 }
 
 function saveRunModels(dir: string, run: SweepRun, model: Sequential, reduced: Sequential, result: SweepResult): void {

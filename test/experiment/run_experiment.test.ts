@@ -56,7 +56,7 @@ describe('runExperiment', async () => {
 
   it('names the bad field of a spec', async () => {
     const bad = (patch: object) => runExperiment(engine, { ...SPEC, ...patch } as ExperimentSpec, data);
-    await expect(bad({ epochs: 0 })).rejects.toThrow(/^experiment.epochs = 0: expected a positive integer/);
+    await expect(bad({ epochs: 1.5 })).rejects.toThrow(/^experiment.epochs = 1.5: expected a non-negative integer/);
     await expect(bad({ fineTune: { epochs: 1 } })).rejects.toThrow(/^experiment.fineTune = .*: expected a prune step to fine-tune after/);
     await expect(bad({ validationSamples: 256 })).rejects.toThrow(/^validationSamples = 256: expected fewer than the 256 training samples/);
     await expect(bad({ iterative: { interval: 1, floor: 0.5, validationSplit: 0.2 }, prune: { fraction: 0.5 } })).rejects.toThrow(/^experiment.iterative = .*: expected no iterative loop beside validationSamples or prune/);

@@ -3,10 +3,11 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../io/model_files_node.js';
 import { ArgumentError } from '../../errors.js';
-import { checkSweepConfig, checkSweepModels, DEFAULT_CHECKPOINT_STEPS, sweepRuns, type SweepConfig, type SweepRun } from '../../sweep/config.js';
+import { checkSweepConfig, checkSweepModels, DEFAULT_CHECKPOINT_STEPS, startRun, sweepRuns, type SweepConfig, type SweepRun } from '../../sweep/config.js';
 import { sweepRunHash } from '../../sweep/fingerprint.js';
 import { describeMergeProblems, mergeProblemCount, mergeSweepRows } from '../../sweep/merge.js';
 import { kernelThreadsPerWorker, runSweepPool } from '../../sweep/pool.js';
+import { runModelPath, type RunStartFile } from '../../sweep/worker.js';
 import { sweepMarkdown, sweepPoints, sweepSvg } from '../../sweep/report.js';
 import { renderSweepPage } from '../../report/sweep_page.js';
 import { appendSweepResult, readSweepResults, type SweepRow } from '../../sweep/results_file.js';
@@ -370,6 +371,12 @@ export const sweep: Command = {
     // A run recorded just before a kill may still have its checkpoint.
     for (const id of done.keys()) runCheckpointFile(runCheckpointPath(checkpointDir, id)).remove();
     const pending = runs.filter((r) => !done.has(r.id));
+    for (const r of pending) {
+      const source = startRun(config, r);
+      if (source && !done.has(source.id) && !pending.some((p) => p.id === source.id)) {
+        throw new UsageError(`${r.id} starts from ${source.id}'s final model, which runs in another shard: a run and the run it starts from must share a shard (or run the sweep unsharded)`);
+      }
+    }
     const failures: string[] = [];
     const stopped: string[] = [];
 
@@ -388,8 +395,21 @@ export const sweep: Command = {
       // SIGINT/SIGTERM: the runs stop at their next batch and write their checkpoints; a second signal exits at once.
       const interrupt = stopOnSignals(io);
       try {
-        const checkpoints = { dir: checkpointDir, everySteps: checkpointSteps, models: config.saveModels ? `${out}/${config.name}.models` : null };
-        await runSweepPool(config, pending, { jobs, kernelThreads, entry: threads ? entry : null, checkpoints, signal: interrupt.signal }, {
+        const models = `${out}/${config.name}.models`;
+        const checkpoints = { dir: checkpointDir, everySteps: checkpointSteps, models: config.saveModels ? models : null };
+        const startOf = (run: SweepRun): RunStartFile | null => {
+          const source = startRun(config, run);
+          return source ? { from: source.id, path: runModelPath(models, source.id), weightsHash: done.get(source.id)!.weightsHash } : null;
+        };
+        // Waves: a run whose method starts from another run's model waits until that run is recorded.
+        for (let left = pending; left.length && !interrupt.signal.aborted;) {
+          const ready = left.filter((r) => { const s = startRun(config, r); return !s || done.has(s.id); });
+          const waiting = left.filter((r) => !ready.includes(r));
+          if (ready.length === 0) {
+            for (const r of waiting) failures.push(`${r.id}: not run: ${startRun(config, r)!.id}, whose final model it starts from, did not finish`);
+            break;
+          }
+          await runSweepPool(config, ready, { jobs, kernelThreads, entry: threads ? entry : null, checkpoints, startOf, signal: interrupt.signal }, {
           onStart: (slot, run) => progress.start(slot, run),
           onProgress: (slot, run, p) => progress.progress(slot, run, p),
           onNote: (slot, run, text) => progress.note(slot, run, text),
@@ -410,7 +430,9 @@ export const sweep: Command = {
             failures.push(`${run.id}: ${e.name}: ${e.message}`);
             progress.done(slot, `${run.id}: FAILED: ${e.name}: ${e.message}`);
           },
-        });
+          });
+          left = waiting;
+        }
       } finally {
         interrupt.dispose();
       }
