@@ -9,8 +9,19 @@ export interface SweepPoint {
   accuracy: number;
   accuracyStd: number;
   reducedAccuracy: number;
+  reducedAccuracyStd: number;
+  /** Validation accuracy (the last epoch's, or the kept checkpoint's), when the rows have one. */
+  valAccuracy?: number;
+  valAccuracyStd?: number;
   /** Nonzero parameters of the reduced model: what is left of the network. */
   remaining: number;
+  remainingStd: number;
+  /** Nonzero kernel weights of the trained model (biases and batch norm left out): what the pruning papers count. */
+  nonzeroWeights: number;
+  nonzeroWeightsStd: number;
+  kernelWeights: number;
+  /** The method the runs started from (the method's start), if any. */
+  startedFrom?: string;
   params: number;
   reducedParams: number;
   flops: number;
@@ -33,14 +44,23 @@ export function sweepPoints(config: SweepConfig, results: SweepResult[]): SweepP
       const rs = results.filter((r) => r.method === m.name && r.strength === strength);
       if (rs.length === 0) continue;
       const avg = (f: (r: SweepResult) => number) => mean(rs.map(f));
+      const sd = (f: (r: SweepResult) => number) => std(rs.map(f));
+      const validated = rs.every((r) => r.valAccuracy !== undefined);
       points.push({
         method: m.name,
         strength,
         seeds: rs.length,
         accuracy: avg((r) => r.testAccuracy),
-        accuracyStd: std(rs.map((r) => r.testAccuracy)),
+        accuracyStd: sd((r) => r.testAccuracy),
         reducedAccuracy: avg((r) => r.reducedAccuracy),
+        reducedAccuracyStd: sd((r) => r.reducedAccuracy),
+        ...(validated ? { valAccuracy: avg((r) => r.valAccuracy!), valAccuracyStd: sd((r) => r.valAccuracy!) } : {}),
         remaining: avg((r) => r.reducedNonzeroParams),
+        remainingStd: sd((r) => r.reducedNonzeroParams),
+        nonzeroWeights: avg((r) => r.kernelWeights - r.kernelZeros),
+        nonzeroWeightsStd: sd((r) => r.kernelWeights - r.kernelZeros),
+        kernelWeights: rs[0].kernelWeights,
+        ...(m.start ? { startedFrom: m.start.method } : {}),
         params: rs[0].params,
         reducedParams: avg((r) => r.reducedParams),
         flops: rs[0].flops,
@@ -59,18 +79,23 @@ export function sweepPoints(config: SweepConfig, results: SweepResult[]): SweepP
 const pct = (v: number, digits = 2) => `${(100 * v).toFixed(digits)}%`;
 const count = (v: number) => Math.round(v).toLocaleString('en-US');
 
-/** The markdown table of a sweep: one row per method and strength. */
+/** The markdown table of a sweep: one row per method and strength, mean ± standard deviation over seeds where there are several. */
 export function sweepTable(points: SweepPoint[]): string {
+  const validated = points.some((p) => p.valAccuracy !== undefined);
+  const spread = (p: SweepPoint, sd: number, f: (v: number) => string) => (p.seeds > 1 ? ` ± ${f(sd)}` : '');
   const rows = points.map((p) =>
-    `| ${p.method} | ${p.strength} | ${p.epochs} | ${pct(p.accuracy)}${p.seeds > 1 ? ` ± ${pct(p.accuracyStd)}` : ''} | ${pct(p.reducedAccuracy)} | ` +
-      `${count(p.remaining)} (${pct(p.remaining / p.params, 1)}) | ${count(p.reducedParams)} | ${pct(p.reducedFlops / p.flops, 1)} | ` +
-      `${pct(p.kernelZeroFraction, 1)} | ${Math.round(p.deadUnits)} of ${p.hiddenUnits} | ${p.seeds} |`,
+    `| ${p.method}${p.startedFrom ? ` (from ${p.startedFrom})` : ''} | ${p.strength} | ${p.epochs} | ` +
+      `${validated ? `${p.valAccuracy === undefined ? '-' : `${pct(p.valAccuracy)}${spread(p, p.valAccuracyStd!, pct)}`} | ` : ''}` +
+      `${pct(p.accuracy)}${spread(p, p.accuracyStd, pct)} | ${pct(p.reducedAccuracy)}${spread(p, p.reducedAccuracyStd, pct)} | ` +
+      `${count(p.nonzeroWeights)}${spread(p, p.nonzeroWeightsStd, count)} (${pct(p.nonzeroWeights / p.kernelWeights, 1)}) | ` +
+      `${count(p.remaining)}${spread(p, p.remainingStd, count)} (${pct(p.remaining / p.params, 1)}) | ${count(p.reducedParams)} | ${pct(p.reducedFlops / p.flops, 1)} | ` +
+      `${Math.round(p.deadUnits)} of ${p.hiddenUnits} | ${p.seeds} |`,
   );
-  return [
-    '| method | strength | epochs | test accuracy | reduced model accuracy | nonzero parameters left | dense parameters after reduction | FLOPs after reduction | kernel weights exactly 0 | removable units | seeds |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-  ].join('\n');
+  const columns = [
+    'method', 'strength', 'epochs', ...(validated ? ['validation accuracy'] : []), 'test accuracy', 'reduced model accuracy',
+    'nonzero kernel weights', 'nonzero parameters left', 'dense parameters after reduction', 'FLOPs after reduction', 'removable units', 'seeds',
+  ];
+  return [`| ${columns.join(' | ')} |`, `|${columns.map(() => '---|').join('')}`, ...rows].join('\n');
 }
 
 /** 2000 -> 2k, 5e6 -> 5M. */
@@ -94,9 +119,8 @@ export function escapeXml(s: string): string {
 export function sweepSvg(points: SweepPoint[], title: string): string {
   const methods = [...new Set(points.map((p) => p.method))];
   const [W, H, panelW, top, bottom, left] = [1020, 400, 430, 40, 60, 60];
-  const accuracies = points.map((p) => p.reducedAccuracy);
-  let yLo = Math.min(...accuracies);
-  let yHi = Math.max(...accuracies);
+  let yLo = Math.min(...points.map((p) => p.reducedAccuracy - p.reducedAccuracyStd));
+  let yHi = Math.max(...points.map((p) => p.reducedAccuracy + p.reducedAccuracyStd));
   const pad = Math.max(0.005, (yHi - yLo) * 0.08);
   yLo = Math.max(0, yLo - pad);
   yHi = Math.min(1, yHi + pad);
@@ -137,6 +161,16 @@ export function sweepSvg(points: SweepPoint[], title: string): string {
       const ps = points.filter((p) => p.method === m && value(p) > 0);
       if (ps.length > 1) svg += `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${ps.map((p) => `${x(value(p)).toFixed(1)},${y(p.reducedAccuracy).toFixed(1)}`).join(' ')}"/>`;
       for (const p of ps) {
+        // Over several seeds: one standard deviation of the accuracy (and of the parameters left) either side.
+        if (p.seeds > 1) {
+          const [cx, cy] = [x(value(p)), y(p.reducedAccuracy)];
+          const [y0, y1] = [y(Math.max(yLo, p.reducedAccuracy - p.reducedAccuracyStd)), y(Math.min(yHi, p.reducedAccuracy + p.reducedAccuracyStd))];
+          svg += `<line class="error-bar" x1="${cx.toFixed(1)}" y1="${y0.toFixed(1)}" x2="${cx.toFixed(1)}" y2="${y1.toFixed(1)}" stroke="${color}"/>`;
+          if (panel === 0 && p.remainingStd > 0) {
+            const [x0, x1] = [x(Math.max(1, p.remaining - p.remainingStd)), x(p.remaining + p.remainingStd)];
+            svg += `<line class="error-bar" x1="${x0.toFixed(1)}" y1="${cy.toFixed(1)}" x2="${x1.toFixed(1)}" y2="${cy.toFixed(1)}" stroke="${color}"/>`;
+          }
+        }
         svg += `<circle cx="${x(value(p)).toFixed(1)}" cy="${y(p.reducedAccuracy).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${m} strength ${p.strength}: ${pct(p.reducedAccuracy)}, ${count(value(p))}`)}</title></circle>`;
       }
     });
@@ -155,7 +189,7 @@ export function sweepMarkdown(
   options: { epochsPlot?: boolean; pruningPlot?: boolean; zerosPlot?: boolean; validationPlot?: boolean } = {},
 ): string {
   const model = typeof config.model === 'string' ? config.model : 'a custom model spec';
-  const methods = config.methods.map((m) => `- **${m.name}**: \`${JSON.stringify(m.optimizer)}\`${m.prune ? `, then prune \`${JSON.stringify(m.prune)}\`` : ''}` +
+  const methods = config.methods.map((m) => `- **${m.name}**: ${m.start ? `from ${m.start.method}'s final model${m.start.strength !== undefined ? ` (strength ${m.start.strength})` : ''}, ${m.epochs === 0 ? 'no further training' : `${m.epochs ?? config.epochs} epochs of`} ` : ''}\`${JSON.stringify(m.optimizer)}\`${m.prune ? `, then prune \`${JSON.stringify(m.prune)}\`` : ''}` +
     `${m.fineTune ? ` and fine-tune ${m.fineTune.epochs} epochs${m.fineTune.optimizer ? ` with \`${JSON.stringify(m.fineTune.optimizer)}\`` : ''}` +
       `${m.fineTune.rounds !== undefined && m.fineTune.rounds !== 1 ? `, prune and fine-tune repeated ${m.fineTune.rounds} times` : ''}${m.fineTune.keep === 'best' ? ', keeping the best validation epoch' : ''}` : ''}` +
     `${m.iterative ? `, trained with iterative pruning \`${JSON.stringify(m.iterative)}\`` : ''}; strengths ${(m.strengths ?? [0]).join(', ')}`);
@@ -169,9 +203,11 @@ ${methods.join('\n')}
 Command: \`${command}\`
 
 Every run is trained, pruned and fine-tuned where its method says so, measured (kernel weights
-exactly 0, hidden units whose group norm is below xi), then physically reduced; "nonzero parameters
-left" counts the nonzero entries of the reduced model, and the plot shows the reduced model's test
-accuracy.
+exactly 0, hidden units whose group norm is below xi), then physically reduced. "Nonzero kernel
+weights" counts the trained model's nonzero kernel entries (biases and batch norm left out, as
+pruning papers count); "nonzero parameters left" counts every nonzero entry of the reduced model.
+With several seeds a cell is the mean ± the standard deviation, and the plot's bars span one
+standard deviation; the plot shows the reduced model's test accuracy.
 
 ${sweepTable(points)}
 
