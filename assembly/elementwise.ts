@@ -63,3 +63,27 @@ export function maskMultiply(x: usize, mask: usize, n: i32): void {
     store<f32>(x + o, load<f32>(x + o) * load<f32>(mask + o));
   }
 }
+
+// x[0..n): every subnormal value (0 < |x| < 2^-126) becomes a zero of its sign. WebAssembly has no
+// flush-to-zero mode, and x86 cores take a microcode assist (about 100 cycles) on each subnormal
+// operand or result, so weights and optimizer moments that decay through the subnormal range slow
+// every GEMM that reads them. NaN and infinities are kept.
+export function flushSubnormals(x: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const smallest = f32x4.splat(1.17549435e-38);
+    const sign = i32x4.splat(0x80000000);
+    for (; i + 4 <= n; i += 4) {
+      const p = x + (<usize>i << 2);
+      const v = v128.load(p);
+      // Lanes below the smallest normal keep only their sign bit; lt is false for NaN.
+      const tiny = f32x4.lt(f32x4.abs(v), smallest);
+      v128.store(p, v128.and(v, v128.or(v128.not(tiny), sign)));
+    }
+  }
+  for (; i < n; i++) {
+    const p = x + (<usize>i << 2);
+    const v = load<f32>(p);
+    if (Mathf.abs(v) < 1.17549435e-38) store<u32>(p, load<u32>(p) & 0x80000000);
+  }
+}

@@ -20,5 +20,5 @@ export { batchNormForwardTrain, batchNormForwardInference, batchNormBackward, ba
 export { softmaxCrossEntropy, softmaxCrossEntropyDense, softmax, meanSquaredError } from "./loss";
 export { sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, adagradUpdate } from "./optim";
 export { columnNorms, rowNorms, countBelow, sumSquares } from "./norms";
-export { fill, copy, scale, axpy, maskMultiply } from "./elementwise";
+export { fill, copy, scale, axpy, maskMultiply, flushSubnormals } from "./elementwise";
 export { addL1Gradient, sumAbs, sumAbsPow, pnormDecayPrepare, pnormDecayApply, softThreshold, scaleColumns, scaleRows, selectiveDecayGradient, lobsterDecay } from "./regularize";

@@ -198,4 +198,6 @@ export interface Backend {
   axpy(y: Ptr, x: Ptr, n: number, a: number): void;
   /** x *= mask, elementwise */
   maskMultiply(x: Ptr, mask: Ptr, n: number): void;
+  /** Every subnormal x (0 < |x| < 2^-126) becomes a zero of its sign; NaN and infinities stay. */
+  flushSubnormals(x: Ptr, n: number): void;
 }

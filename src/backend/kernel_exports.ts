@@ -75,6 +75,7 @@ export interface KernelExports {
   scale(x: Ptr, n: number, a: number): void;
   axpy(y: Ptr, x: Ptr, n: number, a: number): void;
   maskMultiply(x: Ptr, mask: Ptr, n: number): void;
+  flushSubnormals(x: Ptr, n: number): void;
   // assembly/regularize.ts
   addL1Gradient(g: Ptr, w: Ptr, n: number, lambda: number): void;
   sumAbs(x: Ptr, n: number, out: Ptr): void;

@@ -1,6 +1,9 @@
 import type { Arena, Ptr } from './arena.js';
 import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
 
+/** 2^-126, the smallest normal float32: below it (and above 0) values are subnormal. */
+const SMALLEST_NORMAL = 2 ** -126;
+
 /**
  * The activation formulas, defined once: y = f(x) for one value, in f64. The reference kernels
  * apply them elementwise; reduction uses them to carry a dead unit's constant output forward.
@@ -567,6 +570,14 @@ export function createReferenceBackend(arena: Arena): Backend {
     maskMultiply(x, mask, n) {
       const h = f();
       for (let i = 0; i < n; i++) h[at(x) + i] *= h[at(mask) + i];
+    },
+
+    flushSubnormals(x, n) {
+      const h = f();
+      for (let i = 0; i < n; i++) {
+        const v = h[at(x) + i];
+        if (v !== 0 && Math.abs(v) < SMALLEST_NORMAL) h[at(x) + i] = v < 0 ? -0 : 0;
+      }
     },
   };
 }

@@ -64,7 +64,7 @@ export const POOL_OPS = [
   'gemmRows', 'convGemmRows', 'convFilterGemmRows', 'convInputGemm', 'sparseMatmulRows', 'sparseConvolution', 'im2col', 'col2im',
   'sgdUpdate', 'momentumUpdate', 'adamUpdate', 'biasAdd', 'maxPoolForwardImages', 'maxPoolBackwardRange',
   'reluForward', 'reluBackward', 'leakyReluForward', 'leakyReluBackward', 'eluForward', 'eluBackward',
-  'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
+  'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward', 'flushSubnormals',
 ] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 

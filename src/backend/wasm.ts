@@ -238,5 +238,6 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     scale: (x, n, a) => void k.scale(x, n, a),
     axpy: (y, x, n, a) => void k.axpy(y, x, n, a),
     maskMultiply: (x, mask, n) => void k.maskMultiply(x, mask, n),
+    flushSubnormals: (x, n) => updateRanges('flushSubnormals', [x], n, []),
   };
 }

@@ -99,11 +99,21 @@ export class Chain {
     for (const t of this.transforms) t.init(engine, params, this.optimizer);
   }
 
-  /** One update of the weights from the gradients in params.grad. */
+  /**
+   * One update of the weights from the gradients in params.grad. Then every subnormal weight and
+   * optimizer-state value (0 < |x| < 2^-126) becomes zero, as CPU frameworks' flush-to-zero mode
+   * does (TensorFlow sets it by default): weights that a regulariser decays toward zero pass
+   * through the subnormal range, where x86 cores take a microcode assist on every operation that
+   * reads them, and WebAssembly has no such mode to set. Values that small change no sum of
+   * normal-sized terms.
+   */
   step(context: StepContext): void {
     for (const t of this.transforms) t.beforeUpdate?.(context);
     this.optimizer.update(context);
     for (const t of this.transforms) t.afterUpdate?.(context);
+    const b = context.engine.backend;
+    b.flushSubnormals(context.params.ptr, context.params.size);
+    for (const r of this.optimizer.stateRegions()) b.flushSubnormals(r.ptr, r.size);
   }
 
   /** The sum of the transforms' penalties at the current weights. */

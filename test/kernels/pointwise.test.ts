@@ -171,6 +171,23 @@ describe.each(BUILDS)('pointwise kernels (%s build) against the reference', (bui
     expect(count).toBe(2);
   });
 
+  it('flushSubnormals zeroes exactly the subnormals, keeping their sign, and leaves normals, zeros, infinities and NaN alone', () => {
+    const smallest = 2 ** -126;
+    const special = [smallest, -smallest, Math.fround(smallest * (1 - 2 ** -23)), -(2 ** -149), 2 ** -149, 1e-39, -1e-40, 0, -0, Infinity, -Infinity, NaN, 1, -3.5, 1e-30, -1e-37];
+    for (const n of LENGTHS) {
+      const random = rng(n + 11);
+      const x = Float32Array.from({ length: n }, (_, i) => (random() < 0.5 ? special[i % special.length] : (random() - 0.5) * 10 ** -Math.floor(random() * 40)));
+      const [w, r] = h.both({ x }, (b, p) => b.flushSubnormals(p.x, n));
+      // Bit for bit, so -0 and NaN compare as themselves.
+      expect(new Uint32Array(w.x.buffer, w.x.byteOffset, n)).toEqual(new Uint32Array(r.x.buffer, r.x.byteOffset, n));
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        const subnormal = v !== 0 && Math.abs(v) < smallest;
+        expect(Object.is(r.x[i], subnormal ? (v < 0 ? -0 : 0) : v), `x[${i}] = ${v}`).toBe(true);
+      }
+    }
+  });
+
   it('fill, copy, scale, axpy and masked multiply', () => {
     for (const n of LENGTHS) {
       const random = rng(n + 2);

@@ -51,6 +51,39 @@ describe('optimizer chains', () => {
     expect(params.ranges({ layers: ['other'] })).toEqual([]);
   });
 
+  it('every step flushes subnormal weights and optimizer moments to zero, and leaves normal values as the closed form gives them', () => {
+    setup();
+    const kernel = params.values(params.tensor('d/kernel'));
+    // w0 stays subnormal after the step (0 gradient); w1 lands in the subnormal range; w2 is the smallest normal.
+    kernel.set([1e-39, 3e-38, 2 ** -126, 0.5, -0.25, 1]);
+    const before = Array.from(kernel);
+    const c = chain(sgd({ lr: 0.5 }));
+    c.init(engine, params);
+    const g = [0, Math.fround(3e-38 - 1e-38) / 0.5, 0, 0.1, 0.2, -0.3];
+    params.values(params.tensor('d/kernel'), params.grad).set(g);
+    params.values(params.tensor('d/bias'), params.grad).fill(0);
+    c.step({ engine, params, step: 0, lr: 0.5 });
+    const after = Array.from(kernel);
+    expect(after.slice(0, 2)).toEqual([0, 0]);
+    expect(after[2]).toBe(2 ** -126);
+    expectClose(after.slice(3), before.slice(3).map((v, i) => v - 0.5 * g[i + 3]), { rtol: 1e-7 });
+    // Adam's first moment of a gradient 1e-37 is 1e-38 after one step: subnormal, so 0; the weight's
+    // update then uses the moment before the flush (the step is taken first).
+    setup();
+    const a = chain(adam({ lr: 1e-3 }));
+    a.init(engine, params);
+    params.values(params.tensor('d/kernel'), params.grad).set([1e-37, 1, 1, 1, 1, 1]);
+    params.values(params.tensor('d/bias'), params.grad).fill(1);
+    a.step({ engine, params, step: 0, lr: 1e-3 });
+    const [m, v] = a.optimizer.stateRegions().map((r) => engine.arena.f32(r.ptr, r.size));
+    expect(m[0]).toBe(0);
+    expect(v[0]).toBe(0);
+    expect(m[1]).toBeCloseTo(0.1, 7);
+    for (const r of a.optimizer.stateRegions()) {
+      for (const x of engine.arena.f32(r.ptr, r.size)) expect(x === 0 || Math.abs(x) >= 2 ** -126).toBe(true);
+    }
+  });
+
   it('SGD with coupled L2 on kernels: w -= lr (g + lambda w); biases get no decay', () => {
     setup();
     const c = chain(l2({ lambda: 0.1 }), sgd({ lr: 0.5 }));
