@@ -81,3 +81,19 @@ export function epochRecord(model: Sequential, phase: EpochRecord['phase'], log:
     kernelZeros, kernelBelowEps: Math.round(sparsity.zeroWeights), layers,
   };
 }
+
+/**
+ * The validation loss and accuracy of the model a run ends with: the last epoch's, or with
+ * `fineTune.keep: 'best'` the epoch the last fine-tuning round kept (its first best validation
+ * accuracy, as fit's early stopping keeps it). Also for rows written before rows recorded the kept
+ * epoch (their history has every epoch).
+ */
+export function keptValidation(records: readonly EpochRecord[], fineTune: { epochs: number; keep?: 'last' | 'best' } | undefined): { valLoss?: number; valAccuracy?: number } {
+  const last = records[records.length - 1];
+  if (last?.valAccuracy === undefined) return {};
+  if (fineTune?.keep !== 'best') return { valLoss: last.valLoss!, valAccuracy: last.valAccuracy };
+  const round = records.filter((r) => r.phase === 'fine-tune').slice(-fineTune.epochs);
+  let kept = round[0] ?? last;
+  for (const r of round) if (r.valAccuracy! > kept.valAccuracy!) kept = r;
+  return { valLoss: kept.valLoss!, valAccuracy: kept.valAccuracy! };
+}

@@ -1,5 +1,6 @@
-import type { SweepConfig } from './config.js';
+import { withStrength, type SweepConfig } from './config.js';
 import type { SweepResult } from './run.js';
+import { keptValidation } from '../experiment/epoch_record.js';
 
 /** One method x strength, averaged over its seeds. */
 export interface SweepPoint {
@@ -45,7 +46,10 @@ export function sweepPoints(config: SweepConfig, results: SweepResult[]): SweepP
       if (rs.length === 0) continue;
       const avg = (f: (r: SweepResult) => number) => mean(rs.map(f));
       const sd = (f: (r: SweepResult) => number) => std(rs.map(f));
-      const validated = rs.every((r) => r.valAccuracy !== undefined);
+      // The kept model's validation score, recomputed from the history for rows that recorded the last epoch's.
+      const tune = withStrength(m, strength).fineTune;
+      const valOf = (r: SweepResult) => (r.history && !m.iterative ? keptValidation(r.history, tune).valAccuracy : r.valAccuracy);
+      const validated = rs.every((r) => valOf(r) !== undefined);
       points.push({
         method: m.name,
         strength,
@@ -54,7 +58,7 @@ export function sweepPoints(config: SweepConfig, results: SweepResult[]): SweepP
         accuracyStd: sd((r) => r.testAccuracy),
         reducedAccuracy: avg((r) => r.reducedAccuracy),
         reducedAccuracyStd: sd((r) => r.reducedAccuracy),
-        ...(validated ? { valAccuracy: avg((r) => r.valAccuracy!), valAccuracyStd: sd((r) => r.valAccuracy!) } : {}),
+        ...(validated ? { valAccuracy: avg((r) => valOf(r)!), valAccuracyStd: sd((r) => valOf(r)!) } : {}),
         remaining: avg((r) => r.reducedNonzeroParams),
         remainingStd: sd((r) => r.reducedNonzeroParams),
         nonzeroWeights: avg((r) => r.kernelWeights - r.kernelZeros),

@@ -1,6 +1,6 @@
 import type { Engine } from '../backend/engine.js';
 import type { Dataset } from '../data/dataset.js';
-import { kernelZeroCount, type EpochRecord } from '../experiment/epoch_record.js';
+import { kernelZeroCount, keptValidation, type EpochRecord } from '../experiment/epoch_record.js';
 import type { PruningEvaluation } from '../prune/iterative.js';
 import { runExperiment, type ExperimentSpec } from '../experiment/run_experiment.js';
 import type { NamedWeight, Sequential } from '../model/sequential.js';
@@ -41,7 +41,7 @@ export interface SweepResult extends SweepRun {
   evaluationLog?: PruningEvaluation[];
   /** With liveReduction: each cut (epochs done, steps, units removed, parameters after it). */
   liveCuts?: { epoch: number; step: number; removed: number; parameters: number }[];
-  /** With validationSamples: the last epoch's validation loss (the accuracy is valAccuracy). */
+  /** With validationSamples: the final model's validation loss and accuracy (keptValidation: the last epoch's, or the fine-tuning epoch kept). */
   valLoss?: number;
   /** Every epoch of the main training and of the fine-tune, with its sparsity (see EpochRecord). */
   history?: EpochRecord[];
@@ -166,7 +166,7 @@ export async function executeSweepRun(
       ...(r.iterative ? { evaluations: r.iterative.evaluations } : {}),
       ...(r.iterative?.log ? { evaluationLog: r.iterative.log } : {}),
       ...(spec.liveReduction ? { liveCuts: r.reductions.map((c) => ({ epoch: c.epoch, step: c.step, removed: c.removed, parameters: c.parameters.after })) } : {}),
-      ...(spec.validationSamples ? lastValidation(r.history) : {}),
+      ...(spec.validationSamples ? keptValidation(r.history, spec.fineTune) : {}),
       ...(r.history.length ? { history: r.history } : {}),
       ...(source ? { startedFrom: source.id } : {}),
       weightsHash: await weightsHash(model.getWeights()),
@@ -197,10 +197,4 @@ export function sweepRunSpec(config: SweepConfig, run: SweepRun): ExperimentSpec
     ...(method.liveReduction ? { liveReduction: method.liveReduction } : {}),
     ...(config.xi !== undefined ? { xi: config.xi } : {}),
   };
-}
-
-/** The last epoch's validation loss and accuracy, for the row. */
-function lastValidation(records: readonly EpochRecord[]): Pick<SweepResult, 'valLoss' | 'valAccuracy'> {
-  const last = records[records.length - 1];
-  return last?.valAccuracy === undefined ? {} : { valLoss: last.valLoss!, valAccuracy: last.valAccuracy };
 }

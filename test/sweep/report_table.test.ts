@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSweepConfig, type SweepConfig } from '../../src/sweep/config.js';
 import { sweepPoints, sweepSvg, sweepTable } from '../../src/sweep/report.js';
 import type { SweepResult } from '../../src/sweep/run.js';
+import { keptValidation, type EpochRecord } from '../../src/experiment/epoch_record.js';
 
 const CONFIG = checkSweepConfig({
   name: 'table', dataset: 'mnist', model: 'lenet-300-100', epochs: 4, seeds: [1, 2, 3], saveModels: true,
@@ -55,5 +56,22 @@ describe('the sweep table and plot', () => {
     // dense: a vertical bar in each panel (its parameters do not vary); pruned: vertical in each, horizontal in the first.
     expect(svg.match(/class="error-bar"/g)).toHaveLength(5);
     expect(sweepSvg(sweepPoints(CONFIG, [rows[0], rows[3]]), 't')).not.toMatch(/error-bar/);
+  });
+
+  it("reports the kept model's validation score: the first best epoch of the last fine-tuning round with keep 'best', else the last epoch", () => {
+    const epoch = (phase: 'train' | 'fine-tune', valAccuracy: number) => ({ phase, valAccuracy, valLoss: 1 - valAccuracy }) as EpochRecord;
+    // Two rounds of 3 epochs: the last round's best is 0.95 (its first), not the first round's 0.99 nor the last epoch's 0.93.
+    const history = [epoch('train', 0.97), epoch('fine-tune', 0.99), epoch('fine-tune', 0.9), epoch('fine-tune', 0.9), epoch('fine-tune', 0.95), epoch('fine-tune', 0.95), epoch('fine-tune', 0.93)];
+    expect(keptValidation(history, { epochs: 3, keep: 'best' })).toEqual({ valAccuracy: 0.95, valLoss: 1 - 0.95 });
+    expect(keptValidation(history, { epochs: 3, keep: 'last' })).toEqual({ valAccuracy: 0.93, valLoss: 1 - 0.93 });
+    expect(keptValidation(history, undefined)).toEqual({ valAccuracy: 0.93, valLoss: 1 - 0.93 });
+    expect(keptValidation([{ phase: 'train' } as EpochRecord], undefined)).toEqual({});
+    // The table recomputes it from a row's history, so rows that recorded the last epoch's score read right.
+    const config = checkSweepConfig({
+      ...CONFIG, validationSamples: 100, saveModels: false,
+      methods: [{ name: 'tuned', optimizer: { type: 'adam' }, prune: { fraction: 0.5 }, fineTune: { epochs: 3, rounds: 2, keep: 'best' } }],
+    }) as SweepConfig;
+    const r = { ...row('tuned', 0, 1, { test: 0.9, reduced: 0.9, val: 0.93, zeros: 0, left: 1000 }), history };
+    expect(sweepPoints(config, [r])[0].valAccuracy).toBe(0.95);
   });
 });
