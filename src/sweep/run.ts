@@ -34,7 +34,11 @@ export interface SweepResult extends SweepRun {
   flops: number;
   reducedFlops: number;
   reducedAccuracy: number;
-  /** Iterative pruning only: the best checkpoint's validation accuracy and the evaluations made. */
+  /**
+   * The final model's validation accuracy: with iterative pruning the kept checkpoint's; with
+   * validationSamples the last epoch's, or the fine-tuning epoch kept (keptValidation). Iterative
+   * pruning only: the evaluations made.
+   */
   valAccuracy?: number;
   evaluations?: number;
   /** Iterative pruning only: each evaluation (step, epoch, validation accuracy, share of the weights left, pruned or not). */

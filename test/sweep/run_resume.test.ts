@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
-import { createDataset } from '../../src/data/dataset.js';
 import { decodeCheckpoint } from '../../src/io/checkpoint.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { adam } from '../../src/optim/optimizers.js';
@@ -12,7 +11,7 @@ import { sweepRunHash } from '../../src/sweep/fingerprint.js';
 import type { ExperimentCheckpointInfo } from '../../src/experiment/run_experiment.js';
 import { executeSweepRun, type SweepResult } from '../../src/sweep/run.js';
 import type { RunCheckpointStore } from '../../src/sweep/run_checkpoint_file.js';
-import { rng, uniform } from '../support/random.js';
+import { threeClassData } from '../support/toy_data.js';
 
 // 400 rows in batches of 16: 25 steps an epoch; checkpoints every 7 steps and at epoch ends.
 const CONFIG = checkSweepConfig({
@@ -25,15 +24,7 @@ const CONFIG = checkSweepConfig({
 }) as SweepConfig;
 const [HOYER, ITER] = sweepRuns(CONFIG);
 
-function data() {
-  const random = rng(5);
-  const make = (n: number) => {
-    const x = uniform(random, n * 8);
-    const y = Uint8Array.from({ length: n }, (_, i) => (x[i * 8] > 0.3 ? 2 : x[i * 8 + 1] > 0 ? 1 : 0));
-    return createDataset({ x, y, shape: [8], classes: 3 });
-  };
-  return { train: make(400), test: make(200) };
-}
+const data = () => threeClassData(5, 400, 200);
 
 class Interrupted extends Error {}
 

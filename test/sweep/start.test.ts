@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
-import { createDataset } from '../../src/data/dataset.js';
 import { runExperiment } from '../../src/experiment/run_experiment.js';
 import { loadModelFile } from '../../src/io/model_files_node.js';
 import type { NamedWeight } from '../../src/model/sequential.js';
@@ -13,21 +12,13 @@ import { checkSweepConfig, startRun, sweepRuns } from '../../src/sweep/config.js
 import { sweepRunHash, weightsHash } from '../../src/sweep/fingerprint.js';
 import { executeSweepRun } from '../../src/sweep/run.js';
 import { runModelPath } from '../../src/sweep/worker.js';
-import { rng, uniform } from '../support/random.js';
+import { threeClassData } from '../support/toy_data.js';
 import { tempDir } from '../support/temp_dir.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = { layers: [{ type: 'dense', units: 12 }, { type: 'relu' }, { type: 'dense', units: 3 }] };
 
-function data() {
-  const random = rng(9);
-  const make = (n: number) => {
-    const x = uniform(random, n * 8);
-    const y = Uint8Array.from({ length: n }, (_, i) => (x[i * 8] > 0.3 ? 2 : x[i * 8 + 1] > 0 ? 1 : 0));
-    return createDataset({ x, y, shape: [8], classes: 3 });
-  };
-  return { train: make(300), test: make(120) };
-}
+const data = () => threeClassData(9, 300, 120);
 
 const BASE = {
   name: 'start', dataset: 'mnist', model: MODEL, epochs: 2, batchSize: 16, saveModels: true,

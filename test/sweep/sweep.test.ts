@@ -13,6 +13,7 @@ import { executeSweepRun } from '../../src/sweep/run.js';
 import { runModelPath } from '../../src/sweep/worker.js';
 import { loadModelFile } from '../../src/io/model_files_node.js';
 import { rng, uniform } from '../support/random.js';
+import { threeClassData } from '../support/toy_data.js';
 import { tempDir } from '../support/temp_dir.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -103,13 +104,7 @@ describe('sweep config', () => {
 describe('sweep runs', () => {
   it('train, prune and fine-tune, measure and reduce one run; the report aggregates', async () => {
     const engine = await init();
-    const random = rng(3);
-    const make = (n: number) => {
-      const x = uniform(random, n * 8);
-      const y = Uint8Array.from({ length: n }, (_, i) => (x[i * 8] > 0.3 ? 2 : x[i * 8 + 1] > 0 ? 1 : 0));
-      return createDataset({ x, y, shape: [8], classes: 3 });
-    };
-    const data = { train: make(512), test: make(256) };
+    const data = threeClassData(3, 512, 256);
     const config = checkSweepConfig(BASE) as SweepConfig;
     const results = [];
     for (const run of sweepRuns(config)) results.push(await executeSweepRun(engine, config, run, data));
