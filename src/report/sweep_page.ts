@@ -1,4 +1,4 @@
-import type { SweepConfig } from '../sweep/config.js';
+import { strengthsText, sweepRuns, type SweepConfig } from '../sweep/config.js';
 import { removableUnitsCurves } from '../sweep/epochs_plot.js';
 import { sweepPoints, type SweepPoint } from '../sweep/report.js';
 import type { SweepResult } from '../sweep/run.js';
@@ -41,14 +41,14 @@ export function renderSweepPage(config: SweepConfig, results: readonly SweepResu
   const methods = [...new Set(points.map((p) => p.method))];
   const color = new Map(methods.map((m, i) => [m, PALETTE[i % PALETTE.length]]));
   const charts: ChartSpec[] = [];
-  const seeds = config.seeds ?? [1];
+  const seeds = new Set(sweepRuns(config).map((r) => r.seed));
   const parts = [
     '<header>',
     `<h1>${escapeHtml(`Sweep: ${config.name}`)}</h1>`,
     `<p class="meta">${[
       options.command ? `<code>${escapeHtml(options.command)}</code>` : '',
       escapeHtml(`${config.dataset}${config.limit ? ` (first ${formatCount(config.limit)} training samples)` : ''}, model ${typeof config.model === 'string' ? config.model : 'a custom spec'}, ` +
-        `${countNoun(config.epochs, 'epoch')}, batch ${config.batchSize ?? 64}, ${countNoun(seeds.length, 'seed')}; ${countNoun(results.length, 'run')} finished`),
+        `${countNoun(config.epochs, 'epoch')}, batch ${config.batchSize ?? 64}, ${countNoun(seeds.size, 'seed')}; ${countNoun(results.length, 'run')} finished`),
     ].filter(Boolean).join('<br>')}</p>`,
     config.description ? `<p class="lead">${escapeHtml(config.description)}</p>` : '',
     '</header>',
@@ -187,7 +187,7 @@ function setupSection(config: SweepConfig): string {
       m.prune ? `then prune ${specText(m.prune)}` : '',
       m.fineTune ? `fine-tune ${countNoun(m.fineTune.epochs, 'epoch')}${m.fineTune.optimizer ? ` with ${specText(m.fineTune.optimizer)}` : ''}` : '',
       m.iterative ? `iterative pruning ${specText(m.iterative)}` : '',
-      `strengths ${(m.strengths ?? [0]).join(', ')}`,
+      `strengths ${strengthsText(config, m)}`,
     ].filter(Boolean).join('; '),
   ] as const);
   return [

@@ -87,8 +87,14 @@ export const DEFAULT_CHECKPOINT_STEPS = 500;
 export interface SweepMethod {
   name: string;
   optimizer: OptimizerSpec;
-  /** Values for "$strength". Default [0] (one run, for a method without a placeholder). */
-  strengths?: number[];
+  /**
+   * Values for "$strength". Default [0] (one run, for a method without a placeholder). An entry
+   * `{ "value": 3e-5, "seeds": [1, 2, 3] }` gives that strength its own seeds: more seeds at the
+   * headline strength than across the rest of the sweep.
+   */
+  strengths?: (number | SweepStrength)[];
+  /** This method's seeds (default: the sweep's); a strength's own seeds take precedence. */
+  seeds?: number[];
   /** Epochs for this method (default: the sweep's); 0 with `start` only prunes and fine-tunes the start model. */
   epochs?: number;
   /**
@@ -109,6 +115,12 @@ export interface SweepMethod {
   iterative?: IterativeSpec;
   /** Live reduction during training (fit's `reduce` option), e.g. { "everyEpochs": 1 }. */
   liveReduction?: LiveReductionOptions;
+}
+
+/** A strength with its own seeds (SweepMethod.strengths). */
+export interface SweepStrength {
+  value: number;
+  seeds: number[];
 }
 
 /** Which run's final model a method's runs start from (SweepMethod.start). */
@@ -143,6 +155,45 @@ function numberList(argument: string, value: unknown, check: (a: string, v: unkn
   // Each value names runs (method/strength/seed): a repeat would give two runs one id.
   if (new Set(list).size !== list.length) throw new ArgumentError(argument, value, 'distinct numbers (each names runs)');
   return list;
+}
+
+// The model's seed rule (Sequential): a fractional seed would name a run the RNG cannot tell apart.
+const seedNumber = (a: string, v: unknown): number => {
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) throw new ArgumentError(a, v, 'an integer in [0, 2^32)');
+  return v as number;
+};
+
+/** A method's strengths, as numbers, checked: numbers or { value, seeds }, each value once. */
+function strengthList(argument: string, value: unknown): number[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(argument, value, 'a non-empty array of strengths (numbers, or { value, seeds })');
+  const list = value.map((v, i) => {
+    if (typeof v !== 'object' || v === null) return nonNegativeNumber(`${argument}[${i}]`, v);
+    knownKeys(`${argument}[${i}]`, v, ['value', 'seeds']);
+    numberList(`${argument}[${i}].seeds`, (v as SweepStrength).seeds, seedNumber);
+    return nonNegativeNumber(`${argument}[${i}].value`, (v as SweepStrength).value);
+  });
+  if (new Set(list).size !== list.length) throw new ArgumentError(`${argument} values`, list, 'distinct strengths (each names runs)');
+  return list;
+}
+
+/** A method's strengths as numbers (the values of its `strengths`; [0] without). */
+export function methodStrengths(method: SweepMethod): number[] {
+  return (method.strengths ?? [0]).map((s) => (typeof s === 'number' ? s : s.value));
+}
+
+/** The seeds a method runs at one of its strengths: the strength's own, else the method's, else the sweep's. */
+export function strengthSeeds(config: SweepConfig, method: SweepMethod, strength: number): number[] {
+  const own = method.strengths?.find((s): s is SweepStrength => typeof s !== 'number' && s.value === strength);
+  return own?.seeds ?? method.seeds ?? config.seeds ?? [1];
+}
+
+/** A method's strengths for a report, each with its seeds where they are not the sweep's: "1e-5, 3e-5 (seeds 1, 2, 3)". */
+export function strengthsText(config: SweepConfig, method: SweepMethod): string {
+  const sweepSeeds = (config.seeds ?? [1]).join(', ');
+  return methodStrengths(method).map((strength) => {
+    const seeds = strengthSeeds(config, method, strength).join(', ');
+    return seeds === sweepSeeds ? String(strength) : `${strength} (seeds ${seeds})`;
+  }).join(', ');
 }
 
 function checkModel(argument: string, model: unknown): void {
@@ -195,7 +246,7 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   if (c.augment !== undefined) checkImageTransforms('augment', c.augment);
   positiveInt('epochs', c.epochs);
   if (c.batchSize !== undefined) positiveInt('batchSize', c.batchSize);
-  if (c.seeds !== undefined) numberList('seeds', c.seeds, (a, v) => numberIn(a, v, 0, 2 ** 32 - 1));
+  if (c.seeds !== undefined) numberList('seeds', c.seeds, seedNumber);
   if (c.xi !== undefined) nonNegativeNumber('xi', c.xi);
   if (c.jobs !== undefined) positiveInt('jobs', c.jobs);
   if (c.out !== undefined && typeof c.out !== 'string') throw new ArgumentError('out', c.out, 'a folder path');
@@ -207,7 +258,7 @@ export function checkSweepConfig(config: unknown): SweepConfig {
   c.methods.forEach((m, i) => {
     const at = `methods[${i}]`;
     if (m === null || typeof m !== 'object') throw new ArgumentError(at, m, '{ name, optimizer, strengths?, epochs?, prune?, fineTune?, iterative? }');
-    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'epochs', 'start', 'model', 'prune', 'fineTune', 'iterative', 'liveReduction']);
+    knownKeys(at, m, ['name', 'optimizer', 'strengths', 'seeds', 'epochs', 'start', 'model', 'prune', 'fineTune', 'iterative', 'liveReduction']);
     if (m.liveReduction !== undefined) {
       try {
         checkLiveReduction(m.liveReduction);
@@ -221,7 +272,8 @@ export function checkSweepConfig(config: unknown): SweepConfig {
     if (typeof m.name !== 'string' || !/^[\w.+-]+$/.test(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a short name (letters, digits, . _ + -)');
     if (names.has(m.name)) throw new ArgumentError(`${at}.name`, m.name, 'a name no other method has');
     names.add(m.name);
-    const strengths = m.strengths === undefined ? [0] : numberList(`${at}.strengths`, m.strengths, nonNegativeNumber);
+    const strengths = m.strengths === undefined ? [0] : strengthList(`${at}.strengths`, m.strengths);
+    if (m.seeds !== undefined) numberList(`${at}.seeds`, m.seeds, seedNumber);
     if (m.epochs !== undefined) {
       if (m.start === undefined) positiveInt(`${at}.epochs`, m.epochs);
       else if (nonNegativeInt(`${at}.epochs`, m.epochs) === 0 && m.iterative !== undefined) {
@@ -284,13 +336,21 @@ function checkStart(at: string, config: SweepConfig, method: SweepMethod): void 
   const source = config.methods.find((m) => m.name === start.method);
   if (!source) throw new ArgumentError(`${at}.method`, start.method, `the name of another method (${config.methods.map((m) => m.name).join(', ')})`);
   if (source === method) throw new ArgumentError(`${at}.method`, start.method, 'another method than this one');
-  const strengths = source.strengths ?? [0];
+  const strengths = methodStrengths(source);
   if (start.strength === undefined && strengths.length > 1) {
     throw new ArgumentError(`${at}.strength`, undefined, `one of ${source.name}'s strengths (${strengths.join(', ')}): it has several`);
   }
   if (start.strength !== undefined && !strengths.includes(start.strength)) throw new ArgumentError(`${at}.strength`, start.strength, `one of ${source.name}'s strengths (${strengths.join(', ')})`);
   if (modelOf(config, source) !== modelOf(config, method)) throw new ArgumentError(`${at}.method`, start.method, `a method with this method's model (${source.name} trains another)`);
   if (config.saveModels !== true) throw new ArgumentError('saveModels', config.saveModels, `true: ${method.name} starts from ${source.name}'s saved models`);
+  // Each run starts from the source's run at its own seed, so the source must run every seed this method runs.
+  const sourceSeeds = strengthSeeds(config, source, start.strength ?? strengths[0]);
+  for (const strength of methodStrengths(method)) {
+    const missing = strengthSeeds(config, method, strength).filter((seed) => !sourceSeeds.includes(seed));
+    if (missing.length) {
+      throw new ArgumentError(`${at}.method`, start.method, `a source run at every seed this method runs (${source.name} runs seeds ${sourceSeeds.join(', ')}; ${method.name} at ${strength} also ${missing.join(', ')})`);
+    }
+  }
   const seen = new Set([method.name]);
   for (let m: SweepMethod | undefined = source; m; m = m.start && config.methods.find((n) => n.name === m!.start!.method)) {
     if (seen.has(m.name)) throw new ArgumentError(`${at}.method`, start.method, `a chain of starts that ends (${[...seen, m.name].join(' -> ')} is a cycle)`);
@@ -303,7 +363,7 @@ export function startRun(config: SweepConfig, run: SweepRun): SweepRun | null {
   const start = config.methods.find((m) => m.name === run.method)?.start;
   if (!start) return null;
   const source = config.methods.find((m) => m.name === start.method)!;
-  const strength = start.strength ?? (source.strengths ?? [0])[0];
+  const strength = start.strength ?? methodStrengths(source)[0];
   return { id: `${source.name}/${strength}/seed${run.seed}`, method: source.name, strength, seed: run.seed };
 }
 
@@ -311,8 +371,8 @@ export function startRun(config: SweepConfig, run: SweepRun): SweepRun | null {
 export function sweepRuns(config: SweepConfig): SweepRun[] {
   const runs: SweepRun[] = [];
   for (const m of config.methods) {
-    for (const strength of m.strengths ?? [0]) {
-      for (const seed of config.seeds ?? [1]) runs.push({ id: `${m.name}/${strength}/seed${seed}`, method: m.name, strength, seed });
+    for (const strength of methodStrengths(m)) {
+      for (const seed of strengthSeeds(config, m, strength)) runs.push({ id: `${m.name}/${strength}/seed${seed}`, method: m.name, strength, seed });
     }
   }
   return runs;

@@ -1,4 +1,4 @@
-import { withStrength, type SweepConfig } from './config.js';
+import { methodStrengths, strengthsText, withStrength, type SweepConfig } from './config.js';
 import type { SweepResult } from './run.js';
 import { keptValidation } from '../experiment/epoch_record.js';
 
@@ -41,7 +41,7 @@ const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a 
 export function sweepPoints(config: SweepConfig, results: SweepResult[]): SweepPoint[] {
   const points: SweepPoint[] = [];
   for (const m of config.methods) {
-    for (const strength of m.strengths ?? [0]) {
+    for (const strength of methodStrengths(m)) {
       const rs = results.filter((r) => r.method === m.name && r.strength === strength);
       if (rs.length === 0) continue;
       const avg = (f: (r: SweepResult) => number) => mean(rs.map(f));
@@ -196,7 +196,7 @@ export function sweepMarkdown(
   const methods = config.methods.map((m) => `- **${m.name}**: ${m.start ? `from ${m.start.method}'s final model${m.start.strength !== undefined ? ` (strength ${m.start.strength})` : ''}, ${m.epochs === 0 ? 'no further training' : `${m.epochs ?? config.epochs} epochs of`} ` : ''}\`${JSON.stringify(m.optimizer)}\`${m.prune ? `, then prune \`${JSON.stringify(m.prune)}\`` : ''}` +
     `${m.fineTune ? ` and fine-tune ${m.fineTune.epochs} epochs${m.fineTune.optimizer ? ` with \`${JSON.stringify(m.fineTune.optimizer)}\`` : ''}` +
       `${m.fineTune.rounds !== undefined && m.fineTune.rounds !== 1 ? `, prune and fine-tune repeated ${m.fineTune.rounds} times` : ''}${m.fineTune.keep === 'best' ? ', keeping the best validation epoch' : ''}` : ''}` +
-    `${m.iterative ? `, trained with iterative pruning \`${JSON.stringify(m.iterative)}\`` : ''}; strengths ${(m.strengths ?? [0]).join(', ')}`);
+    `${m.iterative ? `, trained with iterative pruning \`${JSON.stringify(m.iterative)}\`` : ''}; strengths ${strengthsText(config, m)}`);
   return `# Sweep: ${config.name}
 
 ${config.description ? `${config.description}\n\n` : ''}Dataset ${config.dataset}${config.limit ? ` (first ${config.limit} training samples)` : ''}, model ${model}, ` +

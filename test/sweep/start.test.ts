@@ -84,6 +84,10 @@ describe('sweep start', () => {
     expect(bad((c) => ({ ...c, methods: [c.methods[0], { ...c.methods[1], start: { method: 'dense', seed: 2 } }] }))).toThrow(/^methods\[1\].start.seed = 2: expected no such option/);
     expect(bad((c) => ({ ...c, methods: [c.methods[0], { ...c.methods[1], epochs: 0 }] }))).not.toThrow();
     expect(bad((c) => ({ ...c, methods: [c.methods[0], { name: 'x', optimizer: { type: 'adam' }, epochs: 0 }] }))).toThrow(/^methods\[1\].epochs = 0: expected a positive integer/);
+    // Each started run needs its source's run at the same seed.
+    expect(bad((c) => ({ ...c, methods: [c.methods[0], { ...c.methods[1], strengths: [1e-3, { value: 1e-2, seeds: [1, 2] }] }] }))).toThrow(/^methods\[1\].start.method = "dense": expected a source run at every seed this method runs \(dense runs seeds 1; hs at 0.01 also 2\)/);
+    const seeded = checkSweepConfig({ ...structuredClone(BASE), methods: [{ ...BASE.methods[0], seeds: [1, 2] }, { ...BASE.methods[2], strengths: [{ value: 2, seeds: [2] }] }] });
+    expect(sweepRuns(seeded).map((r) => `${r.id} <- ${startRun(seeded, r)?.id ?? 'init'}`)).toEqual(['dense/0/seed1 <- init', 'dense/0/seed2 <- init', 'prune/2/seed2 <- dense/0/seed2']);
     const config = checkSweepConfig(structuredClone(BASE));
     expect(sweepRuns(config).map((r) => startRun(config, r)?.id ?? null)).toEqual([null, 'dense/0/seed1', 'dense/0/seed1', 'dense/0/seed1']);
   });

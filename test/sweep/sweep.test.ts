@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
 import { createDataset } from '../../src/data/dataset.js';
-import { checkSweepConfig, checkSweepModels, sweepRuns, withStrength, type SweepConfig } from '../../src/sweep/config.js';
-import { sweepPoints, sweepSvg, sweepTable } from '../../src/sweep/report.js';
+import { checkSweepConfig, checkSweepModels, strengthsText, sweepRuns, withStrength, type SweepConfig } from '../../src/sweep/config.js';
+import { sweepMarkdown, sweepPoints, sweepSvg, sweepTable } from '../../src/sweep/report.js';
 import { sweepRunHash, weightsHash } from '../../src/sweep/fingerprint.js';
 import { executeSweepRun } from '../../src/sweep/run.js';
 import { runModelPath } from '../../src/sweep/worker.js';
@@ -35,6 +35,28 @@ describe('sweep config', () => {
     expect(withStrength(BASE.methods[0].optimizer, 0.5)).toEqual({ type: 'adam', lr: 0.01, transforms: [{ type: 'l2', lambda: 0.5 }] });
   });
 
+  it('gives a strength or a method its own seeds: three at the headline strength, one across the rest', async () => {
+    const headline = { ...BASE.methods[0], strengths: [1e-4, { value: 3e-2, seeds: [1, 2, 3] }] };
+    const config = checkSweepConfig({ ...BASE, methods: [headline, { ...BASE.methods[1], seeds: [4, 5] }] });
+    expect(sweepRuns(config).map((r) => r.id)).toEqual([
+      'adam+l2/0.0001/seed1', 'adam+l2/0.03/seed1', 'adam+l2/0.03/seed2', 'adam+l2/0.03/seed3', 'hoyer/0.001/seed4', 'hoyer/0.001/seed5',
+    ]);
+    expect(sweepRuns(config)[2]).toEqual({ id: 'adam+l2/0.03/seed2', method: 'adam+l2', strength: 3e-2, seed: 2 });
+    expect(strengthsText(config, config.methods[0])).toBe('0.0001, 0.03 (seeds 1, 2, 3)');
+    expect(strengthsText(config, config.methods[1])).toBe('0.001 (seeds 4, 5)');
+    expect(sweepMarkdown(config, [], 'cmd')).toContain('; strengths 0.0001, 0.03 (seeds 1, 2, 3)\n');
+    // Giving a strength more seeds changes no finished row's hash: seed 1 at 0.03 is the same run.
+    const plain = checkSweepConfig(BASE);
+    expect(await sweepRunHash(config, sweepRuns(config)[1])).toBe(await sweepRunHash(plain, sweepRuns(plain)[1]));
+    const bad = (strengths: unknown, seeds?: unknown) => () => checkSweepConfig({ ...BASE, methods: [{ ...BASE.methods[0], strengths, ...(seeds !== undefined ? { seeds } : {}) }] });
+    expect(bad([1e-4, { value: 1e-4, seeds: [2] }])).toThrow(/^methods\[0\].strengths values = \[0.0001, 0.0001\]: expected distinct strengths \(each names runs\)/);
+    expect(bad([{ value: -1, seeds: [1] }])).toThrow(/^methods\[0\].strengths\[0\].value = -1: expected a finite number >= 0/);
+    expect(bad([{ value: 1e-3, seeds: [] }])).toThrow(/^methods\[0\].strengths\[0\].seeds = \[\]: expected a non-empty array of numbers/);
+    expect(bad([{ value: 1e-3, seeds: [1, 1] }])).toThrow(/^methods\[0\].strengths\[0\].seeds = \[1, 1\]: expected distinct numbers/);
+    expect(bad([{ value: 1e-3, seed: 1 }])).toThrow(/^methods\[0\].strengths\[0\].seed = 1: expected no such option/);
+    expect(bad([1e-3], [1.5])).toThrow(/^methods\[0\].seeds\[0\] = 1.5: expected an integer in \[0, 2\^32\)/);
+  });
+
   it('names the bad field', () => {
     const bad = (patch: object) => () => checkSweepConfig({ ...BASE, ...patch });
     expect(bad({ dataset: 'imagenet' })).toThrow(/dataset = "imagenet": expected one of "mnist", "fashion-mnist", "cifar10"/);
@@ -48,8 +70,9 @@ describe('sweep config', () => {
     expect(bad({ checkpointSteps: -1 })).toThrow(/^checkpointSteps = -1: expected a non-negative integer/);
     expect(bad({ checkpointSteps: 2.5 })).toThrow(/^checkpointSteps = 2.5: expected a non-negative integer/);
     expect(bad({ checkpointDir: 5 })).toThrow(/^checkpointDir = 5: expected a folder path/);
+    expect(bad({ seeds: [1, -2] })).toThrow(/^seeds\[1\] = -2: expected an integer in \[0, 2\^32\)/);
     expect(bad({ seeds: [1, 2, 1] })).toThrow(/^seeds = \[1, 2, 1\]: expected distinct numbers \(each names runs\)/);
-    expect(bad({ methods: [{ ...BASE.methods[0], strengths: [1e-3, 1e-3] }] })).toThrow(/^methods\[0\].strengths = \[0.001, 0.001\]: expected distinct numbers/);
+    expect(bad({ methods: [{ ...BASE.methods[0], strengths: [1e-3, 1e-3] }] })).toThrow(/^methods\[0\].strengths values = \[0.001, 0.001\]: expected distinct strengths/);
     expect(checkSweepConfig({ ...BASE, checkpointSteps: 0, checkpointDir: 'ckpt' }).checkpointSteps).toBe(0);
     // A model that cannot take the named dataset's samples fails before any run (the CLI checks this).
     const dense = { layers: [{ type: 'dense', units: 10 }, { type: 'relu' }, { type: 'dense', units: 10 }] };
