@@ -1,4 +1,4 @@
-import { methodStrengths, strengthsText, withStrength, type SweepConfig } from './config.js';
+import { methodStrengths, strengthsText, withStrength, type SweepConfig, type SweepMethod } from './config.js';
 import type { SweepResult } from './run.js';
 import { keptValidation } from '../experiment/epoch_record.js';
 
@@ -43,41 +43,45 @@ export function sweepPoints(config: SweepConfig, results: SweepResult[]): SweepP
   for (const m of config.methods) {
     for (const strength of methodStrengths(m)) {
       const rs = results.filter((r) => r.method === m.name && r.strength === strength);
-      if (rs.length === 0) continue;
-      const avg = (f: (r: SweepResult) => number) => mean(rs.map(f));
-      const sd = (f: (r: SweepResult) => number) => std(rs.map(f));
-      // The kept model's validation score, recomputed from the history for rows that recorded the last epoch's.
-      const tune = withStrength(m, strength).fineTune;
-      const valOf = (r: SweepResult) => (r.history && !m.iterative ? keptValidation(r.history, tune).valAccuracy : r.valAccuracy);
-      const validated = rs.every((r) => valOf(r) !== undefined);
-      points.push({
-        method: m.name,
-        strength,
-        seeds: rs.length,
-        accuracy: avg((r) => r.testAccuracy),
-        accuracyStd: sd((r) => r.testAccuracy),
-        reducedAccuracy: avg((r) => r.reducedAccuracy),
-        reducedAccuracyStd: sd((r) => r.reducedAccuracy),
-        ...(validated ? { valAccuracy: avg((r) => valOf(r)!), valAccuracyStd: sd((r) => valOf(r)!) } : {}),
-        remaining: avg((r) => r.reducedNonzeroParams),
-        remainingStd: sd((r) => r.reducedNonzeroParams),
-        nonzeroWeights: avg((r) => r.kernelWeights - r.kernelZeros),
-        nonzeroWeightsStd: sd((r) => r.kernelWeights - r.kernelZeros),
-        kernelWeights: rs[0].kernelWeights,
-        ...(m.start ? { startedFrom: m.start.method } : {}),
-        params: rs[0].params,
-        reducedParams: avg((r) => r.reducedParams),
-        flops: rs[0].flops,
-        reducedFlops: avg((r) => r.reducedFlops),
-        kernelZeroFraction: avg((r) => r.kernelZeros / r.kernelWeights),
-        kernelBelowEpsFraction: avg((r) => r.kernelBelowEps / r.kernelWeights),
-        deadUnits: avg((r) => r.deadUnits),
-        hiddenUnits: rs[0].hiddenUnits,
-        epochs: rs[0].epochs,
-      });
+      if (rs.length) points.push(sweepPoint(m, strength, rs));
     }
   }
   return points;
+}
+
+/** One method x strength of a sweep, averaged over its rows (one per seed; at least one). */
+export function sweepPoint(m: SweepMethod, strength: number, rs: readonly SweepResult[]): SweepPoint {
+  const avg = (f: (r: SweepResult) => number) => mean(rs.map(f));
+  const sd = (f: (r: SweepResult) => number) => std(rs.map(f));
+  // The kept model's validation score, recomputed from the history for rows that recorded the last epoch's.
+  const tune = withStrength(m, strength).fineTune;
+  const valOf = (r: SweepResult) => (r.history && !m.iterative ? keptValidation(r.history, tune).valAccuracy : r.valAccuracy);
+  const validated = rs.every((r) => valOf(r) !== undefined);
+  return {
+    method: m.name,
+    strength,
+    seeds: rs.length,
+    accuracy: avg((r) => r.testAccuracy),
+    accuracyStd: sd((r) => r.testAccuracy),
+    reducedAccuracy: avg((r) => r.reducedAccuracy),
+    reducedAccuracyStd: sd((r) => r.reducedAccuracy),
+    ...(validated ? { valAccuracy: avg((r) => valOf(r)!), valAccuracyStd: sd((r) => valOf(r)!) } : {}),
+    remaining: avg((r) => r.reducedNonzeroParams),
+    remainingStd: sd((r) => r.reducedNonzeroParams),
+    nonzeroWeights: avg((r) => r.kernelWeights - r.kernelZeros),
+    nonzeroWeightsStd: sd((r) => r.kernelWeights - r.kernelZeros),
+    kernelWeights: rs[0].kernelWeights,
+    ...(m.start ? { startedFrom: m.start.method } : {}),
+    params: rs[0].params,
+    reducedParams: avg((r) => r.reducedParams),
+    flops: rs[0].flops,
+    reducedFlops: avg((r) => r.reducedFlops),
+    kernelZeroFraction: avg((r) => r.kernelZeros / r.kernelWeights),
+    kernelBelowEpsFraction: avg((r) => r.kernelBelowEps / r.kernelWeights),
+    deadUnits: avg((r) => r.deadUnits),
+    hiddenUnits: rs[0].hiddenUnits,
+    epochs: rs[0].epochs,
+  };
 }
 
 const pct = (v: number, digits = 2) => `${(100 * v).toFixed(digits)}%`;

@@ -9,6 +9,7 @@ import { describeMergeProblems, mergeProblemCount, mergeSweepRows } from '../../
 import { kernelThreadsPerWorker, runSweepPool } from '../../sweep/pool.js';
 import { runModelPath, type RunStartFile } from '../../sweep/worker.js';
 import { sweepMarkdown, sweepPoints, sweepSvg } from '../../sweep/report.js';
+import { studyMarkdown, studyPoints, studySvg, type StudySweep } from '../../sweep/study.js';
 import { renderSweepPage } from '../../report/sweep_page.js';
 import { appendSweepResult, readSweepResults, type SweepRow } from '../../sweep/results_file.js';
 import { runCheckpointFile, runCheckpointPath } from '../../sweep/run_checkpoint_file.js';
@@ -24,6 +25,7 @@ import { pruningCurvesSvg } from '../../sweep/pruning_plot.js';
 
 const HELP = `usage: slimtrain sweep CONFIG.json [options]
        slimtrain sweep CONFIG.json --merge DIR_OR_FILE... [--partial]
+       slimtrain sweep CONFIG.json CONFIG.json... --study NAME [--out DIR]
 
 Runs a grid of methods x strengths x seeds (see SweepConfig in the API docs), one run per worker
 thread at a time. Every finished run is appended to OUT/NAME.jsonl; runs already there are
@@ -61,6 +63,11 @@ options:
                         lists each missing, duplicated or foreign row by run id and exits 1 if any;
                         otherwise writes OUT/NAME.jsonl, .md and .svg as a one-machine sweep does
   --partial             with --merge: write them from the rows that check out despite problems
+  --study NAME          run nothing: write OUT/NAME.md and OUT/NAME.svg, one table and plot over
+                        every recorded run of the configs given (each config's OUT/NAME.jsonl and
+                        shard files), one row per condition; a run two configs share (one
+                        configHash) counts once, and the same condition at more seeds in another
+                        config joins its row
 `;
 
 const SWEEP_FLAGS = {
@@ -73,6 +80,7 @@ const SWEEP_FLAGS = {
   /** Checked with the environment's shard variables by resolveShard, before any data loads. */
   shard: { type: 'string' as const },
   partial: { type: 'boolean' as const },
+  study: { type: 'string' as const },
   'checkpoint-steps': integerIn(0, MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY),
   'checkpoint-dir': outputFolder(),
 };
@@ -82,6 +90,8 @@ const SWEEP_CONFLICTS: FlagConflict[] = [
   { flag: 'in-process', excludes: 'report-only', why: '--report-only runs nothing' },
   { flag: 'kernel-threads', excludes: 'report-only', why: '--report-only runs nothing' },
   { flag: 'shard', excludes: 'report-only', why: 'the report covers every shard: use --merge' },
+  ...(['jobs', 'in-process', 'kernel-threads', 'shard', 'report-only', 'partial', 'checkpoint-steps', 'checkpoint-dir', 'data'] as const).map((flag) => (
+    { flag, excludes: 'study', why: '--study runs nothing: it reports what the configs recorded' })),
 ];
 
 function readConfig(path: string): SweepConfig {
@@ -197,6 +207,41 @@ function writeSweepReport(config: SweepConfig, out: string, results: SweepResult
   io.out(`${markdown.split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
   io.err(`wrote ${out}/${config.name}.md and .svg (${results.length} of ${total} runs)\n`);
   io.err(`wrote ${out}/${config.name}.html (the interactive page)\n`);
+}
+
+/**
+ * `--study NAME`: one table and plot over the recorded runs of several configs (studyPoints), from
+ * each config's results file and shard files, keeping only rows with the run's current configHash.
+ */
+async function writeStudy(name: string, paths: string[], outFlag: string | undefined, io: CommandIo): Promise<number> {
+  if (!/^[\w.-]+$/.test(name)) throw new UsageError(`--study = ${JSON.stringify(name)}: expected a file-name-safe name (letters, digits, . _ -)`);
+  const sweeps: StudySweep[] = [];
+  for (const path of paths) {
+    const config = readConfig(path);
+    if (sweeps.some((s) => s.config.name === config.name)) throw new UsageError(`${path}: the study already has a config named ${JSON.stringify(config.name)}`);
+    const folder = config.out ?? 'sweeps';
+    const files = [`${folder}/${config.name}.jsonl`, ...(existsSync(folder) ? readdirSync(folder).filter((f) => isShardResultsName(config.name, f)).sort().map((f) => `${folder}/${f}`) : [])];
+    const grid = sweepRuns(config);
+    const { done, stale } = recordedRuns(files.flatMap((f) => readSweepResults(f).rows), grid, await gridHashes(config, grid));
+    if (stale.length) io.err(`study ${name}: ${config.name}: ${stale.length} row(s) made with another config left out: ${stale.join(', ')}\n`);
+    io.err(`study ${name}: ${config.name}: ${done.size} of ${grid.length} runs recorded\n`);
+    sweeps.push({ config, results: [...done.values()] });
+  }
+  const points = studyPoints(sweeps);
+  if (points.length === 0) {
+    io.err(`study ${name}: no recorded run in ${paths.join(', ')}: nothing written\n`);
+    return 1;
+  }
+  const out = outFlag ?? sweeps[0].config.out ?? 'sweeps';
+  mkdirSync(out, { recursive: true });
+  const command = `slimtrain sweep ${paths.join(' ')} --study ${name}${outFlag === undefined ? '' : ` --out ${outFlag}`}`;
+  const markdown = studyMarkdown(name, sweeps, points, command, `${name}.svg`);
+  const encoder = new TextEncoder();
+  writeFileAtomic(`${out}/${name}.svg`, encoder.encode(studySvg(name, points)));
+  writeFileAtomic(`${out}/${name}.md`, encoder.encode(markdown));
+  io.out(`${markdown.split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
+  io.err(`wrote ${out}/${name}.md and ${out}/${name}.svg (${points.length} conditions)\n`);
+  return 0;
 }
 
 /** `--merge`: gathers, checks and joins the shards' rows; 1 when a problem is found (and not --partial). */
@@ -331,15 +376,22 @@ export const sweep: Command = {
   help: HELP,
   flags: SWEEP_FLAGS,
   async run(argv: string[], io: CommandIo): Promise<number> {
-    const positional = argv[0] !== undefined && !argv[0].startsWith('-');
-    const path = positional ? argv[0] : undefined;
-    const { sources, rest } = takeMergeSources(positional ? argv.slice(1) : argv);
+    let first = 0;
+    while (first < argv.length && !argv[first].startsWith('-')) first++;
+    const paths = argv.slice(0, first);
+    const path = paths[0];
+    const { sources, rest } = takeMergeSources(argv.slice(first));
     const v = parseFlags(rest, SWEEP_FLAGS, SWEEP_CONFLICTS);
     if (v.help) {
       io.out(HELP);
       return 0;
     }
     if (path === undefined) throw new UsageError('expected the path of a sweep config (JSON) as the first argument');
+    if (v.study !== undefined) {
+      if (sources) throw new UsageError('--merge: not with --study (merge each sweep first, or let the study read its shard files)');
+      return writeStudy(String(v.study), paths, v.out === undefined ? undefined : String(v.out), io);
+    }
+    if (paths.length > 1) throw new UsageError(`${JSON.stringify(paths[1])}: one config runs at a time; several only with --study NAME`);
     if (sources && v.shard !== undefined) throw new UsageError(`--shard = ${JSON.stringify(v.shard)}: not with --merge (a merge joins every shard)`);
     if (sources && v['report-only']) throw new UsageError('--report-only: not with --merge (a merge writes the report)');
     if (v.partial && !sources) throw new UsageError('--partial: only with --merge DIR_OR_FILE');
