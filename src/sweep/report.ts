@@ -124,15 +124,21 @@ export function escapeXml(s: string): string {
  * Two panels: reduced-model test accuracy against nonzero parameters left (log scale), and against
  * FLOPs after reduction (log scale); one colour per method, its strengths joined in order.
  */
-export function sweepSvg(points: SweepPoint[], title: string): string {
+export function sweepSvg(points: SweepPoint[], title: string, options: { minAccuracy?: number } = {}): string {
   const methods = [...new Set(points.map((p) => p.method))];
   const [W, H, panelW, top, bottom, left] = [1020, 400, 430, 40, 60, 60];
-  let yLo = Math.min(...points.map((p) => p.reducedAccuracy - p.reducedAccuracyStd));
-  let yHi = Math.max(...points.map((p) => p.reducedAccuracy + p.reducedAccuracyStd));
+  // With minAccuracy the axis starts there: points below sit on the bottom edge as downward triangles.
+  const floor = options.minAccuracy;
+  const shown = floor === undefined ? points : points.filter((p) => p.reducedAccuracy >= floor);
+  const ranged = shown.length ? shown : points;
+  let yLo = Math.min(...ranged.map((p) => p.reducedAccuracy - p.reducedAccuracyStd));
+  let yHi = Math.max(...ranged.map((p) => p.reducedAccuracy + p.reducedAccuracyStd));
   const pad = Math.max(0.005, (yHi - yLo) * 0.08);
   yLo = Math.max(0, yLo - pad);
   yHi = Math.min(1, yHi + pad);
-  const y = (a: number) => top + (H - top - bottom) * (1 - (a - yLo) / (yHi - yLo || 1));
+  if (floor !== undefined) yLo = Math.min(floor, yHi - 0.001);
+  const below = (p: SweepPoint) => p.reducedAccuracy < yLo;
+  const y = (a: number) => top + (H - top - bottom) * (1 - (Math.max(yLo, a) - yLo) / (yHi - yLo || 1));
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 20 * Math.ceil(methods.length / 4)}" font-family="sans-serif" font-size="11">`;
   svg += `<rect width="100%" height="100%" fill="white"/>`;
   svg += `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`;
@@ -179,10 +185,18 @@ export function sweepSvg(points: SweepPoint[], title: string): string {
             svg += `<line class="error-bar" x1="${x0.toFixed(1)}" y1="${cy.toFixed(1)}" x2="${x1.toFixed(1)}" y2="${cy.toFixed(1)}" stroke="${color}"/>`;
           }
         }
-        svg += `<circle cx="${x(value(p)).toFixed(1)}" cy="${y(p.reducedAccuracy).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${m} strength ${p.strength}: ${pct(p.reducedAccuracy)}, ${count(value(p))}`)}</title></circle>`;
+        const tip = `<title>${escapeXml(`${m} strength ${p.strength}: ${pct(p.reducedAccuracy)}, ${count(value(p))}`)}</title>`;
+        const [px, py] = [x(value(p)), y(p.reducedAccuracy)];
+        svg += below(p)
+          ? `<path class="below-axis" d="M${(px - 4.5).toFixed(1)},${(py - 8).toFixed(1)} h9 l-4.5,8 z" fill="${color}">${tip}</path>`
+          : `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3.5" fill="${color}">${tip}</circle>`;
       }
     });
   });
+  const under = points.filter(below);
+  if (under.length) {
+    svg += `<text x="${left}" y="${top - 6}" fill="#555">${escapeXml(`\u25bc on the bottom edge: below ${pct(yLo, 1)} (${under.map((p) => `${p.method} ${p.strength}: ${pct(p.reducedAccuracy, 1)}`).join('; ')})`)}</text>`;
+  }
   methods.forEach((m, i) => {
     const lx = left + (i % 4) * 230;
     const ly = H + 2 + 20 * Math.floor(i / 4);

@@ -75,7 +75,7 @@ Written by \`${command}\`.
 `;
 }
 
-/** The study's plot (sweepSvg over the study's points). */
-export function studySvg(name: string, points: readonly SweepPoint[]): string {
-  return sweepSvg([...points], `${name}: test accuracy against size`);
+/** The study's plot (sweepSvg over the study's points; the accuracy axis from minAccuracy when given). */
+export function studySvg(name: string, points: readonly SweepPoint[], minAccuracy?: number): string {
+  return sweepSvg([...points], `${name}: test accuracy against size`, minAccuracy === undefined ? {} : { minAccuracy });
 }

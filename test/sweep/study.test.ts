@@ -94,6 +94,15 @@ describe('a study over several sweeps', () => {
     expect(md).toMatch(/\n\| dense \| 0 \| 4 \| 97\.00% ± 1\.41% \|/);
     expect(md).toMatch(/\n\| prune \(from dense\) \| 2 \| 4 \| 90\.00% \|/);
     expect(readFileSync(join(out, 'both.svg'), 'utf8')).toContain('<title>prune (from dense) strength 2: 90.00%');
+    // --min-accuracy starts the axis there: prune (90%) sits on the bottom edge, named above the plot.
+    expect(readFileSync(join(out, 'both.svg'), 'utf8')).not.toContain('below-axis');
+    expect(cli('scratch.json', 'started.json', '--study', 'both', '--min-accuracy', '0.95').status).toBe(0);
+    const zoomed = readFileSync(join(out, 'both.svg'), 'utf8');
+    expect(zoomed.match(/class="below-axis"/g)).toHaveLength(2);
+    expect(zoomed).toContain('on the bottom edge: below 95.0% (prune (from dense) 2: 90.0%)');
+    expect(readFileSync(join(out, 'both.md'), 'utf8')).toContain('--study both --min-accuracy 0.95`');
+    expect(cli('scratch.json', '--min-accuracy', '0.95').stderr).toMatch(/--min-accuracy = "0.95": it needs --study/);
+    expect(cli('scratch.json', '--study', 'x', '--min-accuracy', '95').stderr).toMatch(/--min-accuracy = "95": expected a number in \[0, 1\) \(a test accuracy, as a fraction\)/);
     expect(cli('scratch.json', 'started.json').stderr).toMatch(/"started.json": one config runs at a time; several only with --study NAME/);
     expect(cli('scratch.json', '--study', 'a/b').stderr).toMatch(/--study = "a\/b": expected a file-name-safe name/);
     expect(cli('scratch.json', 'scratch.json', '--study', 'x').stderr).toMatch(/the study already has a config named "scratch"/);

@@ -17,7 +17,7 @@ import type { RunProgress, SweepResult } from '../../sweep/run.js';
 import { inShard, isShardResultsName, resolveShard, shardResultsName, SHARD_COUNT_VARIABLE, type SweepShard } from '../../sweep/shard.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
 import { InterruptedError, SIGNAL_EXIT_CODES, stopOnSignals } from '../interrupt.js';
-import { inputFolder, integerIn, outputFolder, parseFlags, type FlagConflict } from '../flags.js';
+import { inputFolder, integerIn, numberIn, outputFolder, parseFlags, type FlagConflict } from '../flags.js';
 import { MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY, MAX_THREADS, MAX_THREADS_WHY } from '../limits.js';
 import { duration } from '../progress.js';
 import { removableUnitsSvg, validationCurvesSvg, zeroShareSvg } from '../../sweep/epochs_plot.js';
@@ -68,6 +68,8 @@ options:
                         shard files), one row per condition; a run two configs share (one
                         configHash) counts once, and the same condition at more seeds in another
                         config joins its row
+  --min-accuracy A      with --study: start the plot's accuracy axis at A (a fraction, e.g. 0.97);
+                        points below sit on its bottom edge as triangles, listed above the plot
 `;
 
 const SWEEP_FLAGS = {
@@ -81,6 +83,7 @@ const SWEEP_FLAGS = {
   shard: { type: 'string' as const },
   partial: { type: 'boolean' as const },
   study: { type: 'string' as const },
+  'min-accuracy': numberIn({ min: 0, max: 1, exclusiveMax: true, why: 'a test accuracy, as a fraction' }),
   'checkpoint-steps': integerIn(0, MAX_CHECKPOINT_STEPS, MAX_CHECKPOINT_STEPS_WHY),
   'checkpoint-dir': outputFolder(),
 };
@@ -90,6 +93,7 @@ const SWEEP_CONFLICTS: FlagConflict[] = [
   { flag: 'in-process', excludes: 'report-only', why: '--report-only runs nothing' },
   { flag: 'kernel-threads', excludes: 'report-only', why: '--report-only runs nothing' },
   { flag: 'shard', excludes: 'report-only', why: 'the report covers every shard: use --merge' },
+  { flag: 'min-accuracy', requires: 'study', why: "it sets the study plot's accuracy axis" },
   ...(['jobs', 'in-process', 'kernel-threads', 'shard', 'report-only', 'partial', 'checkpoint-steps', 'checkpoint-dir', 'data'] as const).map((flag) => (
     { flag, excludes: 'study', why: '--study runs nothing: it reports what the configs recorded' })),
 ];
@@ -213,7 +217,7 @@ function writeSweepReport(config: SweepConfig, out: string, results: SweepResult
  * `--study NAME`: one table and plot over the recorded runs of several configs (studyPoints), from
  * each config's results file and shard files, keeping only rows with the run's current configHash.
  */
-async function writeStudy(name: string, paths: string[], outFlag: string | undefined, io: CommandIo): Promise<number> {
+async function writeStudy(name: string, paths: string[], outFlag: string | undefined, minAccuracy: number | undefined, io: CommandIo): Promise<number> {
   if (!/^[\w.-]+$/.test(name)) throw new UsageError(`--study = ${JSON.stringify(name)}: expected a file-name-safe name (letters, digits, . _ -)`);
   const sweeps: StudySweep[] = [];
   for (const path of paths) {
@@ -234,10 +238,10 @@ async function writeStudy(name: string, paths: string[], outFlag: string | undef
   }
   const out = outFlag ?? sweeps[0].config.out ?? 'sweeps';
   mkdirSync(out, { recursive: true });
-  const command = `slimtrain sweep ${paths.join(' ')} --study ${name}${outFlag === undefined ? '' : ` --out ${outFlag}`}`;
+  const command = `slimtrain sweep ${paths.join(' ')} --study ${name}${outFlag === undefined ? '' : ` --out ${outFlag}`}${minAccuracy === undefined ? '' : ` --min-accuracy ${minAccuracy}`}`;
   const markdown = studyMarkdown(name, sweeps, points, command, `${name}.svg`);
   const encoder = new TextEncoder();
-  writeFileAtomic(`${out}/${name}.svg`, encoder.encode(studySvg(name, points)));
+  writeFileAtomic(`${out}/${name}.svg`, encoder.encode(studySvg(name, points, minAccuracy)));
   writeFileAtomic(`${out}/${name}.md`, encoder.encode(markdown));
   io.out(`${markdown.split('\n').filter((l) => l.startsWith('|')).join('\n')}\n`);
   io.err(`wrote ${out}/${name}.md and ${out}/${name}.svg (${points.length} conditions)\n`);
@@ -389,7 +393,7 @@ export const sweep: Command = {
     if (path === undefined) throw new UsageError('expected the path of a sweep config (JSON) as the first argument');
     if (v.study !== undefined) {
       if (sources) throw new UsageError('--merge: not with --study (merge each sweep first, or let the study read its shard files)');
-      return writeStudy(String(v.study), paths, v.out === undefined ? undefined : String(v.out), io);
+      return writeStudy(String(v.study), paths, v.out === undefined ? undefined : String(v.out), v['min-accuracy'], io);
     }
     if (paths.length > 1) throw new UsageError(`${JSON.stringify(paths[1])}: one config runs at a time; several only with --study NAME`);
     if (sources && v.shard !== undefined) throw new UsageError(`--shard = ${JSON.stringify(v.shard)}: not with --merge (a merge joins every shard)`);
