@@ -1,4 +1,4 @@
-import { strengthsText, sweepRuns, type SweepConfig } from '../sweep/config.js';
+import { seedsText, strengthsText, type SweepConfig } from '../sweep/config.js';
 import { removableUnitsCurves } from '../sweep/epochs_plot.js';
 import { sweepPoints, type SweepPoint } from '../sweep/report.js';
 import type { SweepResult } from '../sweep/run.js';
@@ -41,14 +41,13 @@ export function renderSweepPage(config: SweepConfig, results: readonly SweepResu
   const methods = [...new Set(points.map((p) => p.method))];
   const color = new Map(methods.map((m, i) => [m, PALETTE[i % PALETTE.length]]));
   const charts: ChartSpec[] = [];
-  const seeds = new Set(sweepRuns(config).map((r) => r.seed));
   const parts = [
     '<header>',
     `<h1>${escapeHtml(`Sweep: ${config.name}`)}</h1>`,
     `<p class="meta">${[
       options.command ? `<code>${escapeHtml(options.command)}</code>` : '',
       escapeHtml(`${config.dataset}${config.limit ? ` (first ${formatCount(config.limit)} training samples)` : ''}, model ${typeof config.model === 'string' ? config.model : 'a custom spec'}, ` +
-        `${countNoun(config.epochs, 'epoch')}, batch ${config.batchSize ?? 64}, ${countNoun(seeds.size, 'seed')}; ${countNoun(results.length, 'run')} finished`),
+        `${countNoun(config.epochs, 'epoch')}, batch ${config.batchSize ?? 64}, ${seedsText(config)}; ${countNoun(results.length, 'run')} finished`),
     ].filter(Boolean).join('<br>')}</p>`,
     config.description ? `<p class="lead">${escapeHtml(config.description)}</p>` : '',
     '</header>',

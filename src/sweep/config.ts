@@ -43,7 +43,7 @@ export interface SweepConfig {
   epochs: number;
   /** Default 64. */
   batchSize?: number;
-  /** Default [1]. */
+  /** Default [1]. A method's `seeds`, or a strength's (`{ value, seeds }`), take precedence. */
   seeds?: number[];
   /** Dead-group threshold for reduction. Default: measureSparsity's choice from the gap. */
   xi?: number;
@@ -166,13 +166,22 @@ const seedNumber = (a: string, v: unknown): number => {
 /** A method's strengths, as numbers, checked: numbers or { value, seeds }, each value once. */
 function strengthList(argument: string, value: unknown): number[] {
   if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(argument, value, 'a non-empty array of strengths (numbers, or { value, seeds })');
-  const list = value.map((v, i) => {
-    if (typeof v !== 'object' || v === null) return nonNegativeNumber(`${argument}[${i}]`, v);
-    knownKeys(`${argument}[${i}]`, v, ['value', 'seeds']);
-    numberList(`${argument}[${i}].seeds`, (v as SweepStrength).seeds, seedNumber);
-    return nonNegativeNumber(`${argument}[${i}].value`, (v as SweepStrength).value);
+  const list: number[] = [];
+  value.forEach((v, i) => {
+    const at = `${argument}[${i}]`;
+    let strength: number;
+    if (typeof v === 'number') strength = nonNegativeNumber(at, v);
+    else if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ArgumentError(at, v, 'a strength: a number >= 0, or { value, seeds }');
+    else {
+      knownKeys(at, v, ['value', 'seeds']);
+      numberList(`${at}.seeds`, (v as SweepStrength).seeds, seedNumber);
+      strength = nonNegativeNumber(`${at}.value`, (v as SweepStrength).value);
+    }
+    // Each value names runs (method/strength/seed): a repeat would give two runs one id.
+    const before = list.indexOf(strength);
+    if (before >= 0) throw new ArgumentError(typeof v === 'number' ? at : `${at}.value`, strength, `a strength not listed before (${argument}[${before}] is ${strength}; each names runs)`);
+    list.push(strength);
   });
-  if (new Set(list).size !== list.length) throw new ArgumentError(`${argument} values`, list, 'distinct strengths (each names runs)');
   return list;
 }
 
@@ -189,11 +198,19 @@ export function strengthSeeds(config: SweepConfig, method: SweepMethod, strength
 
 /** A method's strengths for a report, each with its seeds where they are not the sweep's: "1e-5, 3e-5 (seeds 1, 2, 3)". */
 export function strengthsText(config: SweepConfig, method: SweepMethod): string {
-  const sweepSeeds = (config.seeds ?? [1]).join(', ');
+  const sweepSeeds = new Set(config.seeds ?? [1]);
   return methodStrengths(method).map((strength) => {
-    const seeds = strengthSeeds(config, method, strength).join(', ');
-    return seeds === sweepSeeds ? String(strength) : `${strength} (seeds ${seeds})`;
+    const seeds = strengthSeeds(config, method, strength);
+    const same = seeds.length === sweepSeeds.size && seeds.every((s) => sweepSeeds.has(s));
+    return same ? String(strength) : `${strength} (seeds ${seeds.join(', ')})`;
   }).join(', ');
+}
+
+/** The sweep's seeds for a report header: "seeds 1, 2" when every run uses them, else "seeds 1 unless a method or strength says otherwise". */
+export function seedsText(config: SweepConfig): string {
+  const base = config.seeds ?? [1];
+  const uniform = config.methods.every((m) => !strengthsText(config, m).includes('(seeds'));
+  return `seeds ${base.join(', ')}${uniform ? '' : ' unless a method or strength says otherwise'}`;
 }
 
 function checkModel(argument: string, model: unknown): void {
@@ -345,12 +362,15 @@ function checkStart(at: string, config: SweepConfig, method: SweepMethod): void 
   if (config.saveModels !== true) throw new ArgumentError('saveModels', config.saveModels, `true: ${method.name} starts from ${source.name}'s saved models`);
   // Each run starts from the source's run at its own seed, so the source must run every seed this method runs.
   const sourceSeeds = strengthSeeds(config, source, start.strength ?? strengths[0]);
-  for (const strength of methodStrengths(method)) {
-    const missing = strengthSeeds(config, method, strength).filter((seed) => !sourceSeeds.includes(seed));
+  const methodAt = at.slice(0, -'.start'.length);
+  methodStrengths(method).forEach((strength, i) => {
+    const seeds = strengthSeeds(config, method, strength);
+    const missing = seeds.filter((seed) => !sourceSeeds.includes(seed));
     if (missing.length) {
-      throw new ArgumentError(`${at}.method`, start.method, `a source run at every seed this method runs (${source.name} runs seeds ${sourceSeeds.join(', ')}; ${method.name} at ${strength} also ${missing.join(', ')})`);
+      const own = typeof method.strengths?.[i] === 'object' ? `${methodAt}.strengths[${i}].seeds` : method.seeds ? `${methodAt}.seeds` : 'seeds';
+      throw new ArgumentError(own, seeds, `seeds that ${source.name}, the start, also runs (it runs ${sourceSeeds.join(', ')}; not ${missing.join(', ')})`);
     }
-  }
+  });
   const seen = new Set([method.name]);
   for (let m: SweepMethod | undefined = source; m; m = m.start && config.methods.find((n) => n.name === m!.start!.method)) {
     if (seen.has(m.name)) throw new ArgumentError(`${at}.method`, start.method, `a chain of starts that ends (${[...seen, m.name].join(' -> ')} is a cycle)`);

@@ -1,4 +1,4 @@
-import { methodStrengths, strengthsText, withStrength, type SweepConfig, type SweepMethod } from './config.js';
+import { methodStrengths, seedsText, strengthsText, withStrength, type SweepConfig, type SweepMethod } from './config.js';
 import type { SweepResult } from './run.js';
 import { keptValidation } from '../experiment/epoch_record.js';
 
@@ -218,7 +218,7 @@ export function sweepMarkdown(
   return `# Sweep: ${config.name}
 
 ${config.description ? `${config.description}\n\n` : ''}Dataset ${config.dataset}${config.limit ? ` (first ${config.limit} training samples)` : ''}, model ${model}, ` +
-    `${config.epochs} epochs, batch ${config.batchSize ?? 64}, seeds ${(config.seeds ?? [1]).join(', ')}. "$strength" in a method's optimizer is the strength column.
+    `${config.epochs} epochs, batch ${config.batchSize ?? 64}, ${seedsText(config)}. "$strength" in a method's optimizer is the strength column.
 
 ${methods.join('\n')}
 

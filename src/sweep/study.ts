@@ -23,13 +23,20 @@ function conditionOf(config: SweepConfig, run: { method: string; strength: numbe
   return canonicalJson(sweepRunIdentity(config, { id: '', method: run.method, strength: run.strength, seed: 0 }));
 }
 
+/** A method's settings without the strength: its conditions at every strength share this (one curve). */
+function familyOf(config: SweepConfig, method: string): string {
+  // -1 is no valid strength: every "$strength" and the strength field read the same at all strengths.
+  return conditionOf(config, { method, strength: -1 });
+}
+
 /**
- * The study's points in the order the sweeps first record their conditions: one per condition, its
- * rows deduplicated by configHash across sweeps. Methods that share a name but not a condition are
- * told apart by their start ("hoyer-square (from dense)"), else by their sweep's name.
+ * The study's points: one per condition, its rows deduplicated by configHash across sweeps. Methods
+ * that share a name but not their settings are told apart by their start ("hoyer-square (from
+ * dense)"), else by their sweep's name; each label's points come in strength order, at the place
+ * its first condition is recorded.
  */
 export function studyPoints(sweeps: readonly StudySweep[]): SweepPoint[] {
-  const groups = new Map<string, { method: SweepMethod; sweep: string; strength: number; rows: Map<string, SweepResult> }>();
+  const groups = new Map<string, { method: SweepMethod; family: string; sweep: string; strength: number; rows: Map<string, SweepResult> }>();
   for (const { config, results } of sweeps) {
     const byId = new Map(results.map((r) => [r.id, r]));
     for (const run of sweepRuns(config)) {
@@ -38,23 +45,24 @@ export function studyPoints(sweeps: readonly StudySweep[]): SweepPoint[] {
       const key = conditionOf(config, run);
       let group = groups.get(key);
       if (!group) {
-        group = { method: config.methods.find((m) => m.name === run.method)!, sweep: config.name, strength: run.strength, rows: new Map() };
+        group = { method: config.methods.find((m) => m.name === run.method)!, family: familyOf(config, run.method), sweep: config.name, strength: run.strength, rows: new Map() };
         groups.set(key, group);
       }
       // Rows without a configHash (older slimtrain) cannot be matched across sweeps: keyed by sweep and id.
       group.rows.set(row.configHash ?? `${config.name}/${row.id}`, row);
     }
   }
-  const points = [...groups.values()].map((g) => {
+  const labelled = [...groups.values()].map((g) => {
     const point = sweepPoint(g.method, g.strength, [...g.rows.values()]);
-    const label = `${point.method}${point.startedFrom ? ` (from ${point.startedFrom})` : ''}`;
-    const { startedFrom: _, ...rest } = point;
-    return { point: { ...rest, method: label }, sweep: g.sweep };
+    const { startedFrom, ...rest } = point;
+    return { point: { ...rest, method: `${point.method}${startedFrom ? ` (from ${startedFrom})` : ''}` }, family: g.family, sweep: g.sweep };
   });
-  // A label that names two conditions at one strength would merge them in the table and the plot.
-  const labels = new Map<string, Set<string>>();
-  for (const { point, sweep } of points) labels.set(point.method, (labels.get(point.method) ?? new Set()).add(sweep));
-  return points.map(({ point, sweep }) => (labels.get(point.method)!.size > 1 ? { ...point, method: `${point.method} [${sweep}]` } : point));
+  // A label over two families (the same name, other settings) would join them in one curve.
+  const families = new Map<string, Set<string>>();
+  for (const { point, family } of labelled) families.set(point.method, (families.get(point.method) ?? new Set()).add(family));
+  const named = labelled.map(({ point, sweep }) => (families.get(point.method)!.size > 1 ? { ...point, method: `${point.method} [${sweep}]` } : point));
+  const order = [...new Set(named.map((p) => p.method))];
+  return order.flatMap((label) => named.filter((p) => p.method === label).sort((a, b) => a.strength - b.strength));
 }
 
 /** The study's markdown page: which sweeps, the table over all of them and the plot. */

@@ -119,6 +119,8 @@ const ROWS: Row[] = [
   ['sweep', 'partial', [config, '--partial'], /^--partial: only with --merge/],
   ['sweep', 'checkpoint-steps', [config, '--checkpoint-steps', '-1'], /^--checkpoint-steps = "-1": expected an integer from 0 to 2147483647/],
   ['sweep', 'checkpoint-dir', [config, '--checkpoint-dir', saved], /^--checkpoint-dir = ".*m\.slim": expected a folder, not a file$/],
+  ['sweep', 'study', [config, '--study', 'a b'], /^--study = "a b": expected a file-name-safe name/],
+  ['sweep', 'min-accuracy', [config, '--study', 's', '--min-accuracy', '1'], /^--min-accuracy = "1": expected a number in \[0, 1\)/],
   ['bench', 'suite', ['--suite', 'gemm,gpu'], /^--suite = "gemm,gpu": expected a comma-separated list of gemm, conv, train, inference, sizes$/],
   ['bench', 'threads', ['--threads', '1,0'], /^--threads \("0" of "1,0"\) = "0": expected an integer from 1 to 256/],
   ['bench', 'json', ['--json=1'], /^--json = "1": expected no value/],

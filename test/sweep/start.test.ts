@@ -85,7 +85,12 @@ describe('sweep start', () => {
     expect(bad((c) => ({ ...c, methods: [c.methods[0], { ...c.methods[1], epochs: 0 }] }))).not.toThrow();
     expect(bad((c) => ({ ...c, methods: [c.methods[0], { name: 'x', optimizer: { type: 'adam' }, epochs: 0 }] }))).toThrow(/^methods\[1\].epochs = 0: expected a positive integer/);
     // Each started run needs its source's run at the same seed.
-    expect(bad((c) => ({ ...c, methods: [c.methods[0], { ...c.methods[1], strengths: [1e-3, { value: 1e-2, seeds: [1, 2] }] }] }))).toThrow(/^methods\[1\].start.method = "dense": expected a source run at every seed this method runs \(dense runs seeds 1; hs at 0.01 also 2\)/);
+    expect(bad((c) => ({ ...c, methods: [c.methods[0], { ...c.methods[1], strengths: [1e-3, { value: 1e-2, seeds: [1, 2] }] }] }))).toThrow(/^methods\[1\].strengths\[1\].seeds = \[1, 2\]: expected seeds that dense, the start, also runs \(it runs 1; not 2\)/);
+    expect(bad((c) => ({ ...c, methods: [c.methods[0], { ...c.methods[1], seeds: [3] }] }))).toThrow(/^methods\[1\].seeds = \[3\]: expected seeds that dense, the start, also runs \(it runs 1; not 3\)/);
+    expect(bad((c) => ({ ...c, seeds: [1, 2], methods: [{ ...c.methods[0], seeds: [1] }, c.methods[1]] }))).toThrow(/^seeds = \[1, 2\]: expected seeds that dense, the start, also runs \(it runs 1; not 2\)/);
+    // A source whose own strength has the seeds: its runs at those seeds are the starts.
+    const perStrength = checkSweepConfig({ ...structuredClone(BASE), methods: [{ ...BASE.methods[0], strengths: [{ value: 0, seeds: [1, 2] }] }, { ...BASE.methods[2], seeds: [2] }] });
+    expect(sweepRuns(perStrength).map((r) => `${r.id} <- ${startRun(perStrength, r)?.id ?? 'init'}`)).toEqual(['dense/0/seed1 <- init', 'dense/0/seed2 <- init', 'prune/2/seed2 <- dense/0/seed2']);
     const seeded = checkSweepConfig({ ...structuredClone(BASE), methods: [{ ...BASE.methods[0], seeds: [1, 2] }, { ...BASE.methods[2], strengths: [{ value: 2, seeds: [2] }] }] });
     expect(sweepRuns(seeded).map((r) => `${r.id} <- ${startRun(seeded, r)?.id ?? 'init'}`)).toEqual(['dense/0/seed1 <- init', 'dense/0/seed2 <- init', 'prune/2/seed2 <- dense/0/seed2']);
     const config = checkSweepConfig(structuredClone(BASE));

@@ -71,6 +71,21 @@ describe('a study over several sweeps', () => {
     expect(points[3].accuracy).toBe(0.9);
   });
 
+  it('joins runs by what they train, not by name, and keeps a method\'s strengths from two sweeps on one curve', async () => {
+    const scratch = checkSweepConfig(structuredClone(SCRATCH));
+    // The same training under another name, at seeds 1 and 2; L1 with the same settings at a strength scratch lacks.
+    const more = checkSweepConfig({
+      ...common, name: 'more',
+      methods: [{ ...dense, name: 'baseline', seeds: [1, 2] }, { ...SCRATCH.methods[1], strengths: [1e-3, 1e-5] }],
+    });
+    const points = studyPoints([
+      { config: scratch, results: await rows(scratch, [0.98, 0.97, 0.95]) },
+      { config: more, results: await rows(more, [0.98, 0.94, 0.9, 0.97]) },
+    ]);
+    expect(points.map((p) => `${p.method} ${p.strength} x${p.seeds}`)).toEqual(['dense 0 x2', 'l1 0.00001 x1', 'l1 0.0001 x1', 'l1 0.001 x1']);
+    expect(points[0].accuracy).toBeCloseTo(0.96, 12);
+  });
+
   it('the CLI writes one table and plot from the configs\' results files and shard files', async () => {
     const dir = tempDir('slimtrain-study-');
     const out = join(dir, 'out');

@@ -44,12 +44,18 @@ describe('sweep config', () => {
     expect(sweepRuns(config)[2]).toEqual({ id: 'adam+l2/0.03/seed2', method: 'adam+l2', strength: 3e-2, seed: 2 });
     expect(strengthsText(config, config.methods[0])).toBe('0.0001, 0.03 (seeds 1, 2, 3)');
     expect(strengthsText(config, config.methods[1])).toBe('0.001 (seeds 4, 5)');
+    const reordered = checkSweepConfig({ ...BASE, seeds: [1, 2], methods: [{ ...BASE.methods[0], strengths: [{ value: 1e-4, seeds: [2, 1] }, 3e-2] }] });
+    expect(strengthsText(reordered, reordered.methods[0])).toBe('0.0001, 0.03');
     expect(sweepMarkdown(config, [], 'cmd')).toContain('; strengths 0.0001, 0.03 (seeds 1, 2, 3)\n');
     // Giving a strength more seeds changes no finished row's hash: seed 1 at 0.03 is the same run.
     const plain = checkSweepConfig(BASE);
     expect(await sweepRunHash(config, sweepRuns(config)[1])).toBe(await sweepRunHash(plain, sweepRuns(plain)[1]));
+    const own = checkSweepConfig({ ...BASE, methods: [{ ...BASE.methods[0], seeds: [1, 7] }] });
+    expect(await sweepRunHash(own, sweepRuns(own)[0])).toBe(await sweepRunHash(plain, sweepRuns(plain)[0]));
     const bad = (strengths: unknown, seeds?: unknown) => () => checkSweepConfig({ ...BASE, methods: [{ ...BASE.methods[0], strengths, ...(seeds !== undefined ? { seeds } : {}) }] });
-    expect(bad([1e-4, { value: 1e-4, seeds: [2] }])).toThrow(/^methods\[0\].strengths values = \[0.0001, 0.0001\]: expected distinct strengths \(each names runs\)/);
+    expect(bad([1e-4, { value: 1e-4, seeds: [2] }])).toThrow(/^methods\[0\].strengths\[1\].value = 0.0001: expected a strength not listed before \(methods\[0\].strengths\[0\] is 0.0001/);
+    expect(bad(['1e-4'])).toThrow(/^methods\[0\].strengths\[0\] = "1e-4": expected a strength: a number >= 0, or \{ value, seeds \}/);
+    expect(bad([[1]])).toThrow(/^methods\[0\].strengths\[0\] = \[1\]: expected a strength: a number >= 0, or \{ value, seeds \}/);
     expect(bad([{ value: -1, seeds: [1] }])).toThrow(/^methods\[0\].strengths\[0\].value = -1: expected a finite number >= 0/);
     expect(bad([{ value: 1e-3, seeds: [] }])).toThrow(/^methods\[0\].strengths\[0\].seeds = \[\]: expected a non-empty array of numbers/);
     expect(bad([{ value: 1e-3, seeds: [1, 1] }])).toThrow(/^methods\[0\].strengths\[0\].seeds = \[1, 1\]: expected distinct numbers/);
@@ -72,7 +78,7 @@ describe('sweep config', () => {
     expect(bad({ checkpointDir: 5 })).toThrow(/^checkpointDir = 5: expected a folder path/);
     expect(bad({ seeds: [1, -2] })).toThrow(/^seeds\[1\] = -2: expected an integer in \[0, 2\^32\)/);
     expect(bad({ seeds: [1, 2, 1] })).toThrow(/^seeds = \[1, 2, 1\]: expected distinct numbers \(each names runs\)/);
-    expect(bad({ methods: [{ ...BASE.methods[0], strengths: [1e-3, 1e-3] }] })).toThrow(/^methods\[0\].strengths values = \[0.001, 0.001\]: expected distinct strengths/);
+    expect(bad({ methods: [{ ...BASE.methods[0], strengths: [1e-3, 1e-3] }] })).toThrow(/^methods\[0\].strengths\[1\] = 0.001: expected a strength not listed before \(methods\[0\].strengths\[0\] is 0.001; each names runs\)/);
     expect(checkSweepConfig({ ...BASE, checkpointSteps: 0, checkpointDir: 'ckpt' }).checkpointSteps).toBe(0);
     // A model that cannot take the named dataset's samples fails before any run (the CLI checks this).
     const dense = { layers: [{ type: 'dense', units: 10 }, { type: 'relu' }, { type: 'dense', units: 10 }] };

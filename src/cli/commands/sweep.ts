@@ -63,9 +63,10 @@ options:
                         lists each missing, duplicated or foreign row by run id and exits 1 if any;
                         otherwise writes OUT/NAME.jsonl, .md and .svg as a one-machine sweep does
   --partial             with --merge: write them from the rows that check out despite problems
-  --study NAME          run nothing: write OUT/NAME.md and OUT/NAME.svg, one table and plot over
-                        every recorded run of the configs given (each config's OUT/NAME.jsonl and
-                        shard files), one row per condition; a run two configs share (one
+  --study NAME          run nothing: write OUT/NAME.md and OUT/NAME.svg (OUT: --out, else the first
+                        config's out), one table and plot over every recorded run of the configs
+                        given (read from each config's own out folder: NAME.jsonl and its shard
+                        files), one row per condition; a run two configs share (one
                         configHash) counts once, and the same condition at more seeds in another
                         config joins its row
   --min-accuracy A      with --study: start the plot's accuracy axis at A (a fraction, e.g. 0.97);
@@ -226,7 +227,8 @@ async function writeStudy(name: string, paths: string[], outFlag: string | undef
     const folder = config.out ?? 'sweeps';
     const files = [`${folder}/${config.name}.jsonl`, ...(existsSync(folder) ? readdirSync(folder).filter((f) => isShardResultsName(config.name, f)).sort().map((f) => `${folder}/${f}`) : [])];
     const grid = sweepRuns(config);
-    const { done, stale } = recordedRuns(files.flatMap((f) => readSweepResults(f).rows), grid, await gridHashes(config, grid));
+    const { done, stale, unhashed } = recordedRuns(files.flatMap((f) => readSweepResults(f).rows), grid, await gridHashes(config, grid));
+    if (unhashed) io.err(`study ${name}: ${config.name}: ${unhashed} row(s) have no configHash (written before rows carried one): taken as they are, and never matched with another config's rows\n`);
     if (stale.length) io.err(`study ${name}: ${config.name}: ${stale.length} row(s) made with another config left out: ${stale.join(', ')}\n`);
     io.err(`study ${name}: ${config.name}: ${done.size} of ${grid.length} runs recorded\n`);
     sweeps.push({ config, results: [...done.values()] });
