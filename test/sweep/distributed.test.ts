@@ -214,3 +214,28 @@ describe('a sweep stopped by a signal', () => {
     expect(withoutTime(byId(rows(join(out, 'term.jsonl'))))).toEqual(withoutTime(byId(rows(join(dir, 'term-reference', 'term.jsonl')))));
   }, 240_000);
 });
+
+describe('a sharded grid that grows in the middle', () => {
+  it('a shard skips its runs that another shard file already recorded (they moved when a strength got more seeds)', async () => {
+    const out = join(dir, 'grown');
+    mkdirSync(out, { recursive: true });
+    const before = checkSweepConfig({ ...structuredClone(GRID), name: 'grown', out, methods: [GRID.methods[0]] });
+    // Both runs recorded, one per shard, with their real config hashes (nothing trains in this test).
+    const row = async (config: typeof before, k: number) => {
+      const run = sweepRuns(config)[k];
+      return { id: run.id, method: run.method, strength: run.strength, seed: run.seed, configHash: await sweepRunHash(config, run), epochs: 2, testAccuracy: 0.5, params: 10, nonzeroParams: 10,
+        kernelWeights: 8, kernelZeros: 0, kernelBelowEps: 0, hiddenUnits: 4, deadUnits: 0, xi: 1e-6, reducedParams: 10, reducedNonzeroParams: 10, flops: 20, reducedFlops: 20, reducedAccuracy: 0.5, weightsHash: run.id, seconds: 1 };
+    };
+    writeFileSync(join(out, 'grown.shard-0-of-2.jsonl'), `${JSON.stringify(await row(before, 0))}\n`);
+    writeFileSync(join(out, 'grown.shard-1-of-2.jsonl'), `${JSON.stringify(await row(before, 1))}\n`);
+    // 1e-4 gets seeds 1 and 2: the grid is now 1e-4/seed1 (k 0), 1e-4/seed2 (k 1), 1e-3/seed1 (k 2), so shard 0 owns 1e-3.
+    const grown = { ...before, methods: [{ ...GRID.methods[0], strengths: [{ value: 1e-4, seeds: [1, 2] }, 1e-3] }] };
+    const config = join(dir, 'grown.json');
+    writeFileSync(config, JSON.stringify(grown));
+    const done = await sweep([config, '--shard', '0/2', '--jobs', '1']);
+    expect(done.status, done.stderr).toBe(0);
+    expect(done.stderr).toContain("1 of this shard's runs already recorded in grown.shard-1-of-2.jsonl (the grid grew since they ran): not run again: adam+l2/0.001/seed1");
+    expect(done.stderr).not.toContain('to go');
+    expect(rows(join(out, 'grown.shard-0-of-2.jsonl')).map((r) => r.id)).toEqual(['adam+l2/0.0001/seed1']);
+  }, 60_000);
+});
