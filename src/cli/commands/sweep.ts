@@ -428,10 +428,12 @@ export const sweep: Command = {
     if (stale.length) io.err(`sweep ${config.name}: ${stale.length} row(s) in ${resultsPath} were made with another config (configHash differs), so those runs run again: ${stale.join(', ')}\n`);
     // A shard's runs move to other shards when the grid grows in the middle (more seeds at a
     // strength, say): a run another shard's file, or the merged file, already holds is done.
+    let recordedIn = resultsPath;
     if (shard) {
       const others = readdirSync(out).filter((f) => f !== shardResultsName(config.name, shard) && (f === `${config.name}.jsonl` || isShardResultsName(config.name, f)));
       const elsewhere = recordedRuns(others.flatMap((f) => readSweepResults(`${out}/${f}`).rows), runs.filter((r) => !done.has(r.id)), hashes).done;
       for (const [id, row] of elsewhere) done.set(id, row);
+      if (elsewhere.size) recordedIn = `${resultsPath} and other shards' files`;
       if (elsewhere.size) io.err(`sweep ${config.name}: ${elsewhere.size} of this shard's runs already recorded in ${others.join(', ')} (the grid grew since they ran): not run again: ${[...elsewhere.keys()].join(', ')}\n`);
     }
     // A run recorded just before a kill may still have its checkpoint.
@@ -450,7 +452,7 @@ export const sweep: Command = {
       mkdirSync(checkpointDir, { recursive: true });
       const workers = Math.min(jobs, pending.length);
       const kernelThreads = v['kernel-threads'];
-      io.err(`sweep ${config.name}: ${runs.length} runs, ${runs.length - pending.length} already recorded, ${pending.length} to go on ${workers} thread(s)` +
+      io.err(`sweep ${config.name}: ${runs.length} runs, ${runs.length - pending.length} already in ${recordedIn}, ${pending.length} to go on ${workers} thread(s)` +
         `${v['in-process'] ? '' : `, ${kernelThreads ?? kernelThreadsPerWorker(workers)} kernel thread(s) each`}\n`);
       io.err(`  checkpoints ${checkpointSteps ? `every ${checkpointSteps} steps and ` : ''}at epoch ends in ${checkpointDir}\n`);
       if (config.saveModels) io.err(`  final models (and their reduced forms) saved to ${out}/${config.name}.models\n`);
