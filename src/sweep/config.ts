@@ -196,21 +196,24 @@ export function strengthSeeds(config: SweepConfig, method: SweepMethod, strength
   return own?.seeds ?? method.seeds ?? config.seeds ?? [1];
 }
 
+/** Whether a method runs a strength at other seeds than the sweep's (compared as sets). */
+function ownSeeds(config: SweepConfig, method: SweepMethod, strength: number): boolean {
+  const sweepSeeds = new Set(config.seeds ?? [1]);
+  const seeds = strengthSeeds(config, method, strength);
+  return seeds.length !== sweepSeeds.size || seeds.some((s) => !sweepSeeds.has(s));
+}
+
 /** A method's strengths for a report, each with its seeds where they are not the sweep's: "1e-5, 3e-5 (seeds 1, 2, 3)". */
 export function strengthsText(config: SweepConfig, method: SweepMethod): string {
-  const sweepSeeds = new Set(config.seeds ?? [1]);
-  return methodStrengths(method).map((strength) => {
-    const seeds = strengthSeeds(config, method, strength);
-    const same = seeds.length === sweepSeeds.size && seeds.every((s) => sweepSeeds.has(s));
-    return same ? String(strength) : `${strength} (seeds ${seeds.join(', ')})`;
-  }).join(', ');
+  return methodStrengths(method)
+    .map((strength) => (ownSeeds(config, method, strength) ? `${strength} (seeds ${strengthSeeds(config, method, strength).join(', ')})` : String(strength)))
+    .join(', ');
 }
 
 /** The sweep's seeds for a report header: "seeds 1, 2" when every run uses them, else "seeds 1 unless a method or strength says otherwise". */
 export function seedsText(config: SweepConfig): string {
-  const base = config.seeds ?? [1];
-  const uniform = config.methods.every((m) => !strengthsText(config, m).includes('(seeds'));
-  return `seeds ${base.join(', ')}${uniform ? '' : ' unless a method or strength says otherwise'}`;
+  const uniform = config.methods.every((m) => methodStrengths(m).every((strength) => !ownSeeds(config, m, strength)));
+  return `seeds ${(config.seeds ?? [1]).join(', ')}${uniform ? '' : ' unless a method or strength says otherwise'}`;
 }
 
 function checkModel(argument: string, model: unknown): void {

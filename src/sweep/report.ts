@@ -129,8 +129,8 @@ export function sweepSvg(points: SweepPoint[], title: string, options: { minAccu
   const [W, H, panelW, top, bottom, left] = [1020, 400, 430, 40, 60, 60];
   // With minAccuracy the axis starts there: points below sit on the bottom edge as downward triangles.
   const floor = options.minAccuracy;
-  const shown = floor === undefined ? points : points.filter((p) => p.reducedAccuracy >= floor);
-  const ranged = shown.length ? shown : points;
+  const above = floor === undefined ? points : points.filter((p) => p.reducedAccuracy >= floor);
+  const ranged = above.length ? above : points;
   let yLo = Math.min(...ranged.map((p) => p.reducedAccuracy - p.reducedAccuracyStd));
   let yHi = Math.max(...ranged.map((p) => p.reducedAccuracy + p.reducedAccuracyStd));
   const pad = Math.max(0.005, (yHi - yLo) * 0.08);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/engine.js';
 import { createDataset } from '../../src/data/dataset.js';
-import { checkSweepConfig, checkSweepModels, strengthsText, sweepRuns, withStrength, type SweepConfig } from '../../src/sweep/config.js';
+import { checkSweepConfig, checkSweepModels, seedsText, strengthsText, sweepRuns, withStrength, type SweepConfig } from '../../src/sweep/config.js';
 import { sweepMarkdown, sweepPoints, sweepSvg, sweepTable } from '../../src/sweep/report.js';
 import { sweepRunHash, weightsHash } from '../../src/sweep/fingerprint.js';
 import { executeSweepRun } from '../../src/sweep/run.js';
@@ -46,6 +46,8 @@ describe('sweep config', () => {
     expect(strengthsText(config, config.methods[1])).toBe('0.001 (seeds 4, 5)');
     const reordered = checkSweepConfig({ ...BASE, seeds: [1, 2], methods: [{ ...BASE.methods[0], strengths: [{ value: 1e-4, seeds: [2, 1] }, 3e-2] }] });
     expect(strengthsText(reordered, reordered.methods[0])).toBe('0.0001, 0.03');
+    expect(seedsText(reordered)).toBe('seeds 1, 2');
+    expect(seedsText(config)).toBe('seeds 1 unless a method or strength says otherwise');
     expect(sweepMarkdown(config, [], 'cmd')).toContain('; strengths 0.0001, 0.03 (seeds 1, 2, 3)\n');
     // Giving a strength more seeds changes no finished row's hash: seed 1 at 0.03 is the same run.
     const plain = checkSweepConfig(BASE);

@@ -433,8 +433,10 @@ export const sweep: Command = {
       const others = readdirSync(out).filter((f) => f !== shardResultsName(config.name, shard) && (f === `${config.name}.jsonl` || isShardResultsName(config.name, f)));
       const elsewhere = recordedRuns(others.flatMap((f) => readSweepResults(`${out}/${f}`).rows), runs.filter((r) => !done.has(r.id)), hashes).done;
       for (const [id, row] of elsewhere) done.set(id, row);
-      if (elsewhere.size) recordedIn = `${resultsPath} and other shards' files`;
-      if (elsewhere.size) io.err(`sweep ${config.name}: ${elsewhere.size} of this shard's runs already recorded in ${others.join(', ')} (the grid grew since they ran): not run again: ${[...elsewhere.keys()].join(', ')}\n`);
+      if (elsewhere.size) {
+        recordedIn = `${resultsPath} and other shards' files`;
+        io.err(`sweep ${config.name}: ${elsewhere.size} of this shard's runs already recorded in ${others.join(', ')} (the grid grew since they ran): not run again: ${[...elsewhere.keys()].join(', ')}\n`);
+      }
     }
     // A run recorded just before a kill may still have its checkpoint.
     for (const id of done.keys()) runCheckpointFile(runCheckpointPath(checkpointDir, id)).remove();
