@@ -20,9 +20,9 @@ export interface BatchLog {
   /** The regularisers' penalty added to the loss (0 without a penalising transform). */
   penalty: number;
   accuracy: number;
-  /** Training samples per second since the epoch started. */
+  /** Training samples per second since the epoch started (or since the resume, in a resumed epoch). */
   samplesPerSecond: number;
-  /** Estimated seconds left in the whole fit. */
+  /** Estimated seconds left in the whole fit, at the rate of this call's steps so far. */
   eta: number;
   /** The model's parameter count now (it falls when live reduction cuts units). */
   parameters: number;
@@ -42,7 +42,9 @@ export interface EpochLog {
   accuracy: number;
   valLoss?: number;
   valAccuracy?: number;
+  /** Wall time of the epoch in this fit call (an epoch resumed from a checkpoint: since the resume). */
   seconds: number;
+  /** Rows trained per second over `seconds`. */
   samplesPerSecond: number;
   /** Learning rate of the epoch's last step. */
   lr: number;
@@ -336,12 +338,16 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
       correct += accuracy * n;
       const now = performance.now();
       if (options.onBatchEnd) {
+        // Rate and ETA count only the steps of this call: a resumed fit's earlier steps took no
+        // time here.
         const elapsed = (now - started) / 1000;
-        const done = epoch * batches + b + 1;
+        const position = epoch * batches + b + 1;
+        const done = position - (startEpoch * batches + startBatch);
+        const epochSamples = start + n - (continuing ? startBatch * batchSize : 0);
         const verdict = options.onBatchEnd({
           epoch, batch: b, batches, loss, dataLoss, penalty, accuracy,
-          samplesPerSecond: (start + n) / ((now - epochStart) / 1000),
-          eta: (elapsed / done) * (epochs * batches - done),
+          samplesPerSecond: epochSamples / ((now - epochStart) / 1000),
+          eta: (elapsed / done) * (epochs * batches - position),
           parameters: model.parameterCount,
         });
         if (verdict === 'stop') {
@@ -367,7 +373,9 @@ export async function fit(model: Sequential, xIn: Float32Array | NestedNumbers, 
     if (history.stoppedEarly) break;
     const seconds = (performance.now() - epochStart) / 1000;
     if (live?.everyEpochs && (epoch + 1) % live.everyEpochs === 0) cut(epoch + 1);
-    const log: EpochLog = { epoch, loss: lossSum / trainRows, accuracy: correct / trainRows, seconds, samplesPerSecond: trainRows / seconds, lr, parameters: model.parameterCount };
+    // A resumed epoch was timed from the resume: its rate counts the rows trained since.
+    const rowsHere = trainRows - (continuing ? Math.min(trainRows, startBatch * batchSize) : 0);
+    const log: EpochLog = { epoch, loss: lossSum / trainRows, accuracy: correct / trainRows, seconds, samplesPerSecond: rowsHere === 0 ? 0 : rowsHere / seconds, lr, parameters: model.parameterCount };
     if (Number.isFinite(penaltySum)) {
       log.penalty = penaltySum / trainRows;
       log.dataLoss = log.loss - log.penalty;

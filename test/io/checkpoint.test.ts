@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { init, type Engine } from '../../src/backend/engine.js';
 import { imageAugmentation } from '../../src/data/augment.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/io/checkpoint.js';
@@ -73,6 +73,37 @@ describe('checkpoints', () => {
       c.dispose();
     }
     a.dispose();
+  });
+
+  it("a resumed fit's rate and ETA count only its own steps: a step that takes 1 s gives 16 rows/s and 1 s per step left", async () => {
+    // A fake clock that moves 1 s at every batch: the only time that passes is the batches'.
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    try {
+      const tick = { onBatchBegin: () => void (clock += 1000) };
+      const a = model();
+      const saved: Uint8Array[] = [];
+      await a.fit(x, y, { ...options(), callbacks: tick, checkpoint: { everySteps: 10, save: (bytes) => void saved.push(bytes) }, onBatchEnd: () => (a.step >= 11 ? 'stop' : undefined) });
+      // 96 training rows in batches of 16: 6 steps per epoch, 24 in all; the checkpoint at step 10
+      // is inside epoch 1 (batch 4 next).
+      expect(saved).toHaveLength(1);
+      const b = model(99);
+      const seen: { position: number; eta: number; rate: number }[] = [];
+      const resumed = await b.fit(x, y, {
+        ...options(), callbacks: tick, resume: saved[0],
+        onBatchEnd: (p) => void seen.push({ position: p.epoch * 6 + p.batch + 1, eta: p.eta, rate: p.samplesPerSecond }),
+      });
+      expect(seen.map((s) => s.position)).toEqual(Array.from({ length: 14 }, (_, i) => 11 + i));
+      for (const s of seen) {
+        expect(s.eta).toBeCloseTo(24 - s.position, 9);
+        expect(s.rate).toBeCloseTo(16, 9);
+      }
+      expect(resumed.epochs.map((e) => [e.epoch, e.seconds, e.samplesPerSecond])).toEqual([[0, expect.any(Number), expect.any(Number)], [1, 2, 16], [2, 6, 16], [3, 6, 16]]);
+      a.dispose();
+      b.dispose();
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('a checkpoint is written after the last epoch too, and resuming that finished run ends at once with the same weights and history', async () => {
