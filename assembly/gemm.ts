@@ -22,12 +22,15 @@
 // (M, N, K), never on the machine.
 //
 // Convolutions run the same driver with op(A) = im2col(x) (forward) or im2col(x)^T (weight
-// gradient) and no column matrix in memory: before packing, each A panel's window of the column
-// matrix is gathered from the NHWC input into an L2-sized scratch (gatherColumns), then packed as
-// a stored matrix would be. The packed values, the K blocks and the micro-kernel are those of
-// im2col + gemm, so the bits are too; what goes is the column matrix's round trip through memory
-// (written by im2col, read back by packA), which with 20-64 output columns weighs on the multiply:
-// without it the deeper CNN layers' forward ran 1.05-1.3x faster (docs/benchmarks.md).
+// gradient) and no column matrix in memory. Forward, each A panel is packed straight from the NHWC
+// input (packColumns: rows whose windows touch the padding are gathered first, one by one); for
+// the weight gradient each panel's window of the column matrix is gathered into an L2-sized
+// scratch (gatherColumns), then packed as a stored matrix would be. The packed values, the K
+// blocks and the micro-kernel are those of im2col + gemm, so the bits are too; what goes is the
+// column matrix's round trip through memory (written by im2col, read back by packA), which with
+// 20-64 output columns weighs on the multiply: without it the deeper CNN layers' forward ran
+// 1.05-1.3x faster, and without the gathered copy of the forward panel 1.0-1.1x more
+// (docs/benchmarks.md).
 //
 // `work` is caller-provided scratch of GEMM_WORK_FLOATS floats (16-byte aligned): the kernel
 // allocates nothing.
@@ -131,6 +134,95 @@ function gatherColumns(x: usize, dst: usize, r0: i32, rows: i32, c0: i32, width:
   }
 }
 
+
+// Packs rows [r0, r0+mc) x columns [c0, c0+kc) of im2col(x) into MR-row slivers, as packA packs
+// the gathered matrix, without gathering it: a row whose window lies inside the image reads each
+// kernel row's run from x, and only a row whose window touches the padding is gathered first (into
+// its own row of `scratch`, kc floats); rows past mc read zeros. Four rows' runs are then
+// transposed 4x4 into the sliver, one kernel row at a time. The packed values are packA's, so the
+// bits are those of gathering everything.
+function packColumns(x: usize, r0: i32, mc: i32, c0: i32, kc: i32, dst: usize, scratch: usize): void {
+  if (!ASC_FEATURE_SIMD) {
+    gatherColumns(x, scratch, r0, mc, c0, kc);
+    packA(0, mc, kc, scratch, 0, mc, 0, kc, dst);
+    return;
+  }
+  const C = gC, KWC = gKW * gC;
+  const rowBytes = <usize>(gW * C) << 2;
+  const imageBytes = <usize>(gH * gW * C) << 2;
+  const scratchRow = <usize>kc << 2;
+  const c1 = c0 + kc;
+  const khFirst = c0 / KWC, khLast = (c1 - 1) / KWC;
+  const positions = gOH * gOW;
+  const n0 = r0 / positions;
+  let oh = (r0 - n0 * positions) / gOW;
+  let ow = r0 - n0 * positions - oh * gOW;
+  let image = x + <usize>n0 * imageBytes;
+  // Per row of a group: where its window's columns [c0, c1) start, and whether that is x (the
+  // window's first kernel row kh = khFirst, column c0 - khFirst*KWC) or its gathered scratch row.
+  let w0: usize = 0, w1: usize = 0, w2: usize = 0, w3: usize = 0;
+  let g0 = false, g1 = false, g2 = false, g3 = false;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    for (let r = 0; r < MR; r++) {
+      let start: usize, gathered = true;
+      const own = scratch + <usize>r * scratchRow;
+      if (r >= mr) {
+        memory.fill(own, 0, scratchRow);
+        start = own;
+      } else {
+        const ihBase = oh * gSH - gPT, iwBase = ow * gSW - gPL;
+        if (ihBase >= 0 && ihBase + gKH <= gH && iwBase >= 0 && iwBase + gKW <= gW) {
+          start = image + <usize>(ihBase * gW + iwBase) * (<usize>C << 2) + <usize>khFirst * rowBytes + (<usize>(c0 - khFirst * KWC) << 2);
+          gathered = false;
+        } else {
+          gatherColumns(x, own, r0 + ir + r, 1, c0, kc);
+          start = own;
+        }
+        if (++ow == gOW) {
+          ow = 0;
+          if (++oh == gOH) {
+            oh = 0;
+            image += imageBytes;
+          }
+        }
+      }
+      if (r == 0) { w0 = start; g0 = gathered; } else if (r == 1) { w1 = start; g1 = gathered; } else if (r == 2) { w2 = start; g2 = gathered; } else { w3 = start; g3 = gathered; }
+    }
+    const sliver = dst + (<usize>(ir * kc) << 2);
+    for (let kh = khFirst; kh <= khLast; kh++) {
+      const seg0 = max(c0, kh * KWC), seg1 = min(c1, kh * KWC + KWC);
+      // Column seg0 of each row: in x, kernel row kh starts rowBytes further per row of the
+      // kernel and column seg0 sits seg0 - kh*KWC floats in; gathered, seg0 - c0 floats in.
+      const inX = <usize>(kh - khFirst) * rowBytes + (<usize>(seg0 - kh * KWC) << 2) - (<usize>(c0 - khFirst * KWC) << 2);
+      const inScratch = <usize>(seg0 - c0) << 2;
+      const s0 = w0 + (g0 ? inScratch : inX), s1 = w1 + (g1 ? inScratch : inX);
+      const s2 = w2 + (g2 ? inScratch : inX), s3 = w3 + (g3 ? inScratch : inX);
+      const out0 = sliver + (<usize>((seg0 - c0) * MR) << 2);
+      const bytes = <usize>(seg1 - seg0) << 2;
+      let q: usize = 0;
+      for (; q + 16 <= bytes; q += 16) {
+        const v0 = v128.load(s0 + q), v1 = v128.load(s1 + q), v2 = v128.load(s2 + q), v3 = v128.load(s3 + q);
+        const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+        const out = out0 + (q << 2);
+        v128.store(out, v128.shuffle<i64>(t0, t2, 0, 2));
+        v128.store(out, v128.shuffle<i64>(t0, t2, 1, 3), 16);
+        v128.store(out, v128.shuffle<i64>(t1, t3, 0, 2), 32);
+        v128.store(out, v128.shuffle<i64>(t1, t3, 1, 3), 48);
+      }
+      for (; q < bytes; q += 4) {
+        const out = out0 + (q << 2);
+        store<f32>(out, load<f32>(s0 + q));
+        store<f32>(out + 4, load<f32>(s1 + q));
+        store<f32>(out + 8, load<f32>(s2 + q));
+        store<f32>(out + 12, load<f32>(s3 + q));
+      }
+    }
+  }
+}
 
 export function gemmWorkFloats(): i32 {
   return GEMM_WORK_FLOATS;
@@ -457,8 +549,7 @@ function gemmDriver(
           packA(transA, M, K, a, ic, mc, pc, kc, packedA);
         } else if (aSource == A_COLUMNS) {
           // Rows [ic, ic+mc) x columns [pc, pc+kc) of im2col(x), as an mc x kc matrix.
-          gatherColumns(a, gathered, ic, mc, pc, kc);
-          packA(0, mc, kc, gathered, 0, mc, 0, kc, packedA);
+          packColumns(a, ic, mc, pc, kc, packedA, gathered);
         } else {
           // op(A) = im2col(x)^T: its rows [ic, ic+mc) are columns of im2col(x), its depth
           // [pc, pc+kc) rows of it; gathered as the kc x mc matrix A stored transposed.

@@ -24,6 +24,11 @@ const CASES: Case[] = [
   { input: [2, 6, 7, 33], kernel: [4, 4], strides: [1, 1], padding: 'same', filters: 5 },
   { input: [1, 5, 5, 40], kernel: [5, 5], strides: [1, 1], padding: 'same', filters: 3 },
   { input: [5, 11, 9, 3], kernel: [3, 3], strides: [2, 1], padding: 'same', filters: 32 },
+  // Column strides over packed rows read in place (four output positions inside the image, at a
+  // stride of SW*C floats of x): one K block, and K blocks that split a kernel row (325 taps in
+  // blocks of 163, kernel rows of 65 floats), beside gathered groups at the padding and row ends.
+  { input: [2, 9, 21, 6], kernel: [3, 3], strides: [2, 2], padding: 'valid', filters: 11 },
+  { input: [1, 11, 23, 13], kernel: [5, 5], strides: [1, 2], padding: 'same', filters: 10 },
   // More than 256 filters: several K blocks of the input gradient.
   { input: [2, 5, 4, 3], kernel: [3, 3], strides: [1, 1], padding: 'same', filters: 300 },
   // One input channel (read in place): 280 taps in two K blocks of 140; and 'same' padding with
