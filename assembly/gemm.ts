@@ -22,15 +22,13 @@
 // (M, N, K), never on the machine.
 //
 // Convolutions run the same driver with op(A) = im2col(x) (forward) or im2col(x)^T (weight
-// gradient) and no column matrix in memory. Forward, each A panel is packed straight from the NHWC
-// input (packColumns: rows whose windows touch the padding are gathered first, one by one); for
-// the weight gradient each panel's window of the column matrix is gathered into an L2-sized
-// scratch (gatherColumns), then packed as a stored matrix would be. The packed values, the K
+// gradient) and no column matrix in memory: each A panel is packed straight from the NHWC input
+// (packColumns forward, packColumnsT for the weight gradient), and only the rows or positions
+// whose windows touch the padding are gathered first (gatherColumns). The packed values, the K
 // blocks and the micro-kernel are those of im2col + gemm, so the bits are too; what goes is the
 // column matrix's round trip through memory (written by im2col, read back by packA), which with
 // 20-64 output columns weighs on the multiply: without it the deeper CNN layers' forward ran
-// 1.05-1.3x faster, and without the gathered copy of the forward panel 1.0-1.1x more
-// (docs/benchmarks.md).
+// 1.05-1.3x faster, and without the gathered copy of the panel 1.0-1.1x more (docs/benchmarks.md).
 //
 // `work` is caller-provided scratch of GEMM_WORK_FLOATS floats (16-byte aligned): the kernel
 // allocates nothing.
@@ -219,6 +217,73 @@ function packColumns(x: usize, r0: i32, mc: i32, c0: i32, kc: i32, dst: usize, s
         store<f32>(out + 4, load<f32>(s1 + q));
         store<f32>(out + 8, load<f32>(s2 + q));
         store<f32>(out + 12, load<f32>(s3 + q));
+      }
+    }
+  }
+}
+
+// Packs rows [t0, t0+mc) x depth [p0, p0+kc) of im2col(x)^T (rows: taps, depth: positions) into
+// MR-row slivers, as packA packs the gathered window stored transposed, without gathering it
+// where it can. Each position's window start goes into `bases` (a u32 per position): in x when the
+// window lies inside the image, else the position's taps [t0, t0+mc) are gathered into a scratch
+// row (mc floats) and its address, tagged with the low bit, goes there instead. Four taps of one
+// kernel row are four consecutive floats of a window, so each position gives its sliver one
+// vector; four taps across a kernel-row boundary, or a short last group, are read one by one.
+function packColumnsT(x: usize, t0: i32, mc: i32, p0: i32, kc: i32, dst: usize, scratch: usize, bases: usize): void {
+  const C = gC, KWC = gKW * gC;
+  const imageBytes = <usize>(gH * gW * C) << 2;
+  const positions = gOH * gOW;
+  const n0 = p0 / positions;
+  let oh = (p0 - n0 * positions) / gOW;
+  let ow = p0 - n0 * positions - oh * gOW;
+  let image = x + <usize>n0 * imageBytes;
+  for (let k = 0; k < kc; k++) {
+    const ih = oh * gSH - gPT, iw = ow * gSW - gPL;
+    let base: usize;
+    if (ih >= 0 && ih + gKH <= gH && iw >= 0 && iw + gKW <= gW) {
+      base = image + (<usize>((ih * gW + iw) * C) << 2);
+    } else {
+      const row = scratch + (<usize>(k * mc) << 2);
+      gatherColumns(x, row, p0 + k, 1, t0, mc);
+      base = row | 1;
+    }
+    store<u32>(bases + (<usize>k << 2), <u32>base);
+    if (++ow == gOW) {
+      ow = 0;
+      if (++oh == gOH) {
+        oh = 0;
+        image += imageBytes;
+      }
+    }
+  }
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const sliver = dst + (<usize>(ir * kc) << 2);
+    const t = t0 + ir;
+    const kh = t / KWC;
+    // Tap t = (kh, q) sits (kh*W*C + q) floats from its window's start, q = t - kh*KWC; in a
+    // gathered row, ir floats in.
+    const inScratch = (<usize>ir << 2) - 1;
+    if (ASC_FEATURE_SIMD && mr == MR && (t + MR - 1) / KWC == kh) {
+      const inX = <usize>(kh * gW * C + t - kh * KWC) << 2;
+      for (let k = 0; k < kc; k++) {
+        const b = <usize>load<u32>(bases + (<usize>k << 2));
+        v128.store(sliver + (<usize>(k * MR) << 2), v128.load(b + select<usize>(inScratch, inX, b & 1)));
+      }
+      continue;
+    }
+    for (let r = 0; r < MR; r++) {
+      const out = sliver + (<usize>r << 2);
+      if (r >= mr) {
+        for (let k = 0; k < kc; k++) store<f32>(out + (<usize>(k * MR) << 2), 0);
+        continue;
+      }
+      const tr = t + r, khr = tr / KWC;
+      const inX = <usize>(khr * gW * C + tr - khr * KWC) << 2;
+      const inRow = inScratch + (<usize>r << 2);
+      for (let k = 0; k < kc; k++) {
+        const b = <usize>load<u32>(bases + (<usize>k << 2));
+        store<f32>(out + (<usize>(k * MR) << 2), load<f32>(b + select<usize>(inRow, inX, b & 1)));
       }
     }
   }
@@ -553,8 +618,7 @@ function gemmDriver(
         } else {
           // op(A) = im2col(x)^T: its rows [ic, ic+mc) are columns of im2col(x), its depth
           // [pc, pc+kc) rows of it; gathered as the kc x mc matrix A stored transposed.
-          gatherColumns(a, gathered, pc, kc, ic, mc);
-          packA(1, mc, kc, gathered, 0, mc, 0, kc, packedA);
+          packColumnsT(a, ic, mc, pc, kc, packedA, gathered, bases);
         }
         panelProduct(kc, packedA, packedB, c, ldc, ic, mc, jc, nc, add, tile);
       }
