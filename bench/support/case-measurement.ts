@@ -2,7 +2,7 @@
 // slimtrain and TensorFlow.js agree on the result before their speeds are compared.
 import type { Engine } from '../../src/backend/engine.js';
 import type { BenchRecord } from './bench-report.js';
-import { THREAD_ROUNDS, type BenchSession } from './bench-session.js';
+import { ALTERNATE_ROUNDS, type BenchSession } from './bench-session.js';
 import { timeCalls, timeCallsAlternately, timeOneCall } from './call-timing.js';
 import { AGREEMENT_TOLERANCE, relativeMaxError } from './output-agreement.js';
 import { logProgress } from './progress-log.js';
@@ -105,17 +105,20 @@ function estimateCpuCallSeconds(spec: CaseSpec, maxCallSeconds: number): { secon
 }
 
 /**
- * The op on slimtrain's plain engines (one per thread count), timed alternately (see
- * timeCallsAlternately); GFLOP/s and outputs in the engines' order. Always disposes them.
+ * The op on slimtrain's plain engines (one per thread count) and on tfjs wasm (the active backend),
+ * timed alternately (see timeCallsAlternately), so that a change of the host's speed hits the
+ * ratio's two sides alike; GFLOP/s and outputs, slimtrain's in the engines' order, then tfjs
+ * wasm's. Always disposes the prepared ops.
  */
-function measureThreads(spec: CaseSpec, engines: readonly Engine[], targetSeconds: number): { gflops: number; output: Float32Array }[] {
+function measureAlternately(spec: CaseSpec, engines: readonly Engine[], targetSeconds: number): { gflops: number; output: Float32Array }[] {
   const prepared: PreparedOp[] = [];
   try {
     for (const engine of engines) prepared.push(spec.slimtrain(engine));
+    prepared.push(spec.tfjs('wasm', 1));
     const timings = timeCallsAlternately(
       prepared.map((p) => () => p.run()),
       { targetSeconds },
-      THREAD_ROUNDS,
+      ALTERNATE_ROUNDS,
     );
     return timings.map((t, i) => ({ gflops: gflops(spec.flops, t.secondsPerCall), output: prepared[i].output() }));
   } finally {
@@ -124,8 +127,8 @@ function measureThreads(spec: CaseSpec, engines: readonly Engine[], targetSecond
 }
 
 /**
- * slimtrain (plain at each thread count, then relaxed), tfjs wasm, jax-js wasm (where the case has
- * it), tfjs cpu, in that order, each on its own inputs.
+ * slimtrain (plain at each thread count) and tfjs wasm alternately, then slimtrain relaxed, jax-js
+ * wasm (where the case has it) and tfjs cpu, each on its own inputs.
  *
  * @example
  * const result = await measureCase(session, gemmCase);
@@ -135,9 +138,13 @@ export async function measureCase(session: BenchSession, spec: CaseSpec): Promis
   const notes: string[] = [];
 
   const counts = engines.plain.map((e) => e.threads);
-  logProgress(`${spec.label}: slimtrain${counts.length > 1 || counts[0] !== 1 ? ` on ${counts.join(' and ')} thread(s)` : ''}`);
-  const threaded = measureThreads(spec, engines.plain, budget.targetSeconds);
+  logProgress(`${spec.label}: slimtrain${counts.length > 1 || counts[0] !== 1 ? ` on ${counts.join(' and ')} thread(s)` : ''} and tfjs wasm, alternately`);
+  await useTfjsBackend('wasm');
+  const alternated = measureAlternately(spec, engines.plain, budget.targetSeconds);
+  const threaded = alternated.slice(0, counts.length);
+  const wasm = alternated[counts.length];
   const plain = threaded[0];
+  checkAgreement('slimtrain vs tfjs wasm', plain.output, wasm.output, notes);
   let threadsBitIdentical: boolean | null = null;
   if (threaded.length > 1) {
     threadsBitIdentical = threaded.every((t) => sameBits(t.output, plain.output));
@@ -156,11 +163,6 @@ export async function measureCase(session: BenchSession, spec: CaseSpec): Promis
     relaxed = result.gflops;
     checkAgreement('slimtrain relaxed vs plain', result.output, plain.output, notes);
   }
-
-  logProgress(`${spec.label}: tfjs wasm`);
-  await useTfjsBackend('wasm');
-  const wasm = measure(spec.tfjs('wasm', 1), spec.flops, budget.targetSeconds);
-  checkAgreement('slimtrain vs tfjs wasm', plain.output, wasm.output, notes);
 
   let jaxjs: number | null = null;
   if (spec.jaxjs) {
