@@ -87,6 +87,14 @@ export interface TrainRecord {
   training_flops_per_sample: number;
   /** Samples/s if every training FLOP ran at the single-core WASM SIMD mul+add peak: the arithmetic ceiling. */
   ceiling_samples_per_s: number;
+  /**
+   * The single-core SIMD peak (GFLOP/s) the ceiling uses: the higher of the run's start-up
+   * measurement and the one taken right after this model's timing windows, so that a host slowed
+   * down at start-up cannot inflate "% peak".
+   */
+  peak_gflops: number;
+  /** The peak measured right after this model's timing windows. */
+  peak_gflops_after_timing: number;
   /** slimtrain_samples_per_s / ceiling_samples_per_s. */
   slimtrain_fraction_of_peak: number;
   note: string | null;
