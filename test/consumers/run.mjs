@@ -87,8 +87,9 @@ await check('npm pack: the tarball holds the entry points, their types, LICENSE 
   expect(strays.length === 0, `files a user does not need: ${strays.join(', ')}`);
   expect(!files.some((f) => /\.(map|wasm)$/.test(f)), 'source maps or .wasm files in the tarball');
   // A budget, not a target: every bundle inlines the four kernel builds, so features grow it a few kB
-  // at a time, while a stray (data, source maps, a .wasm beside its inlined copy) would add megabytes.
-  expect(info.size < 800_000, `tarball of ${info.size} bytes: expected < 800 kB`);
+  // at a time (805 kB after the convolution packing of session 37), while a stray (data, source
+  // maps, a .wasm beside its inlined copy) would add megabytes.
+  expect(info.size < 900_000, `tarball of ${info.size} bytes: expected < 900 kB`);
   return `${info.entryCount} files, ${(info.size / 1024).toFixed(0)} kB packed, ${(info.unpackedSize / 1024).toFixed(0)} kB unpacked`;
 });
 
