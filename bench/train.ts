@@ -383,6 +383,15 @@ function byThreads<T>(threads: readonly number[], values: readonly T[], f: (valu
   return Object.fromEntries(threads.map((t, i) => [String(t), round(f(values[i]))]));
 }
 
+/**
+ * The SIMD peak a ceiling uses, measured again right after the timed steps: the higher of that
+ * and start-up's, so that a host slowed down at start-up cannot inflate "% of the ceiling".
+ */
+async function ceilingPeak(session: BenchSession): Promise<{ peakAfter: number; peakGflops: number }> {
+  const peakAfter = (await measureSimdPeak(session.options.quick ? PEAK_RUNS.quick : PEAK_RUNS.full)).mulAddGflops;
+  return { peakAfter, peakGflops: Math.max(session.peak.mulAddGflops, peakAfter) };
+}
+
 async function benchModel(session: BenchSession, jaxjs: JaxjsSetup, model: TrainModel, budget: TrainBudget, progress: string): Promise<TrainRecord> {
   const notes: string[] = [];
   const threads = session.options.threads;
@@ -454,9 +463,7 @@ async function benchModel(session: BenchSession, jaxjs: JaxjsSetup, model: Train
       `, ${tfjsWasm.windows} rounds`,
   );
 
-  // The peak again, right after the windows: the ceiling takes the higher of this and start-up's.
-  const peakAfter = (await measureSimdPeak(session.options.quick ? PEAK_RUNS.quick : PEAK_RUNS.full)).mulAddGflops;
-  const peakGflops = Math.max(session.peak.mulAddGflops, peakAfter);
+  const { peakAfter, peakGflops } = await ceilingPeak(session);
   logProgress(`${model.name}: SIMD peak after its windows ${peakAfter.toFixed(2)} GFLOP/s (start-up ${session.peak.mulAddGflops.toFixed(2)}); the ceiling uses ${peakGflops.toFixed(2)}`);
 
   const jaxjsAlone = jaxjsBoxed && !jaxjsInterleaved ? await estimatedRate('jax-js wasm', model, jaxjsBoxed, jaxjsSteps, notes) : null;
@@ -630,9 +637,7 @@ async function profileModel(session: BenchSession, model: TrainModel, threads: n
     const profile = profileTrainingSteps(net, data.x, data.labels, steps);
     const layerTypes = new Map(net.layers.map((l) => [`${l.name} (${l.type})`, l.type]));
     const samplesPerSecond = TRAIN_BATCH / (profile.stepMs / 1000);
-    // As bench:train does: the higher of start-up's peak and one measured right after the steps.
-    const peakAfter = (await measureSimdPeak(session.options.quick ? PEAK_RUNS.quick : PEAK_RUNS.full)).mulAddGflops;
-    const peakGflops = Math.max(session.peak.mulAddGflops, peakAfter);
+    const { peakGflops } = await ceilingPeak(session);
     const ceiling = (peakGflops * 1e9) / (3 * net.flops);
     return { model: model.name, threads, samplesPerSecond, peakGflops, fractionOfPeak: samplesPerSecond / ceiling, profile, byKind: profileByKind(profile, layerTypes) };
   } finally {
