@@ -1,6 +1,6 @@
 // Elementwise basics over flat f32 regions of n elements. In-place where the signature says so.
 
-import { madd, fmadd } from "./simd";
+import { madd, fmadd, flushed, flushedf, SMALLEST_NORMAL_BITS } from "./simd";
 
 // x[0..n) = value
 export function fill(x: usize, n: i32, value: f32): void {
@@ -71,19 +71,14 @@ export function maskMultiply(x: usize, mask: usize, n: i32): void {
 export function flushSubnormals(x: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const smallest = f32x4.splat(1.17549435e-38);
-    const sign = i32x4.splat(0x80000000);
+    const limit = i32x4.splat(SMALLEST_NORMAL_BITS);
     for (; i + 4 <= n; i += 4) {
       const p = x + (<usize>i << 2);
-      const v = v128.load(p);
-      // Lanes below the smallest normal keep only their sign bit; lt is false for NaN.
-      const tiny = f32x4.lt(f32x4.abs(v), smallest);
-      v128.store(p, v128.and(v, v128.or(v128.not(tiny), sign)));
+      v128.store(p, flushed(v128.load(p), limit));
     }
   }
   for (; i < n; i++) {
     const p = x + (<usize>i << 2);
-    const v = load<f32>(p);
-    if (Mathf.abs(v) < 1.17549435e-38) store<u32>(p, load<u32>(p) & 0x80000000);
+    store<f32>(p, flushedf(load<f32>(p), SMALLEST_NORMAL_BITS));
   }
 }

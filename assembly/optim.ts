@@ -1,22 +1,28 @@
 // Fused optimizer updates over one flat region of n parameters, with gradients g and state
 // buffers of the same length. The TypeScript side computes every step-dependent scalar (bias
-// corrections, scheduled learning rate), so each kernel is one pass over memory.
+// corrections, scheduled learning rate), so each kernel is one pass over memory. With flush = 1
+// (what the optimizers pass) every value a kernel stores goes through flushed (flushedf), so no
+// update leaves a subnormal weight or state value behind; the update itself uses the values before
+// the flush, so the bits equal an update followed by a flushSubnormals pass over each region.
+// flush = 0 stores them as computed (bench:subnormal measures what that costs).
 
-import { madd, fmadd } from "./simd";
+import { madd, fmadd, flushed, flushedf, SMALLEST_NORMAL_BITS } from "./simd";
 
 // w -= lr * g
-export function sgdUpdate(w: usize, g: usize, n: i32, lr: f32): void {
+export function sgdUpdate(w: usize, g: usize, n: i32, lr: f32, flush: i32): void {
   let i = 0;
+  const limit = flush ? SMALLEST_NORMAL_BITS : 0;
   if (ASC_FEATURE_SIMD) {
+    const vlimit = i32x4.splat(limit);
     const vlr = f32x4.splat(-lr);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      v128.store(w + o, madd(vlr, v128.load(g + o), v128.load(w + o)));
+      v128.store(w + o, flushed(madd(vlr, v128.load(g + o), v128.load(w + o)), vlimit));
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(w + o, fmadd(-lr, load<f32>(g + o), load<f32>(w + o)));
+    store<f32>(w + o, flushedf(fmadd(-lr, load<f32>(g + o), load<f32>(w + o)), limit));
   }
 }
 
@@ -24,26 +30,28 @@ export function sgdUpdate(w: usize, g: usize, n: i32, lr: f32): void {
 //   v = mu * v + g
 //   w -= lr * v                      (nesterov = 0)
 //   w -= lr * (g + mu * v)           (nesterov = 1)
-export function momentumUpdate(w: usize, g: usize, v: usize, n: i32, lr: f32, mu: f32, nesterov: i32): void {
+export function momentumUpdate(w: usize, g: usize, v: usize, n: i32, lr: f32, mu: f32, nesterov: i32, flush: i32): void {
   let i = 0;
+  const limit = flush ? SMALLEST_NORMAL_BITS : 0;
   if (ASC_FEATURE_SIMD) {
+    const vlimit = i32x4.splat(limit);
     const vlr = f32x4.splat(-lr), vmu = f32x4.splat(mu);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const gi = v128.load(g + o);
       const vi = f32x4.add(f32x4.mul(vmu, v128.load(v + o)), gi);
-      v128.store(v + o, vi);
+      v128.store(v + o, flushed(vi, vlimit));
       const step = nesterov ? f32x4.add(gi, f32x4.mul(vmu, vi)) : vi;
-      v128.store(w + o, madd(vlr, step, v128.load(w + o)));
+      v128.store(w + o, flushed(madd(vlr, step, v128.load(w + o)), vlimit));
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const gi = load<f32>(g + o);
     const vi = mu * load<f32>(v + o) + gi;
-    store<f32>(v + o, vi);
+    store<f32>(v + o, flushedf(vi, limit));
     const step = nesterov ? gi + mu * vi : vi;
-    store<f32>(w + o, fmadd(-lr, step, load<f32>(w + o)));
+    store<f32>(w + o, flushedf(fmadd(-lr, step, load<f32>(w + o)), limit));
   }
 }
 
@@ -58,10 +66,12 @@ export function momentumUpdate(w: usize, g: usize, v: usize, n: i32, lr: f32, mu
 // decay = lr * weightDecay gives AdamW (decoupled, from the weight before the step); 0 gives Adam.
 export function adamUpdate(
   w: usize, g: usize, m: usize, v: usize, n: i32,
-  stepSize: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, eps: f32, denomScale: f32, decay: f32,
+  stepSize: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, eps: f32, denomScale: f32, decay: f32, flush: i32,
 ): void {
   let i = 0;
+  const limit = flush ? SMALLEST_NORMAL_BITS : 0;
   if (ASC_FEATURE_SIMD) {
+    const vlimit = i32x4.splat(limit);
     const b1 = f32x4.splat(beta1), c1 = f32x4.splat(oneMinusBeta1);
     const b2 = f32x4.splat(beta2), c2 = f32x4.splat(oneMinusBeta2);
     const ve = f32x4.splat(eps), vs = f32x4.splat(denomScale), va = f32x4.splat(stepSize);
@@ -71,11 +81,11 @@ export function adamUpdate(
       const gi = v128.load(g + o);
       const mi = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, gi));
       const vi = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(gi, gi)));
-      v128.store(m + o, mi);
-      v128.store(v + o, vi);
+      v128.store(m + o, flushed(mi, vlimit));
+      v128.store(v + o, flushed(vi, vlimit));
       const step = f32x4.div(f32x4.mul(va, mi), f32x4.add(f32x4.mul(f32x4.sqrt(vi), vs), ve));
       const wi = v128.load(w + o);
-      v128.store(w + o, f32x4.sub(f32x4.sub(wi, f32x4.mul(vd, wi)), step));
+      v128.store(w + o, flushed(f32x4.sub(f32x4.sub(wi, f32x4.mul(vd, wi)), step), vlimit));
     }
   }
   for (; i < n; i++) {
@@ -83,11 +93,11 @@ export function adamUpdate(
     const gi = load<f32>(g + o);
     const mi = beta1 * load<f32>(m + o) + oneMinusBeta1 * gi;
     const vi = beta2 * load<f32>(v + o) + oneMinusBeta2 * (gi * gi);
-    store<f32>(m + o, mi);
-    store<f32>(v + o, vi);
+    store<f32>(m + o, flushedf(mi, limit));
+    store<f32>(v + o, flushedf(vi, limit));
     const step = (stepSize * mi) / (Mathf.sqrt(vi) * denomScale + eps);
     const wi = load<f32>(w + o);
-    store<f32>(w + o, (wi - decay * wi) - step);
+    store<f32>(w + o, flushedf((wi - decay * wi) - step, limit));
   }
 }
 
@@ -101,44 +111,46 @@ export function adamUpdate(
 // With momentum = 0 this is w -= lr * g / denominator. mg may be 0 when not centered.
 export function rmspropUpdate(
   w: usize, g: usize, ms: usize, mom: usize, mg: usize, n: i32,
-  lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, eps: f32, centered: i32, epsOutside: i32,
+  lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, eps: f32, centered: i32, epsOutside: i32, flush: i32,
 ): void {
   let i = 0;
+  const limit = flush ? SMALLEST_NORMAL_BITS : 0;
   if (ASC_FEATURE_SIMD) {
+    const vlimit = i32x4.splat(limit);
     const vr = f32x4.splat(rho), cr = f32x4.splat(oneMinusRho), vm = f32x4.splat(momentum);
     const ve = f32x4.splat(eps), vlr = f32x4.splat(lr);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const gi = v128.load(g + o);
       const msi = f32x4.add(f32x4.mul(vr, v128.load(ms + o)), f32x4.mul(cr, f32x4.mul(gi, gi)));
-      v128.store(ms + o, msi);
+      v128.store(ms + o, flushed(msi, vlimit));
       let d = msi;
       if (centered) {
         const mgi = f32x4.add(f32x4.mul(vr, v128.load(mg + o)), f32x4.mul(cr, gi));
-        v128.store(mg + o, mgi);
+        v128.store(mg + o, flushed(mgi, vlimit));
         d = f32x4.sub(msi, f32x4.mul(mgi, mgi));
       }
       const denom = epsOutside ? f32x4.add(f32x4.sqrt(d), ve) : f32x4.sqrt(f32x4.add(d, ve));
       const mi = f32x4.add(f32x4.mul(vm, v128.load(mom + o)), f32x4.div(f32x4.mul(vlr, gi), denom));
-      v128.store(mom + o, mi);
-      v128.store(w + o, f32x4.sub(v128.load(w + o), mi));
+      v128.store(mom + o, flushed(mi, vlimit));
+      v128.store(w + o, flushed(f32x4.sub(v128.load(w + o), mi), vlimit));
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const gi = load<f32>(g + o);
     const msi = rho * load<f32>(ms + o) + oneMinusRho * (gi * gi);
-    store<f32>(ms + o, msi);
+    store<f32>(ms + o, flushedf(msi, limit));
     let d = msi;
     if (centered) {
       const mgi = rho * load<f32>(mg + o) + oneMinusRho * gi;
-      store<f32>(mg + o, mgi);
+      store<f32>(mg + o, flushedf(mgi, limit));
       d = msi - mgi * mgi;
     }
     const denom = epsOutside ? Mathf.sqrt(d) + eps : Mathf.sqrt(d + eps);
     const mi = momentum * load<f32>(mom + o) + (lr * gi) / denom;
-    store<f32>(mom + o, mi);
-    store<f32>(w + o, load<f32>(w + o) - mi);
+    store<f32>(mom + o, flushedf(mi, limit));
+    store<f32>(w + o, flushedf(load<f32>(w + o) - mi, limit));
   }
 }
 
@@ -146,25 +158,27 @@ export function rmspropUpdate(
 //   acc += g^2
 //   w -= lr * g / sqrt(acc + eps)          (TensorFlow.js)
 //   w -= lr * g / (sqrt(acc) + eps)        (epsOutside = 1, PyTorch)
-export function adagradUpdate(w: usize, g: usize, acc: usize, n: i32, lr: f32, eps: f32, epsOutside: i32): void {
+export function adagradUpdate(w: usize, g: usize, acc: usize, n: i32, lr: f32, eps: f32, epsOutside: i32, flush: i32): void {
   let i = 0;
+  const limit = flush ? SMALLEST_NORMAL_BITS : 0;
   if (ASC_FEATURE_SIMD) {
+    const vlimit = i32x4.splat(limit);
     const ve = f32x4.splat(eps), vlr = f32x4.splat(lr);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const gi = v128.load(g + o);
       const ai = f32x4.add(v128.load(acc + o), f32x4.mul(gi, gi));
-      v128.store(acc + o, ai);
+      v128.store(acc + o, flushed(ai, vlimit));
       const denom = epsOutside ? f32x4.add(f32x4.sqrt(ai), ve) : f32x4.sqrt(f32x4.add(ai, ve));
-      v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, gi), denom)));
+      v128.store(w + o, flushed(f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, gi), denom)), vlimit));
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const gi = load<f32>(g + o);
     const ai = load<f32>(acc + o) + gi * gi;
-    store<f32>(acc + o, ai);
+    store<f32>(acc + o, flushedf(ai, limit));
     const denom = epsOutside ? Mathf.sqrt(ai) + eps : Mathf.sqrt(ai + eps);
-    store<f32>(w + o, load<f32>(w + o) - (lr * gi) / denom);
+    store<f32>(w + o, flushedf(load<f32>(w + o) - (lr * gi) / denom, limit));
   }
 }

@@ -21,6 +21,30 @@
   return c + a * b;
 }
 
+// v with each lane whose magnitude's bits are below `limit` (an i32x4 splat) replaced by a zero of
+// its sign. With limit = SMALLEST_NORMAL_BITS that flushes the subnormals (0 < |x| < 2^-126) and
+// leaves normal values, zeros, infinities and NaN as they are; limit 0 changes nothing. Every
+// optimizer update stores its weights and state through this (flushedf in the scalar loops), so
+// training leaves no subnormal behind, as a CPU's flush-to-zero mode would not (Chain.step in
+// src/optim/transform.ts says why that matters). Four integer ops: a = |v|'s bits; where a < limit,
+// xor clears them.
+// @ts-ignore: decorator
+@inline export function flushed(v: v128, limit: v128): v128 {
+  const a = v128.and(v, i32x4.splat(0x7fffffff));
+  return v128.xor(v, v128.and(a, i32x4.lt_s(a, limit)));
+}
+
+// The scalar twin of flushed, with limit a plain i32.
+// @ts-ignore: decorator
+@inline export function flushedf(x: f32, limit: i32): f32 {
+  const bits = reinterpret<i32>(x);
+  const a = bits & 0x7fffffff;
+  return a < limit ? reinterpret<f32>(bits ^ a) : x;
+}
+
+// The bits of 2^-126, the smallest normal f32: flushed's limit that flushes subnormals.
+export const SMALLEST_NORMAL_BITS: i32 = 0x00800000;
+
 // dst[0..bytes) = src[0..bytes) for the short runs of a patch row (im2col, and the columns a
 // convolution GEMM gathers): memory.copy costs a call per run, which dominates when a run is a few
 // floats (5 floats per kernel row with C = 1).

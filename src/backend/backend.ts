@@ -139,25 +139,29 @@ export interface Backend {
   /** losses[r] = mean over columns of (pred - target)^2; grad = 2*(pred - target)*gradScale unless 0. */
   meanSquaredError(pred: Ptr, target: Ptr, grad: Ptr, losses: Ptr, rows: number, cols: number, gradScale: number): void;
 
+  // The optimizer updates store every weight and state value flushed: a subnormal result
+  // (0 < |x| < 2^-126) becomes a zero of its sign, as flushSubnormals leaves it. flush = false
+  // stores results as computed (bench:subnormal measures what that costs); the default is true.
+
   /** w -= lr * g */
-  sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number): void;
+  sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number, flush?: boolean): void;
   /** v = mu*v + g; w -= lr*v, or w -= lr*(g + mu*v) with nesterov. */
-  momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, nesterov: boolean): void;
+  momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, nesterov: boolean, flush?: boolean): void;
   /**
    * m = beta1 m + (1-beta1) g; v = beta2 v + (1-beta2) g^2; w = w - decay*w - stepSize*m/(sqrt(v)*denomScale + eps)
    * (see assembly/optim.ts). The (1 - beta) factors are computed here in f64, as TensorFlow.js does.
    */
   adamUpdate(
     w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number,
-    stepSize: number, beta1: number, beta2: number, eps: number, denomScale: number, decay: number,
+    stepSize: number, beta1: number, beta2: number, eps: number, denomScale: number, decay: number, flush?: boolean,
   ): void;
   /** RMSprop with momentum, optionally centered (mg) and with eps outside the root; (1 - rho) in f64. */
   rmspropUpdate(
     w: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: number,
-    lr: number, rho: number, momentum: number, eps: number, centered: boolean, epsOutside: boolean,
+    lr: number, rho: number, momentum: number, eps: number, centered: boolean, epsOutside: boolean, flush?: boolean,
   ): void;
   /** acc += g^2; w -= lr*g/sqrt(acc + eps), or /(sqrt(acc) + eps) with epsOutside. */
-  adagradUpdate(w: Ptr, g: Ptr, acc: Ptr, n: number, lr: number, eps: number, epsOutside: boolean): void;
+  adagradUpdate(w: Ptr, g: Ptr, acc: Ptr, n: number, lr: number, eps: number, epsOutside: boolean, flush?: boolean): void;
 
   /** out[k] = L2 norm of column k of w [rows, cols]: the group norms of the methods page. */
   columnNorms(w: Ptr, out: Ptr, rows: number, cols: number): void;

@@ -59,11 +59,11 @@ export interface KernelExports {
   softmax(logits: Ptr, probs: Ptr, rows: number, classes: number): void;
   meanSquaredError(pred: Ptr, target: Ptr, grad: Ptr, losses: Ptr, rows: number, cols: number, gradScale: number): void;
   // assembly/optim.ts
-  sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number): void;
-  momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, nesterov: number): void;
-  adamUpdate(w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, stepSize: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, denomScale: number, decay: number): void;
-  rmspropUpdate(w: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: number, lr: number, rho: number, oneMinusRho: number, momentum: number, eps: number, centered: number, epsOutside: number): void;
-  adagradUpdate(w: Ptr, g: Ptr, acc: Ptr, n: number, lr: number, eps: number, epsOutside: number): void;
+  sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number, flush: number): void;
+  momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, nesterov: number, flush: number): void;
+  adamUpdate(w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, stepSize: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, denomScale: number, decay: number, flush: number): void;
+  rmspropUpdate(w: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: number, lr: number, rho: number, oneMinusRho: number, momentum: number, eps: number, centered: number, epsOutside: number, flush: number): void;
+  adagradUpdate(w: Ptr, g: Ptr, acc: Ptr, n: number, lr: number, eps: number, epsOutside: number, flush: number): void;
   // assembly/norms.ts
   columnNorms(w: Ptr, out: Ptr, rows: number, cols: number): void;
   rowNorms(w: Ptr, out: Ptr, rows: number, cols: number): void;

@@ -5,6 +5,15 @@ import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
 const SMALLEST_NORMAL = 2 ** -126;
 
 /**
+ * v rounded to float32, a subnormal result becoming a zero of its sign: how the update kernels
+ * store weights and optimizer state, and what flushSubnormals leaves.
+ */
+function flushedF32(v: number, flush = true): number {
+  const x = Math.fround(v);
+  return flush && x !== 0 && Math.abs(x) < SMALLEST_NORMAL ? (x < 0 ? -0 : 0) : x;
+}
+
+/**
  * The activation formulas, defined once: y = f(x) for one value, in f64. The reference kernels
  * apply them elementwise; reduction uses them to carry a dead unit's constant output forward.
  */
@@ -406,60 +415,60 @@ export function createReferenceBackend(arena: Arena): Backend {
       }
     },
 
-    sgdUpdate(w, g, n, lr) {
+    sgdUpdate(w, g, n, lr, flush = true) {
       const h = f();
-      for (let i = 0; i < n; i++) h[at(w) + i] -= lr * h[at(g) + i];
+      for (let i = 0; i < n; i++) h[at(w) + i] = flushedF32(h[at(w) + i] - lr * h[at(g) + i], flush);
     },
 
-    momentumUpdate(w, g, v, n, lr, mu, nesterov) {
+    momentumUpdate(w, g, v, n, lr, mu, nesterov, flush = true) {
       const h = f();
       for (let i = 0; i < n; i++) {
         const gi = h[at(g) + i];
         const vi = mu * h[at(v) + i] + gi;
-        h[at(v) + i] = vi;
-        h[at(w) + i] -= lr * (nesterov ? gi + mu * vi : vi);
+        h[at(v) + i] = flushedF32(vi, flush);
+        h[at(w) + i] = flushedF32(h[at(w) + i] - lr * (nesterov ? gi + mu * vi : vi), flush);
       }
     },
 
-    adamUpdate(w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay) {
+    adamUpdate(w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay, flush = true) {
       const h = f();
       for (let i = 0; i < n; i++) {
         const gi = h[at(g) + i];
         const mi = beta1 * h[at(m) + i] + (1 - beta1) * gi;
         const vi = beta2 * h[at(v) + i] + (1 - beta2) * gi * gi;
-        h[at(m) + i] = mi;
-        h[at(v) + i] = vi;
+        h[at(m) + i] = flushedF32(mi, flush);
+        h[at(v) + i] = flushedF32(vi, flush);
         const wi = h[at(w) + i];
-        h[at(w) + i] = wi - decay * wi - (stepSize * mi) / (Math.sqrt(vi) * denomScale + eps);
+        h[at(w) + i] = flushedF32(wi - decay * wi - (stepSize * mi) / (Math.sqrt(vi) * denomScale + eps), flush);
       }
     },
 
-    rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside) {
+    rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside, flush = true) {
       const h = f();
       for (let i = 0; i < n; i++) {
         const gi = h[at(g) + i];
         const msi = rho * h[at(ms) + i] + (1 - rho) * gi * gi;
-        h[at(ms) + i] = msi;
+        h[at(ms) + i] = flushedF32(msi, flush);
         let d = msi;
         if (centered) {
           const mgi = rho * h[at(mg) + i] + (1 - rho) * gi;
-          h[at(mg) + i] = mgi;
+          h[at(mg) + i] = flushedF32(mgi, flush);
           d = msi - mgi * mgi;
         }
         const denom = epsOutside ? Math.sqrt(d) + eps : Math.sqrt(d + eps);
         const mi = momentum * h[at(mom) + i] + (lr * gi) / denom;
-        h[at(mom) + i] = mi;
-        h[at(w) + i] -= mi;
+        h[at(mom) + i] = flushedF32(mi, flush);
+        h[at(w) + i] = flushedF32(h[at(w) + i] - mi, flush);
       }
     },
 
-    adagradUpdate(w, g, acc, n, lr, eps, epsOutside) {
+    adagradUpdate(w, g, acc, n, lr, eps, epsOutside, flush = true) {
       const h = f();
       for (let i = 0; i < n; i++) {
         const gi = h[at(g) + i];
         const ai = h[at(acc) + i] + gi * gi;
-        h[at(acc) + i] = ai;
-        h[at(w) + i] -= (lr * gi) / (epsOutside ? Math.sqrt(ai) + eps : Math.sqrt(ai + eps));
+        h[at(acc) + i] = flushedF32(ai, flush);
+        h[at(w) + i] = flushedF32(h[at(w) + i] - (lr * gi) / (epsOutside ? Math.sqrt(ai) + eps : Math.sqrt(ai + eps)), flush);
       }
     },
 
@@ -574,10 +583,7 @@ export function createReferenceBackend(arena: Arena): Backend {
 
     flushSubnormals(x, n) {
       const h = f();
-      for (let i = 0; i < n; i++) {
-        const v = h[at(x) + i];
-        if (v !== 0 && Math.abs(v) < SMALLEST_NORMAL) h[at(x) + i] = v < 0 ? -0 : 0;
-      }
+      for (let i = 0; i < n; i++) h[at(x) + i] = flushedF32(h[at(x) + i]);
     },
   };
 }

@@ -200,13 +200,14 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     softmax: (logits, probs, rows, classes) => void k.softmax(logits, probs, rows, classes),
     meanSquaredError: (pred, target, grad, losses, rows, cols, gradScale) =>
       void k.meanSquaredError(pred, target, grad, losses, rows, cols, gradScale),
-    sgdUpdate: (w, g, n, lr) => updateRanges('sgdUpdate', [w, g], n, [lr]),
-    momentumUpdate: (w, g, v, n, lr, mu, nesterov) => updateRanges('momentumUpdate', [w, g, v], n, [lr, mu, flag(nesterov)]),
-    adamUpdate: (w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay) =>
-      updateRanges('adamUpdate', [w, g, m, v], n, [stepSize, beta1, beta2, 1 - beta1, 1 - beta2, eps, denomScale, decay]),
-    rmspropUpdate: (w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside) =>
-      void k.rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, 1 - rho, momentum, eps, flag(centered), flag(epsOutside)),
-    adagradUpdate: (w, g, acc, n, lr, eps, epsOutside) => void k.adagradUpdate(w, g, acc, n, lr, eps, flag(epsOutside)),
+    sgdUpdate: (w, g, n, lr, flush = true) => updateRanges('sgdUpdate', [w, g], n, [lr, flag(flush)]),
+    momentumUpdate: (w, g, v, n, lr, mu, nesterov, flush = true) =>
+      updateRanges('momentumUpdate', [w, g, v], n, [lr, mu, flag(nesterov), flag(flush)]),
+    adamUpdate: (w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay, flush = true) =>
+      updateRanges('adamUpdate', [w, g, m, v], n, [stepSize, beta1, beta2, 1 - beta1, 1 - beta2, eps, denomScale, decay, flag(flush)]),
+    rmspropUpdate: (w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside, flush = true) =>
+      void k.rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, 1 - rho, momentum, eps, flag(centered), flag(epsOutside), flag(flush)),
+    adagradUpdate: (w, g, acc, n, lr, eps, epsOutside, flush = true) => void k.adagradUpdate(w, g, acc, n, lr, eps, flag(epsOutside), flag(flush)),
     columnNorms: (w, o, rows, cols) => void k.columnNorms(w, o, rows, cols),
     rowNorms: (w, o, rows, cols) => void k.rowNorms(w, o, rows, cols),
     countBelow(x: Ptr, n: number, eps: number) {

@@ -23,6 +23,8 @@ export type AdamEpsilon = 'bias-corrected' | 'epsilon-hat';
 /** Shared bookkeeping: the schedule and the state regions, each the size of the parameter region. */
 abstract class BaseOptimizer implements Optimizer {
   readonly kind = 'optimizer';
+  /** Every update kernel flushes subnormals as it stores (assembly/optim.ts). */
+  readonly flushesSubnormals = true;
   abstract readonly name: string;
   spec: { type: string; [option: string]: unknown } = { type: '' };
   protected engine!: Engine;

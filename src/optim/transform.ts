@@ -57,6 +57,11 @@ export interface Optimizer {
   /** The optimizer's state regions (moments, accumulators), for checkpoints. */
   stateRegions(): { name: string; ptr: number; size: number }[];
   dispose(): void;
+  /**
+   * True when update() stores no subnormal weight or state value (the built-in optimizers' kernels
+   * flush as they store); the chain then skips its own flush passes. Leave it unset otherwise.
+   */
+  readonly flushesSubnormals?: boolean;
 }
 
 /** A chain's state copied out of one parameter layout (Chain.saveLayout). */
@@ -100,20 +105,29 @@ export class Chain {
   }
 
   /**
-   * One update of the weights from the gradients in params.grad. Then every subnormal weight and
-   * optimizer-state value (0 < |x| < 2^-126) becomes zero, as CPU frameworks' flush-to-zero mode
-   * does (TensorFlow sets it by default): weights that a regulariser decays toward zero pass
+   * One update of the weights from the gradients in params.grad. Every subnormal weight and
+   * optimizer-state value (0 < |x| < 2^-126) it leaves becomes zero, as CPU frameworks' flush-to-zero
+   * mode does (TensorFlow sets it by default): weights that a regulariser decays toward zero pass
    * through the subnormal range, where x86 cores take a microcode assist on every operation that
    * reads them, and WebAssembly has no such mode to set. Values that small change no sum of
-   * normal-sized terms.
+   * normal-sized terms. The built-in optimizers flush as they store (flushesSubnormals), which saves
+   * a pass over the weights and one per state region; the chain flushes the weights itself only
+   * after transforms that write them (afterUpdate), and everything for other optimizers. The bits
+   * are the same either way.
    */
   step(context: StepContext): void {
     for (const t of this.transforms) t.beforeUpdate?.(context);
     this.optimizer.update(context);
-    for (const t of this.transforms) t.afterUpdate?.(context);
+    let weightsWritten = false;
+    for (const t of this.transforms) {
+      if (!t.afterUpdate) continue;
+      t.afterUpdate(context);
+      weightsWritten = true;
+    }
     const b = context.engine.backend;
-    b.flushSubnormals(context.params.ptr, context.params.size);
-    for (const r of this.optimizer.stateRegions()) b.flushSubnormals(r.ptr, r.size);
+    const flushes = this.optimizer.flushesSubnormals === true;
+    if (weightsWritten || !flushes) b.flushSubnormals(context.params.ptr, context.params.size);
+    if (!flushes) for (const r of this.optimizer.stateRegions()) b.flushSubnormals(r.ptr, r.size);
   }
 
   /** The sum of the transforms' penalties at the current weights. */

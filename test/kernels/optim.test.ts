@@ -1,4 +1,4 @@
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILDS, expectClose, harness, type Harness } from '../support/harness.js';
 import { rng, uniform } from '../support/random.js';
 
@@ -35,6 +35,49 @@ describe.each(BUILDS)('optimizer kernels (%s build) against the reference, rando
         for (const key of Object.keys(extra).concat('w')) {
           expectClose(got[key], want[key], { rtol: 1e-5, atol: 1e-6, label: `${name} ${key} n=${n}` });
         }
+      }
+    }
+  });
+
+  it('every update rule stores no subnormal: deep-subnormal results become zeros of their sign, as the reference gives them', () => {
+    // Each value is either normal or deep in the subnormal range (|x| <= 1e-39, far from 2^-126),
+    // so no result lands near the boundary where f32 and the reference's f64 could round apart.
+    const n = 1031;
+    const random = rng(5);
+    const mixed = (scale = 1) => Float32Array.from({ length: n }, () => {
+      const r = random();
+      const sign = random() < 0.5 ? -1 : 1;
+      return r < 0.45 ? sign * 1e-39 * (0.01 + random()) : r < 0.55 ? 0 : sign * scale * (0.01 + random());
+    });
+    const positive = () => mixed().map(Math.abs);
+    const smallest = 2 ** -126;
+    const ms = positive();
+    const cases: [string, Record<string, Float32Array>, (b: import('../../src/backend/backend.js').Backend, p: Record<string, number>) => void][] = [
+      ['sgd', {}, (b, p) => b.sgdUpdate(p.w, p.g, n, 0.1)],
+      ['nesterov', { v: mixed() }, (b, p) => b.momentumUpdate(p.w, p.g, p.v, n, 0.1, 0.9, true)],
+      ['adamw', { m: mixed(), v: positive() }, (b, p) => b.adamUpdate(p.w, p.g, p.m, p.v, n, 0.01, 0.9, 0.999, 1e-7, 1.2, 0.001)],
+      // mg is normal only where ms is, so that ms - mg^2 stays positive.
+      ['rmsprop centered', { ms, mom: mixed(), mg: ms.map((v) => (v >= smallest ? 1e-3 : 1e-3 * v) * (random() < 0.5 ? -1 : 1)) }, (b, p) =>
+        b.rmspropUpdate(p.w, p.g, p.ms, p.mom, p.mg, n, 0.01, 0.9, 0.5, 1e-7, true, true)],
+      ['adagrad', { acc: positive() }, (b, p) => b.adagradUpdate(p.w, p.g, p.acc, n, 0.01, 1e-7, false)],
+    ];
+    for (const [name, extra, step] of cases) {
+      // Tiny gradients leave tiny weights tiny; the state decays by its factor each step.
+      const regions: Record<string, Float32Array> = { w: mixed(), g: mixed(1e-3), ...extra };
+      const [got, want] = h.both(regions, (b, p) => [0, 1, 2].forEach(() => step(b, p)));
+      for (const key of Object.keys(extra).concat('w')) {
+        let zeros = 0;
+        for (let i = 0; i < n; i++) {
+          const [x, y] = [got[key][i], want[key][i]];
+          expect(x === 0 || Math.abs(x) >= smallest, `${name} ${key}[${i}] = ${x} is subnormal`).toBe(true);
+          if (y === 0) {
+            expect(Object.is(x, y), `${name} ${key}[${i}]: ${x}, the reference ${y}`).toBe(true);
+            zeros++;
+          }
+        }
+        // About 45% of the inputs are subnormal; some results must flush (Adam moves even tiny weights by about lr).
+        expect(zeros, `${name} ${key}: zeros`).toBeGreaterThan(0.05 * n);
+        expectClose(got[key], want[key], { rtol: 1e-5, atol: 1e-6, label: `${name} ${key}` });
       }
     }
   });

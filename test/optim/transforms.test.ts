@@ -5,7 +5,7 @@ import { clipByGlobalNorm, decoupledWeightDecay } from '../../src/optim/gradient
 import { weightMask } from '../../src/prune/mask.js';
 import { adagrad, adam, adamw, momentum, rmsprop, sgd } from '../../src/optim/optimizers.js';
 import { learningRate } from '../../src/optim/schedules.js';
-import { chain, type Chain } from '../../src/optim/transform.js';
+import { chain, type Chain, type Optimizer } from '../../src/optim/transform.js';
 import { optimizerFromSpec } from '../../src/optim/spec.js';
 import { l1, l2 } from '../../src/regularize/coupled.js';
 import { expectClose } from '../support/harness.js';
@@ -82,6 +82,43 @@ describe('optimizer chains', () => {
     for (const r of a.optimizer.stateRegions()) {
       for (const x of engine.arena.f32(r.ptr, r.size)) expect(x === 0 || Math.abs(x) >= 2 ** -126).toBe(true);
     }
+  });
+
+  it('the chain flushes what the optimizer cannot promise: a custom optimizer\'s weights and state, and weights an afterUpdate transform writes', () => {
+    setup();
+    const kernel = params.values(params.tensor('d/kernel'));
+    // A custom optimizer (no flushesSubnormals) that halves the weights and keeps them in a state region.
+    let state = 0;
+    const halving: Optimizer = {
+      kind: 'optimizer', name: 'halving', spec: { type: 'halving' },
+      learningRate: () => 1,
+      init: (e) => void (state = e.arena.allocF32(params.size)),
+      update: ({ params: p }) => {
+        const w = p.engine.arena.f32(p.ptr, p.size);
+        const s = p.engine.arena.f32(state, p.size);
+        for (let i = 0; i < p.size; i++) s[i] = w[i] = w[i] / 2;
+      },
+      stateRegions: () => [{ name: 'last', ptr: state, size: params.size }],
+      dispose: () => engine.arena.free(state),
+    };
+    kernel.set([2e-38, -2e-38, 2 ** -124, 1, 0, 3]);
+    const custom = chain(halving);
+    custom.init(engine, params);
+    custom.step({ engine, params, step: 0, lr: 1 });
+    // 2e-38 / 2 = 1e-38 is subnormal: flushed to a zero of its sign; 2^-125 is normal and stays.
+    expect(Array.from(kernel).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual([0, '-0', 2 ** -125, 0.5, 0, 1.5]);
+    expect(Array.from(engine.arena.f32(state, 6))).toEqual([0, -0, 2 ** -125, 0.5, 0, 1.5]);
+    custom.dispose();
+    // A built-in optimizer flushes its own stores, and the chain still flushes after a transform
+    // that writes the weights: decoupled decay by 1 - lr lambda = 0.25 takes 3e-38 to 7.5e-39.
+    setup();
+    const decayedKernel = params.values(params.tensor('d/kernel'));
+    decayedKernel.set([3e-38, -3e-38, 1, 1, 1, 1]);
+    const decayed = chain(sgd({ lr: 0.75 }), decoupledWeightDecay({ lambda: 1 }));
+    decayed.init(engine, params);
+    engine.arena.f32(params.grad, params.size).fill(0);
+    decayed.step({ engine, params, step: 0, lr: 0.75 });
+    expect(Array.from(decayedKernel).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual([0, '-0', 0.25, 0.25, 0.25, 0.25]);
   });
 
   it('SGD with coupled L2 on kernels: w -= lr (g + lambda w); biases get no decay', () => {
