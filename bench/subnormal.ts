@@ -145,7 +145,7 @@ export async function main(args: string[]): Promise<void> {
       // No flush anywhere: the chain's pass is a no-op and Adam stores its results as computed.
       backend.flushSubnormals = () => {};
       backend.adamUpdate = (w, g, mo, v, n, stepSize, beta1, beta2, eps, denomScale, decay) =>
-        adamUpdate(w, g, mo, v, n, stepSize, beta1, beta2, eps, denomScale, decay, false);
+        adamUpdate(w, g, mo, v, n, stepSize, beta1, beta2, eps, denomScale, decay, 'none');
     }
     try {
       const t = performance.now();

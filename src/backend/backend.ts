@@ -31,6 +31,15 @@ export const CONV_INPUT_GEMM_MAX_TAPS = 2048;
 export type ActivationKind = 'relu' | 'leakyRelu' | 'elu' | 'tanh' | 'sigmoid';
 
 /**
+ * Which values an optimizer update stores flushed, a subnormal result (0 < |x| < 2^-126) becoming
+ * a zero of its sign as flushSubnormals leaves it: 'all' (the weights and the optimizer's state),
+ * 'state' (the weights as computed, for transforms that act on them after the update), or 'none'
+ * (everything as computed; bench:subnormal measures what that costs). The bits equal the update
+ * with 'none' followed by flushSubnormals over each flushed region.
+ */
+export type UpdateFlush = 'all' | 'state' | 'none';
+
+/**
  * One method per kernel, on pointers into the engine's memory (f32 unless noted) and integers.
  * `reference.ts` defines each one in plain TypeScript; `wasm.ts` runs the WebAssembly kernels of
  * assembly/, which must agree with it. Shapes are in elements; matrices are row-major.
@@ -139,29 +148,27 @@ export interface Backend {
   /** losses[r] = mean over columns of (pred - target)^2; grad = 2*(pred - target)*gradScale unless 0. */
   meanSquaredError(pred: Ptr, target: Ptr, grad: Ptr, losses: Ptr, rows: number, cols: number, gradScale: number): void;
 
-  // The optimizer updates store every weight and state value flushed: a subnormal result
-  // (0 < |x| < 2^-126) becomes a zero of its sign, as flushSubnormals leaves it. flush = false
-  // stores results as computed (bench:subnormal measures what that costs); the default is true.
+  // The optimizer updates store their values flushed as `flush` says (UpdateFlush; default 'all').
 
   /** w -= lr * g */
-  sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number, flush?: boolean): void;
+  sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number, flush?: UpdateFlush): void;
   /** v = mu*v + g; w -= lr*v, or w -= lr*(g + mu*v) with nesterov. */
-  momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, nesterov: boolean, flush?: boolean): void;
+  momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, nesterov: boolean, flush?: UpdateFlush): void;
   /**
    * m = beta1 m + (1-beta1) g; v = beta2 v + (1-beta2) g^2; w = w - decay*w - stepSize*m/(sqrt(v)*denomScale + eps)
    * (see assembly/optim.ts). The (1 - beta) factors are computed here in f64, as TensorFlow.js does.
    */
   adamUpdate(
     w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number,
-    stepSize: number, beta1: number, beta2: number, eps: number, denomScale: number, decay: number, flush?: boolean,
+    stepSize: number, beta1: number, beta2: number, eps: number, denomScale: number, decay: number, flush?: UpdateFlush,
   ): void;
   /** RMSprop with momentum, optionally centered (mg) and with eps outside the root; (1 - rho) in f64. */
   rmspropUpdate(
     w: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: number,
-    lr: number, rho: number, momentum: number, eps: number, centered: boolean, epsOutside: boolean, flush?: boolean,
+    lr: number, rho: number, momentum: number, eps: number, centered: boolean, epsOutside: boolean, flush?: UpdateFlush,
   ): void;
   /** acc += g^2; w -= lr*g/sqrt(acc + eps), or /(sqrt(acc) + eps) with epsOutside. */
-  adagradUpdate(w: Ptr, g: Ptr, acc: Ptr, n: number, lr: number, eps: number, epsOutside: boolean, flush?: boolean): void;
+  adagradUpdate(w: Ptr, g: Ptr, acc: Ptr, n: number, lr: number, eps: number, epsOutside: boolean, flush?: UpdateFlush): void;
 
   /** out[k] = L2 norm of column k of w [rows, cols]: the group norms of the methods page. */
   columnNorms(w: Ptr, out: Ptr, rows: number, cols: number): void;

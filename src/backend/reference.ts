@@ -1,5 +1,5 @@
 import type { Arena, Ptr } from './arena.js';
-import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
+import type { ActivationKind, Backend, UpdateFlush, WindowGeometry } from './backend.js';
 
 /** 2^-126, the smallest normal float32: below it (and above 0) values are subnormal. */
 const SMALLEST_NORMAL = 2 ** -126;
@@ -415,60 +415,60 @@ export function createReferenceBackend(arena: Arena): Backend {
       }
     },
 
-    sgdUpdate(w, g, n, lr, flush = true) {
+    sgdUpdate(w, g, n, lr, flush: UpdateFlush = 'all') {
       const h = f();
-      for (let i = 0; i < n; i++) h[at(w) + i] = flushedF32(h[at(w) + i] - lr * h[at(g) + i], flush);
+      for (let i = 0; i < n; i++) h[at(w) + i] = flushedF32(h[at(w) + i] - lr * h[at(g) + i], flush === 'all');
     },
 
-    momentumUpdate(w, g, v, n, lr, mu, nesterov, flush = true) {
+    momentumUpdate(w, g, v, n, lr, mu, nesterov, flush: UpdateFlush = 'all') {
       const h = f();
       for (let i = 0; i < n; i++) {
         const gi = h[at(g) + i];
         const vi = mu * h[at(v) + i] + gi;
-        h[at(v) + i] = flushedF32(vi, flush);
-        h[at(w) + i] = flushedF32(h[at(w) + i] - lr * (nesterov ? gi + mu * vi : vi), flush);
+        h[at(v) + i] = flushedF32(vi, flush !== 'none');
+        h[at(w) + i] = flushedF32(h[at(w) + i] - lr * (nesterov ? gi + mu * vi : vi), flush === 'all');
       }
     },
 
-    adamUpdate(w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay, flush = true) {
+    adamUpdate(w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay, flush: UpdateFlush = 'all') {
       const h = f();
       for (let i = 0; i < n; i++) {
         const gi = h[at(g) + i];
         const mi = beta1 * h[at(m) + i] + (1 - beta1) * gi;
         const vi = beta2 * h[at(v) + i] + (1 - beta2) * gi * gi;
-        h[at(m) + i] = flushedF32(mi, flush);
-        h[at(v) + i] = flushedF32(vi, flush);
+        h[at(m) + i] = flushedF32(mi, flush !== 'none');
+        h[at(v) + i] = flushedF32(vi, flush !== 'none');
         const wi = h[at(w) + i];
-        h[at(w) + i] = flushedF32(wi - decay * wi - (stepSize * mi) / (Math.sqrt(vi) * denomScale + eps), flush);
+        h[at(w) + i] = flushedF32(wi - decay * wi - (stepSize * mi) / (Math.sqrt(vi) * denomScale + eps), flush === 'all');
       }
     },
 
-    rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside, flush = true) {
+    rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside, flush: UpdateFlush = 'all') {
       const h = f();
       for (let i = 0; i < n; i++) {
         const gi = h[at(g) + i];
         const msi = rho * h[at(ms) + i] + (1 - rho) * gi * gi;
-        h[at(ms) + i] = flushedF32(msi, flush);
+        h[at(ms) + i] = flushedF32(msi, flush !== 'none');
         let d = msi;
         if (centered) {
           const mgi = rho * h[at(mg) + i] + (1 - rho) * gi;
-          h[at(mg) + i] = flushedF32(mgi, flush);
+          h[at(mg) + i] = flushedF32(mgi, flush !== 'none');
           d = msi - mgi * mgi;
         }
         const denom = epsOutside ? Math.sqrt(d) + eps : Math.sqrt(d + eps);
         const mi = momentum * h[at(mom) + i] + (lr * gi) / denom;
-        h[at(mom) + i] = flushedF32(mi, flush);
-        h[at(w) + i] = flushedF32(h[at(w) + i] - mi, flush);
+        h[at(mom) + i] = flushedF32(mi, flush !== 'none');
+        h[at(w) + i] = flushedF32(h[at(w) + i] - mi, flush === 'all');
       }
     },
 
-    adagradUpdate(w, g, acc, n, lr, eps, epsOutside, flush = true) {
+    adagradUpdate(w, g, acc, n, lr, eps, epsOutside, flush: UpdateFlush = 'all') {
       const h = f();
       for (let i = 0; i < n; i++) {
         const gi = h[at(g) + i];
         const ai = h[at(acc) + i] + gi * gi;
-        h[at(acc) + i] = flushedF32(ai, flush);
-        h[at(w) + i] = flushedF32(h[at(w) + i] - (lr * gi) / (epsOutside ? Math.sqrt(ai) + eps : Math.sqrt(ai + eps)), flush);
+        h[at(acc) + i] = flushedF32(ai, flush !== 'none');
+        h[at(w) + i] = flushedF32(h[at(w) + i] - (lr * gi) / (epsOutside ? Math.sqrt(ai) + eps : Math.sqrt(ai + eps)), flush === 'all');
       }
     },
 

@@ -1,5 +1,5 @@
 import type { Arena, Ptr } from './arena.js';
-import type { ActivationKind, Backend, WindowGeometry } from './backend.js';
+import type { ActivationKind, Backend, UpdateFlush, WindowGeometry } from './backend.js';
 import type { KernelExports } from './kernel_exports.js';
 import type { PoolOp, PoolTask, ThreadPool } from './thread_pool.js';
 import { SlimtrainError } from '../errors.js';
@@ -37,6 +37,9 @@ function split(total: number, parts: number, align: number): [number, number][] 
 
 /** A window's geometry as the kernels take it: N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW. */
 type Window = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** The update kernels' `flush` argument (assembly/optim.ts): bit 1 the state, bit 2 the weights. */
+const FLUSH_BITS: Record<UpdateFlush, number> = { all: 3, state: 1, none: 0 };
 
 const ACTIVATIONS: { [A in ActivationKind]: [`${A}Forward`, `${A}Backward`] } = {
   relu: ['reluForward', 'reluBackward'],
@@ -200,14 +203,14 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     softmax: (logits, probs, rows, classes) => void k.softmax(logits, probs, rows, classes),
     meanSquaredError: (pred, target, grad, losses, rows, cols, gradScale) =>
       void k.meanSquaredError(pred, target, grad, losses, rows, cols, gradScale),
-    sgdUpdate: (w, g, n, lr, flush = true) => updateRanges('sgdUpdate', [w, g], n, [lr, flag(flush)]),
-    momentumUpdate: (w, g, v, n, lr, mu, nesterov, flush = true) =>
-      updateRanges('momentumUpdate', [w, g, v], n, [lr, mu, flag(nesterov), flag(flush)]),
-    adamUpdate: (w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay, flush = true) =>
-      updateRanges('adamUpdate', [w, g, m, v], n, [stepSize, beta1, beta2, 1 - beta1, 1 - beta2, eps, denomScale, decay, flag(flush)]),
-    rmspropUpdate: (w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside, flush = true) =>
-      void k.rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, 1 - rho, momentum, eps, flag(centered), flag(epsOutside), flag(flush)),
-    adagradUpdate: (w, g, acc, n, lr, eps, epsOutside, flush = true) => void k.adagradUpdate(w, g, acc, n, lr, eps, flag(epsOutside), flag(flush)),
+    sgdUpdate: (w, g, n, lr, flush: UpdateFlush = 'all') => updateRanges('sgdUpdate', [w, g], n, [lr, FLUSH_BITS[flush]]),
+    momentumUpdate: (w, g, v, n, lr, mu, nesterov, flush: UpdateFlush = 'all') =>
+      updateRanges('momentumUpdate', [w, g, v], n, [lr, mu, flag(nesterov), FLUSH_BITS[flush]]),
+    adamUpdate: (w, g, m, v, n, stepSize, beta1, beta2, eps, denomScale, decay, flush: UpdateFlush = 'all') =>
+      updateRanges('adamUpdate', [w, g, m, v], n, [stepSize, beta1, beta2, 1 - beta1, 1 - beta2, eps, denomScale, decay, FLUSH_BITS[flush]]),
+    rmspropUpdate: (w, g, ms, mom, mg, n, lr, rho, momentum, eps, centered, epsOutside, flush: UpdateFlush = 'all') =>
+      void k.rmspropUpdate(w, g, ms, mom, mg, n, lr, rho, 1 - rho, momentum, eps, flag(centered), flag(epsOutside), FLUSH_BITS[flush]),
+    adagradUpdate: (w, g, acc, n, lr, eps, epsOutside, flush: UpdateFlush = 'all') => void k.adagradUpdate(w, g, acc, n, lr, eps, flag(epsOutside), FLUSH_BITS[flush]),
     columnNorms: (w, o, rows, cols) => void k.columnNorms(w, o, rows, cols),
     rowNorms: (w, o, rows, cols) => void k.rowNorms(w, o, rows, cols),
     countBelow(x: Ptr, n: number, eps: number) {

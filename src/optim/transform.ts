@@ -10,6 +10,13 @@ export interface StepContext {
   step: number;
   /** This step's learning rate, from the optimizer's schedule. */
   lr: number;
+  /**
+   * Set by Chain.step for the optimizer's update: false when transforms act on the weights after
+   * it (afterUpdate), which must see them as computed, so an optimizer that flushes subnormals as
+   * it stores (flushesSubnormals) flushes only its state; the chain flushes the weights after those
+   * transforms. Absent means true.
+   */
+  flushWeights?: boolean;
 }
 
 /**
@@ -58,8 +65,9 @@ export interface Optimizer {
   stateRegions(): { name: string; ptr: number; size: number }[];
   dispose(): void;
   /**
-   * True when update() stores no subnormal weight or state value (the built-in optimizers' kernels
-   * flush as they store); the chain then skips its own flush passes. Leave it unset otherwise.
+   * True when update() stores no subnormal state value, and no subnormal weight unless the
+   * context's flushWeights is false (the built-in optimizers' kernels flush as they store); the
+   * chain then skips its own flush passes. Leave it unset otherwise.
    */
   readonly flushesSubnormals?: boolean;
 }
@@ -82,6 +90,8 @@ export class Chain {
   readonly kind = 'chain';
   readonly transforms: Transform[];
   readonly optimizer: Optimizer;
+  /** The transforms that act on the weights after the update, in order. */
+  private readonly afterUpdate: Transform[];
 
   constructor(parts: (Transform | Optimizer | Chain)[]) {
     const flat = parts.flatMap((p) => (p instanceof Chain ? [...p.transforms, p.optimizer] : [p]));
@@ -97,6 +107,7 @@ export class Chain {
     }
     this.optimizer = optimizers[0];
     this.transforms = flat.filter((p): p is Transform => p.kind === 'transform');
+    this.afterUpdate = this.transforms.filter((t) => t.afterUpdate);
   }
 
   init(engine: Engine, params: ParamSet): void {
@@ -111,22 +122,20 @@ export class Chain {
    * through the subnormal range, where x86 cores take a microcode assist on every operation that
    * reads them, and WebAssembly has no such mode to set. Values that small change no sum of
    * normal-sized terms. The built-in optimizers flush as they store (flushesSubnormals), which saves
-   * a pass over the weights and one per state region; the chain flushes the weights itself only
-   * after transforms that write them (afterUpdate), and everything for other optimizers. The bits
-   * are the same either way.
+   * a pass over the weights and one per state region. When transforms act on the weights after the
+   * update, the optimizer stores the weights as computed (flushWeights false), the transforms see
+   * them so, and the chain flushes the weights after them. For other optimizers the chain flushes
+   * the weights and every state region. The bits are the same on every path: those of the update,
+   * then the afterUpdate transforms, then a flush of the weights and the state.
    */
   step(context: StepContext): void {
     for (const t of this.transforms) t.beforeUpdate?.(context);
-    this.optimizer.update(context);
-    let weightsWritten = false;
-    for (const t of this.transforms) {
-      if (!t.afterUpdate) continue;
-      t.afterUpdate(context);
-      weightsWritten = true;
-    }
+    const after = this.afterUpdate;
+    this.optimizer.update(after.length ? { ...context, flushWeights: false } : context);
+    for (const t of after) t.afterUpdate!(context);
     const b = context.engine.backend;
     const flushes = this.optimizer.flushesSubnormals === true;
-    if (weightsWritten || !flushes) b.flushSubnormals(context.params.ptr, context.params.size);
+    if (after.length || !flushes) b.flushSubnormals(context.params.ptr, context.params.size);
     if (!flushes) for (const r of this.optimizer.stateRegions()) b.flushSubnormals(r.ptr, r.size);
   }
 

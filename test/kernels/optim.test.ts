@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { UpdateFlush } from '../../src/backend/backend.js';
 import { BUILDS, expectClose, harness, type Harness } from '../support/harness.js';
 import { rng, uniform } from '../support/random.js';
 
@@ -78,6 +79,46 @@ describe.each(BUILDS)('optimizer kernels (%s build) against the reference, rando
         // About 45% of the inputs are subnormal; some results must flush (Adam moves even tiny weights by about lr).
         expect(zeros, `${name} ${key}: zeros`).toBeGreaterThan(0.05 * n);
         expectClose(got[key], want[key], { rtol: 1e-5, atol: 1e-6, label: `${name} ${key}` });
+      }
+    }
+  });
+
+  it("flush 'all' and 'state' give the bits of flush 'none' followed by flushSubnormals over the flushed regions", () => {
+    const n = 1031;
+    const random = rng(11);
+    const mixed = () => Float32Array.from({ length: n }, () => {
+      const r = random();
+      const sign = random() < 0.5 ? -1 : 1;
+      return r < 0.4 ? sign * 1e-39 * (0.01 + random()) : r < 0.5 ? sign * 0 : sign * (0.01 + random());
+    });
+    const positive = () => mixed().map(Math.abs);
+    type Update = (b: import('../../src/backend/backend.js').Backend, p: Record<string, number>, flush: UpdateFlush) => void;
+    const cases: [string, Record<string, Float32Array>, Update][] = [
+      ['sgd', {}, (b, p, f) => b.sgdUpdate(p.w, p.g, n, 0.1, f)],
+      ['momentum', { v: mixed() }, (b, p, f) => b.momentumUpdate(p.w, p.g, p.v, n, 0.1, 0.9, false, f)],
+      ['adam', { m: mixed(), v: positive() }, (b, p, f) => b.adamUpdate(p.w, p.g, p.m, p.v, n, 0.01, 0.9, 0.999, 1e-7, 1, 0, f)],
+      ['rmsprop', { ms: positive(), mom: mixed() }, (b, p, f) => b.rmspropUpdate(p.w, p.g, p.ms, p.mom, 0, n, 0.01, 0.9, 0.5, 1e-7, false, true, f)],
+      ['adagrad', { acc: positive() }, (b, p, f) => b.adagradUpdate(p.w, p.g, p.acc, n, 0.01, 1e-7, false, f)],
+    ];
+    const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+    for (const [name, extra, update] of cases) {
+      const regions: Record<string, Float32Array> = { w: mixed(), g: mixed().map((v) => v * 1e-3), ...extra };
+      const state = Object.keys(extra);
+      const run = (flush: UpdateFlush, after: string[]) => h.run(h.wasm, regions, (b, p) => {
+        for (let t = 0; t < 3; t++) {
+          update(b, p, flush);
+          for (const key of after) b.flushSubnormals(p[key], n);
+        }
+      });
+      const raw = run('none', []);
+      let subnormal = 0;
+      for (const key of ['w', ...state]) subnormal += raw[key].filter((v) => v !== 0 && Math.abs(v) < 2 ** -126).length;
+      expect(subnormal, `${name}: 'none' leaves subnormals`).toBeGreaterThan(0);
+      const all = run('all', []), allAfter = run('none', ['w', ...state]);
+      const weightsRaw = run('state', []), stateAfter = run('none', state);
+      for (const key of ['w', ...state]) {
+        expect(bits(all[key]), `${name} ${key}: 'all'`).toEqual(bits(allAfter[key]));
+        expect(bits(weightsRaw[key]), `${name} ${key}: 'state'`).toEqual(bits(stateAfter[key]));
       }
     }
   });

@@ -8,6 +8,8 @@ import { learningRate } from '../../src/optim/schedules.js';
 import { chain, type Chain, type Optimizer } from '../../src/optim/transform.js';
 import { optimizerFromSpec } from '../../src/optim/spec.js';
 import { l1, l2 } from '../../src/regularize/coupled.js';
+import { proximalL1 } from '../../src/regularize/decoupled.js';
+import { lobster } from '../../src/regularize/selective.js';
 import { expectClose } from '../support/harness.js';
 
 /** A kernel [2, 3] and a bias [3], with hand-picked weights and gradients. */
@@ -119,6 +121,46 @@ describe('optimizer chains', () => {
     engine.arena.f32(params.grad, params.size).fill(0);
     decayed.step({ engine, params, step: 0, lr: 0.75 });
     expect(Array.from(decayedKernel).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual([0, '-0', 0.25, 0.25, 0.25, 0.25]);
+  });
+
+  it('after-update transforms see the weights as the optimizer computed them: the bits of an unflushed update, the transforms, then one flush', () => {
+    // SGD leaves w0 = -1e-39, w1 = 1e-39 and w2 = 7e-39 subnormal (zero gradients). Lobster halves
+    // them, proximal L1 with lambda 0 leaves them, and decoupled decay at lr -1 multiplies them by
+    // 1 + 3 = 4. Had the update flushed them first, w0 would end as +0 (lobster's -0 - (-0)) and w2
+    // as 0; as computed, w2 grows to a normal 1.4e-38 and w0 flushes to -0.
+    const transforms = () => [lobster({ lambda: 0.5 }), proximalL1({ lambda: 0 }), decoupledWeightDecay({ lambda: 3 })];
+    const start = [-1e-39, 1e-39, 7e-39, 0.5, -0.25, 1];
+    const grads = [0, 0, 0, 0.1, -0.2, 0.3];
+    const run = (optimizer: Optimizer) => {
+      setup();
+      params.values(params.tensor('d/kernel')).set(start);
+      const c = chain(optimizer, ...transforms());
+      c.init(engine, params);
+      params.values(params.tensor('d/kernel'), params.grad).set(grads);
+      params.values(params.tensor('d/bias'), params.grad).fill(0);
+      c.step({ engine, params, step: 0, lr: -1 });
+      const out = Array.from(params.values(params.tensor('d/kernel')));
+      c.dispose();
+      return out;
+    };
+    // The reference path: an optimizer that stores everything as computed and leaves the flushing
+    // to the chain, after the transforms (the order before the kernels flushed).
+    const raw: Optimizer = {
+      kind: 'optimizer', name: 'rawSgd', spec: { type: 'rawSgd' },
+      learningRate: () => -1,
+      init() {},
+      update: ({ engine: e, params: p, lr }) => e.backend.sgdUpdate(p.ptr, p.grad, p.size, lr, 'none'),
+      stateRegions: () => [],
+      dispose() {},
+    };
+    const got = run(sgd({ lr: 1 }));
+    const want = run(raw);
+    expect(got.map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(want.map((v) => (Object.is(v, -0) ? '-0' : v)));
+    // The cases the order decides.
+    expect(Object.is(want[0], -0)).toBe(true);
+    expect(want[1]).toBe(0);
+    expect(want[2]).toBeGreaterThanOrEqual(2 ** -126);
+    expect(want[2]).toBeCloseTo(1.4e-38, 44);
   });
 
   it('SGD with coupled L2 on kernels: w -= lr (g + lambda w); biases get no decay', () => {
