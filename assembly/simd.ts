@@ -25,7 +25,7 @@
 // its sign. With limit = SMALLEST_NORMAL_BITS that flushes the subnormals (0 < |x| < 2^-126) and
 // leaves normal values, zeros, infinities and NaN as they are; limit 0 changes nothing. Every
 // optimizer update stores its weights and state through this (flushedf in the scalar loops), so
-// training leaves no subnormal behind, as a CPU's flush-to-zero mode would not (Chain.step in
+// training leaves no subnormal behind, as a CPU's flush-to-zero mode would ensure (Chain.step in
 // src/optim/transform.ts says why that matters). Four integer ops: a = |v|'s bits; where a < limit,
 // xor clears them.
 // @ts-ignore: decorator

@@ -1,6 +1,5 @@
 import { ArgumentError } from '../errors.js';
 import type { Ptr } from '../backend/arena.js';
-import type { UpdateFlush } from '../backend/backend.js';
 import type { Engine } from '../backend/engine.js';
 import type { ParamSet } from '../model/param_set.js';
 import { knownKeys, numberIn, oneOf, positiveNumber, nonNegativeNumber } from '../validate.js';
@@ -21,15 +20,10 @@ export type Convention = 'tfjs' | 'pytorch';
  */
 export type AdamEpsilon = 'bias-corrected' | 'epsilon-hat';
 
-/** What an update kernel flushes as it stores: the state always, the weights unless the chain says not to. */
-function flushFor(flushWeights: boolean | undefined): UpdateFlush {
-  return flushWeights === false ? 'state' : 'all';
-}
-
 /** Shared bookkeeping: the schedule and the state regions, each the size of the parameter region. */
 abstract class BaseOptimizer implements Optimizer {
   readonly kind = 'optimizer';
-  /** Every update kernel flushes subnormals as it stores (assembly/optim.ts), the weights unless the chain says not to. */
+  /** Every update kernel flushes subnormals as it stores (assembly/optim.ts), what the context's `flush` names. */
   readonly flushesSubnormals = true;
   abstract readonly name: string;
   spec: { type: string; [option: string]: unknown } = { type: '' };
@@ -75,8 +69,8 @@ abstract class BaseOptimizer implements Optimizer {
 
 class Sgd extends BaseOptimizer {
   readonly name = 'sgd';
-  update({ engine, params, lr, flushWeights }: StepContext): void {
-    engine.backend.sgdUpdate(params.ptr, params.grad, params.size, lr, flushFor(flushWeights));
+  update({ engine, params, lr, flush }: StepContext): void {
+    engine.backend.sgdUpdate(params.ptr, params.grad, params.size, lr, flush);
   }
 }
 
@@ -89,8 +83,8 @@ class Momentum extends BaseOptimizer {
   protected stateNames(): [string, number][] {
     return [['velocity', 0]];
   }
-  update({ engine, params, lr, flushWeights }: StepContext): void {
-    engine.backend.momentumUpdate(params.ptr, params.grad, this.state('velocity'), params.size, lr, this.momentum, this.nesterov, flushFor(flushWeights));
+  update({ engine, params, lr, flush }: StepContext): void {
+    engine.backend.momentumUpdate(params.ptr, params.grad, this.state('velocity'), params.size, lr, this.momentum, this.nesterov, flush);
   }
 }
 
@@ -109,14 +103,14 @@ class Adam extends BaseOptimizer {
   protected stateNames(): [string, number][] {
     return [['m', 0], ['v', 0]];
   }
-  update({ engine, params, lr, step, flushWeights }: StepContext): void {
+  update({ engine, params, lr, step, flush }: StepContext): void {
     const t = step + 1;
     const c1 = 1 - this.beta1 ** t;
     const c2 = 1 - this.beta2 ** t;
     const [stepSize, denomScale] = this.epsilonForm === 'bias-corrected' ? [lr / c1, 1 / Math.sqrt(c2)] : [(lr * Math.sqrt(c2)) / c1, 1];
     engine.backend.adamUpdate(
       params.ptr, params.grad, this.state('m'), this.state('v'), params.size,
-      stepSize, this.beta1, this.beta2, this.epsilon, denomScale, lr * this.weightDecay, flushFor(flushWeights),
+      stepSize, this.beta1, this.beta2, this.epsilon, denomScale, lr * this.weightDecay, flush,
     );
   }
 }
@@ -129,10 +123,10 @@ class RmsProp extends BaseOptimizer {
   protected stateNames(): [string, number][] {
     return this.centered ? [['ms', 0], ['mom', 0], ['mg', 0]] : [['ms', 0], ['mom', 0]];
   }
-  update({ engine, params, lr, flushWeights }: StepContext): void {
+  update({ engine, params, lr, flush }: StepContext): void {
     engine.backend.rmspropUpdate(
       params.ptr, params.grad, this.state('ms'), this.state('mom'), this.centered ? this.state('mg') : 0, params.size,
-      lr, this.rho, this.momentum, this.epsilon, this.centered, this.convention === 'pytorch', flushFor(flushWeights),
+      lr, this.rho, this.momentum, this.epsilon, this.centered, this.convention === 'pytorch', flush,
     );
   }
 }
@@ -145,8 +139,8 @@ class Adagrad extends BaseOptimizer {
   protected stateNames(): [string, number][] {
     return [['accumulator', this.initialAccumulator]];
   }
-  update({ engine, params, lr, flushWeights }: StepContext): void {
-    engine.backend.adagradUpdate(params.ptr, params.grad, this.state('accumulator'), params.size, lr, this.epsilon, this.convention === 'pytorch', flushFor(flushWeights));
+  update({ engine, params, lr, flush }: StepContext): void {
+    engine.backend.adagradUpdate(params.ptr, params.grad, this.state('accumulator'), params.size, lr, this.epsilon, this.convention === 'pytorch', flush);
   }
 }
 

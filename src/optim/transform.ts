@@ -1,3 +1,4 @@
+import type { UpdateFlush } from '../backend/backend.js';
 import type { Engine } from '../backend/engine.js';
 import { ArgumentError } from '../errors.js';
 import { relayout, type ParamSet } from '../model/param_set.js';
@@ -11,12 +12,12 @@ export interface StepContext {
   /** This step's learning rate, from the optimizer's schedule. */
   lr: number;
   /**
-   * Set by Chain.step for the optimizer's update: false when transforms act on the weights after
-   * it (afterUpdate), which must see them as computed, so an optimizer that flushes subnormals as
-   * it stores (flushesSubnormals) flushes only its state; the chain flushes the weights after those
-   * transforms. Absent means true.
+   * What an optimizer that flushes subnormals as it stores (flushesSubnormals) flushes in this
+   * update; absent means 'all'. Chain.step sets 'state' when transforms act on the weights after
+   * the update (afterUpdate): they must see the weights as computed, and the chain flushes the
+   * weights after them.
    */
-  flushWeights?: boolean;
+  flush?: UpdateFlush;
 }
 
 /**
@@ -65,9 +66,9 @@ export interface Optimizer {
   stateRegions(): { name: string; ptr: number; size: number }[];
   dispose(): void;
   /**
-   * True when update() stores no subnormal state value, and no subnormal weight unless the
-   * context's flushWeights is false (the built-in optimizers' kernels flush as they store); the
-   * chain then skips its own flush passes. Leave it unset otherwise.
+   * True when update() stores no subnormal value in the regions the context's `flush` names (the
+   * built-in optimizers' kernels flush as they store); the chain then skips its own flush passes.
+   * Leave it unset otherwise.
    */
   readonly flushesSubnormals?: boolean;
 }
@@ -123,7 +124,7 @@ export class Chain {
    * reads them, and WebAssembly has no such mode to set. Values that small change no sum of
    * normal-sized terms. The built-in optimizers flush as they store (flushesSubnormals), which saves
    * a pass over the weights and one per state region. When transforms act on the weights after the
-   * update, the optimizer stores the weights as computed (flushWeights false), the transforms see
+   * update, the optimizer stores the weights as computed (flush 'state'), the transforms see
    * them so, and the chain flushes the weights after them. For other optimizers the chain flushes
    * the weights and every state region. The bits are the same on every path: those of the update,
    * then the afterUpdate transforms, then a flush of the weights and the state.
@@ -131,7 +132,7 @@ export class Chain {
   step(context: StepContext): void {
     for (const t of this.transforms) t.beforeUpdate?.(context);
     const after = this.afterUpdate;
-    this.optimizer.update(after.length ? { ...context, flushWeights: false } : context);
+    this.optimizer.update(after.length ? { ...context, flush: 'state' } : context);
     for (const t of after) t.afterUpdate!(context);
     const b = context.engine.backend;
     const flushes = this.optimizer.flushesSubnormals === true;
