@@ -201,7 +201,7 @@ export interface Backend {
 
   /** x[0..n) = value */
   fill(x: Ptr, n: number, value: number): void;
-  /** dst[0..n) = src[0..n) */
+  /** dst[0..n) = src[0..n); the two ranges do not overlap (the threaded backend splits the copy). */
   copy(src: Ptr, dst: Ptr, n: number): void;
   /** x *= a */
   scale(x: Ptr, n: number, a: number): void;

@@ -65,6 +65,7 @@ export const POOL_OPS = [
   'sgdUpdate', 'momentumUpdate', 'adamUpdate', 'biasAdd', 'maxPoolForwardImages', 'maxPoolBackwardRange',
   'reluForward', 'reluBackward', 'leakyReluForward', 'leakyReluBackward', 'eluForward', 'eluBackward',
   'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward', 'flushSubnormals',
+  'fill', 'copy', 'scale', 'axpy', 'maskMultiply',
 ] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 

@@ -15,7 +15,7 @@ export const THREAD_THRESHOLDS = {
   gemm: 1 << 21,
   /** Floats written by an im2col / read by a col2im. */
   im2col: 1 << 16,
-  /** Parameters of an optimizer update. */
+  /** Parameters of an optimizer update; floats of a whole-region pass (copy, axpy, scale, fill, mask). */
   update: 1 << 16,
   /**
    * Floats of an activation, a bias add or a max pooling's input. An estimate, not yet a measured
@@ -237,11 +237,13 @@ export function createWasmBackend(name: string, kernels: KernelExports, arena: A
     scaleRows: (w, s, rows, cols) => void k.scaleRows(w, s, rows, cols),
     selectiveDecayGradient: (g, w, n, twoGamma, invAlpha) => void k.selectiveDecayGradient(g, w, n, twoGamma, invAlpha),
     lobsterDecay: (w, g, n, lambda) => void k.lobsterDecay(w, g, n, lambda),
-    fill: (x, n, value) => void k.fill(x, n, value),
-    copy: (src, dst, n) => void k.copy(src, dst, n),
-    scale: (x, n, a) => void k.scale(x, n, a),
-    axpy: (y, x, n, a) => void k.axpy(y, x, n, a),
-    maskMultiply: (x, mask, n) => void k.maskMultiply(x, mask, n),
+    // Whole-region passes of a step (the NaN guard's snapshot copy, coupled L2's axpy, the masks),
+    // split like the updates: each element alone, so any split gives the same bits.
+    fill: (x, n, value) => updateRanges('fill', [x], n, [value]),
+    copy: (src, dst, n) => updateRanges('copy', [src, dst], n, []),
+    scale: (x, n, a) => updateRanges('scale', [x], n, [a]),
+    axpy: (y, x, n, a) => updateRanges('axpy', [y, x], n, [a]),
+    maskMultiply: (x, mask, n) => updateRanges('maskMultiply', [x, mask], n, []),
     flushSubnormals: (x, n) => updateRanges('flushSubnormals', [x], n, []),
   };
 }

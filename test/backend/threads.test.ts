@@ -143,6 +143,53 @@ describe('kernel threads', () => {
     for (const e of engines) e.dispose();
   }, 60_000);
 
+  it('the whole-region passes (copy, axpy, scale, fill, mask multiply) split over 2 and 3 threads give the one-thread values', async () => {
+    const engines = await Promise.all([1, 2, 3].map((threads) => init({ threads })));
+    const n = THREAD_THRESHOLDS.update * 3 + 13;
+    const random = rng(11);
+    const xs = uniform(random, n, -2, 2), ys = uniform(random, n, -2, 2);
+    const mask = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 0 : 1.25));
+    // The closed forms, in f32 (axpy: the product rounded, then the sum, as the SIMD build computes it).
+    const f = Math.fround, a = f(-0.37);
+    const want = {
+      copy: xs,
+      axpy: Float32Array.from(ys, (y, i) => f(y + f(a * xs[i]))),
+      scale: Float32Array.from(xs, (x) => f(x * a)),
+      fill: new Float32Array(n).fill(a),
+      mask: Float32Array.from(xs, (x, i) => f(x * mask[i])),
+    };
+    for (const engine of engines) {
+      const { arena, backend } = engine;
+      const put = (v: Float32Array) => {
+        const p = arena.allocF32(v.length + 2);
+        arena.f32(p, v.length + 2).fill(7); // a sentinel on either side of the range the kernels get
+        arena.f32(p + 4, v.length).set(v);
+        return p + 4;
+      };
+      const read = (p: number) => arena.f32(p - 4, n + 2).slice();
+      const x = put(xs), y = put(ys), m = put(mask), dst = put(new Float32Array(n));
+      backend.copy(x, dst, n);
+      const got: Record<keyof typeof want, Float32Array> = { copy: read(dst), axpy: new Float32Array(), scale: new Float32Array(), fill: new Float32Array(), mask: new Float32Array() };
+      backend.axpy(y, x, n, a);
+      got.axpy = read(y);
+      backend.scale(x, n, a);
+      got.scale = read(x);
+      arena.f32(x, n).set(xs);
+      backend.maskMultiply(x, m, n);
+      got.mask = read(x);
+      backend.fill(dst, n, a);
+      got.fill = read(dst);
+      for (const [name, values] of Object.entries(got) as [keyof typeof want, Float32Array][]) {
+        expect([values[0], values[n + 1]], `${name}, ${engine.threads} threads: the sentinels`).toEqual([7, 7]);
+        const inner = values.subarray(1, n + 1);
+        const wrong = inner.findIndex((v, i) => !Object.is(v, want[name][i]));
+        expect(wrong, `${name}, ${engine.threads} threads: first wrong element`).toBe(-1);
+      }
+      for (const p of [x, y, m, dst]) arena.free(p - 4);
+    }
+    for (const e of engines) e.dispose();
+  }, 60_000);
+
   it('50 training steps give bit-identical weights at 1 and 2 threads (MLP and LeNet-5)', async () => {
     const random = rng(3);
     for (const [preset, shape] of [['mlp', [784]], ['lenet5', [28, 28, 1]]] as const) {
