@@ -8,14 +8,29 @@ export interface MergeProblems {
   missing: string[];
   /** Runs with more than one row of this config: the places of all of them. */
   duplicated: { id: string; places: string[] }[];
-  /** Rows that are not this config's: an id the grid lacks, or a configHash other than the run's. */
+  /**
+   * Rows that are not this config's: an id the grid lacks, or a configHash other than the run's
+   * where the run has no row of this config.
+   */
   foreign: { id: string; place: string; reason: string }[];
+}
+
+/**
+ * Rows of an earlier version of a run (another configHash, such as another epoch limit) whose run
+ * also has a row of this config: history the results files keep, as the runner treats them; not
+ * merged, and not a problem.
+ */
+export interface SupersededRow {
+  id: string;
+  place: string;
+  configHash: string;
 }
 
 export interface MergedSweep {
   /** One row per run that has a row of this config, in grid order (the first, where duplicated). */
   results: SweepResult[];
   problems: MergeProblems;
+  superseded: SupersededRow[];
 }
 
 /** The number of problems a merge found. */
@@ -34,20 +49,25 @@ export function mergeProblemCount(p: MergeProblems): number {
 export function mergeSweepRows(runs: readonly SweepRun[], hashes: ReadonlyMap<string, string>, rows: readonly SweepRow[]): MergedSweep {
   const problems: MergeProblems = { missing: [], duplicated: [], foreign: [] };
   const byId = new Map<string, SweepRow[]>();
+  const stale: SweepRow[] = [];
   for (const row of rows) {
     const { id, configHash } = row.result;
     const want = hashes.get(id);
     if (want === undefined) problems.foreign.push({ id, place: row.place, reason: 'this run is not in the config\'s grid' });
-    else if (configHash !== want) {
-      problems.foreign.push({
-        id, place: row.place,
-        reason: configHash === undefined ? 'the row has no configHash (written by an older slimtrain)' : `its configHash ${configHash} is not this config's ${want}`,
-      });
-    } else {
+    else if (configHash === undefined) problems.foreign.push({ id, place: row.place, reason: 'the row has no configHash (written by an older slimtrain)' });
+    else if (configHash !== want) stale.push(row);
+    else {
       let list = byId.get(id);
       if (!list) byId.set(id, (list = []));
       list.push(row);
     }
+  }
+  // As the runner reads a results file: a stale row whose run has a row of this config is history.
+  const superseded: SupersededRow[] = [];
+  for (const row of stale) {
+    const { id, configHash } = row.result;
+    if (byId.has(id)) superseded.push({ id, place: row.place, configHash: configHash! });
+    else problems.foreign.push({ id, place: row.place, reason: `its configHash ${configHash} is not this config's ${hashes.get(id)}` });
   }
   const results: SweepResult[] = [];
   for (const run of runs) {
@@ -58,7 +78,7 @@ export function mergeSweepRows(runs: readonly SweepRun[], hashes: ReadonlyMap<st
       results.push(list[0].result);
     }
   }
-  return { results, problems };
+  return { results, problems, superseded };
 }
 
 /** The problems as lines, one per run: `missing: adam+l2/0.001/seed1 (no row in any file)`. */

@@ -83,7 +83,7 @@ describe('a sweep over several machines', () => {
     expect(readdirSync(join(dir, 'one', 'grid.checkpoints'))).toEqual([]);
   }, 180_000);
 
-  it('a merge with a missing, a duplicated and a foreign-config row names each, writes nothing and exits 1; --partial writes the rest', async () => {
+  it('a merge with a missing, a duplicated and a foreign-config row names each, writes nothing and exits 1; --partial writes the rest; an earlier version of a merged run is left out, not a problem', async () => {
     const shards = join(dir, 'shards');
     const bad = join(dir, 'bad');
     mkdirSync(bad);
@@ -93,13 +93,17 @@ describe('a sweep over several machines', () => {
     writeFileSync(join(bad, 'grid.shard-1-of-3.jsonl'), `${readFileSync(join(shards, 'grid.shard-1-of-3.jsonl'), 'utf8')}${first}\n`);
     // Shard 2's only run (hoyer) lost: missing.
     writeFileSync(join(bad, 'grid.shard-2-of-3.jsonl'), '');
-    // A row of the same run from a config with another testLimit, and a run this grid does not have: foreign.
+    // A row of a run from a config with another testLimit: superseded where this config's row of the
+    // run is there (adam+l2/0.001), foreign where it is not (hoyer, lost); a run this grid does not
+    // have: foreign.
     const other = JSON.parse(readFileSync(join(shards, 'grid.shard-1-of-3.jsonl'), 'utf8'));
     const changed = checkSweepConfig({ ...GRID, testLimit: 300 });
     other.configHash = await sweepRunHash(changed, sweepRuns(changed)[1]);
     const want = await sweepRunHash(checkSweepConfig(GRID), sweepRuns(checkSweepConfig(GRID))[1]);
+    const hoyer = sweepRuns(checkSweepConfig(GRID)).find((run) => run.id === 'hoyer/0.0001/seed1')!;
+    const hoyerWant = await sweepRunHash(checkSweepConfig(GRID), hoyer);
     const elsewhere = join(dir, 'elsewhere.jsonl');
-    writeFileSync(elsewhere, `${JSON.stringify(other)}\n${JSON.stringify({ ...other, id: 'sgd/0/seed1' })}\n`);
+    writeFileSync(elsewhere, `${JSON.stringify(other)}\n${JSON.stringify({ ...other, id: 'sgd/0/seed1' })}\n${JSON.stringify({ ...other, id: 'hoyer/0.0001/seed1' })}\n`);
     appendFileSync(elsewhere, '{"id":"torn'); // a write cut short: skipped, and said so
 
     const r = await sweep([config, '--merge', bad, elsewhere, '--out', bad]);
@@ -107,7 +111,10 @@ describe('a sweep over several machines', () => {
     expect(r.stderr).toMatch(/4 problem\(s\):/);
     expect(r.stderr).toMatch(/\n {2}missing: hoyer\/0.0001\/seed1 \(no row of this config in any file\)\n/);
     expect(r.stderr).toMatch(/\n {2}duplicated: adam\+l2\/0.0001\/seed1 \(2 rows: .*bad\/grid.shard-0-of-3.jsonl:1, .*bad\/grid.shard-1-of-3.jsonl:2\)\n/);
-    expect(r.stderr).toContain(`\n  foreign: adam+l2/0.001/seed1 at ${elsewhere}:1: its configHash ${other.configHash} is not this config's ${want}\n`);
+    expect(r.stderr).toContain(`left out 1 row(s) of an earlier version of the config (another configHash), each run having a row of this one: adam+l2/0.001/seed1 (${elsewhere}:1)\n`);
+    expect(r.stderr).not.toContain('foreign: adam+l2/0.001/seed1');
+    expect(want).not.toBe(other.configHash);
+    expect(r.stderr).toContain(`\n  foreign: hoyer/0.0001/seed1 at ${elsewhere}:3: its configHash ${other.configHash} is not this config's ${hoyerWant}\n`);
     expect(r.stderr).toContain(`\n  foreign: sgd/0/seed1 at ${elsewhere}:2: this run is not in the config's grid\n`);
     expect(r.stderr).toContain(`skipped 1 torn line(s)`);
     expect(r.stderr).toMatch(/nothing written/);

@@ -261,8 +261,12 @@ async function mergeShards(config: SweepConfig, path: string, sources: string[],
     torn.push(...read.torn);
   }
   const runs = sweepRuns(config);
-  const { results, problems } = mergeSweepRows(runs, await gridHashes(config, runs), rows);
+  const { results, problems, superseded } = mergeSweepRows(runs, await gridHashes(config, runs), rows);
   io.err(`sweep ${config.name}: merging ${rows.length} rows from ${files.length} file(s): ${results.length} of ${runs.length} runs\n`);
+  if (superseded.length) {
+    io.err(`  left out ${superseded.length} row(s) of an earlier version of the config (another configHash), each run having a row of this one: ` +
+      `${superseded.map((r) => `${r.id} (${r.place})`).join(', ')}\n`);
+  }
   if (torn.length) io.err(`  skipped ${torn.length} torn line(s), writes cut short by a kill (their runs ran again wherever they have a row): ${torn.join(', ')}\n`);
   const count = mergeProblemCount(problems);
   if (count) {
