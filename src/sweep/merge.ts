@@ -23,7 +23,6 @@ export interface MergeProblems {
 export interface SupersededRow {
   id: string;
   place: string;
-  configHash: string;
 }
 
 export interface MergedSweep {
@@ -62,11 +61,12 @@ export function mergeSweepRows(runs: readonly SweepRun[], hashes: ReadonlyMap<st
       list.push(row);
     }
   }
-  // As the runner reads a results file: a stale row whose run has a row of this config is history.
+  // As the runner reads a results file (recordedRuns in src/cli/commands/sweep.ts): a stale row
+  // whose run has a row of this config is history.
   const superseded: SupersededRow[] = [];
   for (const row of stale) {
     const { id, configHash } = row.result;
-    if (byId.has(id)) superseded.push({ id, place: row.place, configHash: configHash! });
+    if (byId.has(id)) superseded.push({ id, place: row.place });
     else problems.foreign.push({ id, place: row.place, reason: `its configHash ${configHash} is not this config's ${hashes.get(id)}` });
   }
   const results: SweepResult[] = [];

@@ -169,16 +169,16 @@ describe('kernel threads', () => {
       const read = (p: number) => arena.f32(p - 4, n + 2).slice();
       const x = put(xs), y = put(ys), m = put(mask), dst = put(new Float32Array(n));
       backend.copy(x, dst, n);
-      const got: Record<keyof typeof want, Float32Array> = { copy: read(dst), axpy: new Float32Array(), scale: new Float32Array(), fill: new Float32Array(), mask: new Float32Array() };
+      const copied = read(dst);
       backend.axpy(y, x, n, a);
-      got.axpy = read(y);
+      const added = read(y);
       backend.scale(x, n, a);
-      got.scale = read(x);
+      const scaled = read(x);
       arena.f32(x, n).set(xs);
       backend.maskMultiply(x, m, n);
-      got.mask = read(x);
+      const masked = read(x);
       backend.fill(dst, n, a);
-      got.fill = read(dst);
+      const got = { copy: copied, axpy: added, scale: scaled, fill: read(dst), mask: masked };
       for (const [name, values] of Object.entries(got) as [keyof typeof want, Float32Array][]) {
         expect([values[0], values[n + 1]], `${name}, ${engine.threads} threads: the sentinels`).toEqual([7, 7]);
         const inner = values.subarray(1, n + 1);
